@@ -1,0 +1,2 @@
+// @imagebuild/builder: nothing is exported until its issue lands.
+export {};

@@ -1,0 +1,2 @@
+// @imagebuild/client: nothing is exported until its issue lands.
+export {};

@@ -1,0 +1,2 @@
+// @imagebuild/core: nothing is exported until its issue lands.
+export {};

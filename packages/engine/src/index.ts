@@ -1,0 +1,2 @@
+// @imagebuild/engine: nothing is exported until its issue lands.
+export {};

@@ -1,0 +1,2 @@
+// @imagebuild/oci: nothing is exported until its issue lands.
+export {};

@@ -1,0 +1,2 @@
+// @imagebuild/runner-docker: nothing is exported until its issue lands.
+export {};

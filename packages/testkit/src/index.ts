@@ -1,0 +1,2 @@
+// @imagebuild/testkit: nothing is exported until its issue lands.
+export {};
