@@ -1,2 +1,31 @@
-// @imagebuild/core: nothing is exported until its issue lands.
-export {};
+// @imagebuild/core — public API. Explicit list; private code lives in src/internal/.
+export {
+  SdkError,
+  isSdkError,
+  ValidationError,
+  IllegalTransitionError,
+  NotFoundError,
+  ConflictError,
+  ApiError,
+  RegistryError,
+  DigestMismatchError,
+  EngineError,
+  RuntimeNotFoundError,
+  BuildError,
+  PushError,
+  ConversionError,
+  TimeoutError,
+  AbortError,
+  toSdkError,
+  REDACTED,
+  redact,
+  redactText,
+  registerSecret,
+  unregisterSecret,
+  isSecretKey,
+  type ErrorCode,
+  type SdkErrorOptions,
+  type ValidationIssue,
+  type DiscoveryAttempt,
+} from './errors/index.js';
+export { Operation, throwIfAborted, type OperationBaseEvents, type OperationContext, type OperationOptions } from './operation/index.js';

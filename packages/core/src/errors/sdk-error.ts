@@ -1,0 +1,74 @@
+import { redact, redactText } from './redact.js';
+
+/** Stable, machine-readable error codes of the SDK. */
+export type ErrorCode =
+  | 'VALIDATION'
+  | 'ILLEGAL_TRANSITION'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'API'
+  | 'REGISTRY'
+  | 'ENGINE'
+  | 'RUNTIME_NOT_FOUND'
+  | 'BUILD'
+  | 'PUSH'
+  | 'CONVERSION'
+  | 'DIGEST_MISMATCH'
+  | 'TIMEOUT'
+  | 'ABORTED'
+  | 'INTERNAL';
+
+export interface SdkErrorOptions {
+  cause?: unknown;
+  /** Extra structured detail; secret-named fields are redacted. */
+  details?: Record<string, unknown>;
+}
+
+const BRAND = Symbol.for('@imagebuild/core/SdkError');
+
+/**
+ * Base of every error the SDK throws. `code` is stable; `message` and
+ * `details` never carry credentials (they are redacted on construction).
+ * `instanceof` works across duplicated installs of the package.
+ */
+export class SdkError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(code: ErrorCode, message: string, options: SdkErrorOptions = {}) {
+    super(redactText(message), options.cause === undefined ? undefined : { cause: redactCause(options.cause) });
+    this.code = code;
+    this.details = redact(options.details ?? {});
+    this.name = new.target.name;
+    Object.defineProperty(this, BRAND, { value: true });
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this === SdkError) return typeof value === 'object' && value !== null && BRAND in value;
+    return Function.prototype[Symbol.hasInstance].call(this, value);
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { name: this.name, code: this.code, message: this.message, details: this.details };
+  }
+}
+
+function redactCause(cause: unknown): unknown {
+  if (cause instanceof Error) {
+    const clean = redactText(cause.message);
+    if (clean !== cause.message) {
+      try {
+        cause.message = clean;
+      } catch {
+        return new Error(clean);
+      }
+    }
+    return cause;
+  }
+  return typeof cause === 'string' ? redactText(cause) : cause;
+}
+
+/** Type guard that works across package copies. */
+export function isSdkError(value: unknown): value is SdkError {
+  return value instanceof SdkError;
+}

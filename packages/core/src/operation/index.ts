@@ -1,0 +1,1 @@
+export { Operation, throwIfAborted, type OperationBaseEvents, type OperationContext, type OperationOptions } from './operation.js';
