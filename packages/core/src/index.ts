@@ -29,3 +29,31 @@ export {
   type DiscoveryAttempt,
 } from './errors/index.js';
 export { Operation, throwIfAborted, type OperationBaseEvents, type OperationContext, type OperationOptions } from './operation/index.js';
+// Runner contract (issue 5): what @imagebuild/runner-podman and @imagebuild/runner-docker implement.
+export {
+  DEFAULT_CONVERTER_IMAGE,
+  RUNNER_JOB_LABEL,
+  type BuildEvents,
+  type BuildOperation,
+  type BuildPhase,
+  type BuildProgress,
+  type BuildResult,
+  type CleanupReport,
+  type ConverterConfig,
+  type ConverterFilesystem,
+  type ConverterUser,
+  type DockerBuilder,
+  type EngineInfo,
+  type ExportEvents,
+  type ExportOperation,
+  type ExportPhase,
+  type ExportProgress,
+  type ExportResult,
+  type RootFilesystem,
+  type Runner,
+  type RunnerBuildOptions,
+  type RunnerCallOptions,
+  type RunnerExportOptions,
+  type RunnerJobOptions,
+  type RunnerResource,
+} from './runner/index.js';

@@ -1,0 +1,42 @@
+/** Phases a build operation reports (the ImageBuild reasons a runner is responsible for). */
+export type BuildPhase = 'Building' | 'Pushing';
+
+/** Phases an export operation reports (the ImageExport reasons a runner is responsible for). */
+export type ExportPhase = 'Converting' | 'Pushing';
+
+/**
+ * Progress of a build. While `Building`, `unit` is `steps` (Containerfile steps done / total);
+ * while `Pushing`, `unit` is `bytes` when the engine reports byte counts, otherwise `layers`.
+ * `total` is undefined when the engine does not say.
+ */
+export interface BuildProgress {
+  phase: BuildPhase;
+  unit: 'steps' | 'layers' | 'bytes';
+  done: number;
+  total: number | undefined;
+}
+
+/** Progress of an export's artifact push (bytes of the disk file uploaded). */
+export interface ExportProgress {
+  phase: ExportPhase;
+  bytesDone: number;
+  bytesTotal: number | undefined;
+}
+
+/** Typed events of a build operation (plus `end` from `Operation`). */
+export interface BuildEvents {
+  /** Emitted once when a phase starts: `Building`, then `Pushing`. */
+  phase: [phase: BuildPhase];
+  /** One line of engine output (build steps, push status), newline stripped, credentials redacted. */
+  log: [line: string];
+  progress: [progress: BuildProgress];
+}
+
+/** Typed events of an export operation (plus `end` from `Operation`). */
+export interface ExportEvents {
+  /** Emitted once when a phase starts: `Converting`, then `Pushing`. */
+  phase: [phase: ExportPhase];
+  /** One line of converter output, newline stripped, credentials redacted. */
+  log: [line: string];
+  progress: [progress: ExportProgress];
+}

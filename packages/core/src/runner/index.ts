@@ -1,0 +1,16 @@
+export type { BuildEvents, BuildPhase, BuildProgress, ExportEvents, ExportPhase, ExportProgress } from './events.js';
+export type { BuildResult, CleanupReport, EngineInfo, ExportResult, RunnerResource } from './results.js';
+export {
+  DEFAULT_CONVERTER_IMAGE,
+  RUNNER_JOB_LABEL,
+  type ConverterConfig,
+  type ConverterFilesystem,
+  type ConverterUser,
+  type DockerBuilder,
+  type RootFilesystem,
+  type RunnerBuildOptions,
+  type RunnerCallOptions,
+  type RunnerExportOptions,
+  type RunnerJobOptions,
+} from './options.js';
+export type { BuildOperation, ExportOperation, Runner } from './runner.js';
