@@ -57,3 +57,168 @@ export {
   type RunnerJobOptions,
   type RunnerResource,
 } from './runner/index.js';
+// Resources: schemas, types and rules (issue 3).
+export {
+  API_VERSION,
+  CORE_API_VERSION,
+  CONDITION_STATUSES,
+  ApiVersionSchema,
+  CoreApiVersionSchema,
+  ObjectMetaSchema,
+  ListMetaSchema,
+  ConditionSchema,
+  StatusSchema,
+  DateTimeSchema,
+  ResourceNameSchema,
+  type ObjectMeta,
+  type ListMeta,
+  type Condition,
+  type ConditionStatus,
+  type Status,
+} from './resources/meta.js';
+export {
+  BINDING_TYPES,
+  IMAGE_BUILD_REASONS,
+  ImageNameSchema,
+  ImageTagSchema,
+  ImageBuildSourceSchema,
+  ImageBuildDestinationSchema,
+  ImageBuildBindingSchema,
+  ImageBuildUserConfigurationSchema,
+  ImageBuildSpecSchema,
+  ImageBuildStatusSchema,
+  ImageBuildSchema,
+  ImageBuildListSchema,
+  ImageBuildNewVersionRequestSchema,
+  type BindingType,
+  type ImageBuildReason,
+  type ImageBuildSource,
+  type ImageBuildDestination,
+  type ImageBuildBinding,
+  type ImageBuildUserConfiguration,
+  type ImageBuildSpec,
+  type ImageBuildStatus,
+  type ImageBuild,
+  type ImageBuildInput,
+  type ImageBuildList,
+  type ImageBuildNewVersionRequest,
+} from './resources/image-build.js';
+export {
+  IMAGE_EXPORT_REASONS,
+  ImageExportSourceSchema,
+  ImageExportSpecSchema,
+  ImageExportStatusSchema,
+  ImageExportSchema,
+  ImageExportListSchema,
+  type ImageExportReason,
+  type ImageExportSource,
+  type ImageExportSpec,
+  type ImageExportStatus,
+  type ImageExport,
+  type ImageExportInput,
+  type ImageExportList,
+} from './resources/image-export.js';
+export {
+  OciAuthSchema,
+  BaseImageEntrySchema,
+  OciRepoSpecSchema,
+  RepositorySchema,
+  RepositoryListSchema,
+  type OciAuth,
+  type BaseImageEntry,
+  type OciRepoSpec,
+  type RepositorySpec,
+  type Repository,
+  type RepositoryInput,
+  type RepositoryList,
+} from './resources/repository.js';
+export {
+  EXPORT_FORMATS,
+  UPSTREAM_EXPORT_FORMATS,
+  LOCAL_EXPORT_FORMATS,
+  ExportFormatSchema,
+  isUpstreamExportFormat,
+  isExportFormat,
+  bibImageType,
+  exportOutputPath,
+  artifactType,
+  artifactTitle,
+  downloadExtension,
+  type ExportFormat,
+  type UpstreamExportFormat,
+} from './resources/export-format.js';
+export {
+  IMAGE_TAG,
+  IMAGE_NAME,
+  DNS1123_SUBDOMAIN,
+  USERNAME,
+  PUBLICKEY_TYPES,
+  dns1123SubdomainProblems,
+  qualifiedNameProblems,
+  labelValueProblems,
+  usernameProblems,
+  publickeyProblems,
+  registryProblems,
+} from './resources/rules.js';
+export { validateImageBuildAgainstRepositories, findRepository, type RepositoryLookup } from './resources/cross-check.js';
+// Parsing.
+export {
+  parseImageBuild,
+  parseImageExport,
+  parseRepository,
+  parseImageBuildList,
+  parseImageExportList,
+  parseRepositoryList,
+  parseImageBuildNewVersionRequest,
+  parseStatus,
+  type ParseOptions,
+  type SafeParseResult,
+} from './parse/parse-resource.js';
+export {
+  RESOURCE_KINDS,
+  parseDocuments,
+  parseDocumentsOrThrow,
+  parseResource,
+  type DocumentResult,
+  type Resource,
+  type ResourceKind,
+} from './parse/parse-documents.js';
+// Lifecycle.
+export {
+  transition,
+  canTransition,
+  transitionTable,
+  reasonsOf,
+  isTerminal,
+  isActive,
+  canCancel,
+  cancelTarget,
+  type LifecycleKind,
+  type ReasonOf,
+} from './lifecycle/transitions.js';
+export { READY, getReadyCondition, getReadyReason, setReadyCondition } from './lifecycle/ready-condition.js';
+// Containerfile and build context.
+export {
+  DEFAULT_RPM_REPO_URL,
+  createBuildContext,
+  type AgentPackageSource,
+  type BuildContext,
+  type BuildContextOptions,
+  type DnfOptions,
+} from './containerfile/build-context.js';
+export {
+  AGENT_CONFIG_PATH,
+  renderContainerfile,
+  buildArgNames,
+  type ContainerfileFeatures,
+} from './containerfile/containerfile.js';
+export { CONTEXT_MTIME, deterministicTar, type ContextFile } from './containerfile/deterministic-tar.js';
+export {
+  EnrollmentConfigSchema,
+  renderAgentConfig,
+  parseEnrollmentConfig,
+  validateEnrollmentConfig,
+  type EnrollmentConfig,
+} from './containerfile/enrollment-config.js';
+// Image references.
+export { DOCKER_HUB, parseImageRef, formatImageRef, imageReferenceFor, type ImageRef } from './refs/image-ref.js';

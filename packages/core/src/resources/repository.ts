@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import { ConditionSchema, CoreApiVersionSchema, ListMetaSchema, ObjectMetaSchema, kindSchema, ruleCheck } from './meta.js';
+import { ImageNameSchema, ImageTagSchema } from './image-build.js';
+import { registryProblems } from './rules.js';
+
+/** `ociAuth`: only docker (username/password) credentials exist upstream. The password is never echoed. */
+export const OciAuthSchema = z.discriminatedUnion(
+  'authType',
+  [
+    z.strictObject({
+      authType: z.literal('docker'),
+      username: z.string().min(1, 'is required').max(256, 'must be no more than 256 characters'),
+      password: z.string().min(1, 'is required').max(8192, 'must be no more than 8192 characters'),
+    }),
+  ],
+  { error: "authType must be 'docker'" },
+);
+export type OciAuth = z.output<typeof OciAuthSchema>;
+
+export const BaseImageEntrySchema = z.object({
+  displayName: z.string().optional(),
+  imageName: ImageNameSchema,
+  tags: z.array(ImageTagSchema).min(1, 'must list at least one tag'),
+});
+export type BaseImageEntry = z.output<typeof BaseImageEntrySchema>;
+
+const BASE64 = /^[A-Za-z0-9+/\s]*={0,2}\s*$/;
+
+/** Core v1beta1 `OciRepoSpec` (closed). `scheme` defaults to https, `accessMode` to Read. */
+export const OciRepoSpecSchema = z.strictObject({
+  type: z.literal('oci', { error: "only 'oci' repositories are supported" }),
+  registry: z.string().superRefine(ruleCheck(registryProblems)),
+  scheme: z.enum(['http', 'https'], { error: 'must be one of http, https' }).default('https'),
+  accessMode: z.enum(['Read', 'ReadWrite'], { error: 'must be one of Read, ReadWrite' }).default('Read'),
+  ociAuth: OciAuthSchema.optional(),
+  'ca.crt': z.string().regex(BASE64, 'must be base64-encoded PEM').optional(),
+  skipServerVerification: z.boolean().optional(),
+  baseImages: z.array(BaseImageEntrySchema).optional(),
+});
+export type OciRepoSpec = z.output<typeof OciRepoSpecSchema>;
+export type RepositorySpec = OciRepoSpec;
+
+export const RepositoryStatusSchema = z.object({ conditions: z.array(ConditionSchema).optional() });
+
+export const RepositorySchema = z.object({
+  apiVersion: CoreApiVersionSchema,
+  kind: kindSchema('Repository'),
+  metadata: ObjectMetaSchema,
+  spec: OciRepoSpecSchema,
+  status: RepositoryStatusSchema.optional(),
+});
+/** An OCI Repository as parsed (defaults applied, apiVersion `flightctl.io/v1beta1`). */
+export type Repository = z.output<typeof RepositorySchema>;
+export type RepositoryInput = z.input<typeof RepositorySchema>;
+
+export const RepositoryListSchema = z.object({
+  apiVersion: CoreApiVersionSchema,
+  kind: kindSchema('RepositoryList'),
+  metadata: ListMetaSchema,
+  items: z.array(RepositorySchema),
+});
+export type RepositoryList = z.output<typeof RepositoryListSchema>;
