@@ -1,0 +1,29 @@
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { homedir } from 'node:os';
+import type { DiscoveryContext } from './types.js';
+
+/** The discovery context of the running process. */
+export function nodeDiscoveryContext(): DiscoveryContext {
+  return {
+    env: process.env,
+    homedir: homedir(),
+    uid: typeof process.getuid === 'function' ? process.getuid() : undefined,
+    fs: {
+      exists: (p) => existsSync(p),
+      readFile: (p) => {
+        try {
+          return readFileSync(p, 'utf8');
+        } catch {
+          return undefined;
+        }
+      },
+      readdir: (p) => {
+        try {
+          return readdirSync(p);
+        } catch {
+          return [];
+        }
+      },
+    },
+  };
+}
