@@ -61,6 +61,9 @@ export function toValidationIssues(error: z.ZodError, prefix: readonly PropertyK
         } else out.push({ path: formatPath(path), message: m });
         break;
       }
+      case 'invalid_value':
+        out.push({ path: formatPath(path), message: (issue as { input?: unknown }).input === undefined ? 'is required' : issue.message });
+        break;
       case 'too_small':
         if (issue.origin === 'string' && issue.minimum === 1) out.push({ path: formatPath(path), message: 'is required' });
         else out.push({ path: formatPath(path), message: issue.message });

@@ -32,6 +32,12 @@ function fail(index: number, kind: string | undefined, path: string, message: st
   return { index, ok: false, kind, error: new ValidationError([{ path, message }], { subject: `document ${index + 1}` }) };
 }
 
+function lineCol(text: string, offset: number): string {
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  return `at line ${line}, column ${offset - before.lastIndexOf('\n')}`;
+}
+
 /** Validates one already-decoded document, choosing the schema by `kind`. */
 export function parseResource(value: unknown, options: ParseOptions = {}, index = 0): DocumentResult {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -73,12 +79,18 @@ export function parseDocuments(text: string, options: ParseOptions = {}): Docume
   for (const doc of docs) {
     if (doc.errors.length > 0) {
       const e = doc.errors[0]!;
-      const at = e.linePos?.[0];
-      out.push(fail(index++, undefined, '', `invalid YAML (${e.code})${at ? ` at line ${at.line}, column ${at.col}` : ''}`));
+      out.push(fail(index++, undefined, '', `invalid YAML (${e.code}) ${lineCol(text, e.pos[0])}`));
       continue;
     }
-    if (doc.contents === null) continue;
-    out.push(parseResource(doc.toJS({ maxAliasCount: 100 }), options, index++));
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: 100 });
+    } catch {
+      out.push(fail(index++, undefined, '', 'invalid YAML (too many or bad aliases)'));
+      continue;
+    }
+    if (value === null || value === undefined) continue;
+    out.push(parseResource(value, options, index++));
   }
   return out;
 }
