@@ -1,3 +1,4 @@
+import type { BuildContextOptions } from '../containerfile/build-context.js';
 import type { EnrollmentConfig } from '../containerfile/enrollment-config.js';
 
 /**
@@ -30,11 +31,11 @@ export type DockerBuilder = 'classic' | 'buildkit';
 export interface RunnerBuildOptions extends RunnerJobOptions {
   /**
    * Early-binding enrollment configuration (rendered to the agent's `/etc/flightctl/config.yaml`).
-   * Required for early binding; use core's `parseEnrollmentConfig` to read one from YAML.
+   * Required for early binding. An object, or the agent `config.yaml` text.
    */
-  enrollmentConfig?: EnrollmentConfig | undefined;
-  /** Further options for core's build-context generation (agent package source, extra RPMs…). */
-  context?: Readonly<Record<string, unknown>> | undefined;
+  enrollmentConfig?: EnrollmentConfig | string | undefined;
+  /** Further options for core's `createBuildContext` (agent package source, dnf options, vmTools). */
+  context?: Omit<BuildContextOptions, 'enrollment'> | undefined;
   /** Build without the engine's layer cache. Default false. */
   noCache?: boolean | undefined;
   /** Container network mode for RUN steps (`none`, `host`, or a network name); engine dialect default. */

@@ -1,7 +1,7 @@
 import type { Operation } from '../operation/index.js';
 import type { ImageBuild } from '../resources/image-build.js';
 import type { ImageExport } from '../resources/image-export.js';
-import type { Repository } from '../resources/repository.js';
+import type { RepositoryLookup } from '../resources/cross-check.js';
 import type { BuildEvents, ExportEvents } from './events.js';
 import type { RunnerBuildOptions, RunnerCallOptions, RunnerExportOptions } from './options.js';
 import type { BuildResult, CleanupReport, EngineInfo, ExportResult, RunnerResource } from './results.js';
@@ -39,10 +39,10 @@ export interface Runner {
 
   /**
    * Builds the image of `imageBuild` (Containerfile and context from core) and pushes it to the
-   * destination. `repositories` must include the source and destination Repositories (by
+   * destination. `repositories` (an array or a Map by name) must include the source and destination Repositories (by
    * `metadata.name`); their credentials, CA and scheme are used for pull and push.
    */
-  build(imageBuild: ImageBuild, repositories: readonly Repository[], options?: RunnerBuildOptions): BuildOperation;
+  build(imageBuild: ImageBuild, repositories: RepositoryLookup, options?: RunnerBuildOptions): BuildOperation;
 
   /**
    * Converts the image built by `imageBuild` to `imageExport.spec.format` with the converter
@@ -51,7 +51,7 @@ export interface Runner {
   export(
     imageExport: ImageExport,
     imageBuild: ImageBuild,
-    repositories: readonly Repository[],
+    repositories: RepositoryLookup,
     options?: RunnerExportOptions,
   ): ExportOperation;
 
