@@ -27,7 +27,7 @@ export const EnrollmentConfigSchema = z.object({
 export type EnrollmentConfig = z.output<typeof EnrollmentConfigSchema>;
 
 function invalid(error: z.ZodError, prefix: string): ValidationError {
-  return new ValidationError(toValidationIssues(error, prefix ? [prefix] : []), { subject: 'enrollment config' });
+  return new ValidationError(toValidationIssues(error, prefix ? prefix.split('.') : []), { subject: 'enrollment config' });
 }
 
 /** Validates an `EnrollmentConfig` object; throws `ValidationError` (the key is never echoed). */

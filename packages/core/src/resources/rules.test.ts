@@ -43,6 +43,8 @@ describe('username (useradd rules)', () => {
     ['a@b', 'must match'],
     ['-a', 'must match'],
     ['a$b', 'must match'],
+    ['.', 'must not be "." or ".."'],
+    ['..', 'must not be "." or ".."'],
     ['x'.repeat(257), 'must be no more than 256 characters'],
   ])('refuses %j', (u, rule) => expect(usernameProblems(u).join('; ')).toContain(rule));
 });

@@ -90,6 +90,8 @@ export function usernameProblems(value: string): string[] {
   if (value.trim() !== value) out.push('must not have leading or trailing whitespace');
   if (value.length > USERNAME_MAX) out.push(`must be no more than ${USERNAME_MAX} characters`);
   if (!USERNAME.test(value)) out.push(`must match ${USERNAME.source} (useradd rules)`);
+  // Stricter than upstream: "." and ".." would turn /home/<user> and /etc/sudoers.d/<user> into other paths.
+  if (value === '.' || value === '..') out.push('must not be "." or ".."');
   return out;
 }
 
