@@ -1,0 +1,2 @@
+// @imagebuild/http: the node:http adapter (issue 7).
+export {};
