@@ -1,0 +1,211 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  NotFoundError,
+  isTerminal,
+  type ImageBuild,
+  type ImageBuildInput,
+  type ImageBuildList,
+  type ImageExport,
+  type ImageExportInput,
+  type ImageExportList,
+  type Repository,
+  type RepositoryInput,
+  type RepositoryList,
+} from '@imagebuild/core';
+import type { ImageBuilderOptions } from './options.js';
+import { MemoryStore } from './store/memory-store.js';
+import type { Store } from './store/store.js';
+import { EventHub } from './watch/event-hub.js';
+import type { JobKind, WatchEvent, WatchOptions } from './watch/events.js';
+import { LogBook, type LogReadOptions } from './logs/log-book.js';
+import { CredentialSealer } from './internal/credentials.js';
+import { jobKey, type BuilderContext } from './internal/context.js';
+import { RunnerPool } from './internal/pool.js';
+import { Scheduler } from './internal/scheduler.js';
+import { executeJob } from './internal/execute.js';
+import { Repositories } from './internal/repositories.js';
+import { Jobs, type NewVersionRequest, type WithExports } from './internal/jobs.js';
+import { CancelDelete } from './internal/cancel-delete.js';
+import { recover, type RecoveryReport } from './internal/recovery.js';
+import type { ListOptions } from './internal/list.js';
+
+type Kind = 'Repository' | JobKind;
+type ObjectOf<K extends Kind> = K extends 'Repository' ? Repository : K extends 'ImageBuild' ? ImageBuild : ImageExport;
+type ListOf<K extends Kind> = K extends 'Repository' ? RepositoryList : K extends 'ImageBuild' ? ImageBuildList : ImageExportList;
+
+/**
+ * Flight Control's ImageBuild / ImageExport lifecycle in-process: Repositories, builds and exports
+ * with upstream's validation, lists, cancel and delete rules, run on a pool of runners with a queue,
+ * heartbeat, logs, watch and (with `SqliteStore`) restart recovery.
+ *
+ * Every method waits for start-up recovery first; `ready()` exposes its report.
+ */
+export class ImageBuilder {
+  readonly #ctx: BuilderContext;
+  readonly #pool: RunnerPool;
+  readonly #sched: Scheduler;
+  readonly #repos: Repositories;
+  readonly #jobs: Jobs;
+  readonly #cd: CancelDelete;
+  readonly #ready: Promise<RecoveryReport>;
+  #closed = false;
+
+  constructor(options: ImageBuilderOptions) {
+    if (!options.runners || options.runners.length === 0) throw new TypeError('ImageBuilder needs at least one runner (options.runners)');
+    const concurrency = positive(options.concurrency, 2, 'concurrency');
+    const staleAfterMs = positive(options.staleAfterMs, 180_000, 'staleAfterMs');
+    const store: Store = options.store ?? new MemoryStore();
+    const logDir = options.logDir ?? mkdtempSync(join(tmpdir(), 'imagebuild-logs-'));
+    this.#ctx = {
+      store,
+      hub: new EventHub(),
+      logs: new LogBook(logDir, positive(options.logTailLines, 1000, 'logTailLines')),
+      sealer: new CredentialSealer(options.credentialKey),
+      reasons: new Map(),
+      settled: new Map(),
+    };
+    this.#pool = new RunnerPool(options.runners, positive(options.perRunnerConcurrency, concurrency, 'perRunnerConcurrency'), options.pingRetryMs ?? 5000);
+    this.#sched = new Scheduler(this.#ctx, this.#pool, { concurrency });
+    const settings = {
+      staleAfterMs,
+      maxDurationMs: options.maxDurationMs,
+      heartbeatIntervalMs: options.heartbeatIntervalMs ?? Math.max(10, Math.min(staleAfterMs / 4, 30_000)),
+      options,
+    };
+    this.#sched.executor = (job) => executeJob(this.#ctx, this.#sched, settings, job);
+    this.#repos = new Repositories(this.#ctx);
+    this.#jobs = new Jobs(this.#ctx, this.#sched, options.enrollmentConfig);
+    this.#cd = new CancelDelete(this.#ctx, this.#sched, options.deleteCancelTimeoutMs ?? 30_000);
+    this.#ready = recover(this.#ctx, this.#sched, this.#pool, options.cleanupOnStart ?? true);
+    this.#ready.catch(() => undefined);
+  }
+
+  /** Resolves once restart recovery is done (with what it did); rejects if the store could not be read. */
+  ready(): Promise<RecoveryReport> {
+    return this.#ready;
+  }
+
+  /** Directory holding the job logs. */
+  get logDir(): string {
+    return this.#ctx.logs.dir;
+  }
+
+  /** Jobs queued and running now. */
+  get stats(): { queued: number; running: number } {
+    return { queued: this.#sched.queued, running: this.#sched.running.size };
+  }
+
+  async #open(): Promise<void> {
+    if (this.#closed) throw new TypeError('this ImageBuilder is closed');
+    await this.#ready;
+  }
+
+  /** Creates a Repository, ImageBuild or ImageExport (by `kind`); a taken name is a `ConflictError`. */
+  create(resource: RepositoryInput): Promise<Repository>;
+  create(resource: ImageBuildInput): Promise<ImageBuild>;
+  create(resource: ImageExportInput): Promise<ImageExport>;
+  create(resource: unknown): Promise<Repository | ImageBuild | ImageExport>;
+  async create(resource: unknown): Promise<Repository | ImageBuild | ImageExport> {
+    await this.#open();
+    const kind = kindOf(resource);
+    if (kind === 'Repository') return this.#repos.create(resource);
+    return kind === 'ImageBuild' ? this.#jobs.createBuild(resource) : this.#jobs.createExport(resource);
+  }
+
+  /**
+   * Creates, or brings an existing resource in line: Repositories are replaced (spec and labels);
+   * builds and exports keep their immutable spec (a different one is a `ConflictError`), labels are updated.
+   */
+  apply(resource: RepositoryInput): Promise<Repository>;
+  apply(resource: ImageBuildInput): Promise<ImageBuild>;
+  apply(resource: ImageExportInput): Promise<ImageExport>;
+  apply(resource: unknown): Promise<Repository | ImageBuild | ImageExport>;
+  async apply(resource: unknown): Promise<Repository | ImageBuild | ImageExport> {
+    await this.#open();
+    const kind = kindOf(resource);
+    return kind === 'Repository' ? this.#repos.apply(resource) : this.#jobs.apply(kind, resource);
+  }
+
+  /** One resource (`NotFoundError` if absent). Repository passwords are masked. */
+  async get<K extends Kind>(kind: K, name: string, options: WithExports = {}): Promise<ObjectOf<K>> {
+    await this.#open();
+    if (kind === 'Repository') return (await this.#repos.get(name)) as ObjectOf<K>;
+    return (await this.#jobs.get(kind as JobKind, name, options)) as ObjectOf<K>;
+  }
+
+  /** A page of resources, newest first, filtered by label and field selectors. */
+  async list<K extends Kind>(kind: K, options: ListOptions & (K extends 'ImageBuild' ? WithExports : object) = {} as never): Promise<ListOf<K>> {
+    await this.#open();
+    if (kind === 'Repository') return (await this.#repos.list(options)) as ListOf<K>;
+    if (kind === 'ImageBuild') return (await this.#jobs.listBuilds(options)) as ListOf<K>;
+    return (await this.#jobs.listExports(options)) as ListOf<K>;
+  }
+
+  /** Cancels a Pending (→ Canceled) or running (→ Canceling → Canceled) build or export; else `ConflictError`. */
+  async cancel<K extends JobKind>(kind: K, name: string): Promise<ObjectOf<K>> {
+    await this.#open();
+    return (await this.#cd.cancel(kind, name)) as ObjectOf<K>;
+  }
+
+  /** Deletes a resource (a build's exports first, each canceled and awaited). Resolves false if it did not exist. */
+  async delete(kind: Kind, name: string): Promise<boolean> {
+    await this.#open();
+    if (kind === 'Repository') return this.#repos.delete(name);
+    return this.#cd.delete(kind, name);
+  }
+
+  /** Creates a new ImageBuild from `name`'s spec with optional tag overrides (upstream's newversion). */
+  async newVersion(name: string, request: NewVersionRequest): Promise<ImageBuild> {
+    await this.#open();
+    return this.#jobs.newVersion(name, request);
+  }
+
+  /** Typed events (created, phase, deleted), optionally for one kind or name, as an async iterator. */
+  watch(options: WatchOptions = {}): AsyncIterableIterator<WatchEvent> {
+    return this.#ctx.hub.watch(options);
+  }
+
+  /**
+   * A job's log lines. Without `follow`: what is there now. With `follow`: until the job ends.
+   * `from` resumes at a line offset (no duplicates). The whole log is on disk; memory holds a bounded tail.
+   */
+  async *logs(kind: JobKind, name: string, options: LogReadOptions = {}): AsyncGenerator<string, void, undefined> {
+    await this.#open();
+    const rec = await this.#ctx.store.get(kind, name);
+    if (!rec) throw new NotFoundError(`${kind} "${name}" not found`);
+    const reason = this.#ctx.reasons.get(jobKey(kind, name));
+    const log = await this.#ctx.logs.get(kind, name, isTerminal(reason));
+    yield* this.#ctx.logs.read(log, options);
+  }
+
+  /** Stops scheduling, ends watches and closes the store. Running jobs are aborted and end Failed. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#ready.catch(() => undefined);
+    this.#sched.close();
+    const running = [...this.#sched.running.values()];
+    for (const job of running) {
+      job.stop ??= { cause: 'timeout', message: 'the builder was closed while the job was running' };
+      job.op?.abort(new Error('builder closed'));
+    }
+    const deadline = Date.now() + 30_000;
+    while (this.#sched.running.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    this.#ctx.hub.closeAll();
+    await this.#ctx.store.close();
+  }
+}
+
+function positive(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!(value > 0) || !Number.isFinite(value)) throw new TypeError(`${name} must be a positive number`);
+  return value;
+}
+
+function kindOf(resource: unknown): Kind {
+  const kind = (resource as { kind?: unknown } | null)?.kind;
+  if (kind === 'Repository' || kind === 'ImageBuild' || kind === 'ImageExport') return kind;
+  throw new TypeError(`kind must be Repository, ImageBuild or ImageExport`);
+}

@@ -1,0 +1,171 @@
+import { redactText, type ImageBuild, type ImageExport, type Operation, type Repository } from '@imagebuild/core';
+import type { ImageBuilderOptions } from '../options.js';
+import type { JobLog } from '../logs/job-log.js';
+import { type BuilderContext } from './context.js';
+import type { ActiveJob, Scheduler } from './scheduler.js';
+import { patchStatus, setPhase } from './writes.js';
+
+/** Timing knobs of job execution. */
+export interface ExecuteSettings {
+  staleAfterMs: number;
+  maxDurationMs: number | undefined;
+  heartbeatIntervalMs: number;
+  options: ImageBuilderOptions;
+}
+
+const ACTIVE = { ImageBuild: ['Building', 'Pushing', 'GeneratingSBOM'], ImageExport: ['Converting', 'Pushing'] } as const;
+const RUNNING_MSG = { ImageBuild: 'Build is in progress', ImageExport: 'Export conversion in progress' } as const;
+const PUSHING_MSG = { ImageBuild: 'Pushing image to destination registry', ImageExport: 'Pushing artifact to destination registry' } as const;
+const DONE_MSG = { ImageBuild: 'Build completed successfully', ImageExport: 'Export completed successfully' } as const;
+
+class JobFailure extends Error {}
+
+/** Looks up repositories by name with their passwords unsealed; a missing or unusable one fails the job. */
+async function repositories(ctx: BuilderContext, names: readonly string[]): Promise<Repository[]> {
+  const out: Repository[] = [];
+  for (const name of new Set(names)) {
+    const rec = await ctx.store.get('Repository', name);
+    if (!rec) throw new JobFailure(`Repository "${name}" not found`);
+    const { repo, ok } = ctx.sealer.unseal(rec.object);
+    if (!ok) {
+      throw new JobFailure(
+        `the credentials of Repository "${name}" were sealed by an earlier process without a persistent credentialKey; re-apply the Repository`,
+      );
+    }
+    out.push(repo);
+  }
+  return out;
+}
+
+/** Runs one claimed job to a terminal state: runner operation, heartbeat, timeouts, cancel, results. */
+export async function executeJob(ctx: BuilderContext, sched: Scheduler, settings: ExecuteSettings, job: ActiveJob): Promise<void> {
+  const { kind, name } = job;
+  const runner = job.slot.runner;
+  const claimed = await setPhase(ctx, kind, name, kind === 'ImageBuild' ? 'Building' : 'Converting', RUNNING_MSG[kind], {
+    from: ['Pending'],
+    job: { runner: runner.name },
+    patch: (o) => {
+      o.status = { ...o.status, lastSeen: new Date().toISOString() };
+    },
+  });
+  if (!claimed) return; // canceled or deleted while queued
+  const uid = claimed.job?.uid;
+  const log = await ctx.logs.get(kind, name, false);
+  const say = (line: string): void => ctx.logs.write(log, `[builder] ${line}`);
+  say(`${kind} ${name} started on runner ${runner.name} (${runner.engine})`);
+
+  let chain: Promise<unknown> = Promise.resolve();
+  const enqueueWrite = (fn: () => Promise<unknown>): void => {
+    chain = chain.then(fn).catch(() => undefined);
+  };
+  let seenSince = false;
+  const touch = (): void => {
+    job.lastProgress = Date.now();
+    seenSince = true;
+  };
+  const stop = (cause: 'user' | 'timeout', message: string): void => {
+    job.stop ??= { cause, message };
+    job.op?.abort(new Error(message));
+  };
+
+  const heartbeat = setInterval(() => {
+    const idle = Date.now() - job.lastProgress;
+    if (idle > settings.staleAfterMs) {
+      stop('timeout', `timed out: no output or progress for ${Math.round(settings.staleAfterMs / 1000)}s`);
+    } else if (seenSince) {
+      seenSince = false;
+      const lastSeen = new Date(job.lastProgress).toISOString();
+      enqueueWrite(() => patchStatus(ctx, kind, name, (o) => void (o.status = { ...o.status, lastSeen })));
+    }
+  }, settings.heartbeatIntervalMs);
+  heartbeat.unref?.();
+  const overall =
+    settings.maxDurationMs === undefined
+      ? undefined
+      : setTimeout(() => stop('timeout', `timed out: exceeded the overall limit of ${Math.round(settings.maxDurationMs! / 1000)}s`), settings.maxDurationMs);
+  overall?.unref?.();
+
+  try {
+    const object = claimed.object;
+    let op: Operation<unknown, object>;
+    let finish: (result: unknown) => (o: ImageBuild | ImageExport) => void;
+    if (kind === 'ImageBuild') {
+      const ib = object as ImageBuild;
+      const repos = await repositories(ctx, [ib.spec.source.repository, ib.spec.destination.repository]);
+      const b = runner.build(ib, repos, {
+        ...settings.options.buildOptions,
+        jobId: uid,
+        enrollmentConfig: settings.options.enrollmentConfig,
+      });
+      b.on('phase', (p) => {
+        touch();
+        if (p === 'Pushing') enqueueWrite(() => setPhase(ctx, 'ImageBuild', name, 'Pushing', PUSHING_MSG.ImageBuild, { from: ['Building'], uid }));
+      });
+      b.on('log', (line) => (ctx.logs.write(log, line), touch()));
+      b.on('progress', touch);
+      op = b as unknown as Operation<unknown, object>;
+      finish = (r) => (o) => {
+        const res = r as { reference: string; manifestDigest: string; platform?: string };
+        const arch = res.platform?.split('/')[1];
+        o.status = { ...o.status, imageReference: res.reference, manifestDigest: res.manifestDigest, ...(arch ? { architecture: arch } : {}) };
+      };
+    } else {
+      const ie = object as ImageExport;
+      const buildRec = await ctx.store.get('ImageBuild', ie.spec.source.imageBuildRef);
+      if (!buildRec) throw new JobFailure(`source ImageBuild "${ie.spec.source.imageBuildRef}" not found`);
+      const ib = buildRec.object;
+      const repos = await repositories(ctx, [ib.spec.destination.repository, ib.spec.source.repository]);
+      const e = runner.export(ie, ib, repos, { ...settings.options.exportOptions, jobId: uid });
+      e.on('phase', (p) => {
+        touch();
+        if (p === 'Pushing') enqueueWrite(() => setPhase(ctx, 'ImageExport', name, 'Pushing', PUSHING_MSG.ImageExport, { from: ['Converting'], uid }));
+      });
+      e.on('log', (line) => (ctx.logs.write(log, line), touch()));
+      e.on('progress', touch);
+      op = e as unknown as Operation<unknown, object>;
+      finish = (r) => (o) => {
+        o.status = { ...o.status, manifestDigest: (r as { manifestDigest: string }).manifestDigest };
+      };
+    }
+    job.op = op;
+    if (job.stop) op.abort(new Error(job.stop.message)); // canceled while starting
+    const result = await op.done();
+    await chain;
+    if (job.stop) throw new JobFailure(job.stop.message);
+    const done = await setPhase(ctx, kind, name, 'Completed', DONE_MSG[kind], { from: ACTIVE[kind], uid, patch: finish(result) });
+    if (done) say(`${kind} ${name} completed`);
+    else await endStopped(ctx, sched, job, log, uid, 'the job finished after it was canceled');
+  } catch (err) {
+    await chain;
+    await endStopped(ctx, sched, job, log, uid, redactText(err instanceof Error ? err.message : String(err)));
+  } finally {
+    clearInterval(heartbeat);
+    if (overall) clearTimeout(overall);
+    log.end();
+  }
+}
+
+/** Writes the terminal state of a job that failed or was stopped, and fails a build's waiting exports. */
+async function endStopped(
+  ctx: BuilderContext,
+  sched: Scheduler,
+  job: ActiveJob,
+  log: JobLog,
+  uid: string | undefined,
+  errorText: string,
+): Promise<void> {
+  const { kind, name } = job;
+  const from = [...ACTIVE[kind], 'Canceling'];
+  let final: 'Failed' | 'Canceled';
+  let message: string;
+  if (job.stop?.cause === 'user') {
+    final = 'Canceled';
+    message = job.stop.message;
+  } else {
+    final = 'Failed';
+    message = job.stop?.cause === 'timeout' ? job.stop.message : errorText;
+  }
+  ctx.logs.write(log, `[builder] ${kind} ${name} ${final === 'Canceled' ? 'canceled' : 'failed'}: ${message}`);
+  const rec = await setPhase(ctx, kind, name, final, message, { from, uid });
+  if (rec && kind === 'ImageBuild') await sched.failDependents(name, final);
+}

@@ -1,0 +1,172 @@
+import { getReadyReason } from '@imagebuild/core';
+import type { Operation } from '@imagebuild/core';
+import type { JobKind } from '../watch/events.js';
+import { jobKey, type BuilderContext } from './context.js';
+import type { PoolSlot, RunnerPool } from './pool.js';
+import { setPhase } from './writes.js';
+
+/** A queued (Pending) job. */
+export interface QueueItem {
+  kind: JobKind;
+  name: string;
+  seq: number;
+  /** For exports: the build they wait for. */
+  buildRef?: string | undefined;
+}
+
+/** A job running in this process. */
+export interface ActiveJob {
+  readonly kind: JobKind;
+  readonly name: string;
+  readonly slot: PoolSlot;
+  op: Operation<unknown, object> | undefined;
+  /** Set when the job is being stopped: by a user cancel, or by the heartbeat (timeout). */
+  stop: { cause: 'user' | 'timeout'; message: string } | undefined;
+  lastProgress: number;
+}
+
+export interface SchedulerLimits {
+  concurrency: number;
+}
+
+export type JobExecutor = (job: ActiveJob) => Promise<void>;
+
+/** FIFO queue of Pending jobs with a global limit; exports wait for their build; failed builds fail their exports. */
+export class Scheduler {
+  readonly #queue: QueueItem[] = [];
+  readonly running = new Map<string, ActiveJob>();
+  #pumping = false;
+  #again = false;
+  #retryTimer: NodeJS.Timeout | undefined;
+  #closed = false;
+  executor: JobExecutor | undefined;
+
+  constructor(
+    readonly ctx: BuilderContext,
+    readonly pool: RunnerPool,
+    readonly limits: SchedulerLimits,
+  ) {}
+
+  enqueue(item: QueueItem): void {
+    // Items arrive in seq order except during recovery; keep the queue sorted.
+    let i = this.#queue.length;
+    while (i > 0 && this.#queue[i - 1]!.seq > item.seq) i--;
+    this.#queue.splice(i, 0, item);
+    this.pump();
+  }
+
+  dequeue(kind: JobKind, name: string): void {
+    const i = this.#queue.findIndex((q) => q.kind === kind && q.name === name);
+    if (i >= 0) this.#queue.splice(i, 1);
+  }
+
+  get queued(): number {
+    return this.#queue.length;
+  }
+
+  /** Runs the scheduling loop (serialised; a call during a run schedules another pass). */
+  pump(): void {
+    if (this.#closed) return;
+    if (this.#pumping) {
+      this.#again = true;
+      return;
+    }
+    this.#pumping = true;
+    void this.#loop().finally(() => {
+      this.#pumping = false;
+      if (this.#again) {
+        this.#again = false;
+        this.pump();
+      }
+    });
+  }
+
+  async #loop(): Promise<void> {
+    let i = 0;
+    while (i < this.#queue.length && this.running.size < this.limits.concurrency && !this.#closed) {
+      const item = this.#queue[i]!;
+      if (item.kind === 'ImageExport') {
+        const state = await this.#buildState(item.buildRef!);
+        if (state === 'wait') {
+          i++;
+          continue;
+        }
+        if (state !== 'ready') {
+          this.#queue.splice(i, 1);
+          await this.failExport(item.name, item.buildRef!, state);
+          continue;
+        }
+      }
+      if (!this.pool.hasCandidate()) break;
+      const slot = await this.pool.acquire();
+      if (!slot) break;
+      if (this.#queue[i] !== item) {
+        // The queue changed while pinging (cancel/delete); release and rescan.
+        this.pool.release(slot);
+        i = 0;
+        continue;
+      }
+      this.#queue.splice(i, 1);
+      const job: ActiveJob = { kind: item.kind, name: item.name, slot, op: undefined, stop: undefined, lastProgress: Date.now() };
+      this.running.set(jobKey(item.kind, item.name), job);
+      void this.executor!(job).finally(() => {
+        this.running.delete(jobKey(item.kind, item.name));
+        this.pool.release(slot);
+        this.pump();
+      });
+    }
+    this.#armRetry();
+  }
+
+  #armRetry(): void {
+    if (this.#retryTimer || this.#queue.length === 0 || this.running.size >= this.limits.concurrency) return;
+    const at = this.pool.nextRetryAt();
+    if (at === undefined) return;
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      this.pump();
+    }, Math.max(10, at - Date.now()));
+    this.#retryTimer.unref?.();
+  }
+
+  /** 'ready' when the build is Completed, 'wait' while it may still complete, else its terminal reason. */
+  async #buildState(buildRef: string): Promise<'ready' | 'wait' | 'Failed' | 'Canceled' | 'missing'> {
+    let reason = this.ctx.reasons.get(jobKey('ImageBuild', buildRef));
+    if (reason === undefined) {
+      const rec = await this.ctx.store.get('ImageBuild', buildRef);
+      if (!rec) return 'missing';
+      reason = getReadyReason(rec.object) ?? 'Pending';
+    }
+    if (reason === 'Completed') return 'ready';
+    if (reason === 'Failed' || reason === 'Canceled') return reason;
+    return 'wait';
+  }
+
+  /** Fails a Pending export promptly because its build will never complete. */
+  async failExport(name: string, buildRef: string, why: 'Failed' | 'Canceled' | 'missing'): Promise<void> {
+    const message =
+      why === 'missing'
+        ? `source ImageBuild "${buildRef}" no longer exists; this export cannot run`
+        : `source ImageBuild "${buildRef}" ${why === 'Failed' ? 'failed' : 'was canceled'}; this export cannot run (create a new build, or use newVersion)`;
+    const rec = await setPhase(this.ctx, 'ImageExport', name, 'Failed', message, { from: ['Pending'] });
+    if (rec) {
+      const log = await this.ctx.logs.get('ImageExport', name, false);
+      this.ctx.logs.write(log, `[builder] ${message}`);
+      log.end();
+    }
+  }
+
+  /** Fails the queued exports of a build that ended Failed or Canceled (called when the build ends). */
+  async failDependents(buildRef: string, why: 'Failed' | 'Canceled'): Promise<void> {
+    const items = this.#queue.filter((q) => q.kind === 'ImageExport' && q.buildRef === buildRef);
+    for (const item of items) {
+      this.dequeue('ImageExport', item.name);
+      await this.failExport(item.name, buildRef, why);
+    }
+  }
+
+  close(): void {
+    this.#closed = true;
+    if (this.#retryTimer) clearTimeout(this.#retryTimer);
+  }
+}

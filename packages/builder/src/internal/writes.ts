@@ -1,0 +1,81 @@
+import { ConflictError, getReadyReason, isTerminal, setReadyCondition, transition, type ReasonOf } from '@imagebuild/core';
+import type { JobState, StoredRecord } from '../store/store.js';
+import type { JobKind } from '../watch/events.js';
+import { jobKey, notifySettled, type BuilderContext } from './context.js';
+
+const MAX_RETRIES = 20;
+
+export interface PhaseChange {
+  /** Only move if the current reason is one of these (otherwise resolve undefined, no write). */
+  from?: readonly string[] | undefined;
+  /** Further changes to the object (status fields). */
+  patch?: ((object: StoredRecord<JobKind>['object']) => void) | undefined;
+  /** Only act on this incarnation of the job (a deleted and re-created namesake is left alone). */
+  uid?: string | undefined;
+  /** Changes to the job bookkeeping. */
+  job?: Partial<JobState> | undefined;
+}
+
+/**
+ * Moves a job to `to` (checked against core's transition table) with an optimistic-concurrency write,
+ * retried on conflict, then publishes a `phase` event. Resolves the new record, or undefined when the
+ * job is gone or not in one of `change.from`.
+ */
+export async function setPhase<K extends JobKind>(
+  ctx: BuilderContext,
+  kind: K,
+  name: string,
+  to: ReasonOf<K>,
+  message: string,
+  change: PhaseChange = {},
+): Promise<StoredRecord<K> | undefined> {
+  for (let attempt = 0; ; attempt++) {
+    const rec = await ctx.store.get(kind, name);
+    if (!rec) return undefined;
+    const from = getReadyReason(rec.object) ?? 'Pending';
+    if (change.from && !change.from.includes(from)) return undefined;
+    if (change.uid !== undefined && rec.job?.uid !== change.uid) return undefined;
+    transition(kind, from as ReasonOf<K>, to);
+    const prevVersion = rec.resourceVersion;
+    const now = new Date().toISOString();
+    const object = rec.object;
+    object.status = { ...object.status, conditions: setReadyCondition(object.status?.conditions, to, message, now) };
+    change.patch?.(object);
+    rec.resourceVersion = prevVersion + 1;
+    object.metadata.resourceVersion = String(rec.resourceVersion);
+    if (change.job) rec.job = { ...(rec.job ?? { uid: '' }), ...change.job };
+    try {
+      await ctx.store.update(rec, prevVersion);
+    } catch (err) {
+      if (err instanceof ConflictError && attempt < MAX_RETRIES) continue;
+      throw err;
+    }
+    ctx.reasons.set(jobKey(kind, name), to);
+    ctx.hub.publish({ type: 'phase', kind, name, from, phase: to, message, object: structuredClone(object), time: now });
+    if (isTerminal(to)) notifySettled(ctx, kind, name);
+    return rec;
+  }
+}
+
+/** Writes status fields without a phase change (e.g. the `lastSeen` heartbeat); no event. */
+export async function patchStatus(
+  ctx: BuilderContext,
+  kind: JobKind,
+  name: string,
+  patch: (object: StoredRecord<JobKind>['object']) => void,
+): Promise<void> {
+  for (let attempt = 0; attempt < MAX_RETRIES; attempt++) {
+    const rec = await ctx.store.get(kind, name);
+    if (!rec) return;
+    const prev = rec.resourceVersion;
+    patch(rec.object);
+    rec.resourceVersion = prev + 1;
+    rec.object.metadata.resourceVersion = String(rec.resourceVersion);
+    try {
+      await ctx.store.update(rec, prev);
+      return;
+    } catch (err) {
+      if (!(err instanceof ConflictError)) throw err;
+    }
+  }
+}

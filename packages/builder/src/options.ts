@@ -1,0 +1,49 @@
+import type { EnrollmentConfig, Runner, RunnerBuildOptions, RunnerExportOptions } from '@imagebuild/core';
+import type { Store } from './store/store.js';
+
+/** A runner in the pool, with its own concurrency limit. */
+export interface PoolEntry {
+  runner: Runner;
+  /** Jobs this runner may run at once. Default: `perRunnerConcurrency`. */
+  concurrency?: number | undefined;
+}
+
+/** What `new ImageBuilder()` takes. */
+export interface ImageBuilderOptions {
+  /** The runner pool (one per engine). Jobs go to an available runner with a free slot, least loaded first. */
+  runners: ReadonlyArray<Runner | PoolEntry>;
+  /** Persistence. Default: a `MemoryStore`. Use `SqliteStore` to survive restarts. */
+  store?: Store | undefined;
+  /** Jobs running at once across the pool. Default 2 (upstream's `maxConcurrentBuilds`). */
+  concurrency?: number | undefined;
+  /** Default per-runner limit. Default: `concurrency`. */
+  perRunnerConcurrency?: number | undefined;
+  /** A running job with no output or progress for this long fails with "timed out". Default 180,000 (3 min). */
+  staleAfterMs?: number | undefined;
+  /** Optional overall limit per job (upstream has none). */
+  maxDurationMs?: number | undefined;
+  /** How often running jobs are checked for staleness and `status.lastSeen` is refreshed. Default: min(staleAfterMs / 4, 30 s). */
+  heartbeatIntervalMs?: number | undefined;
+  /** Directory of the job logs (whole logs, one file each). Default: a new temporary directory. */
+  logDir?: string | undefined;
+  /** Recent lines of a running job kept in memory. Default 1,000. */
+  logTailLines?: number | undefined;
+  /** Enrollment configuration for early-binding builds (without it, early-binding builds are rejected). */
+  enrollmentConfig?: EnrollmentConfig | undefined;
+  /** Extra options for every `runner.build` (jobId, signal and enrollmentConfig are set by the builder). */
+  buildOptions?: Omit<RunnerBuildOptions, 'jobId' | 'signal' | 'enrollmentConfig'> | undefined;
+  /** Extra options for every `runner.export` (e.g. `converterImage`). */
+  exportOptions?: Omit<RunnerExportOptions, 'jobId' | 'signal'> | undefined;
+  /**
+   * Key sealing Repository passwords before they reach the store (AES-256-GCM; a passphrase or 32 bytes).
+   * Default: a random per-process key — passwords then do not survive a restart of a durable store
+   * (re-apply the Repository) but never reach its file in clear.
+   */
+  credentialKey?: string | Uint8Array | undefined;
+  /** How long `delete` waits for each cancel to finish. Default 30,000 (upstream's `deleteCancelTimeout`). */
+  deleteCancelTimeoutMs?: number | undefined;
+  /** How long a runner's failed `ping` keeps it out of the pool. Default 5,000. */
+  pingRetryMs?: number | undefined;
+  /** Clean up engine leftovers of interrupted jobs on start (durable stores). Default true. */
+  cleanupOnStart?: boolean | undefined;
+}
