@@ -1,2 +1,31 @@
-// @imagebuild/oci: nothing is exported until its issue lands.
-export {};
+// @imagebuild/oci — public API. Explicit list; private code lives in src/internal/.
+export { RegistryClient, type CallOptions, type BlobResponse } from './registry-client.js';
+export { optionsFromRepository, type RegistryClientOptions, type OciRepositoryLike } from './client-options.js';
+export { pushArtifact, PushArtifactOperation, type PushArtifactOptions, type PushArtifactResult, type PushArtifactEvents } from './push-artifact.js';
+export {
+  downloadArtifact,
+  downloadBlob,
+  findArtifact,
+  DownloadOperation,
+  type DownloadArtifactOptions,
+  type DownloadBlobOptions,
+  type DownloadResult,
+  type DownloadEvents,
+} from './download.js';
+export { parseImageReference, isDigest, isTag, type ImageReference } from './reference.js';
+export {
+  MediaType,
+  Annotation,
+  MANIFEST_ACCEPT,
+  EMPTY_CONFIG_DATA,
+  EMPTY_CONFIG_DIGEST,
+  isIndexMediaType,
+  isImageManifestMediaType,
+} from './media-types.js';
+export type { Descriptor, ImageManifest, ImageIndex, FetchedManifest, Platform } from './types.js';
+export type { BlobSource, UploadOptions, UploadProgress } from './internal/upload.js';
+export type { UploadSessionEnd } from './internal/upload-session.js';
+export type { DownloadProgress } from './internal/download-file.js';
+export type { ListReferrersOptions } from './internal/referrers.js';
+export type { RetryPolicy } from './internal/retry.js';
+export { referrersTag } from './internal/referrers.js';

@@ -1,0 +1,57 @@
+import type { Dispatcher } from 'undici';
+import type { RetryPolicy } from './internal/retry.js';
+
+/** How to reach and authenticate to one registry. */
+export interface RegistryClientOptions {
+  /** `host[:port]`, e.g. `quay.io` or `127.0.0.1:5000`. */
+  registry: string;
+  /** Default `https`. */
+  scheme?: 'http' | 'https' | undefined;
+  /** Basic credentials; also used to obtain bearer tokens. Never logged. */
+  username?: string | undefined;
+  password?: string | undefined;
+  /** Extra trusted CA certificate(s), PEM. Added to the system CAs. */
+  ca?: string | Buffer | ReadonlyArray<string | Buffer> | undefined;
+  /** Skip TLS certificate verification (only when the caller asks for it). */
+  skipTlsVerify?: boolean | undefined;
+  /** Retry policy for idempotent requests with re-creatable bodies. */
+  retry?: Partial<RetryPolicy> | undefined;
+  /** Chunk size of chunked uploads in bytes (default 64 MiB). */
+  chunkSize?: number | undefined;
+  /** `User-Agent` header (default `imagebuild-oci/0.1`). */
+  userAgent?: string | undefined;
+  /** An undici dispatcher to use instead of the client's own agent (tests, proxies). */
+  dispatcher?: Dispatcher | undefined;
+}
+
+/**
+ * The parts of a Flight Control `Repository` (core v1beta1, type `oci`) the
+ * client reads. Structurally compatible with `Repository` from `@imagebuild/core`.
+ */
+export interface OciRepositoryLike {
+  spec: {
+    registry: string;
+    scheme?: 'http' | 'https' | undefined;
+    ociAuth?: { authType: 'docker'; username: string; password: string } | undefined;
+    /** Base64-encoded PEM, as in the Repository resource. */
+    'ca.crt'?: string | undefined;
+    skipServerVerification?: boolean | undefined;
+  };
+}
+
+/** Builds client options from a Repository resource; `overrides` win. */
+export function optionsFromRepository(
+  repository: OciRepositoryLike,
+  overrides: Partial<RegistryClientOptions> = {},
+): RegistryClientOptions {
+  const { spec } = repository;
+  const caB64 = spec['ca.crt'];
+  return {
+    registry: spec.registry,
+    scheme: spec.scheme ?? 'https',
+    ...(spec.ociAuth ? { username: spec.ociAuth.username, password: spec.ociAuth.password } : {}),
+    ...(caB64 ? { ca: Buffer.from(caB64.replace(/\s+/g, ''), 'base64').toString('utf8') } : {}),
+    ...(spec.skipServerVerification ? { skipTlsVerify: true } : {}),
+    ...overrides,
+  };
+}

@@ -1,0 +1,114 @@
+import { createHash, type Hash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { DigestMismatchError, RegistryError, SdkError } from '@imagebuild/core';
+import type { RegistryClient } from '../registry-client.js';
+import { backoffDelay, sleep } from './retry.js';
+import { abortError } from './transport.js';
+
+export interface DownloadProgress {
+  bytesDone: number;
+  bytesTotal: number | undefined;
+}
+
+export interface DownloadFileArgs {
+  repository: string;
+  digest: string;
+  /** Expected size, when known (from a descriptor). */
+  size?: number | undefined;
+  file: string;
+  signal: AbortSignal;
+  onProgress: (p: DownloadProgress) => void;
+}
+
+/** Hashes a file's first `length` bytes. */
+async function hashPrefix(path: string, length: number, hash: Hash): Promise<void> {
+  if (length === 0) return;
+  for await (const chunk of createReadStream(path, { start: 0, end: length - 1, highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
+}
+
+/** A writable that writes at a position of an open file and hashes each chunk once it is on disk. */
+function fileSink(fh: FileHandle, state: { position: number; hash: Hash }, onWritten: () => void): Writable {
+  const writeAll = async (chunks: Buffer[]): Promise<void> => {
+    let buffers = chunks;
+    while (buffers.length > 0) {
+      const { bytesWritten } = await fh.writev(buffers, state.position);
+      let left = bytesWritten;
+      const rest: Buffer[] = [];
+      for (const b of buffers) {
+        if (left >= b.length) {
+          state.hash.update(b);
+          left -= b.length;
+        } else {
+          if (left > 0) state.hash.update(b.subarray(0, left));
+          rest.push(b.subarray(left));
+          left = 0;
+        }
+      }
+      state.position += bytesWritten;
+      buffers = rest;
+    }
+    onWritten();
+  };
+  return new Writable({
+    highWaterMark: 4 * 1024 * 1024,
+    writev(chunks, cb) {
+      writeAll(chunks.map((c) => c.chunk as Buffer)).then(() => cb(), cb);
+    },
+  });
+}
+
+/**
+ * Streams a blob into `<file>.partial`, hashing what reaches the disk, resuming
+ * with `Range` after interruptions (and from a partial left by an earlier run),
+ * and renames it to `file` only once the digest matches. A failed download keeps
+ * its partial file; a digest mismatch removes it.
+ */
+export async function downloadToFile(client: RegistryClient, a: DownloadFileArgs): Promise<{ size: number }> {
+  const partial = `${a.file}.partial`;
+  const existing = await stat(partial).then((s) => s.size, () => 0);
+  const state = { position: existing, hash: createHash('sha256') };
+  if (a.size !== undefined && existing > a.size) state.position = 0;
+  const fh = await open(partial, state.position > 0 ? 'r+' : 'w');
+  let total = a.size;
+  try {
+    if (state.position > 0) await hashPrefix(partial, state.position, state.hash);
+    else await fh.truncate(0);
+    const report = (): void => a.onProgress({ bytesDone: state.position, bytesTotal: total });
+    let failures = 0;
+    while (total === undefined || state.position < total) {
+      const before = state.position;
+      try {
+        const res = await client.getBlob(a.repository, a.digest, { offset: state.position, signal: a.signal });
+        if (res.offset !== state.position) {
+          // Range ignored: start over.
+          state.position = 0;
+          state.hash = createHash('sha256');
+          await fh.truncate(0);
+        }
+        total ??= res.totalSize;
+        report();
+        await pipeline(res.body, fileSink(fh, state, report), { signal: a.signal });
+        if (total === undefined) total = state.position;
+        if (state.position !== total) throw new RegistryError(client.registry, `blob GET ${a.repository}@${a.digest}`, `body ended at ${state.position} of ${total} bytes`);
+      } catch (err) {
+        if (a.signal.aborted) throw abortError(a.signal, err);
+        if (err instanceof SdkError && !(err instanceof RegistryError && (err.status === undefined || err.status >= 500))) throw err;
+        failures = state.position > before ? 1 : failures + 1;
+        if (failures >= client.transport.retry.attempts) throw err instanceof SdkError ? err : new RegistryError(client.registry, `blob GET ${a.repository}@${a.digest}`, `download interrupted: ${(err as Error).message}`, { cause: err });
+        await sleep(backoffDelay(client.transport.retry, failures), a.signal).catch((e: unknown) => { throw abortError(a.signal, e); });
+      }
+    }
+  } finally {
+    await fh.close();
+  }
+  const actual = `sha256:${state.hash.digest('hex')}`;
+  if (actual !== a.digest) {
+    await rm(partial, { force: true });
+    throw new DigestMismatchError(a.digest, actual, { details: { registry: client.registry, repository: a.repository } });
+  }
+  await rename(partial, a.file);
+  return { size: state.position };
+}

@@ -1,0 +1,26 @@
+import { RegistryError } from '@imagebuild/core';
+import type { Readable } from 'node:stream';
+
+/** Reads a whole (small) body, refusing more than `limit` bytes. */
+export async function readLimited(body: Readable, limit: number, registry: string, operation: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) {
+      body.destroy();
+      throw new RegistryError(registry, operation, `response larger than ${limit} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Parses JSON from a registry response, or throws a RegistryError naming the operation. */
+export function parseJson<T>(bytes: Buffer, registry: string, operation: string): T {
+  try {
+    return JSON.parse(bytes.toString('utf8')) as T;
+  } catch {
+    throw new RegistryError(registry, operation, `response is not valid JSON (${bytes.length} bytes)`);
+  }
+}

@@ -1,0 +1,76 @@
+import { RegistryError } from '@imagebuild/core';
+import type { Readable } from 'node:stream';
+
+const MAX_ERROR_BODY = 64 * 1024;
+
+/** Reads at most 64 KiB of an error body, then discards the rest. */
+export async function readErrorBody(body: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      if (size < MAX_ERROR_BODY) chunks.push(chunk.subarray(0, MAX_ERROR_BODY - size));
+      size += chunk.length;
+      if (size >= MAX_ERROR_BODY) break;
+    }
+  } catch {
+    // a broken error body is not worth a second error
+  } finally {
+    body.destroy();
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+interface OciErrorBody {
+  errors?: Array<{ code?: unknown; message?: unknown }>;
+}
+
+/** Builds a RegistryError from a failed response: status, OCI error codes and messages. */
+export function registryErrorFromResponse(
+  registry: string,
+  operation: string,
+  status: number,
+  contentType: string | undefined,
+  text: string,
+): RegistryError {
+  const codes: string[] = [];
+  const messages: string[] = [];
+  let parsed: OciErrorBody | undefined;
+  try {
+    parsed = text ? (JSON.parse(text) as OciErrorBody) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed && Array.isArray(parsed.errors)) {
+    for (const e of parsed.errors) {
+      if (typeof e.code === 'string') codes.push(e.code);
+      if (typeof e.message === 'string' && e.message) messages.push(e.message.slice(0, 300));
+    }
+  }
+  let detail: string;
+  if (codes.length > 0) {
+    detail = codes.map((c, i) => (messages[i] ? `${c} (${messages[i]})` : c)).join(', ');
+  } else if (text && !parsed) {
+    detail = `unexpected response body (${contentType ?? 'no content type'}, ${text.length} bytes)`;
+  } else {
+    detail = statusText(status);
+  }
+  return new RegistryError(registry, operation, `HTTP ${status}: ${detail}`, { status, ociCodes: codes });
+}
+
+function statusText(status: number): string {
+  switch (status) {
+    case 401:
+      return 'unauthorized (credentials missing or rejected)';
+    case 403:
+      return 'forbidden';
+    case 404:
+      return 'not found';
+    case 405:
+      return 'method not allowed';
+    case 416:
+      return 'range not satisfiable';
+    default:
+      return status >= 500 ? 'server error' : 'unexpected status';
+  }
+}

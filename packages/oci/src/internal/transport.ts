@@ -1,0 +1,176 @@
+import { rootCertificates } from 'node:tls';
+import type { Readable } from 'node:stream';
+import { AbortError, RegistryError, SdkError } from '@imagebuild/core';
+import { Agent, request, type Dispatcher } from 'undici';
+import type { RegistryClientOptions } from '../client-options.js';
+import { RegistryAuth } from './auth.js';
+import { DEFAULT_RETRY, RETRYABLE_STATUS, backoffDelay, parseRetryAfter, sleep, type RetryPolicy } from './retry.js';
+import { readErrorBody, registryErrorFromResponse } from './registry-errors.js';
+
+export type HttpMethod = 'GET' | 'HEAD' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
+export type BodySource = Buffer | string | (() => Readable | Buffer);
+
+export interface HttpRequest {
+  method: HttpMethod;
+  /** A path (`/v2/...`, with query) on the registry, or an absolute URL (an upload Location). */
+  path: string;
+  /** Auth scope, e.g. `repository:app:pull,push`. */
+  scope: string;
+  /** Names the operation in errors (`manifest PUT app:1`). */
+  operation: string;
+  headers?: Record<string, string>;
+  body?: BodySource;
+  /** The body can be produced again (a factory over a file or buffer): a 401 may be answered by a retry. Default: not a factory. */
+  replayable?: boolean;
+  /** Idempotent and replayable: may be retried after network errors and 5xx (default: GET/HEAD/PUT/DELETE with a replayable body). */
+  retryable?: boolean;
+  /** Statuses that are returned to the caller rather than thrown (2xx always are). */
+  accept?: readonly number[];
+  signal?: AbortSignal | undefined;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string | undefined>;
+  body: Readable;
+  /** The URL that answered (after redirects). */
+  url: URL;
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+/** HTTP to one registry: auth, same-origin credentials, redirects, retries, typed errors. */
+export class Transport {
+  readonly registry: string;
+  readonly origin: string;
+  readonly dispatcher: Dispatcher;
+  readonly auth: RegistryAuth;
+  readonly retry: RetryPolicy;
+  readonly userAgent: string;
+  readonly #ownsDispatcher: boolean;
+
+  constructor(options: RegistryClientOptions) {
+    this.registry = options.registry;
+    this.origin = `${options.scheme ?? 'https'}://${options.registry}`;
+    this.userAgent = options.userAgent ?? 'imagebuild-oci/0.1';
+    this.retry = { ...DEFAULT_RETRY, ...options.retry };
+    if (options.dispatcher) {
+      this.dispatcher = options.dispatcher;
+      this.#ownsDispatcher = false;
+    } else {
+      const extra = options.ca === undefined ? [] : Array.isArray(options.ca) ? options.ca : [options.ca];
+      this.dispatcher = new Agent({
+        keepAliveTimeout: 10_000,
+        connect: {
+          ...(extra.length > 0 ? { ca: [...rootCertificates, ...extra.map((c: string | Buffer) => c.toString())] } : {}),
+          rejectUnauthorized: options.skipTlsVerify !== true,
+          minVersion: 'TLSv1.2',
+        },
+      });
+      this.#ownsDispatcher = true;
+    }
+    this.auth = new RegistryAuth(this.registry, options.username, options.password, this.dispatcher, this.userAgent);
+  }
+
+  async close(): Promise<void> {
+    if (this.#ownsDispatcher) await this.dispatcher.close();
+  }
+
+  url(path: string): URL {
+    return new URL(path, this.origin);
+  }
+
+  /** Sends a request; non-2xx statuses not in `accept` become RegistryError. */
+  async send(req: HttpRequest): Promise<HttpResponse> {
+    const replayable = req.replayable ?? (req.body === undefined || typeof req.body !== 'function');
+    const retryable = req.retryable ?? (replayable && ['GET', 'HEAD', 'PUT', 'DELETE'].includes(req.method));
+    let authRetried = false;
+    for (let attempt = 1; ; attempt++) {
+      let res: HttpResponse;
+      try {
+        res = await this.#sendFollowing(req);
+      } catch (err) {
+        if (req.signal?.aborted) throw abortError(req.signal, err);
+        if (err instanceof SdkError) throw err;
+        if (retryable && attempt < this.retry.attempts) {
+          await this.#sleep(backoffDelay(this.retry, attempt), req.signal);
+          continue;
+        }
+        throw new RegistryError(this.registry, req.operation, `request failed: ${describeNetworkError(err)}`, { cause: err });
+      }
+      if (res.status === 401 && !authRetried && replayable) {
+        await readErrorBody(res.body);
+        authRetried = true;
+        if (await this.auth.onUnauthorized(res.headers['www-authenticate'], req.scope, req.signal)) {
+          attempt--;
+          continue;
+        }
+        throw registryErrorFromResponse(this.registry, req.operation, 401, res.headers['content-type'], '');
+      }
+      if (res.status >= 200 && res.status < 300) return res;
+      if (req.accept?.includes(res.status)) return res;
+      if (retryable && RETRYABLE_STATUS.has(res.status) && attempt < this.retry.attempts) {
+        await readErrorBody(res.body);
+        await this.#sleep(backoffDelay(this.retry, attempt, parseRetryAfter(res.headers['retry-after'])), req.signal);
+        continue;
+      }
+      const text = req.method === 'HEAD' ? '' : await readErrorBody(res.body);
+      if (req.method === 'HEAD') res.body.destroy();
+      throw registryErrorFromResponse(this.registry, req.operation, res.status, res.headers['content-type'], text);
+    }
+  }
+
+  async #sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+    try {
+      await sleep(ms, signal);
+    } catch (err) {
+      throw abortError(signal, err);
+    }
+  }
+
+  async #sendFollowing(req: HttpRequest): Promise<HttpResponse> {
+    let url = this.url(req.path);
+    for (let hop = 0; ; hop++) {
+      const headers: Record<string, string> = { 'user-agent': this.userAgent, ...req.headers };
+      // Credentials only ever go to the registry's own origin, never to a redirect target.
+      if (url.origin === this.origin) {
+        const authorization = this.auth.headerFor(req.scope);
+        if (authorization) headers['authorization'] = authorization;
+      }
+      const body = typeof req.body === 'function' ? req.body() : req.body;
+      const r = await request(url, {
+        method: req.method,
+        headers,
+        body: body ?? null,
+        dispatcher: this.dispatcher,
+        signal: req.signal ?? null,
+      });
+      const res: HttpResponse = { status: r.statusCode, headers: flatten(r.headers), body: r.body as unknown as Readable, url };
+      const location = res.headers['location'];
+      if ((req.method === 'GET' || req.method === 'HEAD') && REDIRECTS.has(res.status) && location && hop < 5) {
+        await readErrorBody(res.body);
+        url = new URL(location, url);
+        continue;
+      }
+      return res;
+    }
+  }
+}
+
+function flatten(headers: Dispatcher.ResponseData['headers']): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(headers)) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+  return out;
+}
+
+function describeNetworkError(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const code = (err as { code?: unknown }).code;
+  const cause = err.cause instanceof Error ? `: ${err.cause.message}` : '';
+  return `${typeof code === 'string' ? `${code} ` : ''}${err.message}${cause}`;
+}
+
+export function abortError(signal: AbortSignal | undefined, cause?: unknown): AbortError {
+  if (signal?.reason instanceof AbortError) return signal.reason;
+  return new AbortError('operation aborted', { cause: cause ?? signal?.reason });
+}

@@ -1,0 +1,253 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { Readable, Transform } from 'node:stream';
+import { AbortError, RegistryError, SdkError, ValidationError } from '@imagebuild/core';
+import type { Descriptor } from '../types.js';
+import { HashingFileSource } from './hashing-source.js';
+import { backoffDelay, sleep } from './retry.js';
+import { readErrorBody } from './registry-errors.js';
+import { abortError, type Transport } from './transport.js';
+import { UploadSession, type UploadSessionEnd } from './upload-session.js';
+
+/** What to upload: a file path, a buffer, or a stream (a stream cannot be resumed or retried). */
+export type BlobSource = { file: string } | { stream: Readable | AsyncIterable<Uint8Array> } | Buffer;
+
+export interface UploadProgress {
+  bytesDone: number;
+  bytesTotal: number | undefined;
+}
+
+export interface UploadOptions {
+  /** Known digest: enables the skip-if-present check, mounting and a monolithic upload. */
+  digest?: string | undefined;
+  /** Size in bytes (required for streams with a known size; checked for files). */
+  size?: number | undefined;
+  /** Media type of the returned descriptor (default `application/octet-stream`). */
+  mediaType?: string | undefined;
+  /** Repository (same registry) to mount the blob from; needs `digest`. */
+  mountFrom?: string | undefined;
+  /** Force a chunked upload even when the digest is known. */
+  chunked?: boolean | undefined;
+  chunkSize?: number | undefined;
+  onProgress?: ((p: UploadProgress) => void) | undefined;
+  /** Called when an upload session ends (committed, deleted, or invalidated by the registry). */
+  onSession?: ((e: UploadSessionEnd) => void) | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+const OCTET = 'application/octet-stream';
+
+/** True when an upload failure may be recovered by resuming or starting over. */
+function recoverable(err: unknown): boolean {
+  if (err instanceof AbortError || err instanceof ValidationError) return false;
+  if (err instanceof RegistryError) {
+    if (err.status === undefined) return true; // network
+    if (err.status >= 500 || err.status === 408 || err.status === 429 || err.status === 416) return true;
+    return err.ociCodes.includes('BLOB_UPLOAD_INVALID') || err.ociCodes.includes('BLOB_UPLOAD_UNKNOWN');
+  }
+  return !(err instanceof SdkError);
+}
+
+export async function uploadBlob(t: Transport, repo: string, source: BlobSource, opts: UploadOptions): Promise<Descriptor> {
+  const mediaType = opts.mediaType ?? OCTET;
+  const signal = opts.signal;
+  let size = opts.size;
+  if (!Buffer.isBuffer(source) && 'file' in source) {
+    const st = await stat(source.file).catch((err: unknown) => {
+      throw new ValidationError([{ path: 'file', message: `cannot be read: ${(err as Error).message}` }]);
+    });
+    if (size !== undefined && size !== st.size) throw new ValidationError([{ path: 'size', message: `is ${size} but the file has ${st.size} bytes` }]);
+    size = st.size;
+  } else if (Buffer.isBuffer(source)) {
+    size = source.length;
+  }
+  const progress = (done: number): void => opts.onProgress?.({ bytesDone: done, bytesTotal: size });
+  const digest = opts.digest ?? (Buffer.isBuffer(source) ? `sha256:${createHash('sha256').update(source).digest('hex')}` : undefined);
+  const operation = `blob upload ${repo}${digest ? `@${digest}` : ''}`;
+
+  if (digest) {
+    const present = await headSize(t, repo, digest, signal);
+    if (present !== undefined) {
+      progress(present);
+      return { mediaType, digest, size: present };
+    }
+  }
+  let preopened: UploadSession | undefined;
+  if (digest && opts.mountFrom) {
+    preopened = await UploadSession.start(t, repo, signal, opts.onSession, { digest, from: opts.mountFrom });
+    if (!preopened) {
+      const mounted = await headSize(t, repo, digest, signal);
+      progress(mounted ?? size ?? 0);
+      return { mediaType, digest, size: mounted ?? size ?? 0 };
+    }
+  }
+  if (Buffer.isBuffer(source) || ('file' in source && digest && !opts.chunked)) {
+    const body = Buffer.isBuffer(source) ? (): Buffer => source : (): Readable => createReadStream(source.file, { highWaterMark: 1024 * 1024 });
+    return monolithic(t, repo, body, digest as string, size ?? 0, mediaType, operation, opts, preopened);
+  }
+  if (preopened) await preopened.cancel();
+  if ('file' in source) return chunkedFile(t, repo, source.file, size ?? 0, mediaType, operation, opts);
+  return streamed(t, repo, source.stream, mediaType, operation, opts);
+}
+
+async function headSize(t: Transport, repo: string, digest: string, signal: AbortSignal | undefined): Promise<number | undefined> {
+  const res = await t.send({ method: 'HEAD', path: `/v2/${repo}/blobs/${digest}`, scope: `repository:${repo}:pull,push`, operation: `blob HEAD ${repo}@${digest}`, accept: [404], signal });
+  res.body.destroy();
+  if (res.status === 404) return undefined;
+  const n = Number(res.headers['content-length']);
+  return Number.isFinite(n) ? n : 0;
+}
+
+function withDigest(url: URL, digest: string): string {
+  const u = new URL(url);
+  u.searchParams.set('digest', digest);
+  return u.href;
+}
+
+async function finish(t: Transport, repo: string, session: UploadSession, digest: string, size: number, operation: string, signal: AbortSignal | undefined): Promise<void> {
+  try {
+    const res = await t.send({
+      method: 'PUT', path: withDigest(session.location, digest), scope: `repository:${repo}:pull,push`, operation,
+      headers: { 'content-length': '0' }, signal,
+    });
+    await readErrorBody(res.body);
+  } catch (err) {
+    // The commit may have happened even though the answer was lost.
+    if (!(err instanceof AbortError) && (await headSize(t, repo, digest, signal).catch(() => undefined)) === size) {
+      session.committed();
+      return;
+    }
+    throw err;
+  }
+  session.committed();
+}
+
+async function monolithic(
+  t: Transport, repo: string, body: () => Readable | Buffer, digest: string, size: number, mediaType: string,
+  operation: string, opts: UploadOptions, preopened: UploadSession | undefined,
+): Promise<Descriptor> {
+  const signal = opts.signal;
+  let session = preopened;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      session ??= await UploadSession.start(t, repo, signal, opts.onSession);
+      if (!session) throw new RegistryError(t.registry, operation, 'no upload session');
+      const current = session;
+      let sent = 0;
+      const res = await t.send({
+        method: 'PUT', path: withDigest(current.location, digest), scope: `repository:${repo}:pull,push`, operation,
+        headers: { 'content-type': OCTET, 'content-length': String(size) }, replayable: true, retryable: false, signal,
+        body: () => {
+          const b = body();
+          if (Buffer.isBuffer(b)) return b;
+          return b.pipe(new Transform({ transform(chunk: Buffer, _e, cb) { sent += chunk.length; opts.onProgress?.({ bytesDone: sent, bytesTotal: size }); cb(null, chunk); } }));
+        },
+      });
+      await readErrorBody(res.body);
+      current.committed();
+      opts.onProgress?.({ bytesDone: size, bytesTotal: size });
+      return { mediaType, digest, size };
+    } catch (err) {
+      if (signal?.aborted) {
+        await session?.cancel();
+        throw abortError(signal, err);
+      }
+      if ((await headSize(t, repo, digest, signal).catch(() => undefined)) === size) {
+        session?.committed();
+        return { mediaType, digest, size };
+      }
+      await session?.cancel();
+      session = undefined;
+      if (!recoverable(err) || attempt >= t.retry.attempts) throw err;
+      await sleep(backoffDelay(t.retry, attempt), signal).catch((e: unknown) => { throw abortError(signal, e); });
+    }
+  }
+}
+
+async function chunkedFile(t: Transport, repo: string, path: string, size: number, mediaType: string, operation: string, opts: UploadOptions): Promise<Descriptor> {
+  const signal = opts.signal;
+  const chunkSize = Math.max(1, opts.chunkSize ?? 64 * 1024 * 1024);
+  let reported = 0;
+  const src = new HashingFileSource(path, (pos) => {
+    if (pos > reported) {
+      reported = pos;
+      opts.onProgress?.({ bytesDone: pos, bytesTotal: size });
+    }
+  });
+  let failures = 0;
+  for (;;) {
+    let session: UploadSession | undefined;
+    try {
+      session = await UploadSession.start(t, repo, signal, opts.onSession);
+      if (!session) throw new RegistryError(t.registry, operation, 'no upload session');
+      let offset = 0;
+      while (offset < size) {
+        const end = Math.min(offset + chunkSize, size);
+        try {
+          const start = offset;
+          const current = session;
+          const res = await t.send({
+            method: 'PATCH', path: current.location.href, scope: `repository:${repo}:pull,push`, operation,
+            headers: { 'content-type': OCTET, 'content-length': String(end - start), 'content-range': `${start}-${end - 1}` },
+            body: () => src.read(start, end), replayable: true, retryable: false, signal,
+          });
+          await readErrorBody(res.body);
+          current.advance(res.headers['location']);
+          offset = end;
+        } catch (err) {
+          if (signal?.aborted || !recoverable(err) || ++failures >= t.retry.attempts * 2) throw err;
+          await sleep(backoffDelay(t.retry, Math.min(failures, 4)), signal);
+          const resumeAt = await session.offset(signal);
+          if (resumeAt === undefined || resumeAt > src.hashedUpTo || resumeAt > size) throw err; // start over
+          offset = resumeAt;
+        }
+      }
+      if (src.hashedUpTo !== size) throw new RegistryError(t.registry, operation, `file changed while uploading (${src.hashedUpTo} of ${size} bytes hashed)`);
+      const digest = src.digest();
+      await finish(t, repo, session, digest, size, operation, signal);
+      return { mediaType, digest, size };
+    } catch (err) {
+      await session?.cancel();
+      if (signal?.aborted) throw abortError(signal, err);
+      if (!recoverable(err) || ++failures >= t.retry.attempts * 2) throw err;
+      await sleep(backoffDelay(t.retry, Math.min(failures, 4)), signal).catch((e: unknown) => { throw abortError(signal, e); });
+    }
+  }
+}
+
+async function streamed(
+  t: Transport, repo: string, stream: Readable | AsyncIterable<Uint8Array>, mediaType: string, operation: string, opts: UploadOptions,
+): Promise<Descriptor> {
+  const signal = opts.signal;
+  const hash = createHash('sha256');
+  let size = 0;
+  const session = await UploadSession.start(t, repo, signal, opts.onSession);
+  if (!session) throw new RegistryError(t.registry, operation, 'no upload session');
+  try {
+    const source = stream instanceof Readable ? stream : Readable.from(stream);
+    const tap = source.pipe(new Transform({
+      transform(chunk: Buffer, _e, cb) {
+        hash.update(chunk);
+        size += chunk.length;
+        opts.onProgress?.({ bytesDone: size, bytesTotal: opts.size });
+        cb(null, chunk);
+      },
+    }));
+    const res = await t.send({
+      method: 'PATCH', path: session.location.href, scope: `repository:${repo}:pull,push`, operation,
+      headers: { 'content-type': OCTET, ...(opts.size !== undefined ? { 'content-length': String(opts.size) } : {}) },
+      body: () => tap, retryable: false, signal,
+    });
+    await readErrorBody(res.body);
+    session.advance(res.headers['location']);
+    const digest = `sha256:${hash.digest('hex')}`;
+    if (opts.digest && opts.digest !== digest) throw new ValidationError([{ path: 'digest', message: `is ${opts.digest} but the stream hashes to ${digest}` }]);
+    await finish(t, repo, session, digest, size, operation, signal);
+    return { mediaType, digest, size };
+  } catch (err) {
+    await session.cancel();
+    if (signal?.aborted) throw abortError(signal, err);
+    throw err;
+  }
+}
