@@ -6,7 +6,7 @@ import { assertDigest, assertReference, assertRegistry, assertRepository, isDige
 import type { Descriptor, FetchedManifest, ImageIndex, ImageManifest, Platform } from './types.js';
 import { sha256, verifyDigest } from './internal/digest.js';
 import { parseJson, readLimited } from './internal/read-body.js';
-import { readErrorBody } from './internal/registry-errors.js';
+import { discard, readErrorBody } from './internal/registry-errors.js';
 import { Transport } from './internal/transport.js';
 import { uploadBlob, type BlobSource, type UploadOptions } from './internal/upload.js';
 import { listReferrers, type ListReferrersOptions } from './internal/referrers.js';
@@ -73,7 +73,7 @@ export class RegistryClient {
       method: 'HEAD', path: `/v2/${repository}/manifests/${reference}`, scope: pull(repository),
       operation: `manifest HEAD ${repository}:${reference}`, headers: { accept: MANIFEST_ACCEPT }, accept: [404], signal: options.signal,
     });
-    res.body.destroy();
+    discard(res.body);
     if (res.status === 404) return undefined;
     const digest = res.headers['docker-content-digest'] ?? (isDigest(reference) ? reference : undefined);
     const size = Number(res.headers['content-length']);
@@ -150,7 +150,7 @@ export class RegistryClient {
       method: 'HEAD', path: `/v2/${repository}/blobs/${digest}`, scope: pull(repository),
       operation: `blob HEAD ${repository}@${digest}`, accept: [404], signal: options.signal,
     });
-    res.body.destroy();
+    discard(res.body);
     if (res.status === 404) return undefined;
     const size = Number(res.headers['content-length']);
     return Number.isFinite(size) ? size : undefined;
@@ -169,7 +169,7 @@ export class RegistryClient {
     if (res.status === 206) {
       const m = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(res.headers['content-range'] ?? '');
       if (!m || Number(m[1]) !== offset) {
-        res.body.destroy();
+        discard(res.body);
         throw new RegistryError(this.registry, `blob GET ${repository}@${digest}`, `bad Content-Range ${JSON.stringify(res.headers['content-range'])} for range from ${offset}`);
       }
       return { body: res.body, length, offset, totalSize: m[3] === '*' ? undefined : Number(m[3]) };

@@ -1,5 +1,6 @@
 import { RegistryError } from '@imagebuild/core';
 import type { Readable } from 'node:stream';
+import { discard } from './registry-errors.js';
 
 /** Reads a whole (small) body, refusing more than `limit` bytes. */
 export async function readLimited(body: Readable, limit: number, registry: string, operation: string): Promise<Buffer> {
@@ -8,7 +9,7 @@ export async function readLimited(body: Readable, limit: number, registry: strin
   for await (const chunk of body as AsyncIterable<Buffer>) {
     size += chunk.length;
     if (size > limit) {
-      body.destroy();
+      discard(body);
       throw new RegistryError(registry, operation, `response larger than ${limit} bytes`);
     }
     chunks.push(chunk);

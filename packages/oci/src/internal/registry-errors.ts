@@ -16,9 +16,17 @@ export async function readErrorBody(body: Readable): Promise<string> {
   } catch {
     // a broken error body is not worth a second error
   } finally {
-    body.destroy();
+    discard(body);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+const noop = (): void => undefined;
+
+/** Drops a response body without an unhandled 'error' (undici errors on destroy). */
+export function discard(body: Readable): void {
+  body.on('error', noop);
+  if (!body.destroyed) body.destroy();
 }
 
 interface OciErrorBody {

@@ -5,7 +5,7 @@ import { Agent, request, type Dispatcher } from 'undici';
 import type { RegistryClientOptions } from '../client-options.js';
 import { RegistryAuth } from './auth.js';
 import { DEFAULT_RETRY, RETRYABLE_STATUS, backoffDelay, parseRetryAfter, sleep, type RetryPolicy } from './retry.js';
-import { readErrorBody, registryErrorFromResponse } from './registry-errors.js';
+import { discard, readErrorBody, registryErrorFromResponse } from './registry-errors.js';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
 export type BodySource = Buffer | string | (() => Readable | Buffer);
@@ -115,7 +115,7 @@ export class Transport {
         continue;
       }
       const text = req.method === 'HEAD' ? '' : await readErrorBody(res.body);
-      if (req.method === 'HEAD') res.body.destroy();
+      if (req.method === 'HEAD') discard(res.body);
       throw registryErrorFromResponse(this.registry, req.operation, res.status, res.headers['content-type'], text);
     }
   }

@@ -6,7 +6,7 @@ import { AbortError, RegistryError, SdkError, ValidationError } from '@imagebuil
 import type { Descriptor } from '../types.js';
 import { HashingFileSource } from './hashing-source.js';
 import { backoffDelay, sleep } from './retry.js';
-import { readErrorBody } from './registry-errors.js';
+import { discard, readErrorBody } from './registry-errors.js';
 import { abortError, type Transport } from './transport.js';
 import { UploadSession, type UploadSessionEnd } from './upload-session.js';
 
@@ -93,7 +93,7 @@ export async function uploadBlob(t: Transport, repo: string, source: BlobSource,
 
 async function headSize(t: Transport, repo: string, digest: string, signal: AbortSignal | undefined): Promise<number | undefined> {
   const res = await t.send({ method: 'HEAD', path: `/v2/${repo}/blobs/${digest}`, scope: `repository:${repo}:pull,push`, operation: `blob HEAD ${repo}@${digest}`, accept: [404], signal });
-  res.body.destroy();
+  discard(res.body);
   if (res.status === 404) return undefined;
   const n = Number(res.headers['content-length']);
   return Number.isFinite(n) ? n : 0;
