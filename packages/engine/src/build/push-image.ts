@@ -1,0 +1,98 @@
+import {
+  DigestMismatchError,
+  EngineError,
+  PushError,
+  RegistryError,
+  parseImageRef,
+  redactText,
+  throwIfAborted,
+  type BuildProgress,
+  type BuildResult,
+  type Repository,
+} from '@imagebuild/core';
+import { registryAuthHeader, repositoryCaPem } from '../auth/registry-auth.js';
+import type { BuildDeps } from './run-build.js';
+import { inBandError, jsonMessages } from '../stream/json-messages.js';
+
+export interface PushJob {
+  /** Local image reference, equal to the destination `registry/name:tag`. */
+  image: string;
+  repository: Repository;
+  platform: string;
+  log(line: string): void;
+  progress(p: BuildProgress): void;
+  signal: AbortSignal;
+}
+
+const DIGEST = /(sha256:[0-9a-f]{64})/;
+
+/**
+ * Pushes the built image with the Repository's credentials (X-Registry-Auth always sent) and TLS
+ * settings, parses the push stream for in-band errors, then reads the digests back from the registry.
+ */
+export async function pushImage(deps: BuildDeps, job: PushJob): Promise<BuildResult> {
+  const { conn, dialect } = deps;
+  const ref = parseImageRef(job.image);
+  const registryName = ref.registry;
+  const registry = deps.registries(job.repository);
+  try {
+    // Fail early and clearly on bad credentials or TLS, naming the registry.
+    await registry.ping(job.signal);
+    const spec = job.repository.spec;
+    const stream = await dialect.startPush(conn, {
+      image: job.image,
+      destination: job.image,
+      registryAuth: registryAuthHeader(job.repository),
+      tlsVerify: spec.scheme !== 'http' && spec.skipServerVerification !== true && repositoryCaPem(job.repository) === undefined,
+      signal: job.signal,
+    });
+    let engineDigest: string | undefined;
+    const layers = new Set<string>();
+    const pushed = new Set<string>();
+    try {
+      for await (const msg of jsonMessages(stream)) {
+        const error = inBandError(msg);
+        if (error) throw new PushError(registryName, redactText(error));
+        const aux = msg.aux as { Digest?: unknown } | undefined;
+        if (aux && typeof aux.Digest === 'string') engineDigest = aux.Digest;
+        const text = typeof msg.status === 'string' ? msg.status : typeof msg.stream === 'string' ? msg.stream : undefined;
+        if (text === undefined) continue;
+        for (const line of text.split('\n').filter((l) => l.trim() !== '')) {
+          const status = msg.id ? `${msg.id}: ${line}` : line;
+          if (msg.progressDetail?.current === undefined) job.log(status);
+          const digest = /digest: (sha256:[0-9a-f]{64})/.exec(line)?.[1];
+          if (digest) engineDigest ??= digest;
+        }
+        if (msg.id && /^[0-9a-f]{12}$/.test(msg.id)) {
+          layers.add(msg.id);
+          if (/^(Pushed|Layer already exists|Mounted from)/.test(msg.status ?? '')) pushed.add(msg.id);
+          if (msg.progressDetail?.current !== undefined && msg.progressDetail.total) {
+            job.progress({ phase: 'Pushing', unit: 'bytes', done: msg.progressDetail.current, total: msg.progressDetail.total });
+          } else {
+            job.progress({ phase: 'Pushing', unit: 'layers', done: pushed.size, total: layers.size });
+          }
+        }
+      }
+    } catch (err) {
+      throwIfAborted(job.signal);
+      if (err instanceof PushError) throw err;
+      throw new EngineError(conn.name, `connection lost during push: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+    throwIfAborted(job.signal);
+    const tag = ref.tag ?? 'latest';
+    const head = await registry.head(ref.repository, tag, job.signal);
+    if (!head) throw new RegistryError(registryName, `manifest HEAD ${ref.repository}:${tag}`, 'pushed tag not found after push');
+    if (engineDigest && DIGEST.test(engineDigest) && engineDigest !== head.digest && conn.info.kind === 'docker') {
+      throw new DigestMismatchError(engineDigest, head.digest, { details: { registry: registryName, image: job.image } });
+    }
+    const platformManifest = await registry.resolvePlatform(ref.repository, head.digest, job.platform, job.signal);
+    return {
+      reference: job.image,
+      manifestDigest: head.digest,
+      platformManifestDigest: platformManifest.digest,
+      platform: job.platform,
+    };
+  } finally {
+    await registry.close().catch(() => undefined);
+  }
+}

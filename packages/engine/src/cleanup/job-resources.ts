@@ -1,0 +1,74 @@
+import { RUNNER_JOB_LABEL, type CleanupReport, type RunnerResource } from '@imagebuild/core';
+import type { EngineConnection } from '../connection/engine-connection.js';
+
+interface Listed {
+  Id: string;
+  Labels?: Record<string, string> | null;
+}
+
+/** Containers and images carrying the job label (one job, or all jobs). */
+export async function listJobResources(conn: EngineConnection, jobId: string | undefined, signal?: AbortSignal): Promise<RunnerResource[]> {
+  const filters = JSON.stringify({ label: [jobId === undefined ? RUNNER_JOB_LABEL : `${RUNNER_JOB_LABEL}=${jobId}`] });
+  const [containers, images] = await Promise.all([
+    conn.json<Listed[]>({ method: 'GET', path: conn.compat('/containers/json'), query: { all: true, filters }, signal }),
+    conn.json<Listed[]>({ method: 'GET', path: conn.compat('/images/json'), query: { filters }, signal }),
+  ]);
+  const out: RunnerResource[] = [];
+  for (const c of containers ?? []) out.push({ kind: 'container', id: c.Id, jobId: c.Labels?.[RUNNER_JOB_LABEL] ?? '' });
+  for (const i of images ?? []) out.push({ kind: 'image', id: i.Id, jobId: i.Labels?.[RUNNER_JOB_LABEL] ?? '' });
+  return out;
+}
+
+/** Force-removes a container and its anonymous volumes; a missing container is not an error. */
+export async function removeContainer(conn: EngineConnection, id: string, signal?: AbortSignal): Promise<void> {
+  await conn.json({
+    method: 'DELETE',
+    path: conn.compat(`/containers/${encodeURIComponent(id)}`),
+    query: { force: true, v: true },
+    ok: [200, 204, 404],
+    signal,
+  });
+}
+
+/** Removes an image by id or reference; missing is fine. `force` also removes other tags of the same id. */
+export async function removeImage(conn: EngineConnection, ref: string, force: boolean, signal?: AbortSignal): Promise<void> {
+  await conn.json({
+    method: 'DELETE',
+    path: conn.compat(`/images/${encodeURIComponent(ref)}`),
+    query: { force },
+    ok: [200, 404],
+    signal,
+  });
+}
+
+/** Ids of every image on the engine (intermediate ones included). */
+export async function imageIds(conn: EngineConnection, signal?: AbortSignal): Promise<Set<string>> {
+  const list = await conn.json<Listed[]>({ method: 'GET', path: conn.compat('/images/json'), query: { all: true }, signal });
+  return new Set((list ?? []).map((i) => i.Id.replace(/^sha256:/, '')));
+}
+
+/**
+ * Removes labelled containers first, then labelled images, for one job or for every job not in
+ * `keep`. Each failure is reported, not thrown.
+ */
+export async function cleanupJobResources(
+  conn: EngineConnection,
+  options: { jobId?: string | undefined; keep?: readonly string[] | undefined; signal?: AbortSignal | undefined },
+): Promise<CleanupReport> {
+  const keep = new Set(options.keep ?? []);
+  const all = await listJobResources(conn, options.jobId, options.signal);
+  const targets = all.filter((r) => !keep.has(r.jobId));
+  const report: CleanupReport = { removed: [], failed: [] };
+  for (const kind of ['container', 'image'] as const) {
+    for (const r of targets.filter((t) => t.kind === kind)) {
+      try {
+        if (kind === 'container') await removeContainer(conn, r.id, options.signal);
+        else await removeImage(conn, r.id, true, options.signal);
+        report.removed.push(r);
+      } catch (err) {
+        report.failed.push({ ...r, reason: err instanceof Error ? err.message : String(err) });
+      }
+    }
+  }
+  return report;
+}

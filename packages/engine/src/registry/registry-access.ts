@@ -1,0 +1,40 @@
+import type { Repository } from '@imagebuild/core';
+
+/** A descriptor as the runner needs it. */
+export interface ManifestRef {
+  mediaType: string;
+  digest: string;
+  size: number;
+}
+
+/** Progress of an artifact upload. */
+export interface ArtifactPushProgress {
+  bytesDone: number;
+  bytesTotal: number | undefined;
+}
+
+/** What the runner needs from a registry (implemented over `@imagebuild/oci`). */
+export interface RegistryAccess {
+  /** Checks reachability, TLS and credentials (`GET /v2/`). */
+  ping(signal: AbortSignal): Promise<void>;
+  /** Digest of what `reference` (tag or digest) points to. */
+  head(repository: string, reference: string, signal: AbortSignal): Promise<ManifestRef | undefined>;
+  /** The platform manifest `reference` resolves to (an index resolved to `platform`). */
+  resolvePlatform(repository: string, reference: string, platform: string, signal: AbortSignal): Promise<ManifestRef>;
+  /** Pushes a file as an OCI artifact referring to `subject`. */
+  pushArtifact(
+    request: {
+      repository: string;
+      file: string;
+      subject: ManifestRef;
+      artifactType: string;
+      title: string;
+      onProgress: (p: ArtifactPushProgress) => void;
+    },
+    signal: AbortSignal,
+  ): Promise<ManifestRef & { artifactType: string; layerDigest: string; layerSize: number }>;
+  close(): Promise<void>;
+}
+
+/** Opens registry access for a Repository. */
+export type RegistryAccessFactory = (repository: Repository) => RegistryAccess;
