@@ -1,2 +1,46 @@
-// @imagebuild/client: nothing is exported until its issue lands.
-export {};
+// @imagebuild/client — typed client for the Flight Control image-builder API (openapi-fetch).
+export { ImageBuilderClient, createImageBuilderClient } from './client.js';
+export {
+  API_VERSION,
+  API_VERSION_HEADER,
+  type ImageBuilderClientOptions,
+  type ClientTlsOptions,
+  type RetryOptions,
+  type TokenSource,
+} from './config.js';
+export { deriveImageBuilderUrl } from './addresses.js';
+export { apiErrorFrom, unwrap, isApiStatus, type StatusBody } from './errors.js';
+export { Paged, type ListOptions } from './paged.js';
+export type { Selector } from './internal/selectors.js';
+export { ImageBuilds, type ImageBuildListOptions } from './resources/image-builds.js';
+export { ImageExports } from './resources/image-exports.js';
+export { ImagePromotions } from './resources/image-promotions.js';
+export { Repositories } from './resources/repositories.js';
+export { LOG_STREAM_COMPLETE, type FollowLogOptions } from './logs/follow-log.js';
+export { parseSse, type SseEvent } from './logs/sse.js';
+export type { DownloadOptions, DownloadProgress, DownloadInfo, DownloadSession } from './download/download.js';
+export type { DownloadToFileOptions, DownloadResult } from './download/to-file.js';
+export { readyReason, isFinished, type WaitForOptions, type WaitableKind, type WaitableKinds } from './wait-for.js';
+export { ENROLLMENT_SIGNER, type EnrollmentRequestOptions } from './enrollment/request-enrollment.js';
+export type {
+  ImageBuilderPaths,
+  CorePaths,
+  ImageBuild,
+  ImageBuildList,
+  ImageBuildSpec,
+  ImageBuildNewVersionRequest,
+  ImageExport,
+  ImageExportList,
+  ImagePromotion,
+  ImagePromotionList,
+  PatchRequest,
+  Status,
+  CoreStatus,
+  Condition,
+  ExportFormat,
+  Repository,
+  RepositoryList,
+  CertificateSigningRequest,
+  WireEnrollmentConfig,
+  CallOptions,
+} from './types.js';

@@ -1,0 +1,69 @@
+import type { ImageBuilderClientOptions } from './config.js';
+import { createContext, type ClientContext } from './context.js';
+import { requestEnrollmentConfig, type EnrollmentRequestOptions } from './enrollment/request-enrollment.js';
+import { ImageBuilds } from './resources/image-builds.js';
+import { ImageExports } from './resources/image-exports.js';
+import { ImagePromotions } from './resources/image-promotions.js';
+import { Repositories } from './resources/repositories.js';
+import { pollUntil, type WaitForOptions, type WaitableKind, type WaitableKinds } from './wait-for.js';
+import type { EnrollmentConfig } from '@imagebuild/core';
+
+/**
+ * Typed client for the image-builder API (v1alpha1) and the core API parts a build needs
+ * (repositories, enrollment). Every failure is core's `ApiError` (status, reason, requestId, body).
+ */
+export class ImageBuilderClient {
+  readonly imageBuilds: ImageBuilds;
+  readonly imageExports: ImageExports;
+  readonly imagePromotions: ImagePromotions;
+  readonly repositories: Repositories;
+  readonly #ctx: ClientContext;
+
+  constructor(options: ImageBuilderClientOptions) {
+    this.#ctx = createContext(options);
+    this.imageBuilds = new ImageBuilds(this.#ctx);
+    this.imageExports = new ImageExports(this.#ctx);
+    this.imagePromotions = new ImagePromotions(this.#ctx);
+    this.repositories = new Repositories(this.#ctx);
+  }
+
+  /** Polls a resource until `predicate` holds (e.g. `isFinished`), honouring `signal` and `timeout`. */
+  waitFor<K extends WaitableKind>(
+    kind: K,
+    name: string,
+    predicate: (resource: WaitableKinds[K]) => boolean,
+    options: WaitForOptions = {},
+  ): Promise<WaitableKinds[K]> {
+    const get = (signal: AbortSignal): Promise<WaitableKinds[K]> => {
+      switch (kind) {
+        case 'ImageBuild':
+          return this.imageBuilds.get(name, { signal }) as Promise<WaitableKinds[K]>;
+        case 'ImageExport':
+          return this.imageExports.get(name, { signal }) as Promise<WaitableKinds[K]>;
+        case 'ImagePromotion':
+          return this.imagePromotions.get(name, { signal }) as Promise<WaitableKinds[K]>;
+        default:
+          return this.repositories.get(name, { signal }) as Promise<WaitableKinds[K]>;
+      }
+    };
+    return pollUntil(get, predicate, `${kind} ${name}`, options);
+  }
+
+  /**
+   * Early binding: obtains an enrollment config from the core API through the certificate-signing
+   * flow (`flightctl certificate request`): a fresh ECDSA P-256 key, a CSR for signer
+   * `flightctl.io/enrollment`, the signed certificate, then `/enrollmentconfig`. Needs `coreBaseUrl`.
+   */
+  requestEnrollmentConfig(options: EnrollmentRequestOptions = {}): Promise<EnrollmentConfig> {
+    return requestEnrollmentConfig(this.#ctx, options);
+  }
+
+  /** Closes the connection pool (when the client created it). */
+  async close(): Promise<void> {
+    if (!this.#ctx.options.dispatcher) await this.#ctx.dispatcher.close();
+  }
+}
+
+export function createImageBuilderClient(options: ImageBuilderClientOptions): ImageBuilderClient {
+  return new ImageBuilderClient(options);
+}

@@ -1,0 +1,58 @@
+import type { Dispatcher } from 'undici';
+
+/** A bearer token, or a function that returns the current one (called before every request). */
+export type TokenSource = string | (() => string | undefined | Promise<string | undefined>);
+
+/** TLS options for talking to the server (undici `connect` options). */
+export interface ClientTlsOptions {
+  /** Extra trusted CA certificates (PEM). Replaces the system roots unless `includeSystemRoots`. */
+  ca?: string | Buffer | ReadonlyArray<string | Buffer>;
+  /** Client certificate and key (PEM) for mutual TLS. */
+  cert?: string | Buffer;
+  key?: string | Buffer;
+  /** `false` turns off certificate verification (test setups only). Default true. */
+  rejectUnauthorized?: boolean;
+  /** SNI / verification name when it differs from the URL host. */
+  servername?: string;
+}
+
+/** Retry policy for idempotent calls (GET, HEAD, PUT, DELETE). POSTs are never retried. */
+export interface RetryOptions {
+  /** Extra attempts after the first. Default 2. */
+  retries?: number;
+  /** First back-off delay; doubles each attempt (with jitter). Default 250 ms. */
+  minDelayMs?: number;
+  /** Cap on one delay (also caps `Retry-After`). Default 5 s. */
+  maxDelayMs?: number;
+}
+
+export interface ImageBuilderClientOptions {
+  /**
+   * The image-builder service, without `/api/v1`: `https://imagebuilder-api.<domain>`,
+   * `https://<domain>/_/imagebuilder` behind the gateway, or `https://<host>:8445`
+   * (see `deriveImageBuilderUrl`).
+   */
+  baseUrl: string;
+  /** The core Flight Control API, without `/api/v1` (repositories, enrollment). Default: none. */
+  coreBaseUrl?: string;
+  /** Bearer token or token provider. */
+  token?: TokenSource;
+  /** Organization id, sent as the `org_id` query parameter on every request. */
+  orgId?: string;
+  tls?: ClientTlsOptions;
+  /** Time allowed until response headers arrive, per attempt. Default 30 s. 0 disables. */
+  timeoutMs?: number;
+  /** Longest silence allowed inside a response body (streams included). Default 5 min. */
+  bodyTimeoutMs?: number;
+  retry?: RetryOptions;
+  /** Produces the `X-Request-Id` of each request (kept across its retries). Default: random UUID. */
+  requestId?: () => string;
+  userAgent?: string;
+  /** A ready undici dispatcher (overrides `tls` and the timeouts set on the default Agent). */
+  dispatcher?: Dispatcher;
+}
+
+export const API_VERSION_HEADER = 'Flightctl-API-Version';
+export const API_VERSION = 'v1alpha1';
+export const DEFAULT_TIMEOUT_MS = 30_000;
+export const DEFAULT_BODY_TIMEOUT_MS = 300_000;

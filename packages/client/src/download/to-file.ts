@@ -1,0 +1,53 @@
+import { createHash, type Hash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { open as openFile, rename, stat } from 'node:fs/promises';
+import { openDownload, type DownloadOpener, type DownloadOptions } from './download.js';
+
+export interface DownloadToFileOptions extends DownloadOptions {
+  /** Continue a `<path>.part` left by an earlier attempt (when the server honours Range). Default true. */
+  resume?: boolean;
+}
+
+export interface DownloadResult {
+  path: string;
+  bytes: number;
+  /** `sha256:<hex>` of the file (verified against the server's digest when it sent one). */
+  digest: string;
+  /** The server's suggested file name (`Content-Disposition`). */
+  filename: string | undefined;
+  /** Bytes reused from an earlier partial download. */
+  resumedFrom: number;
+}
+
+async function hashFile(path: string): Promise<Hash> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash;
+}
+
+/**
+ * Downloads into `path` through `<path>.part` (renamed when complete and verified). A `.part` from
+ * an earlier attempt is continued with Range; if the server answers 200 instead, it starts over.
+ * A failed download leaves the `.part` for the next attempt.
+ */
+export async function downloadToFile(
+  open: DownloadOpener,
+  operation: string,
+  path: string,
+  options: DownloadToFileOptions = {},
+): Promise<DownloadResult> {
+  const part = `${path}.part`;
+  const start = options.resume === false ? 0 : await stat(part).then((s) => s.size, () => 0);
+  const prefix = start > 0 ? await hashFile(part) : undefined;
+  const session = await openDownload(open, operation, start, prefix, options);
+  const file = await openFile(part, start > 0 && !session.restarted ? 'a' : 'w');
+  try {
+    for await (const chunk of session.chunks) await file.write(chunk);
+  } finally {
+    await file.close();
+  }
+  const done = session.completed;
+  if (!done) throw new Error('download finished without verification'); // unreachable: chunks() sets it
+  await rename(part, path);
+  return { path, bytes: done.bytes, digest: done.digest, filename: session.info.filename, resumedFrom: done.resumedFrom };
+}

@@ -1,0 +1,50 @@
+import type { Selector } from './internal/selectors.js';
+
+/** List parameters shared by every list call. */
+export interface ListOptions {
+  labelSelector?: Selector;
+  fieldSelector?: Selector;
+  /** Page size (1..1000; the server's default is 1000). */
+  limit?: number;
+  /** Start from this continue token instead of the first page. */
+  continue?: string;
+  signal?: AbortSignal;
+}
+
+interface Page<T> {
+  items: T[];
+  metadata: { continue?: string; remainingItemCount?: number };
+}
+
+/**
+ * A list that pages on demand: `for await (const item of list)` walks every item across pages,
+ * `pages()` yields whole pages (with `metadata.continue`), `toArray()` collects everything.
+ */
+export class Paged<T, P extends Page<T>> implements AsyncIterable<T> {
+  readonly #fetchPage: (continueToken: string | undefined) => Promise<P>;
+  readonly #start: string | undefined;
+
+  constructor(fetchPage: (continueToken: string | undefined) => Promise<P>, start?: string) {
+    this.#fetchPage = fetchPage;
+    this.#start = start;
+  }
+
+  async *pages(): AsyncGenerator<P, void, undefined> {
+    let token = this.#start;
+    do {
+      const page = await this.#fetchPage(token);
+      yield page;
+      token = page.metadata.continue || undefined;
+    } while (token);
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
+    for await (const page of this.pages()) yield* page.items;
+  }
+
+  async toArray(): Promise<T[]> {
+    const out: T[] = [];
+    for await (const item of this) out.push(item);
+    return out;
+  }
+}

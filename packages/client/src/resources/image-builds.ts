@@ -1,0 +1,94 @@
+import type { ClientContext } from '../context.js';
+import { unwrap } from '../errors.js';
+import { fieldSelector, labelSelector } from '../internal/selectors.js';
+import { followLog, type FollowLogOptions, type LogOpener } from '../logs/follow-log.js';
+import { Paged, type ListOptions } from '../paged.js';
+import type { CallOptions, ImageBuild, ImageBuildList, ImageBuildNewVersionRequest, Status } from '../types.js';
+
+export interface ImageBuildListOptions extends ListOptions {
+  /** Embed each build's exports in `imageexports`. */
+  withExports?: boolean;
+}
+
+/** `/api/v1/imagebuilds`: create, get, list, delete, cancel, newversion, log. */
+export class ImageBuilds {
+  readonly #ctx: ClientContext;
+  constructor(ctx: ClientContext) {
+    this.#ctx = ctx;
+  }
+
+  async create(build: ImageBuild, options: CallOptions = {}): Promise<ImageBuild> {
+    const r = await this.#ctx.api.POST('/api/v1/imagebuilds', { body: build, ...signal(options) });
+    return unwrap(r, `create ImageBuild ${build.metadata.name ?? ''}`.trim());
+  }
+
+  async get(name: string, options: CallOptions & { withExports?: boolean } = {}): Promise<ImageBuild> {
+    const query = options.withExports === undefined ? {} : { withExports: options.withExports };
+    const r = await this.#ctx.api.GET('/api/v1/imagebuilds/{name}', { params: { path: { name }, query }, ...signal(options) });
+    return unwrap(r, `get ImageBuild ${name}`);
+  }
+
+  list(options: ImageBuildListOptions = {}): Paged<ImageBuild, ImageBuildList> {
+    const base = {
+      labelSelector: labelSelector(options.labelSelector),
+      fieldSelector: fieldSelector(options.fieldSelector),
+      limit: options.limit,
+      withExports: options.withExports,
+    };
+    return new Paged(async (token) => {
+      const query = definedOnly({ ...base, continue: token });
+      const r = await this.#ctx.api.GET('/api/v1/imagebuilds', { params: { query }, ...signal(options) });
+      return unwrap(r, 'list ImageBuilds');
+    }, options.continue);
+  }
+
+  /** Deletes the build (cancelling it and its exports). Deleting an absent build succeeds. */
+  async delete(name: string, options: CallOptions = {}): Promise<Status> {
+    const r = await this.#ctx.api.DELETE('/api/v1/imagebuilds/{name}', { params: { path: { name } }, ...signal(options) });
+    return unwrap(r, `delete ImageBuild ${name}`);
+  }
+
+  /** Cancels a build that has not finished; 409 (ApiError) when it already has. */
+  async cancel(name: string, options: CallOptions = {}): Promise<ImageBuild> {
+    const r = await this.#ctx.api.POST('/api/v1/imagebuilds/{name}/cancel', { params: { path: { name } }, ...signal(options) });
+    return unwrap(r, `cancel ImageBuild ${name}`);
+  }
+
+  /** Creates a build copying this one's spec, with optional new source/destination tags. */
+  async newVersion(name: string, request: ImageBuildNewVersionRequest, options: CallOptions = {}): Promise<ImageBuild> {
+    const r = await this.#ctx.api.POST('/api/v1/imagebuilds/{name}/newversion', {
+      params: { path: { name } },
+      body: request,
+      ...signal(options),
+    });
+    return unwrap(r, `newversion of ImageBuild ${name}`);
+  }
+
+  /** The stored log as text (what `GET …/log` returns without follow). */
+  async logs(name: string, options: CallOptions = {}): Promise<string> {
+    const r = await this.#ctx.api.GET('/api/v1/imagebuilds/{name}/log', { params: { path: { name } }, parseAs: 'text', ...signal(options) });
+    return unwrap(r, `log of ImageBuild ${name}`);
+  }
+
+  /**
+   * The log line by line, following it while the build is active (SSE). Reconnects after a dropped
+   * stream without repeating lines; ends at the server's completion marker or when the build is done.
+   */
+  followLogs(name: string, options: FollowLogOptions = {}): AsyncIterable<string> {
+    const open: LogOpener = (lastEventId, sig) =>
+      this.#ctx.api.GET('/api/v1/imagebuilds/{name}/log', {
+        params: { path: { name }, query: { follow: true }, header: lastEventId ? { 'Last-Event-ID': lastEventId } : {} },
+        parseAs: 'stream',
+        signal: sig ?? null,
+      });
+    return followLog(open, `log of ImageBuild ${name}`, options);
+  }
+}
+
+export function signal(options: CallOptions): { signal?: AbortSignal } {
+  return options.signal ? { signal: options.signal } : {};
+}
+
+export function definedOnly<T extends Record<string, unknown>>(value: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as { [K in keyof T]: Exclude<T[K], undefined> };
+}

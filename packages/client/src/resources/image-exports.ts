@@ -1,0 +1,79 @@
+import type { ClientContext } from '../context.js';
+import { openDownload, type DownloadOpener, type DownloadOptions, type DownloadSession } from '../download/download.js';
+import { downloadToFile, type DownloadResult, type DownloadToFileOptions } from '../download/to-file.js';
+import { unwrap } from '../errors.js';
+import { fieldSelector, labelSelector } from '../internal/selectors.js';
+import { followLog, type FollowLogOptions, type LogOpener } from '../logs/follow-log.js';
+import { Paged, type ListOptions } from '../paged.js';
+import type { CallOptions, ImageExport, ImageExportList, Status } from '../types.js';
+import { definedOnly, signal } from './image-builds.js';
+
+/** `/api/v1/imageexports`: create, get, list, delete, cancel, log, download. */
+export class ImageExports {
+  readonly #ctx: ClientContext;
+  constructor(ctx: ClientContext) {
+    this.#ctx = ctx;
+  }
+
+  async create(imageExport: ImageExport, options: CallOptions = {}): Promise<ImageExport> {
+    const r = await this.#ctx.api.POST('/api/v1/imageexports', { body: imageExport, ...signal(options) });
+    return unwrap(r, `create ImageExport ${imageExport.metadata.name ?? ''}`.trim());
+  }
+
+  async get(name: string, options: CallOptions = {}): Promise<ImageExport> {
+    const r = await this.#ctx.api.GET('/api/v1/imageexports/{name}', { params: { path: { name } }, ...signal(options) });
+    return unwrap(r, `get ImageExport ${name}`);
+  }
+
+  list(options: ListOptions = {}): Paged<ImageExport, ImageExportList> {
+    const base = { labelSelector: labelSelector(options.labelSelector), fieldSelector: fieldSelector(options.fieldSelector), limit: options.limit };
+    return new Paged(async (token) => {
+      const r = await this.#ctx.api.GET('/api/v1/imageexports', { params: { query: definedOnly({ ...base, continue: token }) }, ...signal(options) });
+      return unwrap(r, 'list ImageExports');
+    }, options.continue);
+  }
+
+  async delete(name: string, options: CallOptions = {}): Promise<Status> {
+    const r = await this.#ctx.api.DELETE('/api/v1/imageexports/{name}', { params: { path: { name } }, ...signal(options) });
+    return unwrap(r, `delete ImageExport ${name}`);
+  }
+
+  async cancel(name: string, options: CallOptions = {}): Promise<ImageExport> {
+    const r = await this.#ctx.api.POST('/api/v1/imageexports/{name}/cancel', { params: { path: { name } }, ...signal(options) });
+    return unwrap(r, `cancel ImageExport ${name}`);
+  }
+
+  async logs(name: string, options: CallOptions = {}): Promise<string> {
+    const r = await this.#ctx.api.GET('/api/v1/imageexports/{name}/log', { params: { path: { name } }, parseAs: 'text', ...signal(options) });
+    return unwrap(r, `log of ImageExport ${name}`);
+  }
+
+  followLogs(name: string, options: FollowLogOptions = {}): AsyncIterable<string> {
+    const open: LogOpener = (lastEventId, sig) =>
+      this.#ctx.api.GET('/api/v1/imageexports/{name}/log', {
+        params: { path: { name }, query: { follow: true }, header: lastEventId ? { 'Last-Event-ID': lastEventId } : {} },
+        parseAs: 'stream',
+        signal: sig ?? null,
+      });
+    return followLog(open, `log of ImageExport ${name}`, options);
+  }
+
+  /** Streams the artifact; size and digest are verified as the iteration of `chunks` ends. */
+  download(name: string, options: DownloadOptions = {}): Promise<DownloadSession> {
+    return openDownload(this.#opener(name), `download of ImageExport ${name}`, 0, undefined, options);
+  }
+
+  /** Downloads the artifact to `path` (resuming `<path>.part` when possible), verified. */
+  downloadToFile(name: string, path: string, options: DownloadToFileOptions = {}): Promise<DownloadResult> {
+    return downloadToFile(this.#opener(name), `download of ImageExport ${name}`, path, options);
+  }
+
+  #opener(name: string): DownloadOpener {
+    return (range, sig) =>
+      this.#ctx.api.GET('/api/v1/imageexports/{name}/download', {
+        params: { path: { name }, header: range ? { Range: range } : {} },
+        parseAs: 'stream',
+        signal: sig ?? null,
+      });
+  }
+}

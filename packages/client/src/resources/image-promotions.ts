@@ -1,0 +1,53 @@
+import type { ClientContext } from '../context.js';
+import { unwrap } from '../errors.js';
+import { fieldSelector, labelSelector } from '../internal/selectors.js';
+import { Paged, type ListOptions } from '../paged.js';
+import type { CallOptions, ImagePromotion, ImagePromotionList, PatchRequest, Status } from '../types.js';
+import { definedOnly, signal } from './image-builds.js';
+
+/** `/api/v1/imagepromotions`: create, get, list, replace, patch (RFC 6902), delete. */
+export class ImagePromotions {
+  readonly #ctx: ClientContext;
+  constructor(ctx: ClientContext) {
+    this.#ctx = ctx;
+  }
+
+  async create(promotion: ImagePromotion, options: CallOptions = {}): Promise<ImagePromotion> {
+    const r = await this.#ctx.api.POST('/api/v1/imagepromotions', { body: promotion, ...signal(options) });
+    return unwrap(r, `create ImagePromotion ${promotion.metadata.name ?? ''}`.trim());
+  }
+
+  async get(name: string, options: CallOptions = {}): Promise<ImagePromotion> {
+    const r = await this.#ctx.api.GET('/api/v1/imagepromotions/{name}', { params: { path: { name } }, ...signal(options) });
+    return unwrap(r, `get ImagePromotion ${name}`);
+  }
+
+  list(options: ListOptions = {}): Paged<ImagePromotion, ImagePromotionList> {
+    const base = { labelSelector: labelSelector(options.labelSelector), fieldSelector: fieldSelector(options.fieldSelector), limit: options.limit };
+    return new Paged(async (token) => {
+      const r = await this.#ctx.api.GET('/api/v1/imagepromotions', { params: { query: definedOnly({ ...base, continue: token }) }, ...signal(options) });
+      return unwrap(r, 'list ImagePromotions');
+    }, options.continue);
+  }
+
+  /** Replaces the promotion (only labels and appended export formats may change); creates it when absent. */
+  async replace(name: string, promotion: ImagePromotion, options: CallOptions = {}): Promise<ImagePromotion> {
+    const r = await this.#ctx.api.PUT('/api/v1/imagepromotions/{name}', { params: { path: { name } }, body: promotion, ...signal(options) });
+    return unwrap(r, `replace ImagePromotion ${name}`);
+  }
+
+  async patch(name: string, patch: PatchRequest, options: CallOptions = {}): Promise<ImagePromotion> {
+    const r = await this.#ctx.api.PATCH('/api/v1/imagepromotions/{name}', {
+      params: { path: { name } },
+      body: patch,
+      headers: { 'Content-Type': 'application/json-patch+json' },
+      ...signal(options),
+    });
+    return unwrap(r, `patch ImagePromotion ${name}`);
+  }
+
+  async delete(name: string, options: CallOptions = {}): Promise<Status> {
+    const r = await this.#ctx.api.DELETE('/api/v1/imagepromotions/{name}', { params: { path: { name } }, ...signal(options) });
+    return unwrap(r, `delete ImagePromotion ${name}`);
+  }
+}

@@ -1,0 +1,38 @@
+import { requireCore, type ClientContext } from '../context.js';
+import { unwrap } from '../errors.js';
+import { fieldSelector, labelSelector } from '../internal/selectors.js';
+import { Paged, type ListOptions } from '../paged.js';
+import type { CallOptions, CoreStatus, Repository, RepositoryList } from '../types.js';
+import { definedOnly, signal } from './image-builds.js';
+
+/** Core API `/api/v1/repositories` (OCI repositories that builds read from and push to). Needs `coreBaseUrl`. */
+export class Repositories {
+  readonly #ctx: ClientContext;
+  constructor(ctx: ClientContext) {
+    this.#ctx = ctx;
+  }
+
+  async create(repository: Repository, options: CallOptions = {}): Promise<Repository> {
+    const r = await requireCore(this.#ctx, 'repositories').POST('/repositories', { body: repository, ...signal(options) });
+    return unwrap(r, `create Repository ${repository.metadata.name ?? ''}`.trim());
+  }
+
+  async get(name: string, options: CallOptions = {}): Promise<Repository> {
+    const r = await requireCore(this.#ctx, 'repositories').GET('/repositories/{name}', { params: { path: { name } }, ...signal(options) });
+    return unwrap(r, `get Repository ${name}`);
+  }
+
+  list(options: ListOptions = {}): Paged<Repository, RepositoryList> {
+    const core = requireCore(this.#ctx, 'repositories');
+    const base = { labelSelector: labelSelector(options.labelSelector), fieldSelector: fieldSelector(options.fieldSelector), limit: options.limit };
+    return new Paged(async (token) => {
+      const r = await core.GET('/repositories', { params: { query: definedOnly({ ...base, continue: token }) }, ...signal(options) });
+      return unwrap(r, 'list Repositories');
+    }, options.continue);
+  }
+
+  async delete(name: string, options: CallOptions = {}): Promise<CoreStatus> {
+    const r = await requireCore(this.#ctx, 'repositories').DELETE('/repositories/{name}', { params: { path: { name } }, ...signal(options) });
+    return unwrap(r, `delete Repository ${name}`);
+  }
+}
