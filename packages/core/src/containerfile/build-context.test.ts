@@ -245,6 +245,19 @@ describe('createBuildContext', () => {
     expect(Buffer.from(ctx.files[2]!.content).toString()).toBe(`${PUBKEY}\n`);
   });
 
+  it('tar() streams exactly the files, the same bytes on every call', async () => {
+    const ctx = makeContext({ binding: 'early', user: true, onboarding: true, source: 'localRpms' }, HOSTILE);
+    const read = async () => {
+      const chunks: Buffer[] = [];
+      for await (const c of ctx.tar()) chunks.push(c as Buffer);
+      return Buffer.concat(chunks);
+    };
+    const a = await read();
+    expect((await read()).equals(a)).toBe(true);
+    for (const f of ctx.files) expect(a.includes(Buffer.from(f.content))).toBe(true);
+    expect(ctx.files.map((f) => f.path)).toEqual(['Containerfile', 'agent-config.yaml', `rpms/${HOSTILE.rpm}`, 'user-publickey.txt']);
+  });
+
   it('accepts the enrollment configuration as an agent config.yaml text', () => {
     const build = parseImageBuild(buildDoc({ binding: { type: 'early' } }));
     const ctx = createBuildContext(build, REPOS, { enrollment: renderAgentConfig(ENROLLMENT), dnf: { timeout: 30, retries: 2, skipUnavailable: false } });

@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { Readable } from 'node:stream';
 import { extract } from 'tar-stream';
 import { describe, expect, it } from 'vitest';
 import { CONTEXT_MTIME, deterministicTar, type ContextFile } from './deterministic-tar.js';
 
-async function collect(r: Readable): Promise<Buffer> {
+async function collect(r: AsyncIterable<unknown>): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const c of r) chunks.push(c as Buffer);
   return Buffer.concat(chunks);
