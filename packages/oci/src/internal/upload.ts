@@ -38,6 +38,25 @@ export interface UploadOptions {
 
 const OCTET = 'application/octet-stream';
 
+/** Grace period for an in-flight chunk after an abort (registry 2.8 cannot cancel a session cut mid-chunk). */
+const CHUNK_ABORT_GRACE_MS = 30_000;
+
+/**
+ * A signal that follows `signal` after a grace period: an aborted chunked upload
+ * lets the chunk in flight finish, so that the session is left consistent and
+ * can be deleted (a cut chunk invalidates it on registry 2.8).
+ */
+function graceful(signal: AbortSignal | undefined): AbortSignal | undefined {
+  if (!signal) return undefined;
+  const inner = new AbortController();
+  const onAbort = (): void => {
+    setTimeout(() => inner.abort(signal.reason), CHUNK_ABORT_GRACE_MS).unref();
+  };
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
+  return inner.signal;
+}
+
 /** True when an upload failure may be recovered by resuming or starting over. */
 function recoverable(err: unknown): boolean {
   if (err instanceof AbortError || err instanceof ValidationError) return false;
@@ -183,6 +202,7 @@ async function chunkedFile(t: Transport, repo: string, path: string, size: numbe
       if (!session) throw new RegistryError(t.registry, operation, 'no upload session');
       let offset = 0;
       while (offset < size) {
+        if (signal?.aborted) throw abortError(signal);
         const end = Math.min(offset + chunkSize, size);
         try {
           const start = offset;
@@ -190,7 +210,7 @@ async function chunkedFile(t: Transport, repo: string, path: string, size: numbe
           const res = await t.send({
             method: 'PATCH', path: current.location.href, scope: `repository:${repo}:pull,push`, operation,
             headers: { 'content-type': OCTET, 'content-length': String(end - start), 'content-range': `${start}-${end - 1}` },
-            body: () => src.read(start, end), replayable: true, retryable: false, signal,
+            body: () => src.read(start, end), replayable: true, retryable: false, signal: graceful(signal),
           });
           await readErrorBody(res.body);
           current.advance(res.headers['location']);
