@@ -8,7 +8,7 @@
 
 export const REDACTED = '[REDACTED]';
 
-const SECRET_KEY = /^(password|passwd|token|access_?token|refresh_?token|identity_?token|registry_?token|auth|authorization|secret|client[-_]?key[-_]?data|private[-_]?key|key[-_]?data|x-registry-auth|x-registry-config|credentials?)$/i;
+const SECRET_KEY = /^(password|passwd|token|access_?token|refresh_?token|identity_?token|registry_?token|auth|authorization|secret|client[-_]?key(?:[-_]?data)?|private[-_]?key|key[-_]?data|x-registry-auth|x-registry-config|credentials?)$/i;
 
 const knownSecrets = new Set<string>();
 
