@@ -54,5 +54,7 @@ export interface ImageBuilderClientOptions {
 
 export const API_VERSION_HEADER = 'Flightctl-API-Version';
 export const API_VERSION = 'v1alpha1';
+/** The core API's version (repositories, certificate signing, enrollment). */
+export const CORE_API_VERSION = 'v1beta1';
 export const DEFAULT_TIMEOUT_MS = 30_000;
 export const DEFAULT_BODY_TIMEOUT_MS = 300_000;

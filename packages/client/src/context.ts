@@ -1,9 +1,9 @@
 import createClient, { type Client } from 'openapi-fetch';
 import type { Dispatcher } from 'undici';
 import { ValidationError } from '@imagebuild/core';
-import type { ImageBuilderClientOptions } from './config.js';
+import { API_VERSION, CORE_API_VERSION, type ImageBuilderClientOptions } from './config.js';
 import { createDispatcher } from './internal/dispatcher.js';
-import { createTransport, type Transport } from './internal/transport.js';
+import { createTransport } from './internal/transport.js';
 import type { CorePaths, ImageBuilderPaths } from './types.js';
 
 /** What every resource class shares: the typed openapi-fetch clients and the transport. */
@@ -11,7 +11,6 @@ export interface ClientContext {
   readonly api: Client<ImageBuilderPaths>;
   /** Core API client; undefined when `coreBaseUrl` was not configured. */
   readonly core: Client<CorePaths> | undefined;
-  readonly transport: Transport;
   readonly dispatcher: Dispatcher;
   readonly options: ImageBuilderClientOptions;
 }
@@ -33,11 +32,11 @@ export function createContext(options: ImageBuilderClientOptions): ClientContext
   const baseUrl = checkUrl('baseUrl', options.baseUrl);
   const coreBase = options.coreBaseUrl === undefined ? undefined : checkUrl('coreBaseUrl', options.coreBaseUrl);
   const dispatcher = createDispatcher(options);
-  const transport = createTransport(options, dispatcher);
+  const transport = createTransport(options, dispatcher, API_VERSION);
+  const coreTransport = createTransport(options, dispatcher, CORE_API_VERSION);
   return {
     api: createClient<ImageBuilderPaths>({ baseUrl, fetch: transport }),
-    core: coreBase === undefined ? undefined : createClient<CorePaths>({ baseUrl: `${coreBase}/api/v1`, fetch: transport }),
-    transport,
+    core: coreBase === undefined ? undefined : createClient<CorePaths>({ baseUrl: `${coreBase}/api/v1`, fetch: coreTransport }),
     dispatcher,
     options,
   };

@@ -2,6 +2,7 @@
 export { ImageBuilderClient, createImageBuilderClient } from './client.js';
 export {
   API_VERSION,
+  CORE_API_VERSION,
   API_VERSION_HEADER,
   type ImageBuilderClientOptions,
   type ClientTlsOptions,

@@ -85,7 +85,14 @@ export function mergeAllOf(schema: Json): Json {
     if (!isObject(part)) continue;
     for (const [k, v] of Object.entries(part)) {
       if (k === 'allOf' || v === null) continue;
-      if (k === 'properties' && isObject(v)) Object.assign(merged.properties as JsonObject, v);
+      if (k === 'properties' && isObject(v)) {
+        // allOf: every member applies, so a property named twice carries both members' keywords.
+        const props = merged.properties as JsonObject;
+        for (const [name, schema] of Object.entries(v)) {
+          const prev = props[name];
+          props[name] = isObject(prev) && isObject(schema) ? { ...prev, ...schema } : schema;
+        }
+      }
       else if (k === 'required' && Array.isArray(v)) (merged.required as Json[]).push(...v.filter((x) => !(merged.required as Json[]).includes(x)));
       else merged[k] = v;
     }

@@ -223,7 +223,7 @@ export interface components {
             metadata: components["schemas"]["ListMeta"];
         };
         RepositoryStatus: {
-            conditions?: components["schemas"]["Condition"][];
+            conditions: components["schemas"]["Condition"][];
         };
         Status: {
             apiVersion: string;

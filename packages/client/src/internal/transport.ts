@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { fetch as undiciFetch, type Dispatcher } from 'undici';
 import { AbortError, ApiError, TimeoutError } from '@imagebuild/core';
-import { API_VERSION, API_VERSION_HEADER, DEFAULT_TIMEOUT_MS, type ImageBuilderClientOptions } from '../config.js';
+import { API_VERSION_HEADER, DEFAULT_TIMEOUT_MS, type ImageBuilderClientOptions } from '../config.js';
 import { isIdempotent, isRetryableStatus, retryDelay, retryPolicy, sleep } from './retry.js';
 import { currentToken } from './token.js';
 
@@ -12,10 +12,10 @@ const REQUEST_ID = 'X-Request-Id';
 
 /**
  * The one place where requests leave the client: adds `org_id`, the bearer token, the API version
- * header and a request id; bounds time-to-headers; retries idempotent calls on network failures and
+ * header (`apiVersion`: v1alpha1 for the image builder, v1beta1 for the core API) and a request id; bounds time-to-headers; retries idempotent calls on network failures and
  * 408/429/502/503/504 (honouring `Retry-After`); sends through the configured undici dispatcher.
  */
-export function createTransport(options: ImageBuilderClientOptions, dispatcher: Dispatcher): Transport {
+export function createTransport(options: ImageBuilderClientOptions, dispatcher: Dispatcher, apiVersion: string): Transport {
   const policy = retryPolicy(options.retry);
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const newId = options.requestId ?? randomUUID;
@@ -24,7 +24,7 @@ export function createTransport(options: ImageBuilderClientOptions, dispatcher: 
     const url = new URL(input.url);
     if (options.orgId && !url.searchParams.has('org_id')) url.searchParams.set('org_id', options.orgId);
     const headers = new Headers(input.headers);
-    if (!headers.has(API_VERSION_HEADER)) headers.set(API_VERSION_HEADER, API_VERSION);
+    if (!headers.has(API_VERSION_HEADER)) headers.set(API_VERSION_HEADER, apiVersion);
     if (!headers.has(REQUEST_ID)) headers.set(REQUEST_ID, newId());
     if (options.userAgent) headers.set('User-Agent', options.userAgent);
     const method = input.method.toUpperCase();
