@@ -1,2 +1,3 @@
-// @imagebuild/runner-docker: nothing is exported until its issue lands.
-export {};
+// @imagebuild/runner-docker — the Docker Engine dialect of @imagebuild/engine's runner.
+export { DockerRunner, createDockerRunner, type DockerRunnerOptions } from './docker-runner.js';
+export { dockerDialect } from './docker-dialect.js';

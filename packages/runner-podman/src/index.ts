@@ -1,2 +1,3 @@
-// @imagebuild/runner-podman: nothing is exported until its issue lands.
-export {};
+// @imagebuild/runner-podman — the podman dialect of @imagebuild/engine's runner.
+export { PodmanRunner, createPodmanRunner, type PodmanRunnerOptions } from './podman-runner.js';
+export { podmanDialect } from './podman-dialect.js';

@@ -1,0 +1,136 @@
+import {
+  EngineError,
+  Operation,
+  SdkError,
+  type BuildEvents,
+  type BuildOperation,
+  type BuildResult,
+  type CleanupReport,
+  type EngineInfo,
+  type ExportEvents,
+  type ExportOperation,
+  type ExportResult,
+  type ImageBuild,
+  type ImageExport,
+  type RepositoryLookup,
+  type Runner,
+  type RunnerBuildOptions,
+  type RunnerCallOptions,
+  type RunnerExportOptions,
+  type RunnerResource,
+} from '@imagebuild/core';
+import { runBuild } from './build/run-build.js';
+import { cleanupJobResources, listJobResources } from './cleanup/job-resources.js';
+import type { EngineEndpoint } from './connection/endpoint.js';
+import type { EngineConnection } from './connection/engine-connection.js';
+import type { EngineDialect } from './dialect.js';
+import { discoverEngine, type ReportedAttempt } from './discovery/discover.js';
+import { explicitStrategy } from './discovery/explicit-strategy.js';
+import type { DiscoveryContext, DiscoveryStrategy } from './discovery/types.js';
+import { runExport } from './export/run-export.js';
+import { ociRegistryAccess } from './registry/oci-registry-access.js';
+import type { RegistryAccessFactory } from './registry/registry-access.js';
+
+/** Options of a runner (both engines). */
+export interface EngineRunnerOptions {
+  /** The engine: a socket path or URL (`unix://`, `tcp://`, `ssh://`), or an endpoint with TLS/SSH material. Default: discovery. */
+  engine?: string | EngineEndpoint | undefined;
+  /** Discovery strategies instead of the dialect's defaults (ignored when `engine` is set). */
+  strategies?: readonly DiscoveryStrategy[] | undefined;
+  /** Discovery environment (default: the process's). */
+  discoveryContext?: DiscoveryContext | undefined;
+  /** Called for every discovery attempt (debug logging). */
+  onDiscoveryAttempt?: ((attempt: ReportedAttempt) => void) | undefined;
+  /** Runner name (default: `<kind>@<endpoint>`). */
+  name?: string | undefined;
+  /** Registry access (default: `@imagebuild/oci`). */
+  registries?: RegistryAccessFactory | undefined;
+}
+
+/**
+ * The one `Runner` implementation: every engine difference is in the `EngineDialect` it is given.
+ * The connection is opened (discovered, version negotiated) on first use and reused.
+ */
+export class EngineRunner implements Runner {
+  readonly engine: 'docker' | 'podman';
+  readonly #dialect: EngineDialect;
+  readonly #options: EngineRunnerOptions;
+  readonly #registries: RegistryAccessFactory;
+  #connection: Promise<EngineConnection> | undefined;
+  #name: string | undefined;
+
+  constructor(dialect: EngineDialect, options: EngineRunnerOptions = {}) {
+    this.#dialect = dialect;
+    this.engine = dialect.kind;
+    this.#options = options;
+    this.#registries = options.registries ?? ociRegistryAccess;
+    this.#name = options.name;
+  }
+
+  get name(): string {
+    if (this.#name) return this.#name;
+    const e = this.#options.engine;
+    return e === undefined ? this.engine : `${this.engine}@${typeof e === 'string' ? e : e.url}`;
+  }
+
+  /** The negotiated connection (opened on first call). */
+  connection(signal?: AbortSignal): Promise<EngineConnection> {
+    if (!this.#connection) {
+      const explicit = this.#options.engine;
+      const attempt = discoverEngine({
+        strategies: explicit !== undefined ? [explicitStrategy(explicit)] : (this.#options.strategies ?? this.#dialect.strategies),
+        expect: this.engine,
+        context: this.#options.discoveryContext,
+        onAttempt: this.#options.onDiscoveryAttempt,
+        signal,
+      }).then((d) => {
+        this.#name ??= `${this.engine}@${d.connection.info.endpoint}`;
+        return d.connection;
+      });
+      this.#connection = attempt;
+      attempt.catch(() => {
+        if (this.#connection === attempt) this.#connection = undefined;
+      });
+    }
+    return this.#connection;
+  }
+
+  async ping(options: RunnerCallOptions = {}): Promise<EngineInfo> {
+    const conn = await this.connection(options.signal);
+    await conn.json({ method: 'GET', path: '/_ping', signal: options.signal });
+    return conn.info;
+  }
+
+  build(imageBuild: ImageBuild, repositories: RepositoryLookup, options: RunnerBuildOptions = {}): BuildOperation {
+    return new Operation<BuildResult, BuildEvents>(
+      async (ctx) => runBuild({ conn: await this.connection(ctx.signal), dialect: this.#dialect, registries: this.#registries }, imageBuild, repositories, options, ctx),
+      { signal: options.signal },
+      (err) => wrap(this.name, err),
+    );
+  }
+
+  export(imageExport: ImageExport, imageBuild: ImageBuild, repositories: RepositoryLookup, options: RunnerExportOptions = {}): ExportOperation {
+    return new Operation<ExportResult, ExportEvents>(
+      async (ctx) => runExport({ conn: await this.connection(ctx.signal), registries: this.#registries }, imageExport, imageBuild, repositories, options, ctx),
+      { signal: options.signal },
+      (err) => wrap(this.name, err),
+    );
+  }
+
+  async listResources(options: RunnerCallOptions & { jobId?: string | undefined } = {}): Promise<RunnerResource[]> {
+    return listJobResources(await this.connection(options.signal), options.jobId, options.signal);
+  }
+
+  async cleanup(options: RunnerCallOptions & { jobId?: string | undefined; keep?: readonly string[] | undefined } = {}): Promise<CleanupReport> {
+    return cleanupJobResources(await this.connection(options.signal), options);
+  }
+
+  async close(): Promise<void> {
+    this.#connection = undefined;
+  }
+}
+
+function wrap(name: string, err: unknown): SdkError {
+  if (err instanceof SdkError) return err;
+  return new EngineError(name, err instanceof Error ? err.message : String(err), { cause: err });
+}

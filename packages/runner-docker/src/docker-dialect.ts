@@ -1,0 +1,68 @@
+import type { Readable } from 'node:stream';
+import {
+  dockerContextStrategy,
+  dockerHostStrategy,
+  dockerSocketStrategy,
+  type DialectBuildRequest,
+  type DialectPushRequest,
+  type EngineConnection,
+  type EngineDialect,
+} from '@imagebuild/engine';
+
+/**
+ * Docker Engine's dialect: `/build` with the classic builder (default) or BuildKit (through
+ * dockerode's session; network mode `none` by default, as a daemon without a bridge needs), and
+ * `/images/{name}/push` with the mandatory `X-Registry-Auth`. TLS trust is the daemon's own.
+ */
+export const dockerDialect: EngineDialect = {
+  kind: 'docker',
+  strategies: [dockerHostStrategy, dockerContextStrategy, dockerSocketStrategy],
+
+  async startBuild(conn: EngineConnection, req: DialectBuildRequest): Promise<Readable> {
+    const query = {
+      t: req.tag,
+      dockerfile: req.containerfile,
+      buildargs: JSON.stringify(req.buildArgs),
+      labels: JSON.stringify(req.labels),
+      nocache: req.noCache,
+      platform: req.platform,
+      rm: true,
+      forcerm: true,
+    };
+    if (req.builder === 'buildkit') {
+      const defined = Object.fromEntries(Object.entries(query).filter(([, v]) => v !== undefined));
+      const stream = await conn.docker.buildImage(req.context as unknown as NodeJS.ReadableStream, {
+        ...defined,
+        networkmode: req.networkMode ?? 'none',
+        version: '2',
+        abortSignal: req.signal,
+        ...(req.registryConfig ? { registryconfig: { base64: req.registryConfig } } : {}),
+      } as unknown as Parameters<typeof conn.docker.buildImage>[1]);
+      return stream as unknown as Readable;
+    }
+    return conn.stream({
+      method: 'POST',
+      path: conn.compat('/build'),
+      query: { ...query, networkmode: req.networkMode },
+      body: req.context,
+      headers: {
+        'Content-Type': 'application/x-tar',
+        ...(req.registryConfig ? { 'X-Registry-Config': req.registryConfig } : {}),
+      },
+      signal: req.signal,
+    });
+  },
+
+  startPush(conn: EngineConnection, req: DialectPushRequest): Promise<Readable> {
+    const slash = req.destination.lastIndexOf('/');
+    const colon = req.destination.lastIndexOf(':');
+    const [name, tag] = colon > slash ? [req.destination.slice(0, colon), req.destination.slice(colon + 1)] : [req.destination, 'latest'];
+    return conn.stream({
+      method: 'POST',
+      path: conn.compat(`/images/${encodeURIComponent(name)}/push`),
+      query: { tag },
+      headers: { 'X-Registry-Auth': req.registryAuth },
+      signal: req.signal,
+    });
+  },
+};

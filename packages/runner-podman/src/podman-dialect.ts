@@ -1,0 +1,56 @@
+import type { Readable } from 'node:stream';
+import {
+  containerHostStrategy,
+  dockerHostStrategy,
+  podmanRootfulStrategy,
+  podmanRootlessStrategy,
+  type DialectBuildRequest,
+  type DialectPushRequest,
+  type EngineConnection,
+  type EngineDialect,
+} from '@imagebuild/engine';
+
+/**
+ * podman's dialect: builds through the libpod build endpoint (RUN isolation selectable; the compat
+ * endpoint always uses runc), pushes through the libpod push endpoint with `tlsVerify`.
+ */
+export const podmanDialect: EngineDialect = {
+  kind: 'podman',
+  strategies: [containerHostStrategy, podmanRootfulStrategy, podmanRootlessStrategy, dockerHostStrategy],
+
+  startBuild(conn: EngineConnection, req: DialectBuildRequest): Promise<Readable> {
+    return conn.stream({
+      method: 'POST',
+      path: conn.libpod('/build'),
+      query: {
+        t: req.tag,
+        dockerfile: req.containerfile,
+        buildargs: JSON.stringify(req.buildArgs),
+        labels: JSON.stringify(req.labels),
+        isolation: req.isolation ?? 'chroot',
+        nocache: req.noCache,
+        platform: req.platform,
+        networkmode: req.networkMode,
+        layers: true,
+        rm: true,
+        forcerm: true,
+      },
+      body: req.context,
+      headers: {
+        'Content-Type': 'application/x-tar',
+        ...(req.registryConfig ? { 'X-Registry-Config': req.registryConfig } : {}),
+      },
+      signal: req.signal,
+    });
+  },
+
+  startPush(conn: EngineConnection, req: DialectPushRequest): Promise<Readable> {
+    return conn.stream({
+      method: 'POST',
+      path: conn.libpod(`/images/${encodeURIComponent(req.image)}/push`),
+      query: { destination: req.destination, tlsVerify: req.tlsVerify, quiet: false },
+      headers: { 'X-Registry-Auth': req.registryAuth },
+      signal: req.signal,
+    });
+  },
+};
