@@ -199,6 +199,7 @@ export {
 export { READY, getReadyCondition, getReadyReason, setReadyCondition } from './lifecycle/ready-condition.js';
 // Containerfile and build context.
 export {
+  CONTAINERFILE_NAME,
   DEFAULT_RPM_REPO_URL,
   createBuildContext,
   type AgentPackageSource,

@@ -227,6 +227,7 @@ describe('createBuildContext', () => {
 
   it('exposes the images, build args and files', () => {
     const ctx = makeContext({ binding: 'early', user: true, onboarding: false, source: 'repoUrl' }, BENIGN);
+    expect(ctx.containerfilePath).toBe('Containerfile');
     expect(ctx.sourceImage).toBe('127.0.0.1:5000/fixtures/bootc-base:latest');
     expect(ctx.destinationImage).toBe('127.0.0.1:5000/edge/os:v1');
     expect(ctx.buildArgs).toEqual({

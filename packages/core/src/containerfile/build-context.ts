@@ -46,9 +46,14 @@ export interface BuildContextOptions {
   readonly vmTools?: boolean | undefined;
 }
 
+/** Name of the Containerfile inside the context (pass it as the engine's `dockerfile` parameter). */
+export const CONTAINERFILE_NAME = 'Containerfile';
+
 /** Everything a runner needs to build the image. */
 export interface BuildContext {
   readonly containerfile: string;
+  /** Path of the Containerfile inside `tar()` (always `Containerfile`; dockerd defaults to `Dockerfile`). */
+  readonly containerfilePath: typeof CONTAINERFILE_NAME;
   /** Values for the Containerfile's `ARG`s: the only channel for user-supplied values besides `files`. */
   readonly buildArgs: Readonly<Record<string, string>>;
   /** The context files (Containerfile included), sorted by path. */
@@ -134,7 +139,7 @@ export function createBuildContext(build: ImageBuild, repositories: RepositoryLo
     vmTools: options.vmTools ?? true,
   };
   const containerfile = renderContainerfile(features);
-  files.push({ path: 'Containerfile', mode: 0o644, content: enc(containerfile) });
+  files.push({ path: CONTAINERFILE_NAME, mode: 0o644, content: enc(containerfile) });
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 
   const sourceRepo = findRepository(repositories, build.spec.source.repository)!;
@@ -158,6 +163,7 @@ export function createBuildContext(build: ImageBuild, repositories: RepositoryLo
   const frozen = Object.freeze(files.map((f) => Object.freeze(f)));
   return {
     containerfile,
+    containerfilePath: CONTAINERFILE_NAME,
     buildArgs: Object.freeze(buildArgs),
     files: frozen,
     tar: () => deterministicTar(frozen),
