@@ -30,6 +30,8 @@ import { Jobs, type NewVersionRequest, type WithExports } from './internal/jobs.
 import { CancelDelete } from './internal/cancel-delete.js';
 import { recover, type RecoveryReport } from './internal/recovery.js';
 import type { ListOptions } from './internal/list.js';
+import { downloadExport, type DownloadOptions } from './internal/download.js';
+import type { DownloadResult } from '@imagebuild/oci';
 
 type Kind = 'Repository' | JobKind;
 type ObjectOf<K extends Kind> = K extends 'Repository' ? Repository : K extends 'ImageBuild' ? ImageBuild : ImageExport;
@@ -178,6 +180,15 @@ export class ImageBuilder {
     const reason = this.#ctx.reasons.get(jobKey(kind, name));
     const log = await this.#ctx.logs.get(kind, name, isTerminal(reason));
     yield* this.#ctx.logs.read(log, options);
+  }
+
+  /**
+   * Downloads a Completed export's file to `path` (a file, or a directory → `<build name><ext>`):
+   * resumable and digest-verified. Not ready → `ConflictError`.
+   */
+  async download(exportName: string, path: string, options: DownloadOptions = {}): Promise<DownloadResult> {
+    await this.#open();
+    return downloadExport(this.#ctx, exportName, path, options);
   }
 
   /** Stops scheduling, ends watches and closes the store. Running jobs are aborted and end Failed. */
