@@ -1,0 +1,19 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ImageBuilder } from '@imagebuild/builder';
+import type { Route } from './router.js';
+
+/** The builder methods the adapter uses. */
+export type BuilderApi = Pick<ImageBuilder, 'create' | 'get' | 'list' | 'delete' | 'cancel' | 'newVersion' | 'logs' | 'download'>;
+
+export interface RequestContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  route: Route;
+  url: URL;
+  builder: BuilderApi;
+  /** Aborted when the client goes away. */
+  signal: AbortSignal;
+  /** Headers every response carries (API version, Vary, request id). */
+  headers: Record<string, string>;
+  maxBodyBytes: number;
+}
