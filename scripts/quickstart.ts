@@ -9,7 +9,7 @@ import { PodmanRunner } from '@imagebuild/runner-podman';
 import { demoEnrollmentConfig, harness, harnessRepositories, runId } from '../examples/lib/harness.js';
 import { followLogs, progress } from '../examples/lib/progress.js';
 
-const reasonOf = (o: { status?: { conditions?: Array<{ type: string; reason: string; message: string }> } }) =>
+const reasonOf = (o: { status?: { conditions?: ReadonlyArray<{ type: string; reason: string; message: string }> | undefined } | undefined }) =>
   o.status?.conditions?.find((c) => c.type === 'Ready');
 
 async function main(): Promise<void> {

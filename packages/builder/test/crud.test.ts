@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConflictError, NotFoundError, REDACTED, ValidationError } from '@imagebuild/core';
+import { ConflictError, NotFoundError, REDACTED, ValidationError, type Repository } from '@imagebuild/core';
 import { ImageBuilder, NEW_VERSION_ANNOTATION, type WatchEvent } from '../src/index.js';
 import { InstantRunner } from './instant-runner.js';
 import { build, exp, fakeEnrollment, reasonOf, repo } from './fixtures.js';
@@ -22,7 +22,7 @@ describe('repositories', () => {
     b = new ImageBuilder({ runners: [runner] });
     const events: WatchEvent[] = [];
     const w = b.watch({ kind: 'Repository' });
-    const created = await b.create(repo('dst', { ociAuth: { authType: 'docker', username: 'u', password: 'hunter2-secret' } }));
+    const created = (await b.create(repo('dst', { ociAuth: { authType: 'docker', username: 'u', password: 'hunter2-secret' } }))) as Repository;
     await b.create(repo('src'));
     expect(created.spec.ociAuth?.password).toBe(REDACTED);
     expect((await b.get('Repository', 'dst')).spec.ociAuth?.password).toBe(REDACTED);
