@@ -67,7 +67,7 @@ export class ImageBuilds {
   /** The stored log as text (what `GET …/log` returns without follow). */
   async logs(name: string, options: CallOptions = {}): Promise<string> {
     const r = await this.#ctx.api.GET('/api/v1/imagebuilds/{name}/log', { params: { path: { name } }, parseAs: 'text', ...signal(options) });
-    return unwrap(r, `log of ImageBuild ${name}`);
+    return unwrap(r, `log of ImageBuild ${name}`) ?? ''; // an empty body parses to undefined
   }
 
   /**

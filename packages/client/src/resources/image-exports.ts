@@ -45,7 +45,7 @@ export class ImageExports {
 
   async logs(name: string, options: CallOptions = {}): Promise<string> {
     const r = await this.#ctx.api.GET('/api/v1/imageexports/{name}/log', { params: { path: { name } }, parseAs: 'text', ...signal(options) });
-    return unwrap(r, `log of ImageExport ${name}`);
+    return unwrap(r, `log of ImageExport ${name}`) ?? ''; // an empty body parses to undefined
   }
 
   followLogs(name: string, options: FollowLogOptions = {}): AsyncIterable<string> {

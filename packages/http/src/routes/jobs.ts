@@ -1,4 +1,4 @@
-import { ApiError } from '@imagebuild/core';
+import { ApiError, parseImageBuildNewVersionRequest } from '@imagebuild/core';
 import { readJsonBody } from '../internal/body.js';
 import type { RequestContext } from '../internal/context.js';
 import { boolParam, listParams } from '../internal/query.js';
@@ -38,8 +38,13 @@ export async function handleJobs(ctx: RequestContext): Promise<void> {
     case 'cancel':
       return sendJson(res, 200, await builder.cancel(kind, name), headers);
     case 'newversion': {
-      const body = await readJsonBody(req, ctx.maxBodyBytes);
-      return sendJson(res, 201, await builder.newVersion(name, body as never), headers);
+      const body = parseImageBuildNewVersionRequest(await readJsonBody(req, ctx.maxBodyBytes));
+      const request = {
+        newName: body.name,
+        ...(body.sourceImageTag === undefined ? {} : { sourceImageTag: body.sourceImageTag }),
+        ...(body.destinationImageTag === undefined ? {} : { destinationImageTag: body.destinationImageTag }),
+      };
+      return sendJson(res, 201, await builder.newVersion(name, request), headers);
     }
     default:
       break;
