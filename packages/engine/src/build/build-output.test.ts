@@ -20,11 +20,11 @@ describe('BuildOutput', () => {
     const o = new BuildOutput();
     o.line('STEP 1/2: FROM base');
     o.line('STEP 2/2: RUN x');
-    o.line('--> 9f8e7d6c5b4a');
+    o.line('--> 9f8e7d6c5b4');
     o.line('b'.repeat(64));
     expect(o.step).toEqual({ done: 2, total: 2 });
     expect(o.imageId).toBe('b'.repeat(64));
-    expect(o.createdIds.has('9f8e7d6c5b4a')).toBe(true);
+    expect(o.createdIds.has('9f8e7d6c5b4')).toBe(true);
   });
 
   it('BuildKit moby.image.id', () => {

@@ -1,7 +1,7 @@
 import type { EngineMessage } from '../stream/json-messages.js';
 
 const STEP = /^(?:Step|STEP) (\d+)\/(\d+)\s*:?/;
-const INTERMEDIATE = /^\s*-{2,3}> (?:Running in )?([0-9a-f]{12,64})\s*$/;
+const INTERMEDIATE = /^\s*-{2,3}> (?:Running in )?([0-9a-f]{11,64})\s*$/;
 const FULL_ID = /^(?:sha256:)?([0-9a-f]{64})$/;
 
 /**

@@ -15,7 +15,7 @@ import {
   type RunnerBuildOptions,
 } from '@imagebuild/core';
 import { registryConfigHeader } from '../auth/registry-auth.js';
-import { imageIds, removeImage } from '../cleanup/job-resources.js';
+import { imageIds, listJobResources, removeImage } from '../cleanup/job-resources.js';
 import type { EngineConnection } from '../connection/engine-connection.js';
 import type { EngineDialect } from '../dialect.js';
 import type { RegistryAccessFactory } from '../registry/registry-access.js';
@@ -121,6 +121,7 @@ export async function runBuild(
     return result;
   } finally {
     await cleanupBuild(conn, {
+      jobId,
       succeeded,
       keepImage: options.keepImage === true,
       tag: context.destinationImage,
@@ -132,7 +133,7 @@ export async function runBuild(
 
 async function cleanupBuild(
   conn: EngineConnection,
-  job: { succeeded: boolean; keepImage: boolean; tag: string; created: string[]; before: Set<string> },
+  job: { jobId: string; succeeded: boolean; keepImage: boolean; tag: string; created: string[]; before: Set<string> },
 ): Promise<void> {
   if (job.succeeded && job.keepImage) return;
   const signal = AbortSignal.timeout(CLEANUP_TIMEOUT_MS);
@@ -150,6 +151,12 @@ async function cleanupBuild(
   for (const id of created.reverse()) {
     if (signal.aborted) return;
     await remove(id, false);
+  }
+  // Anything else carrying the job label (podman labels every layer image of the build).
+  const labelled = await listJobResources(conn, job.jobId, signal).catch(() => []);
+  for (const r of labelled.filter((x) => x.kind === 'image')) {
+    if (signal.aborted) return;
+    await remove(r.id, true);
   }
 }
 
