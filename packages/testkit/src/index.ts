@@ -1,3 +1,13 @@
-// @imagebuild/testkit: nothing is exported until its issue lands.
-export {};
+// @imagebuild/testkit: private helpers for the project's tests.
+export {
+  loadHarnessEnv,
+  harnessEnvPath,
+  parseEnvFile,
+  pingSocket,
+  engineSocket,
+  HarnessEnvError,
+  HARNESS_ENGINES,
+  type HarnessEnv,
+  type HarnessEngine,
+} from './harness-env.js';
 export { startFaultProxy, type FaultProxy, type FaultProxyOptions, type CutPlan } from './fault-proxy.js';

@@ -1,0 +1,54 @@
+# shellcheck shell=bash
+# Shared by harness/engines.sh and harness/bin/*: run-dir layout and small helpers.
+# B is the run dir: $IBH_DIR, default /tmp/ibh. Unix socket paths must stay under 108 bytes.
+B=${B:-${IBH_DIR:-/tmp/ibh}}
+case "$B" in /*) ;; *) B="$(pwd)/$B" ;; esac
+B=${B%/}
+export B
+HARNESS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+PLAIN_ADDR=127.0.0.1:5000
+TLS_ADDR=127.0.0.1:5443
+PODMAN_SOCK=$B/run/podman.sock
+DOCKER_SOCK=$B/run/docker.sock
+API=v1.41
+
+say()  { printf 'ibh: %s\n' "$*" >&2; }
+die()  { printf 'ibh: ERROR: %s\n' "$*" >&2; exit 1; }
+now_ms() { date +%s%3N; }
+since() { echo "$(( ($(now_ms) - $1) ))ms"; }
+
+# pidfile format: line 1 pid, line 2 the process start time (field 22 of /proc/PID/stat), so a
+# recycled pid is never taken for ours.
+pid_alive() { # PIDFILE
+  [ -f "$1" ] || return 1
+  local p st
+  p=$(sed -n 1p "$1"); st=$(sed -n 2p "$1")
+  [ -n "$p" ] && [ -d "/proc/$p" ] || return 1
+  [ -z "$st" ] || [ "$(awk '{print $22}' "/proc/$p/stat" 2>/dev/null)" = "$st" ]
+}
+
+# launch NAME CMD [ARGS...]: start CMD as a session leader in the background, stdin from /dev/null,
+# output to $B/logs/NAME.log; write $B/run/NAME.pid (pid + start time).
+launch() {
+  local name=$1; shift
+  local pf="$B/run/$name.pid"
+  rm -f "$pf.tmp"
+  setsid sh -c 'echo $$ > "$0"; exec "$@"' "$pf.tmp" "$@" </dev/null >>"$B/logs/$name.log" 2>&1 9>&- &
+  local i=0
+  while [ ! -s "$pf.tmp" ] && [ $i -lt 100 ]; do sleep 0.02; i=$((i+1)); done
+  local p; p=$(cat "$pf.tmp" 2>/dev/null) || die "could not start $name"
+  printf '%s\n%s\n' "$p" "$(awk '{print $22}' "/proc/$p/stat" 2>/dev/null)" > "$pf"
+  rm -f "$pf.tmp"
+}
+
+ping_sock() { # SOCKET -> 0 when the engine answers /_ping with OK
+  [ -S "$1" ] && [ "$(curl -s --max-time 3 --unix-socket "$1" http://d/_ping 2>/dev/null)" = OK ]
+}
+
+# api SOCKET METHOD PATH [curl args...]: Docker-compatible API call, prints the body, fails on HTTP >= 400
+api() {
+  local sock=$1 method=$2 path=$3; shift 3
+  curl -sS --fail-with-body --unix-socket "$sock" -X "$method" "http://d$path" "$@"
+}
+
+http_code() { curl -s -o /dev/null -w '%{http_code}' --max-time 3 "$@" 2>/dev/null; }
