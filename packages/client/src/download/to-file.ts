@@ -1,6 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open as openFile, rename, stat } from 'node:fs/promises';
+import { open as openFile, rename, rm, stat } from 'node:fs/promises';
+import { DigestMismatchError } from '@imagebuild/core';
 import { openDownload, type DownloadOpener, type DownloadOptions } from './download.js';
 
 export interface DownloadToFileOptions extends DownloadOptions {
@@ -28,7 +29,7 @@ async function hashFile(path: string): Promise<Hash> {
 /**
  * Downloads into `path` through `<path>.part` (renamed when complete and verified). A `.part` from
  * an earlier attempt is continued with Range; if the server answers 200 instead, it starts over.
- * A failed download leaves the `.part` for the next attempt.
+ * A broken-off download leaves the `.part` for the next attempt; a digest mismatch removes it.
  */
 export async function downloadToFile(
   open: DownloadOpener,
@@ -43,9 +44,13 @@ export async function downloadToFile(
   const file = await openFile(part, start > 0 && !session.restarted ? 'a' : 'w');
   try {
     for await (const chunk of session.chunks) await file.write(chunk);
-  } finally {
+  } catch (err) {
     await file.close();
+    // A corrupt partial file would fail every later resume: drop it.
+    if (err instanceof DigestMismatchError) await rm(part, { force: true });
+    throw err;
   }
+  await file.close();
   const done = session.completed;
   if (!done) throw new Error('download finished without verification'); // unreachable: chunks() sets it
   await rename(part, path);
