@@ -3,7 +3,7 @@
 # no mount under the run dir, no DOCKER/NETAVARK iptables rule and no docker0/podman0 link is left.
 # Exits non-zero and lists what it found otherwise.
 #   IBH_STRICT=1 (default when CI=true): any dockerd/containerd/podman/conmon/docker-registry process
-#   counts, not only those that belong to this run dir (a developer machine may run others).
+#   and any ibh* cgroup counts, not only those of this run dir (a developer machine may run others).
 if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -20,13 +20,14 @@ for p in /proc/[0-9]*; do
     mine=0
     tr '\0' ' ' < "$p/cmdline" 2>/dev/null | grep -qF "$B/" && mine=1
     case "$(readlink "$p/cwd" 2>/dev/null)" in "$B"|"$B"/*) mine=1 ;; esac
-    grep -q '/ibh-' "$p/cgroup" 2>/dev/null && mine=1
+    grep -q "/$CG_TAG-" "$p/cgroup" 2>/dev/null && mine=1
     [ $mine = 1 ] || continue
   fi
   bad "process $pid $comm: $(tr '\0' ' ' < "$p/cmdline" 2>/dev/null | cut -c1-160)"
 done
 # 2. cgroups
-while read -r d; do bad "cgroup $d"; done < <(find /sys/fs/cgroup -type d -name 'ibh*' 2>/dev/null)
+if [ "$strict" = 1 ]; then pat='ibh*'; else pat="$CG_TAG-*"; fi
+while read -r d; do bad "cgroup $d"; done < <(find /sys/fs/cgroup -type d -name "$pat" 2>/dev/null)
 # 3. mounts under the run dir, in this namespace and in any other process's
 while read -r m; do bad "mount $m"; done < <(awk -v b="$B/" 'index($2, b) == 1 {print $2}' /proc/self/mounts)
 for p in /proc/[0-9]*; do

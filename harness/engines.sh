@@ -2,6 +2,7 @@
 # imagebuild real-engine test harness.
 #   sh harness/engines.sh up|down|env|status|purge
 # Run dir: $IBH_DIR (default /tmp/ibh; keep it short, unix socket paths must stay < 108 bytes).
+# Registry ports: $IBH_PLAIN_PORT (5000) and $IBH_TLS_PORT (5443), recorded per run dir.
 #   up      install missing Debian packages, generate configs, start the podman API service, dockerd
 #           and registries A (plain, 127.0.0.1:5000) and B (TLS + htpasswd, 127.0.0.1:5443), build the
 #           fixtures (cached) and load them into both engines and both registries, write $IBH_DIR/env.

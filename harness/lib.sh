@@ -6,8 +6,16 @@ case "$B" in /*) ;; *) B="$(pwd)/$B" ;; esac
 B=${B%/}
 export B
 HARNESS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-PLAIN_ADDR=127.0.0.1:5000
-TLS_ADDR=127.0.0.1:5443
+# Registry ports: 5000 / 5443 unless IBH_PLAIN_PORT / IBH_TLS_PORT say otherwise (a second harness in
+# another run dir needs other ports). The first `up` of a run dir records them in $B/ports.
+if [ -z "${IBH_PLAIN_PORT:-}${IBH_TLS_PORT:-}" ] && [ -f "$B/ports" ]; then . "$B/ports"; fi
+PLAIN_PORT=${IBH_PLAIN_PORT:-${PLAIN_PORT:-5000}}
+TLS_PORT=${IBH_TLS_PORT:-${TLS_PORT:-5443}}
+PLAIN_ADDR=127.0.0.1:$PLAIN_PORT
+TLS_ADDR=127.0.0.1:$TLS_PORT
+# Name of our nested cgroups: ibh-podman / ibh-docker for the default run dir, ibh-<hash>-... otherwise,
+# so two harnesses never share (or tear down) each other's cgroups.
+if [ "$B" = /tmp/ibh ]; then CG_TAG=ibh; else CG_TAG=ibh-$(printf '%s' "$B" | sha256sum | cut -c1-8); fi
 PODMAN_SOCK=$B/run/podman.sock
 DOCKER_SOCK=$B/run/docker.sock
 API=v1.41
