@@ -144,6 +144,7 @@ export class Transport {
         body: body ?? null,
         dispatcher: this.dispatcher,
         signal: req.signal ?? null,
+        highWaterMark: 1024 * 1024,
       });
       const res: HttpResponse = { status: r.statusCode, headers: flatten(r.headers), body: r.body as unknown as Readable, url };
       const location = res.headers['location'];
