@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { ValidationError } from '@imagebuild/core';
+import { parseWwwAuthenticate } from './www-authenticate.js';
+import { backoffDelay, parseRetryAfter, DEFAULT_RETRY } from './retry.js';
+import { selectPlatform } from './platform.js';
+import { registryErrorFromResponse } from './registry-errors.js';
+import { parseImageReference } from '../reference.js';
+import { optionsFromRepository } from '../client-options.js';
+
+describe('parseWwwAuthenticate', () => {
+  it('parses bearer params with quoted commas, and several challenges', () => {
+    const c = parseWwwAuthenticate('Bearer realm="https://auth.io/token",service="reg",scope="repository:a/b:pull,push", Basic realm="x"');
+    expect(c).toEqual([
+      { scheme: 'bearer', params: { realm: 'https://auth.io/token', service: 'reg', scope: 'repository:a/b:pull,push' } },
+      { scheme: 'basic', params: { realm: 'x' } },
+    ]);
+    expect(parseWwwAuthenticate('Basic realm="a \\"q\\""')[0]?.params['realm']).toBe('a "q"');
+    expect(parseWwwAuthenticate('')).toEqual([]);
+  });
+});
+
+describe('retry policy', () => {
+  it('honours Retry-After (seconds and date) within the cap, and backs off exponentially', () => {
+    expect(parseRetryAfter('3')).toBe(3000);
+    expect(parseRetryAfter(new Date(Date.now() + 5000).toUTCString())).toBeGreaterThan(3000);
+    expect(parseRetryAfter('soon')).toBeUndefined();
+    expect(backoffDelay(DEFAULT_RETRY, 1, 60_000)).toBe(DEFAULT_RETRY.maxDelayMs);
+    expect(backoffDelay(DEFAULT_RETRY, 3, undefined, () => 1)).toBe(800);
+    expect(backoffDelay(DEFAULT_RETRY, 3, undefined, () => 0)).toBe(400);
+  });
+});
+
+describe('selectPlatform', () => {
+  const d = (arch: string, variant?: string) => ({ mediaType: 'm', digest: `sha256:${arch}${variant ?? ''}`, size: 1, platform: { os: 'linux', architecture: arch, ...(variant ? { variant } : {}) } });
+  it('defaults to linux/amd64, honours variant, and takes a single entry', () => {
+    expect(selectPlatform([d('arm64'), d('amd64')])?.digest).toBe('sha256:amd64');
+    expect(selectPlatform([d('arm', 'v6'), d('arm', 'v7')], { os: 'linux', architecture: 'arm', variant: 'v7' })?.digest).toBe('sha256:armv7');
+    expect(selectPlatform([d('arm64')])?.digest).toBe('sha256:arm64');
+    expect(selectPlatform([d('arm64'), d('s390x')])).toBeUndefined();
+  });
+});
+
+describe('registry errors', () => {
+  it('names registry, operation, status and OCI codes; garbage bodies are summarised, not echoed', () => {
+    const e = registryErrorFromResponse('r:1', 'manifest GET a:b', 404, 'application/json', '{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}');
+    expect(e.message).toBe('manifest GET a:b on r:1: HTTP 404: MANIFEST_UNKNOWN (manifest unknown)');
+    expect(e.ociCodes).toEqual(['MANIFEST_UNKNOWN']);
+    const g = registryErrorFromResponse('r:1', 'ping', 502, 'text/html', '<html>password=hunter2</html>');
+    expect(g.message).not.toContain('hunter2');
+    expect(g.status).toBe(502);
+  });
+});
+
+describe('references and Repository options', () => {
+  it('parses registry/repository:tag@digest and rejects bad input with a ValidationError', () => {
+    expect(parseImageReference('127.0.0.1:5000/a/b:1')).toEqual({ registry: '127.0.0.1:5000', repository: 'a/b', tag: '1' });
+    expect(() => parseImageReference('noslash')).toThrow(ValidationError);
+    expect(() => parseImageReference('r.io/UPPER:1')).toThrow(/repository/);
+  });
+  it('maps a Repository spec (scheme, ociAuth, base64 ca.crt, skipServerVerification)', () => {
+    const o = optionsFromRepository({ spec: { registry: 'r.io', scheme: 'http', ociAuth: { authType: 'docker', username: 'u', password: 'p' }, 'ca.crt': Buffer.from('PEM').toString('base64'), skipServerVerification: true } });
+    expect(o).toMatchObject({ registry: 'r.io', scheme: 'http', username: 'u', password: 'p', ca: 'PEM', skipTlsVerify: true });
+  });
+});
