@@ -84,7 +84,10 @@ describe('client requests', () => {
 
   it('retries a GET after a dropped connection', async () => {
     let n = 0;
-    srv = await startScriptedServer((_req, res) => (++n === 1 ? res.socket?.destroy() : json(res, 200, sampleBuild('b'))));
+    srv = await startScriptedServer((_req, res) => {
+      if (++n === 1) res.socket?.destroy();
+      else json(res, 200, sampleBuild('b'));
+    });
     client = new ImageBuilderClient({ baseUrl: srv.url, retry: { retries: 1, minDelayMs: 1 } });
     expect((await client.imageBuilds.get('b')).metadata.name).toBe('b');
     expect(srv.seen).toHaveLength(2);

@@ -34,22 +34,22 @@ export interface ImageBuilderClientOptions {
    */
   baseUrl: string;
   /** The core Flight Control API, without `/api/v1` (repositories, enrollment). Default: none. */
-  coreBaseUrl?: string;
+  coreBaseUrl?: string | undefined;
   /** Bearer token or token provider. */
-  token?: TokenSource;
+  token?: TokenSource | undefined;
   /** Organization id, sent as the `org_id` query parameter on every request. */
-  orgId?: string;
-  tls?: ClientTlsOptions;
+  orgId?: string | undefined;
+  tls?: ClientTlsOptions | undefined;
   /** Time allowed until response headers arrive, per attempt. Default 30 s. 0 disables. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Longest silence allowed inside a response body (streams included). Default 5 min. */
-  bodyTimeoutMs?: number;
-  retry?: RetryOptions;
+  bodyTimeoutMs?: number | undefined;
+  retry?: RetryOptions | undefined;
   /** Produces the `X-Request-Id` of each request (kept across its retries). Default: random UUID. */
-  requestId?: () => string;
-  userAgent?: string;
+  requestId?: (() => string) | undefined;
+  userAgent?: string | undefined;
   /** A ready undici dispatcher (overrides `tls` and the timeouts set on the default Agent). */
-  dispatcher?: Dispatcher;
+  dispatcher?: Dispatcher | undefined;
 }
 
 export const API_VERSION_HEADER = 'Flightctl-API-Version';
