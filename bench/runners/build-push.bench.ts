@@ -14,6 +14,13 @@ import { loadHarnessEnv } from '@imagebuild/testkit';
 import { markdownTable, runTool } from '../lib/index.js';
 import { harnessRepositories, imageBuild } from '../../test/runners/fixtures.js';
 
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? 0;
+}
+
 async function main(): Promise<void> {
   const env = loadHarnessEnv();
   const repos = harnessRepositories(env);
@@ -53,24 +60,37 @@ async function main(): Promise<void> {
     const sdk = async (): Promise<void> => {
       await runner.build(build('sdk'), all, { noCache: true }).done();
     };
-    // One run each, CLI first then SDK (both pull nothing: the base is already in the engine after the first).
-    await cli(); // warm the FROM image and page cache for both sides
-    const t0 = performance.now();
+    // After one CLI warm-up (FROM image, page cache), ROUNDS alternating pairs; medians compared
+    // (the machine is shared, so single runs are noisy).
     await cli();
-    const cliMs = performance.now() - t0;
-    const t1 = performance.now();
-    await sdk();
-    const sdkMs = performance.now() - t1;
+    const cliRuns: number[] = [];
+    const sdkRuns: number[] = [];
+    const time = async (fn: () => Promise<void>, into: number[]): Promise<void> => {
+      const t = performance.now();
+      await fn();
+      into.push(performance.now() - t);
+    };
+    for (let i = 0; i < ROUNDS; i++) {
+      if (i % 2 === 0) {
+        await time(cli, cliRuns);
+        await time(sdk, sdkRuns);
+      } else {
+        await time(sdk, sdkRuns);
+        await time(cli, cliRuns);
+      }
+    }
+    const cliMs = median(cliRuns);
+    const sdkMs = median(sdkRuns);
     rmSync(dir, { recursive: true, force: true });
     rows.push([kind, Math.round(cliMs), Math.round(sdkMs), (sdkMs / cliMs).toFixed(3), sdkMs / cliMs <= 1.05 ? 'yes' : 'no']);
     await runner.close();
   }
-  const table = markdownTable(['engine', 'CLI build+push+rmi (ms)', 'SDK build+push (ms)', 'SDK / CLI', '≤ 1.05×'], rows);
+  const table = markdownTable(['engine', 'CLI build+push+rmi, median (ms)', 'SDK build+push, median (ms)', 'SDK / CLI', '≤ 1.05×'], rows);
   console.log(table);
   const out = join(dirname(new URL(import.meta.url).pathname), '..', 'results', 'runners.md');
   writeFileSync(
     out,
-    `# Runners: SDK build + push vs the engine CLI\n\nSame Containerfile/context (late binding + user, bootc-like base), no cache, registry A (plain), one measured run each after one CLI warm-up, on the harness engines (podman 4.3.1 libpod build with chroot isolation; dockerd 20.10 classic builder). The SDK removes its local image after the push, so the CLI run includes \`rmi\` too.\n\nReproduce: \`npm run engines:up && npx tsx --conditions=@imagebuild/source bench/runners/build-push.bench.ts\`\n\n${table}\n\n_${new Date().toISOString()}_\n`,
+    `# Runners: SDK build + push vs the engine CLI\n\nSame Containerfile/context (late binding + user, bootc-like base), no cache, registry A (plain), median of ${ROUNDS} alternating SDK/CLI rounds after one CLI warm-up, on the harness engines (podman 4.3.1 libpod build with chroot isolation; dockerd 20.10 classic builder). The SDK removes its local image after the push, so the CLI run includes \`rmi\` too.\n\nReproduce: \`npm run engines:up && npx tsx --conditions=@imagebuild/source bench/runners/build-push.bench.ts\`\n\n${table}\n\n_${new Date().toISOString()}_\n`,
   );
 }
 

@@ -41,10 +41,22 @@ export async function removeImage(conn: EngineConnection, ref: string, force: bo
   });
 }
 
-/** Ids of every image on the engine (intermediate ones included). */
+/**
+ * Ids of every image on the engine (intermediate ones included). podman answers 500 while another
+ * client removes layers concurrently, so this retries twice before giving up with an empty set
+ * (cleanup then relies on the ids the build printed and on the job label).
+ */
 export async function imageIds(conn: EngineConnection, signal?: AbortSignal): Promise<Set<string>> {
-  const list = await conn.json<Listed[]>({ method: 'GET', path: conn.compat('/images/json'), query: { all: true }, signal });
-  return new Set((list ?? []).map((i) => i.Id.replace(/^sha256:/, '')));
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const list = await conn.json<Listed[]>({ method: 'GET', path: conn.compat('/images/json'), query: { all: true }, signal });
+      return new Set((list ?? []).map((i) => i.Id.replace(/^sha256:/, '')));
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  return new Set();
 }
 
 /**
