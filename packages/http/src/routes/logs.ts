@@ -9,7 +9,8 @@ const KIND = { imagebuilds: 'ImageBuild', imageexports: 'ImageExport' } as const
 /**
  * `GET …/log`. Without `follow`, or once the job has finished: `text/plain`, the whole log. With
  * `follow` while the job is not finished: SSE, one `data:` per line with `id: <line number>`, then
- * `data: <<STREAM_COMPLETE>>`. `Last-Event-ID: n` resumes after line n (no replay).
+ * `data: <<STREAM_COMPLETE>>`. `Last-Event-ID: n` resumes after line n (no replay) — as SSE even
+ * when the job has finished meanwhile, so a reconnecting client gets the rest and the marker.
  */
 export async function handleLogs(ctx: RequestContext, keepAliveMs: number): Promise<void> {
   const { route, res, builder, url, headers, req } = ctx;
@@ -18,7 +19,10 @@ export async function handleLogs(ctx: RequestContext, keepAliveMs: number): Prom
   const follow = boolParam(url, 'follow');
   const resource = await builder.get(kind, name);
   const finished = isTerminal(getReadyReason(resource));
-  if (!follow || finished) {
+  const lastId = req.headers['last-event-id'];
+  const resuming = typeof lastId === 'string' && lastId !== '';
+  // A finished job's log is plain text — unless an SSE client is resuming: it gets the rest as SSE.
+  if (!follow || (finished && !resuming)) {
     const lines: string[] = [];
     for await (const line of builder.logs(kind, name, { signal: ctx.signal })) lines.push(line);
     const text = lines.map((l) => `${l}\n`).join('');
@@ -26,9 +30,8 @@ export async function handleLogs(ctx: RequestContext, keepAliveMs: number): Prom
     res.end(text);
     return;
   }
-  const lastId = req.headers['last-event-id'];
   let from = 0;
-  if (typeof lastId === 'string' && lastId !== '') {
+  if (resuming) {
     if (!/^\d+$/.test(lastId)) throw new ApiError(400, 'Last-Event-ID must be the line number of the last line received');
     from = Number(lastId);
   }
