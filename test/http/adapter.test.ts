@@ -197,6 +197,23 @@ describe('HTTP adapter served to the client', () => {
     expect(none.headers.get('www-authenticate')).toBe('Bearer');
   });
 
+  it('an auth hook that throws an ApiError answers with its status (403)', async () => {
+    const forbidding = createImageBuilderHandler(builder, {
+      auth: () => {
+        throw new ApiError(403, 'viewers may not download');
+      },
+    });
+    const other = await startRecordingServer(forbidding);
+    try {
+      const r = await fetch(`${other.url}/api/v1/imagebuilds`);
+      expect(r.status).toBe(403);
+      expect(((await r.json()) as { message: string }).message).toBe('viewers may not download');
+      expect(validateAll(other.responses)).toEqual([]);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('413 for a body over maxBodyBytes', async () => {
     const labels: Record<string, string> = {};
     for (let i = 0; i < 400; i++) labels[`k${i}`] = 'v'.repeat(60);

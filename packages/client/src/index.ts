@@ -16,12 +16,12 @@ export type { Selector } from './internal/selectors.js';
 export { ImageBuilds, type ImageBuildListOptions } from './resources/image-builds.js';
 export { ImageExports } from './resources/image-exports.js';
 export { ImagePromotions } from './resources/image-promotions.js';
-export { Repositories } from './resources/repositories.js';
+export { Repositories, type RepositoryCreate } from './resources/repositories.js';
 export { LOG_STREAM_COMPLETE, type FollowLogOptions } from './logs/follow-log.js';
 export { parseSse, type SseEvent } from './logs/sse.js';
 export type { DownloadOptions, DownloadProgress, DownloadInfo, DownloadSession } from './download/download.js';
 export type { DownloadToFileOptions, DownloadResult } from './download/to-file.js';
-export { readyReason, isFinished, type WaitForOptions, type WaitableKind, type WaitableKinds } from './wait-for.js';
+export { readyReason, isFinished, type HasConditions, type WaitForOptions, type WaitableKind, type WaitableKinds } from './wait-for.js';
 export { ENROLLMENT_SIGNER, type EnrollmentRequestOptions } from './enrollment/request-enrollment.js';
 export type {
   ImageBuilderPaths,

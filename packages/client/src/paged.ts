@@ -13,7 +13,7 @@ export interface ListOptions {
 
 interface Page<T> {
   items: T[];
-  metadata: { continue?: string; remainingItemCount?: number };
+  metadata: { continue?: string | undefined; remainingItemCount?: number | undefined };
 }
 
 /**

@@ -21,15 +21,20 @@ export interface WaitForOptions {
   allowNotFound?: boolean;
 }
 
+/** Anything with conditions (every resource of these APIs). */
+export interface HasConditions {
+  status?: { conditions?: ReadonlyArray<{ type: string; reason: string }> | undefined } | undefined;
+}
+
 /** The Ready condition's reason, when there is one. */
-export function readyReason(resource: { status?: { conditions?: ReadonlyArray<{ type: string; reason: string }> } }): string | undefined {
+export function readyReason(resource: HasConditions): string | undefined {
   return resource.status?.conditions?.find((c) => c.type === 'Ready')?.reason;
 }
 
 const TERMINAL = new Set(['Completed', 'Failed', 'Canceled']);
 
 /** A predicate for `waitFor`: the Ready reason reached a terminal state (Completed, Failed, Canceled). */
-export function isFinished(resource: { status?: { conditions?: ReadonlyArray<{ type: string; reason: string }> } }): boolean {
+export function isFinished(resource: HasConditions): boolean {
   return TERMINAL.has(readyReason(resource) ?? '');
 }
 

@@ -93,7 +93,7 @@ export interface components {
         /** @enum {string} */
         ApiVersion: "v1beta1" | "flightctl.io/v1beta1";
         BaseImageEntry: {
-            displayName?: string;
+            displayName?: string | undefined;
             imageName: string;
             tags: string[];
         };
@@ -102,30 +102,30 @@ export interface components {
             kind: string;
             metadata: components["schemas"]["ObjectMeta"];
             spec: components["schemas"]["CertificateSigningRequestSpec"];
-            status?: components["schemas"]["CertificateSigningRequestStatus"];
+            status?: components["schemas"]["CertificateSigningRequestStatus"] | undefined;
         };
         CertificateSigningRequestSpec: {
             /** Format: int32 */
-            expirationSeconds?: number;
+            expirationSeconds?: number | undefined;
             extra?: {
                 [key: string]: string[];
-            };
+            } | undefined;
             /**
              * Format: byte
              * @description Base64 of the PEM PKCS#10 request.
              */
             request: string;
             signerName: string;
-            uid?: string;
-            usages?: string[];
-            username?: string;
+            uid?: string | undefined;
+            usages?: string[] | undefined;
+            username?: string | undefined;
         };
         CertificateSigningRequestStatus: {
             /**
              * Format: byte
              * @description Base64 of the PEM certificate
              */
-            certificate?: string;
+            certificate?: string | undefined;
             conditions: components["schemas"]["Condition"][];
         };
         Condition: {
@@ -133,7 +133,7 @@ export interface components {
             lastTransitionTime: string;
             message: string;
             /** Format: int64 */
-            observedGeneration?: number;
+            observedGeneration?: number | undefined;
             reason: string;
             /** @enum {string} */
             status: "True" | "False" | "Unknown";
@@ -166,26 +166,26 @@ export interface components {
             };
         };
         ListMeta: {
-            continue?: string;
+            continue?: string | undefined;
             /** Format: int64 */
-            remainingItemCount?: number;
+            remainingItemCount?: number | undefined;
         };
         ObjectMeta: {
             annotations?: {
                 [key: string]: string;
-            };
+            } | undefined;
             /** Format: date-time */
-            creationTimestamp?: string;
+            creationTimestamp?: string | undefined;
             /** Format: date-time */
-            deletionTimestamp?: string;
+            deletionTimestamp?: string | undefined;
             /** Format: int64 */
-            generation?: number;
+            generation?: number | undefined;
             labels?: {
                 [key: string]: string;
-            };
-            name?: string;
-            owner?: string;
-            resourceVersion?: string;
+            } | undefined;
+            name?: string | undefined;
+            owner?: string | undefined;
+            resourceVersion?: string | undefined;
         };
         OciAuth: components["schemas"]["DockerAuth"];
         OciRepoSpec: {
@@ -194,10 +194,10 @@ export interface components {
              * @enum {string}
              */
             accessMode: "Read" | "ReadWrite";
-            baseImages?: components["schemas"]["BaseImageEntry"][];
+            baseImages?: components["schemas"]["BaseImageEntry"][] | undefined;
             /** @description Base64-encoded PEM CA bundle. */
-            "ca.crt"?: string;
-            ociAuth?: components["schemas"]["OciAuth"];
+            "ca.crt"?: string | undefined;
+            ociAuth?: components["schemas"]["OciAuth"] | undefined;
             /** @description host, FQDN or IP, with optional :port ([::1]:5000 allowed). */
             registry: string;
             /**
@@ -205,7 +205,7 @@ export interface components {
              * @enum {string}
              */
             scheme: "http" | "https";
-            skipServerVerification?: boolean;
+            skipServerVerification?: boolean | undefined;
             /** @enum {string} */
             type: "oci";
         };
@@ -214,7 +214,7 @@ export interface components {
             kind: string;
             metadata: components["schemas"]["ObjectMeta"];
             spec: components["schemas"]["OciRepoSpec"];
-            status?: components["schemas"]["RepositoryStatus"];
+            status?: components["schemas"]["RepositoryStatus"] | undefined;
         };
         RepositoryList: {
             apiVersion: components["schemas"]["ApiVersion"];

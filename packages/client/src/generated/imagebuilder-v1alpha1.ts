@@ -241,7 +241,7 @@ export interface components {
             format: string;
             published: boolean;
             ready: boolean;
-            resolvedExport?: string;
+            resolvedExport?: string | undefined;
         };
         /** @description One aspect of a resource's state; these resources use only `Ready`. */
         Condition: {
@@ -249,7 +249,7 @@ export interface components {
             lastTransitionTime: string;
             message: string;
             /** Format: int64 */
-            observedGeneration?: number;
+            observedGeneration?: number | undefined;
             reason: string;
             status: components["schemas"]["ConditionStatus"];
             type: string;
@@ -266,10 +266,10 @@ export interface components {
         ExistingCatalogItemTarget: {
             catalogItemName: string;
             catalogName: string;
-            readme?: string;
-            replaces?: string;
-            skipRange?: string;
-            skips?: string[];
+            readme?: string | undefined;
+            replaces?: string | undefined;
+            skipRange?: string | undefined;
+            skips?: string[] | undefined;
             /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
@@ -285,11 +285,11 @@ export interface components {
         ImageBuild: {
             apiVersion: components["schemas"]["ApiVersion"];
             /** @description Present only with withExports=true and when the build has exports. */
-            imageexports?: components["schemas"]["ImageExport"][];
+            imageexports?: components["schemas"]["ImageExport"][] | undefined;
             kind: string;
             metadata: components["schemas"]["ObjectMeta"];
             spec: components["schemas"]["ImageBuildSpec"];
-            status?: components["schemas"]["ImageBuildStatus"];
+            status?: components["schemas"]["ImageBuildStatus"] | undefined;
         };
         ImageBuildBinding: components["schemas"]["EarlyBinding"] | components["schemas"]["LateBinding"];
         ImageBuildList: {
@@ -299,9 +299,9 @@ export interface components {
             metadata: components["schemas"]["ListMeta"];
         };
         ImageBuildNewVersionRequest: {
-            destinationImageTag?: components["schemas"]["ImageTag"];
+            destinationImageTag?: components["schemas"]["ImageTag"] | undefined;
             name: string;
-            sourceImageTag?: components["schemas"]["ImageTag"];
+            sourceImageTag?: components["schemas"]["ImageTag"] | undefined;
         };
         ImageBuildRefSource: {
             imageBuildRef: string;
@@ -314,17 +314,17 @@ export interface components {
         ImageBuildSpec: {
             binding: components["schemas"]["ImageBuildBinding"];
             destination: components["schemas"]["ImageLocation"];
-            onboarding?: boolean;
+            onboarding?: boolean | undefined;
             source: components["schemas"]["ImageLocation"];
-            userConfiguration?: components["schemas"]["ImageBuildUserConfiguration"];
+            userConfiguration?: components["schemas"]["ImageBuildUserConfiguration"] | undefined;
         };
         ImageBuildStatus: {
-            architecture?: string;
-            conditions?: components["schemas"]["Condition"][];
-            imageReference?: string;
+            architecture?: string | undefined;
+            conditions?: components["schemas"]["Condition"][] | undefined;
+            imageReference?: string | undefined;
             /** Format: date-time */
-            lastSeen?: string;
-            manifestDigest?: string;
+            lastSeen?: string | undefined;
+            manifestDigest?: string | undefined;
         };
         ImageBuildUserConfiguration: {
             /** @description One OpenSSH public key line. */
@@ -336,7 +336,7 @@ export interface components {
             kind: string;
             metadata: components["schemas"]["ObjectMeta"];
             spec: components["schemas"]["ImageExportSpec"];
-            status?: components["schemas"]["ImageExportStatus"];
+            status?: components["schemas"]["ImageExportStatus"] | undefined;
         };
         ImageExportList: {
             apiVersion: components["schemas"]["ApiVersion"];
@@ -350,11 +350,11 @@ export interface components {
             source: components["schemas"]["ImageExportSource"];
         };
         ImageExportStatus: {
-            conditions?: components["schemas"]["Condition"][];
+            conditions?: components["schemas"]["Condition"][] | undefined;
             /** Format: date-time */
-            lastSeen?: string;
+            lastSeen?: string | undefined;
             /** @description Digest of the artifact's referrer manifest. */
-            manifestDigest?: string;
+            manifestDigest?: string | undefined;
         };
         /** @description An image in an OCI Repository resource. */
         ImageLocation: {
@@ -369,7 +369,7 @@ export interface components {
             kind: string;
             metadata: components["schemas"]["ObjectMeta"];
             spec: components["schemas"]["ImagePromotionSpec"];
-            status?: components["schemas"]["ImagePromotionStatus"];
+            status?: components["schemas"]["ImagePromotionStatus"] | undefined;
         };
         ImagePromotionList: {
             apiVersion: components["schemas"]["ApiVersion"];
@@ -378,7 +378,7 @@ export interface components {
             metadata: components["schemas"]["ListMeta"];
         };
         ImagePromotionSource: {
-            exportFormats?: components["schemas"]["ExportFormat"][];
+            exportFormats?: components["schemas"]["ExportFormat"][] | undefined;
             imageBuildRef: string;
         };
         ImagePromotionSpec: {
@@ -386,12 +386,12 @@ export interface components {
             target: components["schemas"]["ImagePromotionTarget"];
         };
         ImagePromotionStatus: {
-            artifactStatuses?: components["schemas"]["ArtifactPromotionStatus"][];
-            conditions?: components["schemas"]["Condition"][];
+            artifactStatuses?: components["schemas"]["ArtifactPromotionStatus"][] | undefined;
+            conditions?: components["schemas"]["Condition"][] | undefined;
             /** Format: date-time */
-            lastAmendedAt?: string;
+            lastAmendedAt?: string | undefined;
             /** Format: date-time */
-            publishedAt?: string;
+            publishedAt?: string | undefined;
         };
         ImagePromotionTarget: components["schemas"]["NewCatalogItemTarget"] | components["schemas"]["ExistingCatalogItemTarget"];
         ImageTag: string;
@@ -403,15 +403,15 @@ export interface components {
             type: "late";
         };
         ListMeta: {
-            continue?: string;
+            continue?: string | undefined;
             /** Format: int64 */
-            remainingItemCount?: number;
+            remainingItemCount?: number | undefined;
         };
         NewCatalogItemTarget: {
             catalogItemName: string;
             catalogName: string;
-            displayName?: string;
-            readme?: string;
+            displayName?: string | undefined;
+            readme?: string | undefined;
             /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
@@ -422,27 +422,27 @@ export interface components {
         ObjectMeta: {
             annotations?: {
                 [key: string]: string;
-            };
+            } | undefined;
             /** Format: date-time */
-            creationTimestamp?: string;
+            creationTimestamp?: string | undefined;
             /** Format: date-time */
-            deletionTimestamp?: string;
+            deletionTimestamp?: string | undefined;
             /** Format: int64 */
-            generation?: number;
+            generation?: number | undefined;
             labels?: {
                 [key: string]: string;
-            };
-            name?: string;
+            } | undefined;
+            name?: string | undefined;
             /** @description `<Kind>/<name>` of the owning resource. */
-            owner?: string;
-            resourceVersion?: string;
+            owner?: string | undefined;
+            resourceVersion?: string | undefined;
         };
         /** @description RFC 6902 operations. */
         PatchRequest: {
             /** @enum {string} */
             op: "add" | "replace" | "remove" | "test";
             path: string;
-            value?: unknown;
+            value?: unknown | undefined;
         }[];
         /** @description The error (or delete) body. Service errors leave reason and status empty. */
         Status: {

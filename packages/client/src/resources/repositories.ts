@@ -3,6 +3,9 @@ import { unwrap } from '../errors.js';
 import { fieldSelector, labelSelector } from '../internal/selectors.js';
 import { Paged, type ListOptions } from '../paged.js';
 import type { CallOptions, CoreStatus, Repository, RepositoryList } from '../types.js';
+
+/** A repository to create: any status it carries is the server's to set (core's parsed `Repository` fits). */
+export type RepositoryCreate = Omit<Repository, 'status'> & { status?: unknown };
 import { definedOnly, signal } from './image-builds.js';
 
 /** Core API `/api/v1/repositories` (OCI repositories that builds read from and push to). Needs `coreBaseUrl`. */
@@ -12,8 +15,10 @@ export class Repositories {
     this.#ctx = ctx;
   }
 
-  async create(repository: Repository, options: CallOptions = {}): Promise<Repository> {
-    const r = await requireCore(this.#ctx, 'repositories').POST('/repositories', { body: repository, ...signal(options) });
+  /** Creates a repository; a `status` on the input (server-owned) is not sent. */
+  async create(repository: RepositoryCreate, options: CallOptions = {}): Promise<Repository> {
+    const { status: _ignored, ...body } = repository;
+    const r = await requireCore(this.#ctx, 'repositories').POST('/repositories', { body, ...signal(options) });
     return unwrap(r, `create Repository ${repository.metadata.name ?? ''}`.trim());
   }
 
