@@ -32,7 +32,7 @@ export interface BuildDeps {
 }
 
 /** Cleanup after a failed build must not hang on a dead engine. */
-const CLEANUP_TIMEOUT_MS = 3000;
+const CLEANUP_TIMEOUT_MS = 4000;
 
 /**
  * The shared build flow: context from core → dialect build (logs, steps, in-band errors) → push
@@ -136,27 +136,34 @@ async function cleanupBuild(
   job: { jobId: string; succeeded: boolean; keepImage: boolean; tag: string; created: string[]; before: Set<string> },
 ): Promise<void> {
   if (job.succeeded && job.keepImage) return;
+  const deadline = Date.now() + CLEANUP_TIMEOUT_MS;
   const signal = AbortSignal.timeout(CLEANUP_TIMEOUT_MS);
-  const remove = async (ref: string, force: boolean): Promise<void> => {
+  let engineGone = false;
+  /** True when removed (or already gone). */
+  const remove = async (ref: string, force: boolean): Promise<boolean> => {
     try {
       await removeImage(conn, ref, force, signal);
-    } catch {
-      // best effort: an image still in use by another build, or the engine is gone
+      return true;
+    } catch (err) {
+      if (err instanceof Error && /connection failed/.test(err.message)) engineGone = true;
+      return false; // in use by the build's last container (the engine is still stopping it), or the engine is gone
     }
   };
   await remove(job.tag, false);
-  if (signal.aborted) return;
-  // Newest first: children before parents.
-  const created = job.created.map((id) => id.replace(/^sha256:/, '')).filter((id) => ![...job.before].some((b) => b.startsWith(id)));
-  for (const id of created.reverse()) {
-    if (signal.aborted) return;
-    await remove(id, false);
-  }
-  // Anything else carrying the job label (podman labels every layer image of the build).
-  const labelled = await listJobResources(conn, job.jobId, signal).catch(() => []);
-  for (const r of labelled.filter((x) => x.kind === 'image')) {
-    if (signal.aborted) return;
-    await remove(r.id, true);
+  // Newest first: children before parents. Ids the engine had before this build are never touched.
+  let pending = job.created
+    .map((id) => id.replace(/^sha256:/, ''))
+    .filter((id) => ![...job.before].some((b) => b.startsWith(id)))
+    .reverse();
+  // After an abort the engine may still be stopping the step's container, which pins the last
+  // layer image for a moment: retry until the deadline.
+  for (;;) {
+    const labelled = await listJobResources(conn, job.jobId, signal).catch(() => []);
+    pending = [...new Set([...pending, ...labelled.filter((x) => x.kind === 'image').map((x) => x.id)])];
+    const left: string[] = [];
+    for (const id of pending) if (!engineGone && !(await remove(id, true))) left.push(id);
+    pending = left;
+    if (pending.length === 0 || engineGone || Date.now() + 250 >= deadline) return;
+    await new Promise((r) => setTimeout(r, 250));
   }
 }
-
