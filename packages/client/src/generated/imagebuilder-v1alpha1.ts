@@ -508,7 +508,7 @@ export interface components {
         Follow: boolean;
         /** @description Kubernetes label selector, e.g. `env=prod,tier!=db`. */
         LabelSelector: string;
-        /** @description Resume a followed log after this SSE event id (the line number of the last line received). */
+        /** @description Resume a followed log after this SSE event id (the line number of the last line received); answered as SSE even when the resource has finished meanwhile. */
         LastEventId: string;
         /** @description Page size; 0 or absent means 1000. */
         Limit: number;
@@ -701,7 +701,7 @@ export interface operations {
                 follow?: components["parameters"]["Follow"];
             };
             header?: {
-                /** @description Resume a followed log after this SSE event id (the line number of the last line received). */
+                /** @description Resume a followed log after this SSE event id (the line number of the last line received); answered as SSE even when the resource has finished meanwhile. */
                 "Last-Event-ID"?: components["parameters"]["LastEventId"];
             };
             path: {
@@ -979,7 +979,7 @@ export interface operations {
                 follow?: components["parameters"]["Follow"];
             };
             header?: {
-                /** @description Resume a followed log after this SSE event id (the line number of the last line received). */
+                /** @description Resume a followed log after this SSE event id (the line number of the last line received); answered as SSE even when the resource has finished meanwhile. */
                 "Last-Event-ID"?: components["parameters"]["LastEventId"];
             };
             path: {
