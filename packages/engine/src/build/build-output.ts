@@ -1,6 +1,7 @@
 import type { EngineMessage } from '../stream/json-messages.js';
 
-const STEP = /^(?:Step|STEP) (\d+)\/(\d+)\s*:?/;
+/** Classic `Step 2/5 :`, podman `STEP 2/5:`, BuildKit (decoded trace) `#7 [stage 2/5] RUN …`. */
+const STEP = /^(?:(?:Step|STEP) (\d+)\/(\d+)\s*:?|#\d+ \[(?:[^\]\s]+ )?(\d+)\/(\d+)\] )/;
 const INTERMEDIATE = /^\s*-{2,3}> (?:Running in )?([0-9a-f]{11,64})\s*$/;
 const FULL_ID = /^(?:sha256:)?([0-9a-f]{64})$/;
 
@@ -25,7 +26,7 @@ export class BuildOutput {
   line(line: string): boolean {
     const step = STEP.exec(line);
     if (step) {
-      this.step = { done: Number(step[1]), total: Number(step[2]) };
+      this.step = { done: Number(step[1] ?? step[3]), total: Number(step[2] ?? step[4]) };
       return true;
     }
     const inter = INTERMEDIATE.exec(line);

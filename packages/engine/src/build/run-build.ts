@@ -23,6 +23,7 @@ import { inBandError, jsonMessages } from '../stream/json-messages.js';
 import { LineSplitter } from '../stream/line-splitter.js';
 import { LogTail } from '../stream/log-tail.js';
 import { BuildOutput } from './build-output.js';
+import { BuildkitTrace } from './buildkit-trace.js';
 import { pushImage } from './push-image.js';
 
 export interface BuildDeps {
@@ -80,6 +81,7 @@ export async function runBuild(
       signal: ctx.signal,
     });
     const lines = new LineSplitter();
+    const trace = new BuildkitTrace();
     const onLine = (line: string): void => {
       if (output.line(line) && output.step) {
         ctx.emit('progress', { phase: 'Building', unit: 'steps', done: output.step.done, total: output.step.total });
@@ -94,7 +96,8 @@ export async function runBuild(
           throw new BuildError(`build of ${context.destinationImage} failed: ${redactText(error)}`, { logTail: tail.lines });
         }
         output.message(msg);
-        if (typeof msg.stream === 'string') for (const l of lines.push(msg.stream)) onLine(l);
+        if (msg.id === 'moby.buildkit.trace' && typeof msg.aux === 'string') for (const l of trace.lines(msg.aux)) onLine(l);
+        else if (typeof msg.stream === 'string') for (const l of lines.push(msg.stream)) onLine(l);
         else if (typeof msg.status === 'string') log(msg.id ? `${msg.id}: ${msg.status}` : msg.status);
       }
     } catch (err) {

@@ -1,0 +1,68 @@
+import { EngineConnection } from '@imagebuild/engine';
+import { RegistryClient } from '@imagebuild/oci';
+import { DockerRunner } from '@imagebuild/runner-docker';
+import { loadHarnessEnv } from '@imagebuild/testkit';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { leftovers, runInImage } from './engine-helpers.js';
+import { enrollmentConfig, harnessRepositories, imageBuild } from './fixtures.js';
+
+const env = loadHarnessEnv();
+const run = `${process.pid.toString(36)}${Date.now().toString(36)}`;
+
+describe('docker runner with BuildKit (real dockerd)', () => {
+  let conn: EngineConnection;
+  beforeAll(async () => {
+    conn = await EngineConnection.open({ url: `unix://${env.dockerSocket}` });
+  });
+
+  it('early-binding build: trace decoded to readable lines, steps reported, filesystem as specified', async () => {
+    const repos = harnessRepositories(env);
+    // dockerd runs with --bridge=none here, so BuildKit needs network mode none (also the dialect's default).
+    const runner = new DockerRunner({ engine: `unix://${env.dockerSocket}` });
+    const build = imageBuild({ name: 'bk', binding: 'early', destination: 'tls', imageName: 'runners/docker-buildkit', tag: run });
+    const jobId = `bk-${run}`;
+    const op = runner.build(build, [repos.plain, repos.tls], {
+      enrollmentConfig: enrollmentConfig(),
+      builder: 'buildkit',
+      networkMode: 'none',
+      noCache: true,
+      jobId,
+      keepImage: true,
+    });
+    const lines: string[] = [];
+    const steps: Array<[number, number | undefined]> = [];
+    op.on('log', (l) => lines.push(l));
+    op.on('progress', (p) => {
+      if (p.unit === 'steps') steps.push([p.done, p.total]);
+    });
+    const result = await op.done();
+    try {
+      // Vertex names and their output, as `docker build --progress=plain` shows them.
+      expect(lines).toContainEqual(expect.stringMatching(/^#\d+ \[internal\] load metadata for 127\.0\.0\.1:5000\/fixtures\/bootc-base:latest$/));
+      expect(lines).toContainEqual(expect.stringMatching(/^#\d+ \[1\/\d+\] FROM 127\.0\.0\.1:5000\/fixtures\/bootc-base:latest/));
+      const dnf = lines.find((l) => /^#\d+ \[\d+\/\d+\] RUN dnf .*flightctl-agent/.test(l));
+      expect(dnf).toBeDefined();
+      const n = /^#(\d+) /.exec(dnf!)![1];
+      // The step's own output, attributed to its vertex, then its completion.
+      expect(lines).toContain(`#${n} Complete!`);
+      expect(lines).toContain(`#${n} DONE`);
+      expect(lines).toContainEqual(expect.stringMatching(/^#\d+ Created symlink \/etc\/systemd\/system\/multi-user\.target\.wants\/flightctl-agent\.service/));
+      expect(lines.filter((l) => /undecodable|^\{/.test(l))).toEqual([]);
+      const total = steps.at(-1)?.[1];
+      expect(total).toBeGreaterThanOrEqual(3);
+      expect(steps.map(([d]) => d)).toContain(total);
+
+      const client = RegistryClient.fromRepository(repos.tls);
+      expect((await client.headManifest('runners/docker-buildkit', run))?.digest).toBe(result.manifestDigest);
+      await client.close();
+      const out = await runInImage(conn, result.reference, 'stat -c "%a %u" /etc/flightctl/config.yaml; ls /etc/systemd/system/multi-user.target.wants/');
+      expect(out).toContain('600 0');
+      expect(out).toContain('flightctl-agent.service');
+    } finally {
+      const report = await runner.cleanup({ jobId });
+      expect(report.failed).toEqual([]);
+      expect(await leftovers(conn, jobId, result.reference)).toEqual([]);
+      await runner.close();
+    }
+  });
+});
