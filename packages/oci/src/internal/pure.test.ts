@@ -62,3 +62,17 @@ describe('references and Repository options', () => {
     expect(o).toMatchObject({ registry: 'r.io', scheme: 'http', username: 'u', password: 'p', ca: 'PEM', skipTlsVerify: true });
   });
 });
+
+describe('tlsFailureCode', () => {
+  it('finds certificate and handshake codes in the cause chain, and nothing in plain network errors', async () => {
+    const { tlsFailureCode } = await import('./tls-errors.js');
+    const tls = Object.assign(new Error('self-signed certificate'), { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' });
+    expect(tlsFailureCode(tls)).toBe('DEPTH_ZERO_SELF_SIGNED_CERT');
+    expect(tlsFailureCode(new Error('fetch failed', { cause: new Error('x', { cause: tls }) }))).toBe('DEPTH_ZERO_SELF_SIGNED_CERT');
+    for (const code of ['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'CERT_HAS_EXPIRED', 'ERR_TLS_CERT_ALTNAME_INVALID', 'ERR_SSL_WRONG_VERSION_NUMBER']) {
+      expect(tlsFailureCode(Object.assign(new Error(code), { code }))).toBe(code);
+    }
+    expect(tlsFailureCode(Object.assign(new Error('reset'), { code: 'ECONNRESET' }))).toBeUndefined();
+    expect(tlsFailureCode('DEPTH_ZERO_SELF_SIGNED_CERT')).toBeUndefined();
+  });
+});

@@ -6,6 +6,7 @@ import type { RegistryClientOptions } from '../client-options.js';
 import { RegistryAuth } from './auth.js';
 import { DEFAULT_RETRY, RETRYABLE_STATUS, backoffDelay, parseRetryAfter, sleep, type RetryPolicy } from './retry.js';
 import { discard, readErrorBody, registryErrorFromResponse } from './registry-errors.js';
+import { tlsFailureCode } from './tls-errors.js';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
 export type BodySource = Buffer | string | (() => Readable | Buffer);
@@ -92,6 +93,11 @@ export class Transport {
       } catch (err) {
         if (req.signal?.aborted) throw abortError(req.signal, err);
         if (err instanceof SdkError) throw err;
+        const tls = tlsFailureCode(err);
+        if (tls) {
+          // A certificate the client does not trust does not become trusted by retrying.
+          throw new RegistryError(this.registry, req.operation, `TLS failure (${tls}), not retried: ${describeNetworkError(err)}`, { cause: err, details: { tls } });
+        }
         if (retryable && attempt < this.retry.attempts) {
           await this.#sleep(backoffDelay(this.retry, attempt), req.signal);
           continue;
