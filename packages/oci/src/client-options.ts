@@ -16,7 +16,13 @@ export interface RegistryClientOptions {
   skipTlsVerify?: boolean | undefined;
   /** Retry policy for idempotent requests with re-creatable bodies. */
   retry?: Partial<RetryPolicy> | undefined;
-  /** Chunk size of chunked uploads in bytes (default 64 MiB). */
+  /**
+   * Chunk size in bytes of uploads whose digest is not known beforehand. Default:
+   * no chunking — the file goes in one streamed `PATCH` (sha256 computed while it
+   * is sent, the file read once), then `PUT ?digest=` closes the session; after an
+   * interruption the upload resumes from the offset the registry reports. Set it
+   * for registries or proxies that limit request sizes.
+   */
   chunkSize?: number | undefined;
   /** `User-Agent` header (default `imagebuild-oci/0.1`). */
   userAgent?: string | undefined;

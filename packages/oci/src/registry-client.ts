@@ -1,4 +1,4 @@
-import { RegistryError } from '@imagebuild/core';
+import { RegistryError, ValidationError } from '@imagebuild/core';
 import type { Readable } from 'node:stream';
 import { optionsFromRepository, type OciRepositoryLike, type RegistryClientOptions } from './client-options.js';
 import { MANIFEST_ACCEPT, MediaType, isIndexMediaType } from './media-types.js';
@@ -40,13 +40,17 @@ export class RegistryClient {
   readonly registry: string;
   /** @internal */
   readonly transport: Transport;
+  /** Chunk size of uploads with an unknown digest; `Infinity` (default) sends a file in one `PATCH`. */
   readonly chunkSize: number;
 
   constructor(options: RegistryClientOptions) {
     assertRegistry(options.registry);
     this.registry = options.registry;
     this.transport = new Transport(options);
-    this.chunkSize = options.chunkSize ?? 64 * 1024 * 1024;
+    if (options.chunkSize !== undefined && !(options.chunkSize >= 1)) {
+      throw new ValidationError([{ path: 'chunkSize', message: 'must be a positive number of bytes' }]);
+    }
+    this.chunkSize = options.chunkSize ?? Number.POSITIVE_INFINITY;
   }
 
   /** A client for the registry of a Flight Control `Repository` resource (scheme, ociAuth, ca.crt, skipServerVerification). */
@@ -180,7 +184,8 @@ export class RegistryClient {
   /**
    * Uploads a blob. Skipped when present (digest known); mounted when `mountFrom`
    * names a source repository; monolithic when the digest is known and the source
-   * is a file or buffer; otherwise chunked with sha256 computed while uploading.
+   * is a file or buffer; otherwise streamed in one `PATCH` (or `chunkSize` chunks)
+   * with the sha256 computed while uploading, resumed from the registry's offset.
    */
   uploadBlob(repository: string, source: BlobSource, options: UploadOptions = {}): Promise<Descriptor> {
     assertRepository(repository);

@@ -7,6 +7,7 @@ import { DigestMismatchError, RegistryError, SdkError } from '@imagebuild/core';
 import type { RegistryClient } from '../registry-client.js';
 import { backoffDelay, sleep } from './retry.js';
 import { abortError } from './transport.js';
+import { tlsFailureCode } from './tls-errors.js';
 
 export interface DownloadProgress {
   bytesDone: number;
@@ -29,35 +30,58 @@ async function hashPrefix(path: string, length: number, hash: Hash): Promise<voi
   for await (const chunk of createReadStream(path, { start: 0, end: length - 1, highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
 }
 
-/** A writable that writes at a position of an open file and hashes each chunk once it is on disk. */
-function fileSink(fh: FileHandle, state: { position: number; hash: Hash }, onWritten: () => void): Writable {
+/**
+ * A writable that writes each batch at the current position of an open file and
+ * hashes the batch while the write runs on the thread pool (hashing overlaps the
+ * disk write and the socket keeps filling the next batch). The hash covers
+ * exactly the bytes on disk unless a write fails, which is not retried: the
+ * next download rehashes the partial file from disk.
+ */
+function fileSink(fh: FileHandle, state: SinkState, onWritten: () => void): Writable {
   const writeAll = async (chunks: Buffer[]): Promise<void> => {
-    let buffers = chunks;
-    while (buffers.length > 0) {
-      const { bytesWritten } = await fh.writev(buffers, state.position);
-      let left = bytesWritten;
-      const rest: Buffer[] = [];
-      for (const b of buffers) {
-        if (left >= b.length) {
-          state.hash.update(b);
-          left -= b.length;
-        } else {
-          if (left > 0) state.hash.update(b.subarray(0, left));
-          rest.push(b.subarray(left));
-          left = 0;
-        }
+    const pending = fh.writev(chunks, state.position);
+    let total = 0;
+    for (const c of chunks) {
+      state.hash.update(c);
+      total += c.length;
+    }
+    let { bytesWritten } = await pending;
+    state.position += bytesWritten;
+    if (bytesWritten < total) {
+      // Short write (rare): write the rest, already hashed.
+      let rest = Buffer.concat(chunks).subarray(bytesWritten);
+      while (rest.length > 0) {
+        const r = await fh.write(rest, 0, rest.length, state.position);
+        state.position += r.bytesWritten;
+        rest = rest.subarray(r.bytesWritten);
       }
-      state.position += bytesWritten;
-      buffers = rest;
     }
     onWritten();
   };
   return new Writable({
-    highWaterMark: 4 * 1024 * 1024,
+    highWaterMark: SINK_HWM,
     writev(chunks, cb) {
-      writeAll(chunks.map((c) => c.chunk as Buffer)).then(() => cb(), cb);
+      const p = writeAll(chunks.map((c) => c.chunk as Buffer));
+      state.inflight = p.catch(() => undefined);
+      p.then(() => cb(), (err: unknown) => cb(new DiskWriteError(err)));
     },
   });
+}
+
+interface SinkState {
+  position: number;
+  hash: Hash;
+  /** The write in progress: settled before a resume reads `position`. */
+  inflight: Promise<void>;
+}
+
+const SINK_HWM = 1024 * 1024;
+
+/** A failed write to the partial file: not a network error, never retried. */
+class DiskWriteError extends Error {
+  constructor(cause: unknown) {
+    super(`cannot write the partial file: ${(cause as Error).message}`, { cause });
+  }
 }
 
 /**
@@ -69,7 +93,7 @@ function fileSink(fh: FileHandle, state: { position: number; hash: Hash }, onWri
 export async function downloadToFile(client: RegistryClient, a: DownloadFileArgs): Promise<{ size: number }> {
   const partial = `${a.file}.partial`;
   const existing = await stat(partial).then((s) => s.size, () => 0);
-  const state = { position: existing, hash: createHash('sha256') };
+  const state: SinkState = { position: existing, hash: createHash('sha256'), inflight: Promise.resolve() };
   if (a.size !== undefined && existing > a.size) state.position = 0;
   const fh = await open(partial, state.position > 0 ? 'r+' : 'w');
   let total = a.size;
@@ -94,8 +118,11 @@ export async function downloadToFile(client: RegistryClient, a: DownloadFileArgs
         if (total === undefined) total = state.position;
         if (state.position !== total) throw new RegistryError(client.registry, `blob GET ${a.repository}@${a.digest}`, `body ended at ${state.position} of ${total} bytes`);
       } catch (err) {
+        await state.inflight; // the position and hash include a batch only once it is on disk
         if (a.signal.aborted) throw abortError(a.signal, err);
+        if (err instanceof DiskWriteError) throw new SdkError('INTERNAL', `blob GET ${a.repository}@${a.digest}: ${err.message}`, { cause: err.cause, details: { file: partial } });
         if (err instanceof SdkError && !(err instanceof RegistryError && (err.status === undefined || err.status >= 500))) throw err;
+        if (tlsFailureCode(err)) throw err;
         failures = state.position > before ? 1 : failures + 1;
         if (failures >= client.transport.retry.attempts) throw err instanceof SdkError ? err : new RegistryError(client.registry, `blob GET ${a.repository}@${a.digest}`, `download interrupted: ${(err as Error).message}`, { cause: err });
         await sleep(backoffDelay(client.transport.retry, failures), a.signal).catch((e: unknown) => { throw abortError(a.signal, e); });

@@ -9,6 +9,7 @@ import { backoffDelay, sleep } from './retry.js';
 import { discard, readErrorBody } from './registry-errors.js';
 import { abortError, type Transport } from './transport.js';
 import { UploadSession, type UploadSessionEnd } from './upload-session.js';
+import { tlsFailureCode } from './tls-errors.js';
 
 /** What to upload: a file path, a buffer, or a stream (a stream cannot be resumed or retried). */
 export type BlobSource = { file: string } | { stream: Readable | AsyncIterable<Uint8Array> } | Buffer;
@@ -27,8 +28,9 @@ export interface UploadOptions {
   mediaType?: string | undefined;
   /** Repository (same registry) to mount the blob from; needs `digest`. */
   mountFrom?: string | undefined;
-  /** Force a chunked upload even when the digest is known. */
+  /** Use the resumable `PATCH` upload (sha256 computed while uploading) even when the digest is known. */
   chunked?: boolean | undefined;
+  /** Bytes per `PATCH` (default: the client's `chunkSize`, by default the whole file in one request). */
   chunkSize?: number | undefined;
   onProgress?: ((p: UploadProgress) => void) | undefined;
   /** Called when an upload session ends (committed, deleted, or invalidated by the registry). */
@@ -40,6 +42,7 @@ const OCTET = 'application/octet-stream';
 
 /** Grace period for an in-flight chunk after an abort (registry 2.8 cannot cancel a session cut mid-chunk). */
 const CHUNK_ABORT_GRACE_MS = 30_000;
+const GRACEFUL_CHUNK_MAX = 64 * 1024 * 1024;
 
 /**
  * A signal that follows `signal` after a grace period: an aborted chunked upload
@@ -61,6 +64,7 @@ function graceful(signal: AbortSignal | undefined): AbortSignal | undefined {
 function recoverable(err: unknown): boolean {
   if (err instanceof AbortError || err instanceof ValidationError) return false;
   if (err instanceof RegistryError) {
+    if (tlsFailureCode(err)) return false;
     if (err.status === undefined) return true; // network
     if (err.status >= 500 || err.status === 408 || err.status === 429 || err.status === 416) return true;
     return err.ociCodes.includes('BLOB_UPLOAD_INVALID') || err.ociCodes.includes('BLOB_UPLOAD_UNKNOWN');
@@ -186,7 +190,7 @@ async function monolithic(
 
 async function chunkedFile(t: Transport, repo: string, path: string, size: number, mediaType: string, operation: string, opts: UploadOptions): Promise<Descriptor> {
   const signal = opts.signal;
-  const chunkSize = Math.max(1, opts.chunkSize ?? 64 * 1024 * 1024);
+  const chunkSize = Math.max(1, opts.chunkSize ?? Number.POSITIVE_INFINITY);
   let reported = 0;
   const src = new HashingFileSource(path, (pos) => {
     if (pos > reported) {
@@ -210,7 +214,9 @@ async function chunkedFile(t: Transport, repo: string, path: string, size: numbe
           const res = await t.send({
             method: 'PATCH', path: current.location.href, scope: `repository:${repo}:pull,push`, operation,
             headers: { 'content-type': OCTET, 'content-length': String(end - start), 'content-range': `${start}-${end - 1}` },
-            body: () => src.read(start, end), replayable: true, retryable: false, signal: graceful(signal),
+            body: () => src.read(start, end), replayable: true, retryable: false,
+            // A small chunk in flight may finish after an abort (keeps the session deletable); a whole-file PATCH stops at once.
+            signal: end - start <= GRACEFUL_CHUNK_MAX ? graceful(signal) : signal,
           });
           await readErrorBody(res.body);
           current.advance(res.headers['location']);
