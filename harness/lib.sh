@@ -20,8 +20,8 @@ PODMAN_SOCK=$B/run/podman.sock
 DOCKER_SOCK=$B/run/docker.sock
 API=v1.41
 
-say()  { printf 'ibh: %s\n' "$*" >&2; }
-die()  { printf 'ibh: ERROR: %s\n' "$*" >&2; exit 1; }
+say()  { printf 'ibh: %s\n' "$*" >&2; [ -d "$B/logs" ] && printf '%s %s\n' "$(date -u +%FT%TZ)" "$*" >> "$B/logs/harness.log"; return 0; }
+die()  { printf 'ibh: ERROR: %s\n' "$*" >&2; [ -d "$B/logs" ] && printf '%s ERROR %s\n' "$(date -u +%FT%TZ)" "$*" >> "$B/logs/harness.log"; exit 1; }
 now_ms() { date +%s%3N; }
 since() { echo "$(( ($(now_ms) - $1) ))ms"; }
 
