@@ -88,6 +88,7 @@ export class InstantRunner implements Runner {
       if (b === 'hang') for (;;) (await sleep(5, ctx.signal), ctx.emit('log', `still working on ${name}`));
       if (b === 'silent') await sleep(1e9, ctx.signal);
       if (b === 'fail') throw new BuildError(`${kind} of ${name} failed: exit status 1`);
+      this.onPhase?.(name, 'Completed', performance.now());
     } finally {
       this.running--;
       this.resources.delete(id);

@@ -133,7 +133,10 @@ export async function executeJob(ctx: BuilderContext, sched: Scheduler, settings
     await chain;
     if (job.stop) throw new JobFailure(job.stop.message);
     const done = await setPhase(ctx, kind, name, 'Completed', DONE_MSG[kind], { from: ACTIVE[kind], uid, patch: finish(result) });
-    if (done) say(`${kind} ${name} completed`);
+    if (done) {
+      say(`${kind} ${name} completed`);
+      if (kind === 'ImageBuild') sched.releaseDependents(name);
+    }
     else await endStopped(ctx, sched, job, log, uid, 'the job finished after it was canceled');
   } catch (err) {
     await chain;

@@ -34,6 +34,7 @@ export type JobExecutor = (job: ActiveJob) => Promise<void>;
 /** FIFO queue of Pending jobs with a global limit; exports wait for their build; failed builds fail their exports. */
 export class Scheduler {
   readonly #queue: QueueItem[] = [];
+  readonly #waiting = new Map<string, QueueItem[]>();
   readonly running = new Map<string, ActiveJob>();
   #pumping = false;
   #again = false;
@@ -47,21 +48,64 @@ export class Scheduler {
     readonly limits: SchedulerLimits,
   ) {}
 
+  /**
+   * Queues a Pending job. An export whose build is not Completed yet is parked until the build
+   * completes (`releaseDependents`) or ends otherwise (`failDependents`), so waiting exports cost
+   * the scheduling loop nothing.
+   */
   enqueue(item: QueueItem): void {
-    // Items arrive in seq order except during recovery; keep the queue sorted.
+    if (item.kind === 'ImageExport') {
+      const state = this.#cachedBuildState(item.buildRef!);
+      if (state === 'wait') {
+        let list = this.#waiting.get(item.buildRef!);
+        if (!list) this.#waiting.set(item.buildRef!, (list = []));
+        list.push(item);
+        return;
+      }
+      if (state !== 'ready' && state !== 'unknown') {
+        void this.failExport(item.name, item.buildRef!, state);
+        return;
+      }
+    }
+    this.#insert(item);
+    this.pump();
+  }
+
+  #insert(item: QueueItem): void {
+    // Items arrive in seq order except during recovery and un-parking; keep the queue sorted.
     let i = this.#queue.length;
     while (i > 0 && this.#queue[i - 1]!.seq > item.seq) i--;
     this.#queue.splice(i, 0, item);
+  }
+
+  /** The build completed: its parked exports become runnable. */
+  releaseDependents(buildRef: string): void {
+    const list = this.#waiting.get(buildRef);
+    if (!list) return;
+    this.#waiting.delete(buildRef);
+    for (const item of list) this.#insert(item);
     this.pump();
   }
 
   dequeue(kind: JobKind, name: string): void {
     const i = this.#queue.findIndex((q) => q.kind === kind && q.name === name);
     if (i >= 0) this.#queue.splice(i, 1);
+    if (kind === 'ImageExport') {
+      for (const [ref, list] of this.#waiting) {
+        const j = list.findIndex((q) => q.name === name);
+        if (j >= 0) {
+          list.splice(j, 1);
+          if (list.length === 0) this.#waiting.delete(ref);
+          break;
+        }
+      }
+    }
   }
 
   get queued(): number {
-    return this.#queue.length;
+    let n = this.#queue.length;
+    for (const list of this.#waiting.values()) n += list.length;
+    return n;
   }
 
   /** Runs the scheduling loop (serialised; a call during a run schedules another pass). */
@@ -86,7 +130,8 @@ export class Scheduler {
     while (i < this.#queue.length && this.running.size < this.limits.concurrency && !this.#closed) {
       const item = this.#queue[i]!;
       if (item.kind === 'ImageExport') {
-        const state = await this.#buildState(item.buildRef!);
+        const cached = this.#cachedBuildState(item.buildRef!);
+        const state = cached === 'unknown' ? await this.#buildState(item.buildRef!) : cached;
         if (state === 'wait') {
           i++;
           continue;
@@ -129,6 +174,14 @@ export class Scheduler {
     this.#retryTimer.unref?.();
   }
 
+  #cachedBuildState(buildRef: string): 'ready' | 'wait' | 'Failed' | 'Canceled' | 'unknown' {
+    const reason = this.ctx.reasons.get(jobKey('ImageBuild', buildRef));
+    if (reason === undefined) return 'unknown';
+    if (reason === 'Completed') return 'ready';
+    if (reason === 'Failed' || reason === 'Canceled') return reason;
+    return 'wait';
+  }
+
   /** 'ready' when the build is Completed, 'wait' while it may still complete, else its terminal reason. */
   async #buildState(buildRef: string): Promise<'ready' | 'wait' | 'Failed' | 'Canceled' | 'missing'> {
     let reason = this.ctx.reasons.get(jobKey('ImageBuild', buildRef));
@@ -158,7 +211,8 @@ export class Scheduler {
 
   /** Fails the queued exports of a build that ended Failed or Canceled (called when the build ends). */
   async failDependents(buildRef: string, why: 'Failed' | 'Canceled'): Promise<void> {
-    const items = this.#queue.filter((q) => q.kind === 'ImageExport' && q.buildRef === buildRef);
+    const items = [...this.#queue.filter((q) => q.kind === 'ImageExport' && q.buildRef === buildRef), ...(this.#waiting.get(buildRef) ?? [])];
+    this.#waiting.delete(buildRef);
     for (const item of items) {
       this.dequeue('ImageExport', item.name);
       await this.failExport(item.name, buildRef, why);

@@ -51,7 +51,7 @@ export async function setPhase<K extends JobKind>(
       throw err;
     }
     ctx.reasons.set(jobKey(kind, name), to);
-    ctx.hub.publish({ type: 'phase', kind, name, from, phase: to, message, object: structuredClone(object), time: now });
+    ctx.hub.publish({ type: 'phase', kind, name, from, phase: to, message, object: JSON.parse(JSON.stringify(object)) as typeof object, time: now });
     if (isTerminal(to)) notifySettled(ctx, kind, name);
     return rec;
   }

@@ -1,7 +1,8 @@
 import { ConflictError, NotFoundError } from '@imagebuild/core';
 import type { NewRecord, Store, StoredKind, StoredRecord } from './store.js';
 
-const copy = <T>(value: T): T => structuredClone(value);
+// Records are JSON data; a JSON round trip is the cheapest deep copy for them.
+const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
 /** The default store: everything in process memory, lost on exit. */
 export class MemoryStore implements Store {
