@@ -53,9 +53,9 @@ INSERT OR IGNORE INTO sequence (id, value) VALUES (1, 0);
 
 function loadDriver(): DatabaseConstructor {
   try {
-    // CJS build: the module's own require; ESM: one anchored at this file.
-    const req = typeof require === 'function' ? require : createRequire(import.meta.url);
-    return req('better-sqlite3') as DatabaseConstructor;
+    // Anchored at this file: `__filename` in the CJS build, `import.meta.url` in ESM.
+    const here = typeof __filename === 'string' ? __filename : import.meta.url;
+    return createRequire(here)('better-sqlite3') as DatabaseConstructor;
   } catch (err) {
     throw new SdkError('INTERNAL', 'SqliteStore needs the better-sqlite3 package (12.x), which could not be loaded; install it with `npm install better-sqlite3@12`', { cause: err });
   }
