@@ -45,13 +45,6 @@ export async function leftovers(conn: EngineConnection, jobId: string, ref?: str
   return out;
 }
 
-/** Every image id and container id on the engine. */
-export async function engineState(conn: EngineConnection): Promise<{ images: Set<string>; containers: Set<string> }> {
-  const cs = await conn.json<{ Id: string }[]>({ method: 'GET', path: conn.compat('/containers/json'), query: { all: true } });
-  const is = await conn.json<{ Id: string }[]>({ method: 'GET', path: conn.compat('/images/json'), query: { all: true } });
-  return { containers: new Set((cs ?? []).map((c) => c.Id)), images: new Set((is ?? []).map((i) => i.Id.replace(/^sha256:/, ''))) };
-}
-
 export async function sha256File(path: string): Promise<string> {
   const h = createHash('sha256');
   for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);

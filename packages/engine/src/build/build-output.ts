@@ -12,6 +12,8 @@ const FULL_ID = /^(?:sha256:)?([0-9a-f]{64})$/;
 export class BuildOutput {
   imageId: string | undefined;
   readonly createdIds = new Set<string>();
+  /** Step containers the build printed (`Running in <id>`, docker classic and podman compat). */
+  readonly containerIds = new Set<string>();
   step: { done: number; total: number } | undefined;
 
   /** Looks at one message for the final image id (`aux.ID`, BuildKit `moby.image.id`). */
@@ -30,7 +32,7 @@ export class BuildOutput {
       return true;
     }
     const inter = INTERMEDIATE.exec(line);
-    if (inter?.[1] && !line.includes('Running in')) this.createdIds.add(inter[1]);
+    if (inter?.[1]) (line.includes('Running in') ? this.containerIds : this.createdIds).add(inter[1]);
     const full = FULL_ID.exec(line.trim());
     if (full?.[1]) {
       // podman libpod: the last line of the stream is the full image id

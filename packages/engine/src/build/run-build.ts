@@ -15,7 +15,8 @@ import {
   type RunnerBuildOptions,
 } from '@imagebuild/core';
 import { registryConfigHeader } from '../auth/registry-auth.js';
-import { imageIds, listJobResources, removeImage } from '../cleanup/job-resources.js';
+import { containerIds, sweepBuildLeftovers, type BuildTrace } from '../cleanup/build-leftovers.js';
+import { imageIds, removeImage } from '../cleanup/job-resources.js';
 import type { EngineConnection } from '../connection/engine-connection.js';
 import type { EngineDialect } from '../dialect.js';
 import type { RegistryAccessFactory } from '../registry/registry-access.js';
@@ -32,8 +33,11 @@ export interface BuildDeps {
   registries: RegistryAccessFactory;
 }
 
-/** Cleanup after a failed build must not hang on a dead engine. */
-const CLEANUP_TIMEOUT_MS = 4000;
+/**
+ * Cleanup after a failed or aborted build waits this long at most for the engine to wind down
+ * (and never hangs on a dead engine: calls then fail at once).
+ */
+const CLEANUP_TIMEOUT_MS = 20_000;
 
 /**
  * The shared build flow: context from core → dialect build (logs, steps, in-band errors) → push
@@ -60,7 +64,8 @@ export async function runBuild(
     ctx.emit('log', clean);
   };
 
-  const before = await imageIds(conn, ctx.signal);
+  const startedAt = Math.floor(Date.now() / 1000) - 1;
+  const before = { images: await imageIds(conn, ctx.signal), containers: await containerIds(conn, ctx.signal) };
   const output = new BuildOutput();
   let succeeded = false;
   try {
@@ -124,49 +129,32 @@ export async function runBuild(
     return result;
   } finally {
     await cleanupBuild(conn, {
-      jobId,
       succeeded,
       keepImage: options.keepImage === true,
       tag: context.destinationImage,
-      created: [...output.createdIds, ...(output.imageId ? [output.imageId] : [])],
-      before,
+      trace: {
+        jobId,
+        printedIds: [...output.createdIds, ...(output.imageId ? [output.imageId] : [])],
+        containerIds: [...output.containerIds],
+        sourceImage: context.sourceImage,
+        startedAt,
+        before,
+      },
     });
   }
 }
 
 async function cleanupBuild(
   conn: EngineConnection,
-  job: { jobId: string; succeeded: boolean; keepImage: boolean; tag: string; created: string[]; before: Set<string> },
+  job: { succeeded: boolean; keepImage: boolean; tag: string; trace: BuildTrace },
 ): Promise<void> {
   if (job.succeeded && job.keepImage) return;
-  const deadline = Date.now() + CLEANUP_TIMEOUT_MS;
   const signal = AbortSignal.timeout(CLEANUP_TIMEOUT_MS);
-  let engineGone = false;
-  /** True when removed (or already gone). */
-  const remove = async (ref: string, force: boolean): Promise<boolean> => {
-    try {
-      await removeImage(conn, ref, force, signal);
-      return true;
-    } catch (err) {
-      if (err instanceof Error && /connection failed/.test(err.message)) engineGone = true;
-      return false; // in use by the build's last container (the engine is still stopping it), or the engine is gone
-    }
-  };
-  await remove(job.tag, false);
-  // Newest first: children before parents. Ids the engine had before this build are never touched.
-  let pending = job.created
-    .map((id) => id.replace(/^sha256:/, ''))
-    .filter((id) => ![...job.before].some((b) => b.startsWith(id)))
-    .reverse();
-  // After an abort the engine may still be stopping the step's container, which pins the last
-  // layer image for a moment: retry until the deadline.
-  for (;;) {
-    const labelled = await listJobResources(conn, job.jobId, signal).catch(() => []);
-    pending = [...new Set([...pending, ...labelled.filter((x) => x.kind === 'image').map((x) => x.id)])];
-    const left: string[] = [];
-    for (const id of pending) if (!engineGone && !(await remove(id, true))) left.push(id);
-    pending = left;
-    if (pending.length === 0 || engineGone || Date.now() + 250 >= deadline) return;
-    await new Promise((r) => setTimeout(r, 250));
+  await removeImage(conn, job.tag, false, signal).catch(() => undefined);
+  if (job.succeeded) {
+    // The pushed image: its layers are ours (printed or labelled), nothing is still running.
+    await sweepBuildLeftovers(conn, job.trace, Date.now() + 2000, signal, 1);
+    return;
   }
+  await sweepBuildLeftovers(conn, job.trace, Date.now() + CLEANUP_TIMEOUT_MS, signal, 2);
 }

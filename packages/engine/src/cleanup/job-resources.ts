@@ -42,21 +42,20 @@ export async function removeImage(conn: EngineConnection, ref: string, force: bo
 }
 
 /**
- * Ids of every image on the engine (intermediate ones included). podman answers 500 while another
- * client removes layers concurrently, so this retries twice before giving up with an empty set
- * (cleanup then relies on the ids the build printed and on the job label).
+ * Ids of every image on the engine (intermediate ones included): the `before` set a build's cleanup
+ * must never touch. podman answers 500 while another client removes layers concurrently, so this
+ * retries a few times; it throws rather than return a partial answer.
  */
 export async function imageIds(conn: EngineConnection, signal?: AbortSignal): Promise<Set<string>> {
-  for (let attempt = 0; attempt < 3; attempt++) {
+  for (let attempt = 1; ; attempt++) {
     try {
       const list = await conn.json<Listed[]>({ method: 'GET', path: conn.compat('/images/json'), query: { all: true }, signal });
       return new Set((list ?? []).map((i) => i.Id.replace(/^sha256:/, '')));
     } catch (err) {
-      if (signal?.aborted) throw err;
-      await new Promise((r) => setTimeout(r, 200));
+      if (signal?.aborted || attempt >= 5) throw err;
+      await new Promise((r) => setTimeout(r, 200 * attempt));
     }
   }
-  return new Set();
 }
 
 /**

@@ -32,7 +32,7 @@ import { createContainer, followLogs, removeContainer, startContainer, waitConta
 import { converterCommand } from './converter-script.js';
 import { converterConfigJson } from './converter-config.js';
 import { ensureImage } from './ensure-image.js';
-import { createSecretDir, type SecretDir } from './secret-dir.js';
+import { createSecretDir, jobTag, type SecretDir } from './secret-dir.js';
 
 export interface ExportDeps {
   conn: EngineConnection;
@@ -75,7 +75,7 @@ export async function runExport(
     ctx.emit('phase', 'Converting');
     const subject = await registry.resolvePlatform(ref.repository, ref.digest ?? ref.tag ?? 'latest', platform, ctx.signal);
     const pinned = `${ref.registry}/${ref.repository}@${subject.digest}`;
-    work = await mkdtemp(join(tmpdir(), 'imagebuild-export-'));
+    work = await mkdtemp(join(tmpdir(), `imagebuild-export-${jobTag(jobId)}`));
     await mkdir(join(work, 'output'));
     await mkdir(join(work, 'storage'));
     secrets = await createSecretDir({
@@ -83,6 +83,7 @@ export async function runExport(
       credentials: repositoryCredentials(destRepo),
       caPem: repositoryCaPem(destRepo),
       configJson: options.converterConfig ? converterConfigJson(options.converterConfig) : undefined,
+      jobId,
     });
     const converterImage = options.converterImage ?? DEFAULT_CONVERTER_IMAGE;
     await ensureImage(conn, converterImage, (l) => ctx.emit('log', l), ctx.signal);

@@ -10,6 +10,8 @@ export interface ConverterSecrets {
   caPem: string | undefined;
   /** bootc-image-builder config JSON (may hold user passwords). */
   configJson: string | undefined;
+  /** Job id, made part of the directory name (sanitised) so a job's leftovers can be told apart. */
+  jobId?: string | undefined;
 }
 
 export interface SecretDir {
@@ -28,7 +30,7 @@ export interface SecretDir {
  */
 export async function createSecretDir(secrets: ConverterSecrets): Promise<SecretDir> {
   const base = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
-  const path = await mkdtemp(join(base, 'imagebuild-secret-'));
+  const path = await mkdtemp(join(base, `imagebuild-secret-${jobTag(secrets.jobId)}`));
   const remove = (): Promise<void> => rm(path, { recursive: true, force: true });
   try {
     const binds: string[] = [];
@@ -52,4 +54,10 @@ export async function createSecretDir(secrets: ConverterSecrets): Promise<Secret
     await remove();
     throw err;
   }
+}
+
+/** `<job>-` with the job id reduced to a safe file-name fragment, or '' without a job id. */
+export function jobTag(jobId: string | undefined): string {
+  if (!jobId) return '';
+  return `${jobId.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 64)}-`;
 }

@@ -1,0 +1,133 @@
+import { RUNNER_JOB_LABEL } from '@imagebuild/core';
+import type { EngineConnection } from '../connection/engine-connection.js';
+import { removeContainer, removeImage } from './job-resources.js';
+
+interface RawContainer { Id: string; Image?: string; ImageID?: string; Created?: number; Names?: string[] | null; Labels?: Record<string, string> | null }
+interface RawImage { Id: string; ParentId?: string; Created?: number; RepoTags?: string[] | null; Labels?: Record<string, string> | null }
+
+/** What the build left a trace of, for the sweep after an abort or failure. */
+export interface BuildTrace {
+  jobId: string;
+  /** Image ids the build printed (short or full). */
+  printedIds: readonly string[];
+  /** Container ids the build printed (`Running in …`). */
+  containerIds: readonly string[];
+  /** The FROM image reference. */
+  sourceImage: string;
+  /** Epoch seconds when the build started (containers/images created earlier are never touched). */
+  startedAt: number;
+  /** Ids of images and containers that existed before the build. */
+  before: { images: Set<string>; containers: Set<string> };
+}
+
+const bare = (id: string): string => id.replace(/^sha256:/, '');
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * After an aborted or failed build the engine may still be winding down: dockerd kills and removes
+ * the step's container and may commit the step it was in, buildah finishes the RUN in progress
+ * before it notices the cancellation. This waits (up to `deadline`) until nothing of the build is
+ * left, removing every container and image that is provably the build's:
+ *  - labelled with the job (podman labels every layer; the final image on both engines);
+ *  - printed by the build (layer ids, `Running in` containers);
+ *  - created since the build started and descending from a printed layer (a layer committed after
+ *    the stream was closed), or a container on such a layer;
+ *  - an untagged, unused layer created since the start whose parent is the FROM image, or a
+ *    container on the FROM image created since the start (the step right after FROM, not yet
+ *    printed). On an engine shared with other builds of the same base this is the one guess; the
+ *    engine itself refuses to remove a layer another build is using.
+ * On podman it also waits for buildah's working containers created since the build started to go.
+ * Ids that existed before the build are never touched.
+ */
+export async function sweepBuildLeftovers(
+  conn: EngineConnection,
+  trace: BuildTrace,
+  deadline: number,
+  signal: AbortSignal,
+  /** Consecutive polls finding nothing that end the sweep (1 after a success: nothing is still running). */
+  settle: number,
+): Promise<void> {
+  const ours = new Set(trace.printedIds.map(bare));
+  const isOurs = (id: string | undefined): boolean => {
+    if (!id) return false;
+    const b = bare(id);
+    return [...ours].some((o) => b.startsWith(o) || o.startsWith(b));
+  };
+  const sourceId = await conn
+    .json<{ Id: string }>({ method: 'GET', path: conn.compat(`/images/${encodeURIComponent(trace.sourceImage)}/json`), ok: [200, 404], signal })
+    .then((i) => (i?.Id ? bare(i.Id) : undefined), () => undefined);
+  const inspected = new Set<string>();
+  let quiet = 0;
+  for (;;) {
+    let found = 0;
+    for (const id of trace.containerIds) await removeContainer(conn, id, signal).catch(() => undefined);
+    const containers = (await conn.json<RawContainer[]>({ method: 'GET', path: conn.compat('/containers/json'), query: { all: true }, signal }).catch(() => null)) ?? [];
+    for (const c of containers) {
+      if (trace.before.containers.has(c.Id)) continue;
+      const image = bare(c.ImageID ?? c.Image ?? '');
+      const mine = c.Labels?.[RUNNER_JOB_LABEL] === trace.jobId || isOurs(image) ||
+        (sourceId !== undefined && image === sourceId && (c.Created ?? 0) >= trace.startedAt && !c.Labels?.[RUNNER_JOB_LABEL]);
+      if (mine) {
+        found++;
+        await removeContainer(conn, c.Id, signal).catch(() => undefined);
+      }
+    }
+    const images = (await conn.json<RawImage[]>({ method: 'GET', path: conn.compat('/images/json'), query: { all: true }, signal }).catch(() => null)) ?? [];
+    const candidates = images.filter((i) => !trace.before.images.has(bare(i.Id)));
+    // Descendants of our layers are ours (iterate to a fixed point), newest first for removal.
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const i of candidates) {
+        const id = bare(i.Id);
+        if (ours.has(id)) continue;
+        const untagged = (i.RepoTags ?? []).every((t) => t === '<none>:<none>');
+        const label = i.Labels?.[RUNNER_JOB_LABEL];
+        if (label === trace.jobId || isOurs(id) || isOurs(i.ParentId) ||
+          (untagged && label === undefined && sourceId !== undefined && bare(i.ParentId ?? '') === sourceId && (i.Created ?? 0) >= trace.startedAt)) {
+          ours.add(id);
+          grew = true;
+        }
+      }
+    }
+    // dockerd commits the step it was in when the build was canceled without a parent (ParentId
+    // empty): the image's config still names the layer it was built on and the step's container.
+    for (const i of candidates) {
+      const id = bare(i.Id);
+      if (ours.has(id) || i.ParentId || i.Labels?.[RUNNER_JOB_LABEL] || (i.Created ?? 0) < trace.startedAt) continue;
+      if (!(i.RepoTags ?? []).every((t) => t === '<none>:<none>') || inspected.has(id)) continue;
+      inspected.add(id);
+      const info = await conn
+        .json<{ Container?: string; Config?: { Image?: string }; ContainerConfig?: { Image?: string } }>({ method: 'GET', path: conn.compat(`/images/${id}/json`), ok: [200, 404], signal })
+        .catch(() => null);
+      const container = info?.Container ?? '';
+      if (isOurs(info?.Config?.Image) || isOurs(info?.ContainerConfig?.Image) || (container !== '' && trace.containerIds.some((c) => container.startsWith(c)))) ours.add(id);
+    }
+    for (const i of candidates.filter((c) => ours.has(bare(c.Id))).sort((a, b) => (b.Created ?? 0) - (a.Created ?? 0))) {
+      found++;
+      await removeImage(conn, bare(i.Id), true, signal).catch(() => undefined);
+    }
+    if (conn.info.kind === 'podman') {
+      // buildah's working containers of a canceled build go away when the step in progress ends
+      found += (await externalContainers(conn, signal)).filter((c) => !trace.before.containers.has(c.Id)).length;
+    }
+    quiet = found === 0 ? quiet + 1 : 0;
+    if (quiet >= settle || Date.now() + 300 >= deadline || signal.aborted) return;
+    await sleep(300);
+  }
+}
+
+/** Ids of every container, podman's external (buildah) ones included: the `before` set of a build. */
+export async function containerIds(conn: EngineConnection, signal: AbortSignal): Promise<Set<string>> {
+  const list = (await conn.json<RawContainer[]>({ method: 'GET', path: conn.compat('/containers/json'), query: { all: true }, signal }).catch(() => null)) ?? [];
+  const ext = conn.info.kind === 'podman' ? await externalContainers(conn, signal) : [];
+  return new Set([...list, ...ext].map((c) => c.Id));
+}
+
+/** podman's storage-only containers (buildah working containers). */
+async function externalContainers(conn: EngineConnection, signal: AbortSignal): Promise<RawContainer[]> {
+  const list = await conn
+    .json<Array<RawContainer & { IsInfra?: boolean }>>({ method: 'GET', path: conn.libpod('/containers/json'), query: { all: true, external: true }, signal })
+    .catch(() => null);
+  const regular = new Set(((await conn.json<RawContainer[]>({ method: 'GET', path: conn.compat('/containers/json'), query: { all: true }, signal }).catch(() => null)) ?? []).map((c) => c.Id));
+  return (list ?? []).filter((c) => !regular.has(c.Id));
+}
