@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,6 +9,7 @@ import {
   RegistryError,
   artifactType,
   type BuildResult,
+  type ExportResult,
   type ImageBuild,
   type Repository,
   type Runner,
@@ -18,7 +20,7 @@ import { DockerRunner } from '@imagebuild/runner-docker';
 import { PodmanRunner } from '@imagebuild/runner-podman';
 import { loadHarnessEnv, type HarnessEnv } from '@imagebuild/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { leftovers, recordingRegistries, runInImage, socketProxy } from './engine-helpers.js';
+import { fileInImage, leftovers, statInImageMount, pullImage, recordingRegistries, runInImage, socketProxy } from './engine-helpers.js';
 import { ourDifferences, snapshot } from './engine-state.js';
 import { PUBKEY, enrollmentConfig, harnessRepositories, imageBuild, imageExport } from './fixtures.js';
 
@@ -124,6 +126,35 @@ describe.each(['podman', 'docker'] as const)('%s runner (real engine)', (kind) =
     }
   });
 
+  /** A KubeVirt containerdisk: skopeo sees artifactType + subject; the engine pulls it by digest; /disk/disk.qcow2 is the converter's file, 107:107 0440. */
+  async function checkContainerDisk(r: ExportResult, diskSha: string): Promise<void> {
+    const ref = `${env.registryPlain}/runners/${kind}-late@${r.manifestDigest}`;
+    const raw = JSON.parse(execFileSync('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${ref}`], { encoding: 'utf8' })) as {
+      mediaType: string; artifactType: string; subject: { digest: string }; config: { mediaType: string }; layers: unknown[]; annotations: Record<string, string>;
+    };
+    expect(raw.mediaType).toBe('application/vnd.oci.image.manifest.v1+json');
+    expect(raw.artifactType).toBe('application/vnd.kubevirt.containerdisk');
+    expect(raw.annotations['org.opencontainers.image.title']).toBe('containerdisk');
+    expect(raw.config.mediaType).toBe('application/vnd.oci.image.config.v1+json');
+    expect(raw.layers).toHaveLength(1);
+    expect(`${env.registryPlain}/runners/${kind}-late@${raw.subject.digest}`).toBe(r.subject);
+    const config = JSON.parse(execFileSync('skopeo', ['inspect', '--config', '--tls-verify=false', `docker://${ref}`], { encoding: 'utf8' })) as {
+      os: string; architecture: string; rootfs: { diff_ids: string[] };
+    };
+    expect(`${config.os}/${config.architecture}`).toBe(lateResult.platform);
+    expect(config.rootfs.diff_ids).toEqual([r.layerDigest]);
+    await pullImage(conn, ref);
+    try {
+      const disk = await fileInImage(conn, ref, '/disk/disk.qcow2');
+      expect(disk).toMatchObject({ mode: 0o440, sha256: diskSha });
+      if (kind === 'docker') expect(disk).toMatchObject({ uid: 107, gid: 107 });
+      // podman's archive API reports files as owned by root: read the owner from the image mounted into a busybox container.
+      else expect(await statInImageMount(conn, ref, '/cd/disk/disk.qcow2', env.baseImage)).toBe(`107 107 440 ${diskSha.slice(7)}`);
+    } finally {
+      await conn.json({ method: 'DELETE', path: conn.compat(`/images/${encodeURIComponent(ref)}`), query: { force: true }, ok: [200, 404] });
+    }
+  }
+
   it('exports every format with the converter stand-in; each artifact is found from the image, bytes equal', async () => {
     const pushed = new Map<string, string>();
     const exporter = makeRunner(kind, { registries: recordingRegistries(pushed) });
@@ -138,8 +169,14 @@ describe.each(['podman', 'docker'] as const)('%s runner (real engine)', (kind) =
       const found = await findArtifact(client, `runners/${kind}-late`, run, artifactType(format));
       await client.close();
       expect(found.digest).toBe(r.manifestDigest);
-      expect(await blobDigest(repos.plain, `runners/${kind}-late`, r.layerDigest)).toBe(pushed.get(artifactType(format)));
-      expect(r.layerDigest).toBe(pushed.get(artifactType(format)));
+      const layerBlob = await blobDigest(repos.plain, `runners/${kind}-late`, r.layerDigest);
+      if (format === 'qcow2-disk-container') {
+        expect(layerBlob).toBe(r.layerDigest);
+        await checkContainerDisk(r, pushed.get(artifactType(format))!);
+      } else {
+        expect(layerBlob).toBe(pushed.get(artifactType(format)));
+        expect(r.layerDigest).toBe(pushed.get(artifactType(format)));
+      }
     }
     expect(await leftovers(conn, `x-${run}`)).toEqual([]);
     expect(sdkTempFiles(`x-${run}`)).toEqual([]);

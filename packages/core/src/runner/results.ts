@@ -18,9 +18,12 @@ export interface ExportResult {
   mediaType: string;
   /** The artifact's `artifactType`, e.g. `application/vnd.qcow2`. */
   artifactType: string;
-  /** Size in bytes of the disk file pushed as the artifact's layer. */
+  /**
+   * Size in bytes of the artifact's layer: the disk file itself, or for `qcow2-disk-container` the
+   * containerdisk's tar layer (the disk plus 2.5 KiB of tar headers and trailer).
+   */
   size: number;
-  /** Digest of the disk file (the layer blob). */
+  /** Digest of the layer blob (the disk file; for `qcow2-disk-container` the tar holding `/disk/disk.qcow2`). */
   layerDigest: string;
   /** The image the artifact refers to, `registry/name@sha256:…` (its platform manifest). */
   subject: string;

@@ -133,22 +133,21 @@ export async function runExport(
     );
     ctx.emit('phase', 'Pushing');
     ctx.emit('progress', { phase: 'Pushing', bytesDone: 0, bytesTotal: size });
-    const pushed = await registry.pushArtifact(
-      {
-        repository: ref.repository,
-        file,
-        subject,
-        artifactType: artifactType(format),
-        title: artifactTitle(format),
-        onProgress: (p) => ctx.emit('progress', { phase: 'Pushing', bytesDone: p.bytesDone, bytesTotal: p.bytesTotal ?? size }),
-      },
-      ctx.signal,
-    );
+    const onProgress = (p: { bytesDone: number; bytesTotal: number | undefined }): void =>
+      ctx.emit('progress', { phase: 'Pushing', bytesDone: p.bytesDone, bytesTotal: p.bytesTotal ?? size });
+    // qcow2-disk-container: a real KubeVirt containerdisk (pullable image, /disk/disk.qcow2), packed without an engine build.
+    const pushed =
+      format === 'qcow2-disk-container'
+        ? await registry.pushContainerDisk({ repository: ref.repository, file, subject, platform, onProgress }, ctx.signal)
+        : await registry.pushArtifact(
+            { repository: ref.repository, file, subject, artifactType: artifactType(format), title: artifactTitle(format), onProgress },
+            ctx.signal,
+          );
     return {
       manifestDigest: pushed.digest,
       mediaType: pushed.mediaType,
       artifactType: pushed.artifactType,
-      size,
+      size: pushed.layerSize,
       layerDigest: pushed.layerDigest,
       subject: pinned,
     };

@@ -1,4 +1,4 @@
-import { RegistryClient, pushArtifact, type Platform } from '@imagebuild/oci';
+import { RegistryClient, pushArtifact, pushContainerDisk, type Platform } from '@imagebuild/oci';
 import type { Repository } from '@imagebuild/core';
 import type { RegistryAccess } from './registry-access.js';
 
@@ -39,6 +39,12 @@ export function ociRegistryAccess(repository: Repository): RegistryAccess {
         layerDigest: r.layer.digest,
         layerSize: r.layer.size,
       };
+    },
+    pushContainerDisk: async (req, signal) => {
+      const op = pushContainerDisk(client, { repository: req.repository, file: req.file, subject: req.subject, platform: toPlatform(req.platform), signal });
+      op.on('progress', (p) => req.onProgress({ bytesDone: p.bytesDone, bytesTotal: p.bytesTotal }));
+      const r = await op.done();
+      return { mediaType: r.mediaType, digest: r.digest, size: r.size, artifactType: r.artifactType, layerDigest: r.layer.digest, layerSize: r.layer.size };
     },
     close: () => client.close(),
   };

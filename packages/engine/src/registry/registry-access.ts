@@ -33,6 +33,14 @@ export interface RegistryAccess {
     },
     signal: AbortSignal,
   ): Promise<ManifestRef & { artifactType: string; layerDigest: string; layerSize: number }>;
+  /**
+   * Pushes a qcow2 file as a KubeVirt containerdisk (a pullable image whose layer holds
+   * `/disk/disk.qcow2`) referring to `subject`. `layerDigest`/`layerSize` describe the tar layer.
+   */
+  pushContainerDisk(
+    request: { repository: string; file: string; subject: ManifestRef; platform: string; onProgress: (p: ArtifactPushProgress) => void },
+    signal: AbortSignal,
+  ): Promise<ManifestRef & { artifactType: string; layerDigest: string; layerSize: number }>;
   close(): Promise<void>;
 }
 
