@@ -1,4 +1,5 @@
-import { NotFoundError, Operation, RegistryError, ValidationError, type OperationOptions } from '@imagebuild/core';
+import { NotFoundError, RegistryError, ValidationError } from '@imagebuild/core/errors';
+import { Operation, type OperationOptions } from '@imagebuild/core/operation';
 import { Annotation, isImageManifestMediaType } from './media-types.js';
 import { assertDigest, assertRepository, isDigest, isTag } from './reference.js';
 import type { RegistryClient } from './registry-client.js';

@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
-import { Operation, ValidationError, type OperationOptions } from '@imagebuild/core';
+import { ValidationError } from '@imagebuild/core/errors';
+import { Operation, type OperationOptions } from '@imagebuild/core/operation';
 import { Annotation, EMPTY_CONFIG_DATA, EMPTY_CONFIG_DIGEST, MediaType } from './media-types.js';
 import { assertDigest, assertRepository, isDigest, isTag, parseImageReference } from './reference.js';
 import type { RegistryClient } from './registry-client.js';

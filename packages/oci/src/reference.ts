@@ -1,4 +1,4 @@
-import { ValidationError } from '@imagebuild/core';
+import { ValidationError } from '@imagebuild/core/errors';
 
 /** Distribution-spec grammar for repository names, tags and digests. */
 const REPOSITORY = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$/;

@@ -1,4 +1,4 @@
-import { RegistryError, ValidationError } from '@imagebuild/core';
+import { RegistryError, ValidationError } from '@imagebuild/core/errors';
 import type { Readable } from 'node:stream';
 import { optionsFromRepository, type OciRepositoryLike, type RegistryClientOptions } from './client-options.js';
 import { MANIFEST_ACCEPT, MediaType, isIndexMediaType } from './media-types.js';

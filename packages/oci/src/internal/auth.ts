@@ -1,5 +1,6 @@
-import { RegistryError, registerSecret } from '@imagebuild/core';
-import { request, type Dispatcher } from 'undici';
+import { RegistryError, registerSecret } from '@imagebuild/core/errors';
+import type { Dispatcher } from 'undici';
+import type { Undici } from './undici.js';
 import { parseWwwAuthenticate, type Challenge } from './www-authenticate.js';
 import { readErrorBody } from './registry-errors.js';
 
@@ -15,15 +16,15 @@ interface CachedToken {
 export class RegistryAuth {
   readonly #registry: string;
   readonly #basic: string | undefined;
-  readonly #dispatcher: Dispatcher;
+  readonly #http: () => Promise<{ undici: Undici; dispatcher: Dispatcher }>;
   readonly #userAgent: string;
   #mode: 'unknown' | 'basic' | 'bearer' = 'unknown';
   #bearer: { realm: string; service: string | undefined } | undefined;
   readonly #tokens = new Map<string, CachedToken>();
 
-  constructor(registry: string, username: string | undefined, password: string | undefined, dispatcher: Dispatcher, userAgent: string) {
+  constructor(registry: string, username: string | undefined, password: string | undefined, http: () => Promise<{ undici: Undici; dispatcher: Dispatcher }>, userAgent: string) {
     this.#registry = registry;
-    this.#dispatcher = dispatcher;
+    this.#http = http;
     this.#userAgent = userAgent;
     if (username !== undefined && password !== undefined) {
       registerSecret(password);
@@ -90,7 +91,8 @@ export class RegistryAuth {
     if (this.#basic) headers['authorization'] = this.#basic;
     let res: Dispatcher.ResponseData;
     try {
-      res = await request(url, { method: 'GET', headers, dispatcher: this.#dispatcher, signal });
+      const { undici, dispatcher } = await this.#http();
+      res = await undici.request(url, { method: 'GET', headers, dispatcher, signal });
     } catch (err) {
       throw new RegistryError(this.#registry, 'token', `token request to ${url.origin} failed: ${(err as Error).message}`, { cause: err });
     }

@@ -3,11 +3,13 @@ import { createReadStream } from 'node:fs';
 import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { DigestMismatchError, RegistryError, SdkError } from '@imagebuild/core';
+import { DigestMismatchError, RegistryError, SdkError } from '@imagebuild/core/errors';
 import type { RegistryClient } from '../registry-client.js';
 import { backoffDelay, sleep } from './retry.js';
 import { abortError } from './transport.js';
 import { tlsFailureCode } from './tls-errors.js';
+import { RawUnsupported } from './raw-get.js';
+import { rawAttempt } from './raw-download.js';
 
 export interface DownloadProgress {
   bytesDone: number;
@@ -68,7 +70,7 @@ function fileSink(fh: FileHandle, state: SinkState, onWritten: () => void): Writ
   });
 }
 
-interface SinkState {
+export interface SinkState {
   position: number;
   hash: Hash;
   /** The write in progress: settled before a resume reads `position`. */
@@ -78,7 +80,7 @@ interface SinkState {
 const SINK_HWM = 1024 * 1024;
 
 /** A failed write to the partial file: not a network error, never retried. */
-class DiskWriteError extends Error {
+export class DiskWriteError extends Error {
   constructor(cause: unknown) {
     super(`cannot write the partial file: ${(cause as Error).message}`, { cause });
   }
@@ -105,16 +107,27 @@ export async function downloadToFile(client: RegistryClient, a: DownloadFileArgs
     while (total === undefined || state.position < total) {
       const before = state.position;
       try {
-        const res = await client.getBlob(a.repository, a.digest, { offset: state.position, signal: a.signal });
-        if (res.offset !== state.position) {
-          // Range ignored: start over.
-          state.position = 0;
-          state.hash = createHash('sha256');
-          await fh.truncate(0);
+        let raw = client.transport.rawBlobs;
+        if (raw) {
+          try {
+            await rawAttempt(client, a, fh, state, (n) => { total ??= n; }, report);
+          } catch (err) {
+            if (!(err instanceof RawUnsupported)) throw err;
+            raw = false; // e.g. a chunked body: this attempt goes through undici
+          }
         }
-        total ??= res.totalSize;
-        report();
-        await pipeline(res.body, fileSink(fh, state, report), { signal: a.signal });
+        if (!raw) {
+          const res = await client.getBlob(a.repository, a.digest, { offset: state.position, signal: a.signal });
+          if (res.offset !== state.position) {
+            // Range ignored: start over.
+            state.position = 0;
+            state.hash = createHash('sha256');
+            await fh.truncate(0);
+          }
+          total ??= res.totalSize;
+          report();
+          await pipeline(res.body, fileSink(fh, state, report), { signal: a.signal });
+        }
         if (total === undefined) total = state.position;
         if (state.position !== total) throw new RegistryError(client.registry, `blob GET ${a.repository}@${a.digest}`, `body ended at ${state.position} of ${total} bytes`);
       } catch (err) {
@@ -128,6 +141,7 @@ export async function downloadToFile(client: RegistryClient, a: DownloadFileArgs
         await sleep(backoffDelay(client.transport.retry, failures), a.signal).catch((e: unknown) => { throw abortError(a.signal, e); });
       }
     }
+    await fh.truncate(state.position); // a restarted download may leave an older, longer tail
   } finally {
     await fh.close();
   }

@@ -1,4 +1,4 @@
-import { RegistryError } from '@imagebuild/core';
+import { RegistryError } from '@imagebuild/core/errors';
 import type { Readable } from 'node:stream';
 import { discard } from './registry-errors.js';
 

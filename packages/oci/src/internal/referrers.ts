@@ -1,4 +1,4 @@
-import { RegistryError } from '@imagebuild/core';
+import { RegistryError } from '@imagebuild/core/errors';
 import { MediaType } from '../media-types.js';
 import type { CallOptions, RegistryClient } from '../registry-client.js';
 import type { Descriptor, ImageIndex } from '../types.js';

@@ -1,4 +1,4 @@
-import { RegistryError } from '@imagebuild/core';
+import { RegistryError } from '@imagebuild/core/errors';
 import type { Readable } from 'node:stream';
 
 const MAX_ERROR_BODY = 64 * 1024;

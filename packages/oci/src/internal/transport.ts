@@ -1,12 +1,14 @@
 import { rootCertificates } from 'node:tls';
 import type { Readable } from 'node:stream';
-import { AbortError, RegistryError, SdkError } from '@imagebuild/core';
-import { Agent, request, type Dispatcher } from 'undici';
+import { AbortError, RegistryError, SdkError } from '@imagebuild/core/errors';
+import type { Dispatcher } from 'undici';
 import type { RegistryClientOptions } from '../client-options.js';
 import { RegistryAuth } from './auth.js';
 import { DEFAULT_RETRY, RETRYABLE_STATUS, backoffDelay, parseRetryAfter, sleep, type RetryPolicy } from './retry.js';
 import { discard, readErrorBody, registryErrorFromResponse } from './registry-errors.js';
 import { tlsFailureCode } from './tls-errors.js';
+import { rawGet, type RawGetResult, type RawHead, type SlabSink } from './raw-get.js';
+import { loadUndici, type Undici } from './undici.js';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
 export type BodySource = Buffer | string | (() => Readable | Buffer);
@@ -44,37 +46,44 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 export class Transport {
   readonly registry: string;
   readonly origin: string;
-  readonly dispatcher: Dispatcher;
   readonly auth: RegistryAuth;
   readonly retry: RetryPolicy;
   readonly userAgent: string;
-  readonly #ownsDispatcher: boolean;
+  /** TLS options of every connection (CA, verification). */
+  readonly tls: { ca?: string[]; rejectUnauthorized: boolean; minVersion: 'TLSv1.2' };
+  /** Blob bodies bypass undici (see raw-get.ts) unless the caller supplied a dispatcher. */
+  readonly rawBlobs: boolean;
+  readonly #given: Dispatcher | undefined;
+  #undici: Promise<{ undici: Undici; dispatcher: Dispatcher }> | undefined;
 
   constructor(options: RegistryClientOptions) {
     this.registry = options.registry;
     this.origin = `${options.scheme ?? 'https'}://${options.registry}`;
     this.userAgent = options.userAgent ?? 'imagebuild-oci/0.1';
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
-    if (options.dispatcher) {
-      this.dispatcher = options.dispatcher;
-      this.#ownsDispatcher = false;
-    } else {
-      const extra = options.ca === undefined ? [] : Array.isArray(options.ca) ? options.ca : [options.ca];
-      this.dispatcher = new Agent({
-        keepAliveTimeout: 10_000,
-        connect: {
-          ...(extra.length > 0 ? { ca: [...rootCertificates, ...extra.map((c: string | Buffer) => c.toString())] } : {}),
-          rejectUnauthorized: options.skipTlsVerify !== true,
-          minVersion: 'TLSv1.2',
-        },
-      });
-      this.#ownsDispatcher = true;
-    }
-    this.auth = new RegistryAuth(this.registry, options.username, options.password, this.dispatcher, this.userAgent);
+    const extra = options.ca === undefined ? [] : Array.isArray(options.ca) ? options.ca : [options.ca];
+    this.tls = {
+      ...(extra.length > 0 ? { ca: [...rootCertificates, ...extra.map((c: string | Buffer) => c.toString())] } : {}),
+      rejectUnauthorized: options.skipTlsVerify !== true,
+      minVersion: 'TLSv1.2',
+    };
+    this.#given = options.dispatcher;
+    this.rawBlobs = options.dispatcher === undefined;
+    this.auth = new RegistryAuth(this.registry, options.username, options.password, () => this.http(), this.userAgent);
+  }
+
+  /** undici and the dispatcher, loaded on first use (a blob download alone never loads undici). */
+  http(): Promise<{ undici: Undici; dispatcher: Dispatcher }> {
+    this.#undici ??= loadUndici().then((undici) => ({
+      undici,
+      dispatcher: this.#given ?? new undici.Agent({ keepAliveTimeout: 10_000, connect: this.tls }),
+    }));
+    return this.#undici;
   }
 
   async close(): Promise<void> {
-    if (this.#ownsDispatcher) await this.dispatcher.close();
+    if (this.#given || !this.#undici) return;
+    await (await this.#undici).dispatcher.close();
   }
 
   url(path: string): URL {
@@ -126,6 +135,45 @@ export class Transport {
     }
   }
 
+  /**
+   * A GET whose 2xx body goes to `onHead`'s sink over a bare socket (raw-get.ts):
+   * credentials, one fresh-token retry on 401 and redirects as in `send`; other
+   * statuses become RegistryError. Network failures are thrown as they are (the
+   * caller resumes), after every byte received reached the sink.
+   */
+  async getRaw(req: { path: string; scope: string; operation: string; headers: Record<string, string>; signal?: AbortSignal | undefined },
+    onHead: (head: RawHead) => SlabSink | undefined): Promise<RawGetResult> {
+    let url = this.url(req.path);
+    let authRetried = false;
+    for (let hop = 0; ; hop++) {
+      const headers: Record<string, string> = { 'user-agent': this.userAgent, ...req.headers };
+      if (url.origin === this.origin) {
+        const authorization = this.auth.headerFor(req.scope);
+        if (authorization) headers['authorization'] = authorization;
+      }
+      const ok = (h: RawHead): boolean => h.status >= 200 && h.status < 300;
+      let res: RawGetResult;
+      try {
+        res = await rawGet({ url, headers, tls: this.tls, signal: req.signal, onHead: (h) => (ok(h) ? onHead(h) : undefined) });
+      } catch (err) {
+        const tls = tlsFailureCode(err);
+        if (tls) throw new RegistryError(this.registry, req.operation, `TLS failure (${tls}), not retried: ${describeNetworkError(err)}`, { cause: err, details: { tls } });
+        throw err;
+      }
+      if (ok(res)) return res;
+      const location = res.headers['location'];
+      if (REDIRECTS.has(res.status) && location && hop < 5) {
+        url = new URL(location, url);
+        continue;
+      }
+      if (res.status === 401 && !authRetried && url.origin === this.origin) {
+        authRetried = true;
+        if (await this.auth.onUnauthorized(res.headers['www-authenticate'], req.scope, req.signal)) continue;
+      }
+      throw registryErrorFromResponse(this.registry, req.operation, res.status, res.headers['content-type'], res.body?.toString('utf8') ?? '');
+    }
+  }
+
   async #sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
     try {
       await sleep(ms, signal);
@@ -143,12 +191,13 @@ export class Transport {
         const authorization = this.auth.headerFor(req.scope);
         if (authorization) headers['authorization'] = authorization;
       }
+      const { undici, dispatcher } = await this.http();
       const body = typeof req.body === 'function' ? req.body() : req.body;
-      const r = await request(url, {
+      const r = await undici.request(url, {
         method: req.method,
         headers,
         body: body ?? null,
-        dispatcher: this.dispatcher,
+        dispatcher,
         signal: req.signal ?? null,
         highWaterMark: 1024 * 1024,
       });

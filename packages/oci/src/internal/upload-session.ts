@@ -1,4 +1,4 @@
-import { RegistryError } from '@imagebuild/core';
+import { RegistryError } from '@imagebuild/core/errors';
 import type { Transport } from './transport.js';
 import { readErrorBody } from './registry-errors.js';
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
-import { AbortError, RegistryError, SdkError, ValidationError } from '@imagebuild/core';
+import { AbortError, RegistryError, SdkError, ValidationError } from '@imagebuild/core/errors';
 import type { Descriptor } from '../types.js';
 import { HashingFileSource } from './hashing-source.js';
 import { backoffDelay, sleep } from './retry.js';

@@ -1,0 +1,209 @@
+import { connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
+
+/**
+ * A bare HTTP/1.1 GET for large blob bodies. The socket reads straight into a
+ * small fixed pool of slabs (`onread`), so receiving a body allocates nothing
+ * per read: no 64 KiB socket buffers for the GC to reclaim late, no parser
+ * copies. Full slabs go to `sink` in order; the socket stops reading while
+ * every slab is waiting for the sink (backpressure). One request per
+ * connection (`connection: close`): a blob body is long enough that the
+ * handshake does not matter.
+ */
+
+export interface RawHead {
+  status: number;
+  headers: Record<string, string | undefined>;
+}
+
+/** Receives full slabs of body bytes, in order; the slab is reused once the promise settles. */
+export type SlabSink = (bytes: Buffer) => Promise<void>;
+
+export interface RawGetOptions {
+  url: URL;
+  headers: Record<string, string>;
+  /** TLS options for https URLs (CA, verification). */
+  tls: ConnectionOptions;
+  signal?: AbortSignal | undefined;
+  /**
+   * Called with the response head. Returns a sink to stream the body into,
+   * or undefined to collect (at most 64 KiB of) the body instead.
+   */
+  onHead: (head: RawHead) => SlabSink | undefined;
+}
+
+export interface RawGetResult extends RawHead {
+  /** The collected body when `onHead` returned no sink. */
+  body: Buffer | undefined;
+  /** Body bytes handed to the sink (all of them, when the request completed). */
+  streamed: number;
+}
+
+const SLAB = 1024 * 1024;
+const SLABS = 8;
+const MAX_HEAD = 64 * 1024;
+const MAX_COLLECT = 64 * 1024;
+
+/** Thrown when a response cannot be handled here (e.g. a chunked body): the caller uses the general client. */
+export class RawUnsupported extends Error {}
+
+function parseHead(text: string): RawHead {
+  const lines = text.split('\r\n');
+  const m = /^HTTP\/1\.[01] (\d{3})/.exec(lines[0] ?? '');
+  if (!m) throw new Error(`malformed HTTP status line ${JSON.stringify((lines[0] ?? '').slice(0, 100))}`);
+  const headers: Record<string, string | undefined> = {};
+  for (const line of lines.slice(1)) {
+    const i = line.indexOf(':');
+    if (i <= 0) continue;
+    const k = line.slice(0, i).trim().toLowerCase();
+    const v = line.slice(i + 1).trim();
+    headers[k] = headers[k] === undefined ? v : `${headers[k]}, ${v}`;
+  }
+  return { status: Number(m[1]), headers };
+}
+
+function requestText(url: URL, headers: Record<string, string>): string {
+  const lines = [`GET ${url.pathname}${url.search} HTTP/1.1`, `host: ${url.host}`, 'connection: close'];
+  for (const [k, v] of Object.entries(headers)) {
+    if (/[\r\n]/.test(k) || /[\r\n]/.test(v)) throw new Error(`header ${JSON.stringify(k)} contains a line break`);
+    lines.push(`${k}: ${v}`);
+  }
+  return `${lines.join('\r\n')}\r\n\r\n`;
+}
+
+export function rawGet(o: RawGetOptions): Promise<RawGetResult> {
+  return new Promise<RawGetResult>((resolve, reject) => {
+    const free: Buffer[] = Array.from({ length: SLABS }, () => Buffer.allocUnsafeSlow(SLAB));
+    let cur = free.pop() as Buffer;
+    let fill = 0;
+    let head: RawHead | undefined;
+    let headBytes = Buffer.alloc(0);
+    let sink: SlabSink | undefined;
+    let collected: Buffer[] | undefined;
+    let collectedLen = 0;
+    let remaining = -1; // body bytes still expected (-1: until close)
+    let streamed = 0;
+    let paused = false;
+    let failed: Error | undefined;
+    let finished = false;
+    let chain: Promise<void> = Promise.resolve();
+
+    const settle = (err?: Error): void => {
+      if (finished) return;
+      finished = true;
+      o.signal?.removeEventListener('abort', onAbort);
+      socket.destroy();
+      // Settle after every queued slab reached the sink, so that the caller's position covers them.
+      chain.then(
+        () => (err ? reject(err) : resolve({ ...(head as RawHead), body: collected ? Buffer.concat(collected) : undefined, streamed })),
+        (sinkErr: unknown) => reject(sinkErr),
+      );
+    };
+    const flush = (): void => {
+      if (fill === 0 || !sink) return;
+      const slab = cur;
+      const bytes = slab.subarray(0, fill);
+      const to = sink;
+      streamed += fill;
+      chain = chain.then(() => to(bytes)).then(() => {
+        free.push(slab);
+        if (paused && !finished) {
+          paused = false;
+          socket.resume();
+        }
+      });
+      chain.catch((err: unknown) => {
+        failed ??= err as Error;
+        settle(failed);
+      });
+      cur = free.pop() as Buffer; // never empty: reading pauses while the last free slab is in use
+      fill = 0;
+    };
+    const onBody = (bytes: Buffer): boolean => {
+      if (collected) {
+        if (collectedLen < MAX_COLLECT) collected.push(Buffer.from(bytes.subarray(0, MAX_COLLECT - collectedLen)));
+        collectedLen += bytes.length;
+        if (remaining >= 0) remaining -= bytes.length;
+        if (remaining === 0) settle();
+        return true;
+      }
+      fill += bytes.length;
+      if (remaining >= 0) remaining -= bytes.length;
+      if (remaining === 0) {
+        flush();
+        settle();
+        return true;
+      }
+      if (fill >= cur.length) {
+        flush();
+        if (free.length === 0) {
+          paused = true;
+          return false;
+        }
+      }
+      return true;
+    };
+    const onData = (n: number, buf: Buffer): boolean => {
+      if (finished) return false;
+      if (head) return onBody(buf.subarray(0, n));
+      headBytes = Buffer.concat([headBytes, buf.subarray(0, n)]);
+      const end = headBytes.indexOf('\r\n\r\n');
+      if (end < 0) {
+        if (headBytes.length > MAX_HEAD) settle(new Error('response head larger than 64 KiB'));
+        return true;
+      }
+      try {
+        head = parseHead(headBytes.subarray(0, end).toString('latin1'));
+      } catch (err) {
+        settle(err as Error);
+        return false;
+      }
+      if (/chunked/i.test(head.headers['transfer-encoding'] ?? '')) {
+        settle(new RawUnsupported('chunked response'));
+        return false;
+      }
+      const len = head.headers['content-length'];
+      remaining = len !== undefined && /^\d+$/.test(len) ? Number(len) : -1;
+      try {
+        sink = o.onHead(head);
+      } catch (err) {
+        settle(err as Error);
+        return false;
+      }
+      if (!sink) collected = [];
+      const rest = headBytes.subarray(end + 4);
+      headBytes = Buffer.alloc(0);
+      fill = 0;
+      if (remaining === 0 || (head.status >= 100 && head.status < 200) || head.status === 204 || head.status === 304) {
+        settle();
+        return false;
+      }
+      if (rest.length === 0) return true;
+      if (sink) rest.copy(cur, 0); // the head came in through `cur`: move the body's first bytes to its start
+      return onBody(sink ? cur.subarray(0, rest.length) : rest);
+    };
+
+    const onread = { buffer: (): Buffer => cur.subarray(fill), callback: onData };
+    const port = Number(o.url.port) || (o.url.protocol === 'https:' ? 443 : 80);
+    const host = o.url.hostname.replace(/^\[|\]$/g, '');
+    const socket: Socket = o.url.protocol === 'https:'
+      ? tlsConnect({ ...o.tls, host, port, ALPNProtocols: ['http/1.1'], onread } as ConnectionOptions) // @types/node lacks tls `onread` (supported since Node 12)
+      : netConnect({ host, port, onread });
+    socket.setNoDelay(true);
+    const onAbort = (): void => settle(o.signal?.reason instanceof Error ? o.signal.reason : new Error('aborted'));
+    if (o.signal?.aborted) return onAbort();
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+    socket.on('error', (err) => settle(err));
+    socket.on('end', () => {
+      if (head && remaining < 0) {
+        flush();
+        settle();
+      } else {
+        flush(); // keep what arrived: a resume continues after it
+        settle(new Error(head ? `connection closed with ${remaining} body bytes missing` : 'connection closed before the response head'));
+      }
+    });
+    socket.on('close', () => settle(new Error('connection closed')));
+    socket.write(requestText(o.url, o.headers));
+  });
+}
