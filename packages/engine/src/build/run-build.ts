@@ -68,6 +68,9 @@ export async function runBuild(
   const before = { images: await imageIds(conn, ctx.signal), containers: await containerIds(conn, ctx.signal) };
   const output = new BuildOutput();
   let succeeded = false;
+  const active = activeBuilds;
+  const sourceKey = `${conn.info.endpoint}|${context.sourceImage}`;
+  active.set(sourceKey, (active.get(sourceKey) ?? 0) + 1);
   try {
     ctx.emit('phase', 'Building');
     const stream = await dialect.startBuild(conn, {
@@ -128,21 +131,31 @@ export async function runBuild(
     succeeded = true;
     return result;
   } finally {
-    await cleanupBuild(conn, {
-      succeeded,
-      keepImage: options.keepImage === true,
-      tag: context.destinationImage,
-      trace: {
-        jobId,
-        printedIds: [...output.createdIds, ...(output.imageId ? [output.imageId] : [])],
-        containerIds: [...output.containerIds],
-        sourceImage: context.sourceImage,
-        startedAt,
-        before,
-      },
-    });
+    try {
+      await cleanupBuild(conn, {
+        succeeded,
+        keepImage: options.keepImage === true,
+        tag: context.destinationImage,
+        trace: {
+          jobId,
+          printedIds: [...output.createdIds, ...(output.imageId ? [output.imageId] : [])],
+          containerIds: [...output.containerIds],
+          sourceImage: context.sourceImage,
+          startedAt,
+          before,
+          concurrent: () => (active.get(sourceKey) ?? 0) > 1,
+        },
+      });
+    } finally {
+      const left = (active.get(sourceKey) ?? 1) - 1;
+      if (left > 0) active.set(sourceKey, left);
+      else active.delete(sourceKey);
+    }
   }
 }
+
+/** Builds in flight from this process, per engine endpoint and base image (see `BuildTrace.concurrent`). */
+const activeBuilds = new Map<string, number>();
 
 async function cleanupBuild(
   conn: EngineConnection,
@@ -153,7 +166,7 @@ async function cleanupBuild(
   await removeImage(conn, job.tag, false, signal).catch(() => undefined);
   if (job.succeeded) {
     // The pushed image: its layers are ours (printed or labelled), nothing is still running.
-    await sweepBuildLeftovers(conn, job.trace, Date.now() + 2000, signal, 1);
+    await sweepBuildLeftovers(conn, job.trace, Date.now() + 10_000, signal, 1);
     return;
   }
   await sweepBuildLeftovers(conn, job.trace, Date.now() + CLEANUP_TIMEOUT_MS, signal, 2);

@@ -18,6 +18,11 @@ export interface BuildTrace {
   startedAt: number;
   /** Ids of images and containers that existed before the build. */
   before: { images: Set<string>; containers: Set<string> };
+  /**
+   * Whether other builds from the same base may be running on this engine (as far as this process
+   * knows). Then the one guess below is not made: a fresh untagged layer on the base could be theirs.
+   */
+  concurrent: () => boolean;
 }
 
 const bare = (id: string): string => id.replace(/^sha256:/, '');
@@ -32,10 +37,11 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
  *  - printed by the build (layer ids, `Running in` containers);
  *  - created since the build started and descending from a printed layer (a layer committed after
  *    the stream was closed), or a container on such a layer;
- *  - an untagged, unused layer created since the start whose parent is the FROM image, or a
+ *  - an untagged, unlabelled layer created since the start whose parent is the FROM image, or a
  *    container on the FROM image created since the start (the step right after FROM, not yet
- *    printed). On an engine shared with other builds of the same base this is the one guess; the
- *    engine itself refuses to remove a layer another build is using.
+ *    printed). This is the one guess, made only while no other build from the same base runs on
+ *    the engine from this process (another process's build could still be hit: a documented limit).
+ * Anything labelled with another job is never touched, whatever it descends from.
  * On podman it also waits for buildah's working containers created since the build started to go.
  * Ids that existed before the build are never touched.
  */
@@ -61,18 +67,27 @@ export async function sweepBuildLeftovers(
   for (;;) {
     let found = 0;
     for (const id of trace.containerIds) await removeContainer(conn, id, signal).catch(() => undefined);
-    const containers = (await conn.json<RawContainer[]>({ method: 'GET', path: conn.compat('/containers/json'), query: { all: true }, signal }).catch(() => null)) ?? [];
+    // A listing that fails (podman answers 500 while another client removes layers) proves nothing:
+    // the poll then does not count as quiet.
+    let blind = false;
+    const listedContainers = await conn.json<RawContainer[]>({ method: 'GET', path: conn.compat('/containers/json'), query: { all: true }, signal }).catch(() => null);
+    if (!listedContainers) blind = true;
+    const containers = listedContainers ?? [];
     for (const c of containers) {
       if (trace.before.containers.has(c.Id)) continue;
       const image = bare(c.ImageID ?? c.Image ?? '');
-      const mine = c.Labels?.[RUNNER_JOB_LABEL] === trace.jobId || isOurs(image) ||
-        (sourceId !== undefined && image === sourceId && (c.Created ?? 0) >= trace.startedAt && !c.Labels?.[RUNNER_JOB_LABEL]);
+      const label = c.Labels?.[RUNNER_JOB_LABEL];
+      if (label !== undefined && label !== trace.jobId) continue;
+      const mine = label === trace.jobId || isOurs(image) ||
+        (sourceId !== undefined && image === sourceId && (c.Created ?? 0) >= trace.startedAt && !trace.concurrent());
       if (mine) {
         found++;
         await removeContainer(conn, c.Id, signal).catch(() => undefined);
       }
     }
-    const images = (await conn.json<RawImage[]>({ method: 'GET', path: conn.compat('/images/json'), query: { all: true }, signal }).catch(() => null)) ?? [];
+    const listedImages = await conn.json<RawImage[]>({ method: 'GET', path: conn.compat('/images/json'), query: { all: true }, signal }).catch(() => null);
+    if (!listedImages) blind = true;
+    const images = listedImages ?? [];
     const candidates = images.filter((i) => !trace.before.images.has(bare(i.Id)));
     // Descendants of our layers are ours (iterate to a fixed point), newest first for removal.
     for (let grew = true; grew; ) {
@@ -82,8 +97,10 @@ export async function sweepBuildLeftovers(
         if (ours.has(id)) continue;
         const untagged = (i.RepoTags ?? []).every((t) => t === '<none>:<none>');
         const label = i.Labels?.[RUNNER_JOB_LABEL];
+        if (label !== undefined && label !== trace.jobId) continue;
         if (label === trace.jobId || isOurs(id) || isOurs(i.ParentId) ||
-          (untagged && label === undefined && sourceId !== undefined && bare(i.ParentId ?? '') === sourceId && (i.Created ?? 0) >= trace.startedAt)) {
+          (untagged && label === undefined && sourceId !== undefined && bare(i.ParentId ?? '') === sourceId &&
+            (i.Created ?? 0) >= trace.startedAt && !trace.concurrent())) {
           ours.add(id);
           grew = true;
         }
@@ -110,7 +127,7 @@ export async function sweepBuildLeftovers(
       // buildah's working containers of a canceled build go away when the step in progress ends
       found += (await externalContainers(conn, signal)).filter((c) => !trace.before.containers.has(c.Id)).length;
     }
-    quiet = found === 0 ? quiet + 1 : 0;
+    quiet = found === 0 && !blind ? quiet + 1 : 0;
     if (quiet >= settle || Date.now() + 300 >= deadline || signal.aborted) return;
     await sleep(300);
   }
