@@ -80,7 +80,12 @@ describe('SIGKILL with 20 jobs in flight, then restart (SQLite store, real podma
       else expect(x.message).toMatch(/source ImageBuild ".*" failed; this export cannot run|interrupted by restart/);
     }
     for (const p of phases) expect(canTransition(p.kind, p.from, p.phase)).toBe(true);
-    for (const jobId of uids) expect(await runner.listResources({ jobId })).toEqual([]);
+    for (const rec of before) {
+      const jobId = rec.job!.uid;
+      const state = all.find((x) => x.kind === rec.kind && x.name === rec.name);
+      const was = getReadyCondition(rec.object.status?.conditions)?.reason;
+      expect(await runner.listResources({ jobId }), `leftovers of ${rec.kind} ${rec.name} (was ${was} at the kill, now ${state?.reason}: ${state?.message})`).toEqual([]);
+    }
     await builder.close();
     await runner.close();
   });

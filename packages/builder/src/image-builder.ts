@@ -205,6 +205,7 @@ export class ImageBuilder {
     const deadline = Date.now() + 30_000;
     while (this.#sched.running.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     this.#ctx.hub.closeAll();
+    await this.#ctx.logs.flush();
     await this.#ctx.store.close();
   }
 }

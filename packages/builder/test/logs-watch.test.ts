@@ -103,3 +103,18 @@ describe('watch', () => {
     await expect(collect(slow)).rejects.toThrow(/fell behind/);
   });
 });
+
+describe('watch delivery', () => {
+  it('hands an event straight to a waiting consumer, and ends a waiting consumer on close', async () => {
+    b = new ImageBuilder({ runners: [new InstantRunner()] });
+    const w = b.watch({ kind: 'Repository' });
+    const pending = w.next();
+    await b.create(repo('r1'));
+    const first = await pending;
+    expect(first.done).toBe(false);
+    expect(first.value).toMatchObject({ type: 'created', kind: 'Repository', name: 'r1' });
+    const waiting = w.next();
+    await b.close();
+    expect(await waiting).toEqual({ value: undefined, done: true });
+  });
+});

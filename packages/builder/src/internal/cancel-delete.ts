@@ -49,7 +49,7 @@ export class CancelDelete {
       }
       if (!moved) continue; // the state changed under us; re-read
       if (kind === 'ImageBuild') await this.#cascade(name, message);
-      return moved.object;
+      return structuredClone(moved.object);
     }
     throw new ConflictError(`${kind} "${name}" is changing state too fast to cancel; retry`);
   }

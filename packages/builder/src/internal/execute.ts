@@ -86,7 +86,7 @@ export async function executeJob(ctx: BuilderContext, sched: Scheduler, settings
   overall?.unref?.();
 
   try {
-    const object = claimed.object;
+    const object = structuredClone(claimed.object); // the runner's own copy (the event holds the original)
     let op: Operation<unknown, object>;
     let finish: (result: unknown) => (o: ImageBuild | ImageExport) => void;
     if (kind === 'ImageBuild') {

@@ -68,7 +68,7 @@ export class Jobs {
     };
     const rec = await this.#insert('ImageBuild', object);
     this.sched.enqueue({ kind: 'ImageBuild', name: rec.name, seq: rec.seq });
-    return structuredClone(rec.object);
+    return rec.object;
   }
 
   async createExport(input: unknown): Promise<ImageExport> {
@@ -91,7 +91,7 @@ export class Jobs {
     const buildReason = this.ctx.reasons.get(jobKey('ImageBuild', ref)) ?? getReadyReason(build.object);
     if (buildReason === 'Failed' || buildReason === 'Canceled') await this.sched.failExport(rec.name, ref, buildReason);
     else this.sched.enqueue({ kind: 'ImageExport', name: rec.name, seq: rec.seq, buildRef: ref });
-    return structuredClone((await this.ctx.store.get('ImageExport', rec.name))?.object ?? rec.object);
+    return (await this.ctx.store.get('ImageExport', rec.name))?.object ?? rec.object;
   }
 
   async #insert<K extends JobKind>(kind: K, object: StoredRecord<K>['object']): Promise<StoredRecord<K>> {
@@ -105,7 +105,7 @@ export class Jobs {
     }
     this.ctx.reasons.set(jobKey(kind, name), 'Pending');
     this.ctx.logs.create(kind, name);
-    this.ctx.hub.publish({ type: 'created', kind, name, phase: 'Pending', object: structuredClone(object), time: object.metadata.creationTimestamp! });
+    this.ctx.hub.publish({ type: 'created', kind, name, phase: 'Pending', object, time: object.metadata.creationTimestamp! });
     return rec;
   }
 

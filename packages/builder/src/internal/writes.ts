@@ -20,6 +20,9 @@ export interface PhaseChange {
  * Moves a job to `to` (checked against core's transition table) with an optimistic-concurrency write,
  * retried on conflict, then publishes a `phase` event. Resolves the new record, or undefined when the
  * job is gone or not in one of `change.from`.
+ *
+ * The event carries the written object itself (no copy): callers must not mutate the returned
+ * record's object, and must copy it before handing it out.
  */
 export async function setPhase<K extends JobKind>(
   ctx: BuilderContext,
@@ -51,7 +54,7 @@ export async function setPhase<K extends JobKind>(
       throw err;
     }
     ctx.reasons.set(jobKey(kind, name), to);
-    ctx.hub.publish({ type: 'phase', kind, name, from, phase: to, message, object: JSON.parse(JSON.stringify(object)) as typeof object, time: now });
+    ctx.hub.publish({ type: 'phase', kind, name, from, phase: to, message, object, time: now });
     if (isTerminal(to)) notifySettled(ctx, kind, name);
     return rec;
   }

@@ -1,25 +1,58 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { close, open, write } from 'node:fs';
+import { SdkError } from '@imagebuild/core';
+import { IoLane } from './io-lane.js';
+
+/** How a job log's file is started. */
+export interface JobLogFile {
+  /** A new job: the file is started empty (whatever a deleted namesake left is dropped). Default false: append. */
+  fresh?: boolean | undefined;
+  /** Earlier work on the same path (a previous log's close, a delete) to finish first. */
+  after?: Promise<void> | undefined;
+  /** The lane the file operations run in (shared by a LogBook's logs). Default: a lane of its own. */
+  lane?: IoLane | undefined;
+}
 
 /**
- * The log of one job: complete lines are appended to a file (the whole log) and to a ring buffer
- * of the most recent lines (bounded memory). Readers wait on `changed()`.
+ * The log of one job: complete lines go to a ring buffer of the most recent lines (bounded memory)
+ * at once, and to a file (the whole log) asynchronously — batched, one write at a time, so a job's
+ * output never blocks the event loop on disk I/O. Readers wait on `changed()`; lines that fell out
+ * of the ring are read from the file once `flushed` covers them.
  */
 export class JobLog {
-  /** Complete lines written so far (the file has exactly these). */
+  /** Complete lines written so far. */
   total = 0;
+  /** Lines of `total` that are in the file. */
+  flushed = 0;
   ended = false;
-  readonly #ring: (string | undefined)[];
-  #fd: number | undefined;
+  /** Set when the file could not be written; lines past `flushed` then exist only in the ring. */
+  error: SdkError | undefined;
+  /** The most recent lines, grown on demand up to `#ringSize` and then reused circularly; dropped at end. */
+  #ring: string[] = [];
+  readonly #ringSize: number;
+  /** Line number of the ring's slot 0 (the log's line count when this process opened it). */
+  readonly #base: number;
   #partial = '';
-  #waiters = new Set<() => void>();
+  #pending: string[] = [];
+  #fd: number | undefined;
+  readonly #ready: Promise<void>;
+  readonly #lane: IoLane;
+  #flags: 'w' | 'a';
+  #draining = false;
+  #closed: Promise<void> | undefined;
+  #closeDone: (() => void) | undefined;
+  readonly #waiters = new Set<() => void>();
 
   constructor(
     readonly file: string,
     ringSize: number,
     initialTotal = 0,
+    start: JobLogFile = {},
   ) {
-    this.#ring = new Array<string | undefined>(Math.max(1, ringSize));
-    this.total = initialTotal;
+    this.#ringSize = Math.max(1, ringSize);
+    this.total = this.flushed = this.#base = initialTotal;
+    this.#ready = start.after ?? Promise.resolve();
+    this.#lane = start.lane ?? new IoLane();
+    this.#flags = start.fresh ? 'w' : 'a';
   }
 
   /** Appends text; every `\n`-terminated piece is a line, a trailing piece waits for the rest. */
@@ -27,48 +60,98 @@ export class JobLog {
     if (this.ended) return;
     const parts = (this.#partial + text).split(/\r?\n/);
     this.#partial = parts.pop() ?? '';
-    if (parts.length > 0) this.#write(parts);
+    if (parts.length > 0) this.#add(parts);
   }
 
   /** Appends one whole line. */
   line(text: string): void {
     if (this.ended) return;
-    this.append(`${text}\n`);
+    if (this.#partial === '' && !text.includes('\n') && !text.includes('\r')) this.#add([text]);
+    else this.append(`${text}\n`);
   }
 
-  #write(lines: string[]): void {
-    this.#fd ??= openSync(this.file, 'a', 0o600);
-    writeSync(this.#fd, `${lines.join('\n')}\n`);
-    for (const l of lines) this.#ring[this.total++ % this.#ring.length] = l;
+  #add(lines: string[]): void {
+    const ring = this.#ring;
+    for (const l of lines) {
+      if (ring.length < this.#ringSize) ring.push(l);
+      else ring[(this.total - this.#base) % this.#ringSize] = l;
+      this.total++;
+      this.#pending.push(l);
+    }
+    this.#drain();
     this.#notify();
   }
 
-  /** The job is over: flushes a trailing partial line, closes the file, wakes followers. */
+  /** Writes pending lines to the file, one batch at a time, until none are left. */
+  #drain(): void {
+    if (this.#draining || this.error) return;
+    this.#draining = true;
+    void (async () => {
+      try {
+        await this.#ready;
+        while (this.#pending.length > 0) {
+          const batch = this.#pending;
+          this.#pending = [];
+          if (this.#fd === undefined) {
+            const flags = this.#flags;
+            this.#fd = await this.#lane.run(() => openFile(this.file, flags));
+            this.#flags = 'a';
+          }
+          const fd = this.#fd;
+          await this.#lane.run(() => writeAll(fd, Buffer.from(`${batch.join('\n')}\n`)));
+          this.flushed += batch.length;
+          this.#notify();
+        }
+      } catch (err) {
+        this.error = new SdkError('INTERNAL', `could not write the job log ${this.file}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+        this.#pending = [];
+        this.#notify();
+      } finally {
+        this.#draining = false;
+      }
+      if (this.ended) await this.#finishClose();
+    })();
+  }
+
+  async #finishClose(): Promise<void> {
+    const fd = this.#fd;
+    this.#fd = undefined;
+    if (fd !== undefined) await this.#lane.run(() => new Promise<void>((resolve) => close(fd, () => resolve())));
+    this.#closeDone?.();
+  }
+
+  /** The job is over: flushes a trailing partial line, closes the file once written, wakes followers. */
   end(): void {
     if (this.ended) return;
     if (this.#partial !== '') {
       const p = this.#partial;
       this.#partial = '';
-      this.#write([p]);
+      this.#add([p]);
     }
     this.ended = true;
-    if (this.#fd !== undefined) closeSync(this.#fd);
-    this.#fd = undefined;
-    this.#ring.fill(undefined);
+    this.#closed = new Promise<void>((resolve) => (this.#closeDone = resolve));
+    this.#ring = [];
+    if (!this.#draining) void this.#ready.then(() => (this.#draining ? undefined : this.#finishClose()));
     this.#notify();
+  }
+
+  /** Resolves when the log has ended and its file is written and closed (at once if it has not ended). */
+  settled(): Promise<void> {
+    return this.#closed ?? Promise.resolve();
   }
 
   /** Lines `[from, total)` if they are all still in the ring buffer; otherwise undefined (read the file). */
   fromRing(from: number): string[] | undefined {
     if (this.ended) return undefined;
-    const size = this.#ring.length;
-    if (from < this.total - size) return undefined;
+    const held = this.#ring.length;
+    const first = this.total - held;
+    if (from < first) return undefined;
     const out: string[] = [];
-    for (let i = from; i < this.total; i++) out.push(this.#ring[i % size]!);
+    for (let i = from; i < this.total; i++) out.push(this.#ring[(i - this.#base) % this.#ringSize]!);
     return out;
   }
 
-  /** Resolves at the next append or end, or when the signal aborts. */
+  /** Resolves at the next line, flush or end, or when the signal aborts. */
   changed(signal: AbortSignal | undefined): Promise<void> {
     return new Promise((resolve) => {
       const done = (): void => {
@@ -83,5 +166,16 @@ export class JobLog {
 
   #notify(): void {
     for (const w of [...this.#waiters]) w();
+  }
+}
+
+// Plain callback fs (lighter than fs/promises' FileHandle for many small writes).
+function openFile(file: string, flags: 'w' | 'a'): Promise<number> {
+  return new Promise((resolve, reject) => open(file, flags, 0o600, (err, fd) => (err ? reject(err) : resolve(fd))));
+}
+
+async function writeAll(fd: number, buf: Buffer): Promise<void> {
+  for (let off = 0; off < buf.length; ) {
+    off += await new Promise<number>((resolve, reject) => write(fd, buf, off, buf.length - off, null, (err, n) => (err ? reject(err) : resolve(n))));
   }
 }

@@ -1,8 +1,10 @@
-import { createReadStream, existsSync, mkdirSync, rmSync, truncateSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { redactText, throwIfAborted } from '@imagebuild/core';
 import { JobLog } from './job-log.js';
+import { IoLane } from './io-lane.js';
 
 const BATCH = 5000;
 
@@ -15,9 +17,17 @@ export interface LogReadOptions {
   signal?: AbortSignal | undefined;
 }
 
-/** Every job's log: files under one directory, plus bounded in-memory tails of running jobs. */
+/**
+ * Every job's log: files under one directory, plus bounded in-memory tails of running jobs.
+ * File work is asynchronous and, per path, in order (a deleted job's file is gone before a
+ * namesake's log starts).
+ */
 export class LogBook {
   readonly #logs = new Map<string, JobLog>();
+  /** Per file: the last pending piece of work on it (a log's close, a removal). */
+  readonly #tails = new Map<string, Promise<void>>();
+  /** One file operation at a time for all logs (see IoLane). */
+  readonly #lane = new IoLane();
 
   constructor(
     readonly dir: string,
@@ -30,11 +40,17 @@ export class LogBook {
     return join(this.dir, `${kind}.${name}.log`);
   }
 
-  /** Starts a fresh log for a new job (any file left by a deleted namesake is emptied). */
+  #chain(file: string, work: Promise<void>): void {
+    this.#tails.set(file, work);
+    void work.then(() => {
+      if (this.#tails.get(file) === work) this.#tails.delete(file);
+    });
+  }
+
+  /** Starts a fresh log for a new job (any file left by a deleted namesake is removed first). */
   create(kind: string, name: string): JobLog {
     const file = this.#file(kind, name);
-    if (existsSync(file)) truncateSync(file, 0);
-    const log = new JobLog(file, this.ringSize);
+    const log = new JobLog(file, this.ringSize, 0, { fresh: true, after: this.#tails.get(file), lane: this.#lane });
     this.#logs.set(`${kind}/${name}`, log);
     return log;
   }
@@ -46,9 +62,12 @@ export class LogBook {
     if (!log) {
       const file = this.#file(kind, name);
       const total = existsSync(file) ? await countLines(file) : 0;
-      log = this.#logs.get(key) ?? new JobLog(file, this.ringSize, total);
-      if (ended) log.end();
-      this.#logs.set(key, log);
+      log = this.#logs.get(key);
+      if (!log) {
+        log = new JobLog(file, this.ringSize, total, { after: this.#tails.get(file), lane: this.#lane });
+        if (ended) log.end();
+        this.#logs.set(key, log);
+      }
     }
     return log;
   }
@@ -58,12 +77,20 @@ export class LogBook {
     log.line(redactText(line));
   }
 
-  /** Forgets a job's log and deletes its file. */
+  /** Forgets a job's log and deletes its file (once its pending writes are done). */
   remove(kind: string, name: string): void {
     const key = `${kind}/${name}`;
-    this.#logs.get(key)?.end();
+    const file = this.#file(kind, name);
+    const log = this.#logs.get(key);
+    log?.end();
     this.#logs.delete(key);
-    rmSync(this.#file(kind, name), { force: true });
+    const before = log?.settled() ?? this.#tails.get(file) ?? Promise.resolve();
+    this.#chain(file, before.then(() => this.#lane.run(() => rm(file, { force: true }))).catch(() => undefined));
+  }
+
+  /** Resolves when every ended log is on disk and closed, and every removal is done. */
+  async flush(): Promise<void> {
+    await Promise.all([...[...this.#logs.values()].map((l) => l.settled()), ...this.#tails.values()]);
   }
 
   /** Reads lines `[from, ∞)`; with `follow`, waits for more until `isEnded()` and the log is drained. */
@@ -73,7 +100,16 @@ export class LogBook {
     for (;;) {
       throwIfAborted(signal);
       if (next < log.total) {
-        const lines = log.fromRing(next) ?? (await readLines(log.file, next, Math.min(log.total, next + BATCH)));
+        let lines = log.fromRing(next);
+        if (!lines) {
+          // Older than the in-memory tail: from the file, once the writer has put them there.
+          if (next >= log.flushed) {
+            if (log.error) throw log.error;
+            await log.changed(signal);
+            continue;
+          }
+          lines = await readLines(log.file, next, Math.min(log.flushed, next + BATCH));
+        }
         for (const line of lines) {
           yield line;
           next++;

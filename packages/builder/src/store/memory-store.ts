@@ -1,51 +1,60 @@
 import { ConflictError, NotFoundError } from '@imagebuild/core';
 import type { NewRecord, Store, StoredKind, StoredRecord } from './store.js';
 
-// Records are JSON data; a JSON round trip is the cheapest deep copy for them.
-const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+/** A stored resource: its CAS key and creation order, and the record as JSON (immutable, one flat string). */
+interface Entry {
+  seq: number;
+  rv: number;
+  json: string;
+}
 
-/** The default store: everything in process memory, lost on exit. */
+/**
+ * The default store: everything in process memory, lost on exit. Records are kept serialised, so a
+ * write costs one `JSON.stringify`, a read one `JSON.parse`, and every read is a fresh copy.
+ */
 export class MemoryStore implements Store {
   readonly durable = false;
-  readonly #tables = new Map<StoredKind, Map<string, StoredRecord>>([
+  readonly #tables = new Map<StoredKind, Map<string, Entry>>([
     ['Repository', new Map()],
     ['ImageBuild', new Map()],
     ['ImageExport', new Map()],
   ]);
   #seq = 0;
 
-  #table(kind: StoredKind): Map<string, StoredRecord> {
+  #table(kind: StoredKind): Map<string, Entry> {
     return this.#tables.get(kind)!;
   }
 
   async get<K extends StoredKind>(kind: K, name: string): Promise<StoredRecord<K> | undefined> {
-    const rec = this.#table(kind).get(name);
-    return rec ? (copy(rec) as StoredRecord<K>) : undefined;
+    const entry = this.#table(kind).get(name);
+    return entry ? (JSON.parse(entry.json) as StoredRecord<K>) : undefined;
   }
 
   async list<K extends StoredKind>(kind: K): Promise<StoredRecord<K>[]> {
     // Insertion order is seq order; reverse for newest first.
-    return [...this.#table(kind).values()].reverse().map((r) => copy(r) as StoredRecord<K>);
+    return [...this.#table(kind).values()].reverse().map((e) => JSON.parse(e.json) as StoredRecord<K>);
   }
 
   async insert<K extends StoredKind>(record: NewRecord<K>): Promise<StoredRecord<K>> {
     const table = this.#table(record.kind);
     if (table.has(record.name)) throw new ConflictError(`${record.kind} "${record.name}" already exists`);
-    const stored = { ...copy(record), seq: ++this.#seq } as StoredRecord<K>;
-    table.set(record.name, stored as StoredRecord);
-    return copy(stored);
+    const seq = ++this.#seq;
+    const json = JSON.stringify({ ...record, seq });
+    table.set(record.name, { seq, rv: record.resourceVersion, json });
+    return JSON.parse(json) as StoredRecord<K>;
   }
 
   async update<K extends StoredKind>(record: StoredRecord<K>, expectedVersion: number): Promise<void> {
     const table = this.#table(record.kind);
     const current = table.get(record.name);
     if (!current) throw new NotFoundError(`${record.kind} "${record.name}" not found`);
-    if (current.resourceVersion !== expectedVersion) {
+    if (current.rv !== expectedVersion) {
       throw new ConflictError(
-        `${record.kind} "${record.name}" was modified concurrently (resourceVersion ${current.resourceVersion}, expected ${expectedVersion})`,
+        `${record.kind} "${record.name}" was modified concurrently (resourceVersion ${current.rv}, expected ${expectedVersion})`,
       );
     }
-    table.set(record.name, { ...copy(record), seq: current.seq } as StoredRecord);
+    const json = JSON.stringify(record.seq === current.seq ? record : { ...record, seq: current.seq });
+    table.set(record.name, { seq: current.seq, rv: record.resourceVersion, json });
   }
 
   async delete(kind: StoredKind, name: string): Promise<boolean> {

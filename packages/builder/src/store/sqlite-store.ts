@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { ConflictError, NotFoundError, SdkError } from '@imagebuild/core';
 import type { NewRecord, Store, StoredKind, StoredRecord } from './store.js';
+import { WalCheckpointer } from './wal-checkpointer.js';
 
 /** The slice of better-sqlite3's API this store uses (kept local so its types are not part of ours). */
 interface Statement {
@@ -9,7 +10,7 @@ interface Statement {
   all(...params: unknown[]): unknown[];
 }
 interface Database {
-  pragma(source: string): unknown;
+  pragma(source: string, options?: { simple: boolean }): unknown;
   exec(source: string): void;
   prepare(source: string): Statement;
   transaction<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R;
@@ -25,7 +26,17 @@ export interface SqliteStoreOptions {
    * killed; `FULL` also survives power loss, at a cost per write.
    */
   synchronous?: 'NORMAL' | 'FULL' | undefined;
+  /**
+   * Where WAL checkpoints run. `background` (default for files): in a worker thread with its own
+   * connection, so no write on the caller's thread ever waits for a checkpoint's writes and fsyncs.
+   * `inline`: SQLite's automatic checkpoints inside the committing call.
+   */
+  checkpoints?: 'background' | 'inline' | undefined;
 }
+
+/** Writes between nudges of the background checkpointer (about 1–2 WAL pages each). */
+const NUDGE_EVERY = 500;
+const CHECKPOINT_INTERVAL_MS = 1000;
 
 interface Row {
   kind: StoredKind;
@@ -51,11 +62,12 @@ CREATE TABLE IF NOT EXISTS sequence (id INTEGER PRIMARY KEY CHECK (id = 1), valu
 INSERT OR IGNORE INTO sequence (id, value) VALUES (1, 0);
 `;
 
-function loadDriver(): DatabaseConstructor {
+function loadDriver(): { Driver: DatabaseConstructor; path: string } {
   try {
     // Anchored at this file: `__filename` in the CJS build, `import.meta.url` in ESM.
     const here = typeof __filename === 'string' ? __filename : import.meta.url;
-    return createRequire(here)('better-sqlite3') as DatabaseConstructor;
+    const req = createRequire(here);
+    return { Driver: req('better-sqlite3') as DatabaseConstructor, path: req.resolve('better-sqlite3') };
   } catch (err) {
     throw new SdkError('INTERNAL', 'SqliteStore needs the better-sqlite3 package (12.x), which could not be loaded; install it with `npm install better-sqlite3@12`', { cause: err });
   }
@@ -71,9 +83,11 @@ const toRecord = <K extends StoredKind>(row: Row): StoredRecord<K> => ({
 });
 
 /**
- * A durable store in one SQLite file (better-sqlite3, WAL). Every write is a committed transaction,
- * so a killed process loses nothing; `update` is a compare-and-swap on `resourceVersion`.
- * One ImageBuilder process per file.
+ * A durable store in one SQLite file (better-sqlite3, WAL). Every write is a committed transaction
+ * before the call returns, so a killed process (SIGKILL) loses nothing: with `synchronous=NORMAL`
+ * in WAL mode a commit is in the WAL file (the OS page cache) without an fsync; only a power loss
+ * or OS crash can roll back the last commits (`synchronous: 'FULL'` covers that too).
+ * `update` is a compare-and-swap on `resourceVersion`. One ImageBuilder process per file.
  */
 export class SqliteStore implements Store {
   readonly durable = true;
@@ -84,15 +98,25 @@ export class SqliteStore implements Store {
   readonly #update: Statement;
   readonly #exists: Statement;
   readonly #delete: Statement;
+  readonly #checkpointer: WalCheckpointer | undefined;
+  #writes = 0;
   #closed = false;
 
   constructor(options: SqliteStoreOptions) {
-    const Driver = loadDriver();
+    const { Driver, path: driverPath } = loadDriver();
     this.#db = new Driver(options.path);
-    this.#db.pragma('journal_mode = WAL');
+    const wal = String(this.#db.pragma('journal_mode = WAL', { simple: true })).toLowerCase() === 'wal';
     this.#db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
     this.#db.pragma('busy_timeout = 5000');
+    this.#db.pragma('journal_size_limit = 67108864');
     this.#db.exec(SCHEMA);
+    if (wal && (options.checkpoints ?? 'background') === 'background') {
+      this.#db.pragma('wal_autocheckpoint = 0');
+      this.#checkpointer = new WalCheckpointer(driverPath, options.path, CHECKPOINT_INTERVAL_MS, () => {
+        // The worker could not run: fall back to SQLite's own checkpoints.
+        if (!this.#closed) this.#db.pragma('wal_autocheckpoint = 1000');
+      });
+    }
     this.#get = this.#db.prepare('SELECT kind, name, seq, rv, object, job FROM resources WHERE kind = ? AND name = ?');
     this.#list = this.#db.prepare('SELECT kind, name, seq, rv, object, job FROM resources WHERE kind = ? ORDER BY seq DESC');
     this.#exists = this.#db.prepare('SELECT rv FROM resources WHERE kind = ? AND name = ?');
@@ -112,6 +136,10 @@ export class SqliteStore implements Store {
     if (this.#closed) throw new SdkError('INTERNAL', 'the SqliteStore is closed');
   }
 
+  #wrote(): void {
+    if (this.#checkpointer && ++this.#writes % NUDGE_EVERY === 0) this.#checkpointer.nudge();
+  }
+
   async get<K extends StoredKind>(kind: K, name: string): Promise<StoredRecord<K> | undefined> {
     this.#open();
     const row = this.#get.get(kind, name) as Row | undefined;
@@ -126,7 +154,8 @@ export class SqliteStore implements Store {
   async insert<K extends StoredKind>(record: NewRecord<K>): Promise<StoredRecord<K>> {
     this.#open();
     const seq = this.#insert(record as NewRecord);
-    return { ...structuredClone(record), seq } as StoredRecord<K>;
+    this.#wrote();
+    return { ...(JSON.parse(JSON.stringify(record)) as NewRecord<K>), seq } as StoredRecord<K>;
   }
 
   async update<K extends StoredKind>(record: StoredRecord<K>, expectedVersion: number): Promise<void> {
@@ -139,7 +168,7 @@ export class SqliteStore implements Store {
       record.name,
       expectedVersion,
     );
-    if (changes === 1) return;
+    if (changes === 1) return this.#wrote();
     const row = this.#exists.get(record.kind, record.name) as { rv: number } | undefined;
     if (!row) throw new NotFoundError(`${record.kind} "${record.name}" not found`);
     throw new ConflictError(`${record.kind} "${record.name}" was modified concurrently (resourceVersion ${row.rv}, expected ${expectedVersion})`);
@@ -147,12 +176,15 @@ export class SqliteStore implements Store {
 
   async delete(kind: StoredKind, name: string): Promise<boolean> {
     this.#open();
-    return this.#delete.run(kind, name).changes > 0;
+    const gone = this.#delete.run(kind, name).changes > 0;
+    this.#wrote();
+    return gone;
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await this.#checkpointer?.stop();
     this.#db.close();
   }
 }

@@ -1,13 +1,18 @@
 import { AbortError, ConflictError } from '@imagebuild/core';
 import type { WatchEvent, WatchOptions } from './events.js';
 
-/** One watcher: a queue fed by the hub, consumed as an async iterator. */
+type Result = IteratorResult<WatchEvent, undefined>;
+
+/**
+ * One watcher: a queue fed by the hub, consumed as an async iterator. A consumer already waiting in
+ * `next()` is handed the event directly by `push`, with no extra hop.
+ */
 class Subscription implements AsyncIterableIterator<WatchEvent> {
   readonly #queue: WatchEvent[] = [];
   #head = 0;
-  #wake: (() => void) | undefined;
+  #waiter: { resolve: (r: Result) => void; reject: (e: unknown) => void } | undefined;
   #state: 'open' | 'closed' | 'overflow' = 'open';
-  readonly #onAbort = (): void => this.#signalWake();
+  readonly #onAbort = (): void => this.#settleWaiter();
 
   constructor(
     readonly options: WatchOptions,
@@ -22,50 +27,73 @@ class Subscription implements AsyncIterableIterator<WatchEvent> {
 
   push(ev: WatchEvent): void {
     if (this.#state !== 'open') return;
+    const w = this.#waiter;
+    if (w) {
+      this.#waiter = undefined;
+      w.resolve({ value: ev, done: false });
+      return;
+    }
     if (this.#queue.length - this.#head >= (this.options.maxBuffered ?? 10_000)) this.#state = 'overflow';
     else this.#queue.push(ev);
-    this.#signalWake();
   }
 
   close(): void {
     if (this.#state === 'open') this.#state = 'closed';
-    this.#signalWake();
+    this.#settleWaiter();
   }
 
-  #signalWake(): void {
-    const w = this.#wake;
-    this.#wake = undefined;
-    w?.();
-  }
-
-  async next(): Promise<IteratorResult<WatchEvent, undefined>> {
-    for (;;) {
-      if (this.options.signal?.aborted) {
-        this.#finish();
-        throw new AbortError('watch aborted');
-      }
-      if (this.#head < this.#queue.length) {
-        const value = this.#queue[this.#head++]!;
-        if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
-          this.#queue.splice(0, this.#head);
-          this.#head = 0;
-        }
-        return { value, done: false };
-      }
-      if (this.#state === 'overflow') {
-        this.#finish();
-        throw new ConflictError('watch fell behind: more than maxBuffered events were not consumed; start a new watch and re-list');
-      }
-      if (this.#state === 'closed') return this.#finish();
-      await new Promise<void>((resolve) => (this.#wake = resolve));
+  /** Ends a pending `next()` per the current state (abort, overflow, closed). */
+  #settleWaiter(): void {
+    const w = this.#waiter;
+    if (!w) return;
+    this.#waiter = undefined;
+    try {
+      w.resolve(this.#take()!);
+    } catch (err) {
+      w.reject(err);
     }
   }
 
-  async return(): Promise<IteratorResult<WatchEvent, undefined>> {
-    return this.#finish();
+  /** The next result now, or undefined when the consumer has to wait. Throws on abort and overflow. */
+  #take(): Result | undefined {
+    if (this.options.signal?.aborted) {
+      this.#finish();
+      throw new AbortError('watch aborted');
+    }
+    if (this.#head < this.#queue.length) {
+      const value = this.#queue[this.#head++]!;
+      if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
+        this.#queue.splice(0, this.#head);
+        this.#head = 0;
+      }
+      return { value, done: false };
+    }
+    if (this.#state === 'overflow') {
+      this.#finish();
+      throw new ConflictError('watch fell behind: more than maxBuffered events were not consumed; start a new watch and re-list');
+    }
+    if (this.#state === 'closed') return this.#finish();
+    return undefined;
   }
 
-  #finish(): IteratorResult<WatchEvent, undefined> {
+  next(): Promise<Result> {
+    try {
+      const now = this.#take();
+      if (now) return Promise.resolve(now);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (this.#waiter) return Promise.reject(new TypeError('watch: next() called again before the previous call settled'));
+    return new Promise<Result>((resolve, reject) => (this.#waiter = { resolve, reject }));
+  }
+
+  async return(): Promise<Result> {
+    const r = this.#finish();
+    this.#settleWaiter();
+    return r;
+  }
+
+  #finish(): Result {
     this.#state = 'closed';
     this.options.signal?.removeEventListener('abort', this.#onAbort);
     this.detach(this);
