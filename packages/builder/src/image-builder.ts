@@ -31,6 +31,7 @@ import { CancelDelete } from './internal/cancel-delete.js';
 import { recover, type RecoveryReport } from './internal/recovery.js';
 import type { ListOptions } from './internal/list.js';
 import { downloadExport, type DownloadOptions } from './internal/download.js';
+import { openExportArtifact, type ExportArtifact, type OpenExportOptions } from './internal/export-artifact.js';
 import type { DownloadResult } from '@imagebuild/oci';
 
 type Kind = 'Repository' | JobKind;
@@ -189,6 +190,16 @@ export class ImageBuilder {
   async download(exportName: string, path: string, options: DownloadOptions = {}): Promise<DownloadResult> {
     await this.#open();
     return downloadExport(this.#ctx, exportName, path, options);
+  }
+
+  /**
+   * A Completed export's file as it is in the registry — name, size, digest — with `open()` to
+   * stream it (from an offset, with backpressure) and `close()` to release the registry connection.
+   * Serving a download over HTTP needs no local copy. Not ready → `ConflictError`.
+   */
+  async openExport(exportName: string, options: OpenExportOptions = {}): Promise<ExportArtifact> {
+    await this.#open();
+    return openExportArtifact(this.#ctx, exportName, options);
   }
 
   /** Stops scheduling, ends watches and closes the store. Running jobs are aborted and end Failed. */

@@ -5,7 +5,6 @@ import type { BuilderApi, RequestContext } from './internal/context.js';
 import { allowedMethods, matchRoute } from './internal/router.js';
 import { httpStatusOf, messageOf, sendStatus } from './internal/status.js';
 import { DEFAULT_MAX_BODY_BYTES, type ImageBuilderHandlerOptions } from './options.js';
-import { ArtifactCache } from './routes/artifact-cache.js';
 import { handleDownload } from './routes/download.js';
 import { handleJobs } from './routes/jobs.js';
 import { handleLogs } from './routes/logs.js';
@@ -20,7 +19,7 @@ export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void
 /**
  * Serves the Flight Control image-builder API (v1alpha1) — and, unless turned off, the core API's
  * `/repositories` — over a local `ImageBuilder`: upstream's status codes and `Status` bodies,
- * `Flightctl-API-Version` negotiation (406), SSE logs with resumable `id:`s, downloads with Range,
+ * `Flightctl-API-Version` negotiation (406), SSE logs with resumable `id:`s, downloads streamed from the registry with Range,
  * an auth hook (401) and a body limit (413). Image promotions need a catalog and answer 501.
  */
 export function createImageBuilderHandler(builder: BuilderApi, options: ImageBuilderHandlerOptions = {}): RequestHandler {
@@ -28,7 +27,6 @@ export function createImageBuilderHandler(builder: BuilderApi, options: ImageBui
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const serveRepositories = options.serveRepositories ?? true;
   const keepAliveMs = options.keepAliveMs ?? 15_000;
-  const cache = new ArtifactCache(options.downloadDir);
 
   return (req, res) => {
     void serve(req, res).catch((err: unknown) => {
@@ -84,7 +82,7 @@ export function createImageBuilderHandler(builder: BuilderApi, options: ImageBui
     try {
       if (route.collection === 'repositories') await handleRepositories(ctx);
       else if (route.sub === 'log') await handleLogs(ctx, keepAliveMs);
-      else if (route.sub === 'download') await handleDownload(ctx, cache);
+      else if (route.sub === 'download') await handleDownload(ctx);
       else await handleJobs(ctx);
     } catch (err) {
       if (controller.signal.aborted && res.destroyed) return;

@@ -14,8 +14,6 @@ export interface ImageBuilderHandlerOptions {
   basePath?: string;
   /** Also serve the core API's `/api/v1/repositories` (so one URL sets up a whole build). Default true. */
   serveRepositories?: boolean;
-  /** Where downloaded artifacts are cached before they are served. Default: a new temporary directory. */
-  downloadDir?: string;
   /** Interval of SSE keep-alive comments. Default 15 s. */
   keepAliveMs?: number;
 }

@@ -1,8 +1,9 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConflictError, NotFoundError, downloadExtension, getReadyCondition, type ExportFormat } from '@imagebuild/core';
+import { downloadExtension } from '@imagebuild/core';
 import { RegistryClient, downloadArtifact, optionsFromRepository, type DownloadProgress, type DownloadResult } from '@imagebuild/oci';
 import type { BuilderContext } from './context.js';
+import { resolveExportSource } from './export-source.js';
 
 /** Options of `download()`. */
 export interface DownloadOptions {
@@ -18,33 +19,18 @@ export interface DownloadOptions {
  * directory the file is named as upstream names it: `<ImageBuild name><extension>`.
  */
 export async function downloadExport(ctx: BuilderContext, exportName: string, path: string, options: DownloadOptions = {}): Promise<DownloadResult> {
-  const rec = await ctx.store.get('ImageExport', exportName);
-  if (!rec) throw new NotFoundError(`ImageExport "${exportName}" not found`);
-  const ready = getReadyCondition(rec.object.status?.conditions);
-  if (ready?.status !== 'True') {
-    throw new ConflictError(`ImageExport "${exportName}" is not ready (status: ${ready?.status ?? 'Unknown'}, reason: ${ready?.reason ?? 'none'})`);
-  }
-  const digest = rec.object.status?.manifestDigest;
-  if (!digest) throw new ConflictError(`ImageExport "${exportName}" has no manifestDigest`);
-  const buildName = rec.object.spec.source.imageBuildRef;
-  const build = await ctx.store.get('ImageBuild', buildName);
-  if (!build) throw new NotFoundError(`ImageBuild "${buildName}" (the source of ImageExport "${exportName}") not found`);
-  const repoName = build.object.spec.destination.repository;
-  const repoRec = await ctx.store.get('Repository', repoName);
-  if (!repoRec) throw new NotFoundError(`Repository "${repoName}" (destination of ImageBuild "${buildName}") not found`);
-  const { repo, ok } = ctx.sealer.unseal(repoRec.object);
-  if (!ok) throw new ConflictError(`the credentials of Repository "${repoName}" are not available; re-apply the Repository`);
+  const src = await resolveExportSource(ctx, exportName);
   let file = path;
   try {
-    if (statSync(path).isDirectory()) file = join(path, `${buildName}${downloadExtension(rec.object.spec.format as ExportFormat)}`);
+    if (statSync(path).isDirectory()) file = join(path, `${src.buildName}${downloadExtension(src.format)}`);
   } catch {
     // not there yet: a file path
   }
-  const client = new RegistryClient(optionsFromRepository(repo));
+  const client = new RegistryClient(optionsFromRepository(src.repo));
   try {
     const op = downloadArtifact(client, {
-      repository: build.object.spec.destination.imageName,
-      digest,
+      repository: src.imageName,
+      digest: src.manifestDigest,
       file,
       signal: options.signal,
     });

@@ -3,7 +3,7 @@ import type { ImageBuilder } from '@imagebuild/builder';
 import type { Route } from './router.js';
 
 /** The builder methods the adapter uses. */
-export type BuilderApi = Pick<ImageBuilder, 'create' | 'get' | 'list' | 'delete' | 'cancel' | 'newVersion' | 'logs' | 'download'>;
+export type BuilderApi = Pick<ImageBuilder, 'create' | 'get' | 'list' | 'delete' | 'cancel' | 'newVersion' | 'logs' | 'openExport'>;
 
 export interface RequestContext {
   req: IncomingMessage;

@@ -1,55 +1,66 @@
-import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { ApiError, ConflictError, getReadyCondition } from '@imagebuild/core';
 import type { RequestContext } from '../internal/context.js';
 import { parseRange } from '../internal/range.js';
 import { sendStatus } from '../internal/status.js';
-import type { ArtifactCache } from './artifact-cache.js';
 
 /**
- * `GET /imageexports/{name}/download`: the export's disk image with `Content-Disposition`
- * (`<build name><ext>`, as upstream), `Content-Length`, `Docker-Content-Digest`, and one `bytes=`
- * Range (206; 416 when unsatisfiable). Not ready → 400, as upstream.
+ * `GET /imageexports/{name}/download`: the export's disk image streamed straight from the registry
+ * (no local copy), with `Content-Disposition` (`<build name><ext>`, as upstream), `Content-Length`,
+ * `Docker-Content-Digest` and `ETag` (the artifact layer's digest) sent before the first byte, and
+ * one `bytes=` Range (206, fetched from the registry at that offset; 416 when unsatisfiable;
+ * `If-Range` honoured). Backpressure from the client paces the registry; a client that goes away
+ * aborts the registry request. Not ready → 400, as upstream.
  */
-export async function handleDownload(ctx: RequestContext, cache: ArtifactCache): Promise<void> {
-  const { res, builder, headers, req } = ctx;
+export async function handleDownload(ctx: RequestContext): Promise<void> {
+  const { res, builder, headers, req, signal } = ctx;
   const name = ctx.route.name!;
   const ie = await builder.get('ImageExport', name);
   const ready = getReadyCondition(ie.status?.conditions);
   if (!ready) throw new ApiError(400, 'imageExport ready condition not found');
   if (ready.status !== 'True') throw new ApiError(400, `imageExport is not ready (status: ${ready.status}, reason: ${ready.reason})`);
-  const digest = ie.status?.manifestDigest;
-  if (!digest) throw new ApiError(400, 'imageExport manifestDigest is not set');
+  if (!ie.status?.manifestDigest) throw new ApiError(400, 'imageExport manifestDigest is not set');
   let artifact;
   try {
-    artifact = await cache.get(builder, name, digest);
+    artifact = await builder.openExport(name, { signal });
   } catch (err) {
     if (err instanceof ConflictError) throw new ApiError(400, err.message, { cause: err });
     throw err;
   }
-  const base = {
-    ...headers,
-    'Content-Type': 'application/octet-stream',
-    'Content-Disposition': `attachment; filename="${artifact.filename}"`,
-    'Docker-Content-Digest': artifact.digest,
-    'Accept-Ranges': 'bytes',
-  };
-  const range = parseRange(typeof req.headers.range === 'string' ? req.headers.range : undefined, artifact.size);
-  if (range === 'unsatisfiable') {
-    return sendStatus(res, 416, `range not satisfiable for ${artifact.size} bytes`, { ...headers, 'Content-Range': `bytes */${artifact.size}` });
+  try {
+    const size = artifact.size;
+    const etag = `"${artifact.digest}"`;
+    const base = {
+      ...headers,
+      'Content-Type': 'application/octet-stream',
+      'Content-Disposition': `attachment; filename="${artifact.filename}"`,
+      'Docker-Content-Digest': artifact.digest,
+      ETag: etag,
+      'Accept-Ranges': 'bytes',
+    };
+    const ifRange = req.headers['if-range'];
+    const rangeHeader = typeof req.headers.range === 'string' && (ifRange === undefined || ifRange === etag) ? req.headers.range : undefined;
+    const range = parseRange(rangeHeader, size);
+    if (range === 'unsatisfiable') {
+      return sendStatus(res, 416, `range not satisfiable for ${size} bytes`, { ...headers, 'Content-Range': `bytes */${size}` });
+    }
+    const start = range?.start ?? 0;
+    const length = range ? range.end - range.start + 1 : size;
+    // Open the registry stream first: a registry failure still gets a proper error status.
+    const body = await artifact.open({ offset: start, length, signal });
+    res.writeHead(range ? 206 : 200, {
+      ...base,
+      'Content-Length': String(length),
+      ...(range ? { 'Content-Range': `bytes ${range.start}-${range.end}/${size}` } : {}),
+    });
+    res.flushHeaders();
+    try {
+      await pipeline(body, res, { signal });
+    } catch (err) {
+      // Headers are out: a failure now (client gone, registry broke off, digest mismatch) can only cut the response.
+      if (!res.destroyed) res.destroy(err instanceof Error ? err : new Error(String(err)));
+    }
+  } finally {
+    await artifact.close();
   }
-  const start = range?.start ?? 0;
-  const end = range?.end ?? artifact.size - 1;
-  res.writeHead(range ? 206 : 200, {
-    ...base,
-    'Content-Length': String(Math.max(0, end - start + 1)),
-    ...(range ? { 'Content-Range': `bytes ${start}-${end}/${artifact.size}` } : {}),
-  });
-  if (artifact.size === 0) {
-    res.end();
-    return;
-  }
-  await pipeline(createReadStream(artifact.file, { start, end }), res, { signal: ctx.signal }).catch((err: unknown) => {
-    if (!ctx.signal.aborted) throw err;
-  });
 }
