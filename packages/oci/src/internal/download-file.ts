@@ -8,7 +8,7 @@ import type { RegistryClient } from '../registry-client.js';
 import { backoffDelay, sleep } from './retry.js';
 import { abortError } from './transport.js';
 import { tlsFailureCode } from './tls-errors.js';
-import { RawUnsupported } from './raw-get.js';
+import { RawUnsupported } from './raw-http.js';
 import { rawAttempt } from './raw-download.js';
 
 export interface DownloadProgress {

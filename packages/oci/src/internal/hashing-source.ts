@@ -29,17 +29,27 @@ export class HashingFileSource {
     this.#hashedUpTo = 0;
   }
 
+  /** Called with each chunk (at file offset `pos`) as it is sent: hashes the bytes not hashed yet. */
+  observe(chunk: Buffer, pos: number): void {
+    const chunkEnd = pos + chunk.length;
+    if (chunkEnd > this.#hashedUpTo && pos <= this.#hashedUpTo) {
+      this.#hash.update(chunk.subarray(this.#hashedUpTo - pos));
+      this.#hashedUpTo = chunkEnd;
+    }
+    this.#onPosition?.(chunkEnd);
+  }
+
+  /** The file's path. */
+  get path(): string {
+    return this.#path;
+  }
+
   read(start: number, end: number): Readable {
     let pos = start;
     const tap = new Transform({
       transform: (chunk: Buffer, _enc, cb) => {
-        const chunkEnd = pos + chunk.length;
-        if (chunkEnd > this.#hashedUpTo && pos <= this.#hashedUpTo) {
-          this.#hash.update(chunk.subarray(this.#hashedUpTo - pos));
-          this.#hashedUpTo = chunkEnd;
-        }
-        pos = chunkEnd;
-        this.#onPosition?.(chunkEnd);
+        this.observe(chunk, pos);
+        pos += chunk.length;
         cb(null, chunk);
       },
     });

@@ -4,7 +4,7 @@ import { RegistryError } from '@imagebuild/core/errors';
 import { abortError } from './transport.js';
 import type { RegistryClient } from '../registry-client.js';
 import { DiskWriteError, type DownloadFileArgs, type SinkState } from './download-file.js';
-import type { RawHead, SlabSink } from './raw-get.js';
+import type { RawHead, SlabSink } from './raw-http.js';
 
 /**
  * One GET of the blob from `state.position` over a bare socket: each 1 MiB slab

@@ -2,7 +2,7 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 
 /**
- * A bare HTTP/1.1 GET for large blob bodies. The socket reads straight into a
+ * Bare HTTP/1.1 requests for large blob bodies (GET responses, PUT/PATCH uploads). The socket reads straight into a
  * small fixed pool of slabs (`onread`), so receiving a body allocates nothing
  * per read: no 64 KiB socket buffers for the GC to reclaim late, no parser
  * copies. Full slabs go to `sink` in order; the socket stops reading while
@@ -20,7 +20,10 @@ export interface RawHead {
 export type SlabSink = (bytes: Buffer) => Promise<void>;
 
 export interface RawGetOptions {
+  method?: 'GET' | 'PUT' | 'PATCH' | undefined;
   url: URL;
+  /** Writes the request body (after the head); the headers carry its exact content-length. */
+  body?: ((socket: Socket) => Promise<void>) | undefined;
   headers: Record<string, string>;
   /** TLS options for https URLs (CA, verification). */
   tls: ConnectionOptions;
@@ -62,8 +65,8 @@ function parseHead(text: string): RawHead {
   return { status: Number(m[1]), headers };
 }
 
-function requestText(url: URL, headers: Record<string, string>): string {
-  const lines = [`GET ${url.pathname}${url.search} HTTP/1.1`, `host: ${url.host}`, 'connection: close'];
+function requestText(method: string, url: URL, headers: Record<string, string>): string {
+  const lines = [`${method} ${url.pathname}${url.search} HTTP/1.1`, `host: ${url.host}`, 'connection: close'];
   for (const [k, v] of Object.entries(headers)) {
     if (/[\r\n]/.test(k) || /[\r\n]/.test(v)) throw new Error(`header ${JSON.stringify(k)} contains a line break`);
     lines.push(`${k}: ${v}`);
@@ -71,7 +74,7 @@ function requestText(url: URL, headers: Record<string, string>): string {
   return `${lines.join('\r\n')}\r\n\r\n`;
 }
 
-export function rawGet(o: RawGetOptions): Promise<RawGetResult> {
+export function rawRequest(o: RawGetOptions): Promise<RawGetResult> {
   return new Promise<RawGetResult>((resolve, reject) => {
     const free: Buffer[] = Array.from({ length: SLABS }, () => Buffer.allocUnsafeSlow(SLAB));
     let cur = free.pop() as Buffer;
@@ -158,18 +161,21 @@ export function rawGet(o: RawGetOptions): Promise<RawGetResult> {
         settle(err as Error);
         return false;
       }
-      if (/chunked/i.test(head.headers['transfer-encoding'] ?? '')) {
-        settle(new RawUnsupported('chunked response'));
-        return false;
-      }
+      const chunked = /chunked/i.test(head.headers['transfer-encoding'] ?? '');
       const len = head.headers['content-length'];
-      remaining = len !== undefined && /^\d+$/.test(len) ? Number(len) : -1;
+      remaining = !chunked && len !== undefined && /^\d+$/.test(len) ? Number(len) : -1;
       try {
         sink = o.onHead(head);
       } catch (err) {
         settle(err as Error);
         return false;
       }
+      if (sink && chunked) {
+        // Streamed bodies are never chunked on the registries we know; the general client handles one.
+        settle(new RawUnsupported('chunked response'));
+        return false;
+      }
+      // A small collected body that is chunked is read until the server closes (`connection: close`), framing included.
       if (!sink) collected = [];
       const rest = headBytes.subarray(end + 4);
       headBytes = Buffer.alloc(0);
@@ -193,9 +199,11 @@ export function rawGet(o: RawGetOptions): Promise<RawGetResult> {
     const onAbort = (): void => settle(o.signal?.reason instanceof Error ? o.signal.reason : new Error('aborted'));
     if (o.signal?.aborted) return onAbort();
     o.signal?.addEventListener('abort', onAbort, { once: true });
-    socket.on('error', (err) => settle(err));
+    // An error response may arrive while the body is still being sent, and the server then closes: keep the response.
+    const answered = (): boolean => head !== undefined && collected !== undefined;
+    socket.on('error', (err) => (answered() ? settle() : settle(err)));
     socket.on('end', () => {
-      if (head && remaining < 0) {
+      if (answered() || (head && remaining < 0)) {
         flush();
         settle();
       } else {
@@ -204,6 +212,7 @@ export function rawGet(o: RawGetOptions): Promise<RawGetResult> {
       }
     });
     socket.on('close', () => settle(new Error('connection closed')));
-    socket.write(requestText(o.url, o.headers));
+    socket.write(requestText(o.method ?? 'GET', o.url, o.headers));
+    o.body?.(socket).catch((err: unknown) => (answered() ? undefined : settle(err as Error)));
   });
 }

@@ -1,4 +1,5 @@
 import { rootCertificates } from 'node:tls';
+import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { AbortError, RegistryError, SdkError } from '@imagebuild/core/errors';
 import type { Dispatcher } from 'undici';
@@ -7,7 +8,7 @@ import { RegistryAuth } from './auth.js';
 import { DEFAULT_RETRY, RETRYABLE_STATUS, backoffDelay, parseRetryAfter, sleep, type RetryPolicy } from './retry.js';
 import { discard, readErrorBody, registryErrorFromResponse } from './registry-errors.js';
 import { tlsFailureCode } from './tls-errors.js';
-import { rawGet, type RawGetResult, type RawHead, type SlabSink } from './raw-get.js';
+import { rawRequest, type RawGetResult, type RawHead, type SlabSink } from './raw-http.js';
 import { loadUndici, type Undici } from './undici.js';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
@@ -51,7 +52,7 @@ export class Transport {
   readonly userAgent: string;
   /** TLS options of every connection (CA, verification). */
   readonly tls: { ca?: string[]; rejectUnauthorized: boolean; minVersion: 'TLSv1.2' };
-  /** Blob bodies bypass undici (see raw-get.ts) unless the caller supplied a dispatcher. */
+  /** Blob bodies bypass undici (see raw-http.ts) unless the caller supplied a dispatcher. */
   readonly rawBlobs: boolean;
   readonly #given: Dispatcher | undefined;
   #undici: Promise<{ undici: Undici; dispatcher: Dispatcher }> | undefined;
@@ -136,7 +137,7 @@ export class Transport {
   }
 
   /**
-   * A GET whose 2xx body goes to `onHead`'s sink over a bare socket (raw-get.ts):
+   * A GET whose 2xx body goes to `onHead`'s sink over a bare socket (raw-http.ts):
    * credentials, one fresh-token retry on 401 and redirects as in `send`; other
    * statuses become RegistryError. Network failures are thrown as they are (the
    * caller resumes), after every byte received reached the sink.
@@ -154,7 +155,7 @@ export class Transport {
       const ok = (h: RawHead): boolean => h.status >= 200 && h.status < 300;
       let res: RawGetResult;
       try {
-        res = await rawGet({ url, headers, tls: this.tls, signal: req.signal, onHead: (h) => (ok(h) ? onHead(h) : undefined) });
+        res = await rawRequest({ url, headers, tls: this.tls, signal: req.signal, onHead: (h) => (ok(h) ? onHead(h) : undefined) });
       } catch (err) {
         const tls = tlsFailureCode(err);
         if (tls) throw new RegistryError(this.registry, req.operation, `TLS failure (${tls}), not retried: ${describeNetworkError(err)}`, { cause: err, details: { tls } });
@@ -166,6 +167,41 @@ export class Transport {
         url = new URL(location, url);
         continue;
       }
+      if (res.status === 401 && !authRetried && url.origin === this.origin) {
+        authRetried = true;
+        if (await this.auth.onUnauthorized(res.headers['www-authenticate'], req.scope, req.signal)) continue;
+      }
+      throw registryErrorFromResponse(this.registry, req.operation, res.status, res.headers['content-type'], res.body?.toString('utf8') ?? '');
+    }
+  }
+
+  /**
+   * A PUT/PATCH whose body (re-creatable: a file range) is written to a bare
+   * socket by `body` (file-body.ts): credentials and one fresh-token retry on
+   * 401 as in `send`, no retries otherwise; errors typed as in `send`.
+   */
+  async sendRaw(req: {
+    method: 'PUT' | 'PATCH'; path: string; scope: string; operation: string; headers: Record<string, string>;
+    body: (socket: Socket) => Promise<void>; signal?: AbortSignal | undefined;
+  }): Promise<RawGetResult> {
+    const url = this.url(req.path);
+    for (let authRetried = false; ;) {
+      const headers: Record<string, string> = { 'user-agent': this.userAgent, ...req.headers };
+      if (url.origin === this.origin) {
+        const authorization = this.auth.headerFor(req.scope);
+        if (authorization) headers['authorization'] = authorization;
+      }
+      let res: RawGetResult;
+      try {
+        res = await rawRequest({ method: req.method, url, headers, tls: this.tls, signal: req.signal, body: req.body, onHead: () => undefined });
+      } catch (err) {
+        if (req.signal?.aborted) throw abortError(req.signal, err);
+        if (err instanceof SdkError) throw err;
+        const tls = tlsFailureCode(err);
+        if (tls) throw new RegistryError(this.registry, req.operation, `TLS failure (${tls}), not retried: ${describeNetworkError(err)}`, { cause: err, details: { tls } });
+        throw new RegistryError(this.registry, req.operation, `request failed: ${describeNetworkError(err)}`, { cause: err });
+      }
+      if (res.status >= 200 && res.status < 300) return res;
       if (res.status === 401 && !authRetried && url.origin === this.origin) {
         authRetried = true;
         if (await this.auth.onUnauthorized(res.headers['www-authenticate'], req.scope, req.signal)) continue;

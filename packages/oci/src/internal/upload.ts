@@ -10,6 +10,7 @@ import { discard, readErrorBody } from './registry-errors.js';
 import { abortError, type Transport } from './transport.js';
 import { UploadSession, type UploadSessionEnd } from './upload-session.js';
 import { tlsFailureCode } from './tls-errors.js';
+import { writeFileRange } from './file-body.js';
 
 /** What to upload: a file path, a buffer, or a stream (a stream cannot be resumed or retried). */
 export type BlobSource = { file: string } | { stream: Readable | AsyncIterable<Uint8Array> } | Buffer;
@@ -107,7 +108,8 @@ export async function uploadBlob(t: Transport, repo: string, source: BlobSource,
   }
   if (Buffer.isBuffer(source) || ('file' in source && digest && !opts.chunked)) {
     const body = Buffer.isBuffer(source) ? (): Buffer => source : (): Readable => createReadStream(source.file, { highWaterMark: 1024 * 1024 });
-    return monolithic(t, repo, body, digest as string, size ?? 0, mediaType, operation, opts, preopened);
+    const file = Buffer.isBuffer(source) ? undefined : source.file;
+    return monolithic(t, repo, body, file, digest as string, size ?? 0, mediaType, operation, opts, preopened);
   }
   if (preopened) await preopened.cancel();
   if ('file' in source) return chunkedFile(t, repo, source.file, size ?? 0, mediaType, operation, opts);
@@ -147,7 +149,7 @@ async function finish(t: Transport, repo: string, session: UploadSession, digest
 }
 
 async function monolithic(
-  t: Transport, repo: string, body: () => Readable | Buffer, digest: string, size: number, mediaType: string,
+  t: Transport, repo: string, body: () => Readable | Buffer, file: string | undefined, digest: string, size: number, mediaType: string,
   operation: string, opts: UploadOptions, preopened: UploadSession | undefined,
 ): Promise<Descriptor> {
   const signal = opts.signal;
@@ -158,6 +160,17 @@ async function monolithic(
       if (!session) throw new RegistryError(t.registry, operation, 'no upload session');
       const current = session;
       let sent = 0;
+      if (file !== undefined && t.rawBlobs) {
+        // A file over a bare socket through two reused buffers (file-body.ts).
+        await t.sendRaw({
+          method: 'PUT', path: withDigest(current.location, digest), scope: `repository:${repo}:pull,push`, operation,
+          headers: { 'content-type': OCTET, 'content-length': String(size) }, signal,
+          body: (socket) => writeFileRange(socket, file, 0, size, (b) => { sent += b.length; opts.onProgress?.({ bytesDone: sent, bytesTotal: size }); }),
+        });
+        current.committed();
+        opts.onProgress?.({ bytesDone: size, bytesTotal: size });
+        return { mediaType, digest, size };
+      }
       const res = await t.send({
         method: 'PUT', path: withDigest(current.location, digest), scope: `repository:${repo}:pull,push`, operation,
         headers: { 'content-type': OCTET, 'content-length': String(size) }, replayable: true, retryable: false, signal,
@@ -211,15 +224,20 @@ async function chunkedFile(t: Transport, repo: string, path: string, size: numbe
         try {
           const start = offset;
           const current = session;
-          const res = await t.send({
-            method: 'PATCH', path: current.location.href, scope: `repository:${repo}:pull,push`, operation,
+          const patch = {
+            path: current.location.href, scope: `repository:${repo}:pull,push`, operation,
             headers: { 'content-type': OCTET, 'content-length': String(end - start), 'content-range': `${start}-${end - 1}` },
-            body: () => src.read(start, end), replayable: true, retryable: false,
             // A small chunk in flight may finish after an abort (keeps the session deletable); a whole-file PATCH stops at once.
             signal: end - start <= GRACEFUL_CHUNK_MAX ? graceful(signal) : signal,
-          });
-          await readErrorBody(res.body);
-          current.advance(res.headers['location']);
+          };
+          if (t.rawBlobs) {
+            const res = await t.sendRaw({ ...patch, method: 'PATCH', body: (socket) => writeFileRange(socket, path, start, end, (b, p) => src.observe(b, p)) });
+            current.advance(res.headers['location']);
+          } else {
+            const res = await t.send({ ...patch, method: 'PATCH', body: () => src.read(start, end), replayable: true, retryable: false });
+            await readErrorBody(res.body);
+            current.advance(res.headers['location']);
+          }
           offset = end;
         } catch (err) {
           if (signal?.aborted || !recoverable(err) || ++failures >= t.retry.attempts * 2) throw err;
