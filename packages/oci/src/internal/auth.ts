@@ -1,6 +1,5 @@
 import { RegistryError, registerSecret } from '@imagebuild/core/errors';
-import type { Dispatcher } from 'undici';
-import type { Undici } from './undici.js';
+import type { PlainResponse, RequestFn } from './node-http.js';
 import { parseWwwAuthenticate, type Challenge } from './www-authenticate.js';
 import { readErrorBody } from './registry-errors.js';
 
@@ -16,15 +15,15 @@ interface CachedToken {
 export class RegistryAuth {
   readonly #registry: string;
   readonly #basic: string | undefined;
-  readonly #http: () => Promise<{ undici: Undici; dispatcher: Dispatcher }>;
+  readonly #request: RequestFn;
   readonly #userAgent: string;
   #mode: 'unknown' | 'basic' | 'bearer' = 'unknown';
   #bearer: { realm: string; service: string | undefined } | undefined;
   readonly #tokens = new Map<string, CachedToken>();
 
-  constructor(registry: string, username: string | undefined, password: string | undefined, http: () => Promise<{ undici: Undici; dispatcher: Dispatcher }>, userAgent: string) {
+  constructor(registry: string, username: string | undefined, password: string | undefined, request: RequestFn, userAgent: string) {
     this.#registry = registry;
-    this.#http = http;
+    this.#request = request;
     this.#userAgent = userAgent;
     if (username !== undefined && password !== undefined) {
       registerSecret(password);
@@ -89,16 +88,15 @@ export class RegistryAuth {
     for (const s of scopes) url.searchParams.append('scope', s);
     const headers: Record<string, string> = { 'user-agent': this.#userAgent, accept: 'application/json' };
     if (this.#basic) headers['authorization'] = this.#basic;
-    let res: Dispatcher.ResponseData;
+    let res: PlainResponse;
     try {
-      const { undici, dispatcher } = await this.#http();
-      res = await undici.request(url, { method: 'GET', headers, dispatcher, signal });
+      res = await this.#request(url, { method: 'GET', headers, signal });
     } catch (err) {
       throw new RegistryError(this.#registry, 'token', `token request to ${url.origin} failed: ${(err as Error).message}`, { cause: err });
     }
     const text = await readErrorBody(res.body);
-    if (res.statusCode !== 200) {
-      throw new RegistryError(this.#registry, 'token', `token endpoint ${url.origin}${url.pathname} answered HTTP ${res.statusCode}${res.statusCode === 401 ? ' (credentials rejected)' : ''}`, { status: res.statusCode });
+    if (res.status !== 200) {
+      throw new RegistryError(this.#registry, 'token', `token endpoint ${url.origin}${url.pathname} answered HTTP ${res.status}${res.status === 401 ? ' (credentials rejected)' : ''}`, { status: res.status });
     }
     let body: { token?: unknown; access_token?: unknown; expires_in?: unknown };
     try {

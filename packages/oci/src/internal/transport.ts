@@ -2,14 +2,14 @@ import { rootCertificates } from 'node:tls';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { AbortError, RegistryError, SdkError } from '@imagebuild/core/errors';
-import type { Dispatcher } from 'undici';
 import type { RegistryClientOptions } from '../client-options.js';
 import { RegistryAuth } from './auth.js';
 import { DEFAULT_RETRY, RETRYABLE_STATUS, backoffDelay, parseRetryAfter, sleep, type RetryPolicy } from './retry.js';
 import { discard, readErrorBody, registryErrorFromResponse } from './registry-errors.js';
 import { tlsFailureCode } from './tls-errors.js';
 import { rawRequest, type RawGetResult, type RawHead, type SlabSink } from './raw-http.js';
-import { loadUndici, type Undici } from './undici.js';
+import { undiciRequest } from './undici.js';
+import { nodeHttp, type RequestFn } from './node-http.js';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
 export type BodySource = Buffer | string | (() => Readable | Buffer);
@@ -52,10 +52,11 @@ export class Transport {
   readonly userAgent: string;
   /** TLS options of every connection (CA, verification). */
   readonly tls: { ca?: string[]; rejectUnauthorized: boolean; minVersion: 'TLSv1.2' };
-  /** Blob bodies bypass undici (see raw-http.ts) unless the caller supplied a dispatcher. */
+  /** Blob bodies go over bare sockets (raw-http.ts) unless the caller supplied a dispatcher. */
   readonly rawBlobs: boolean;
-  readonly #given: Dispatcher | undefined;
-  #undici: Promise<{ undici: Undici; dispatcher: Dispatcher }> | undefined;
+  /** Every other request: node:http/https by default, the caller's undici dispatcher when given. */
+  readonly request: RequestFn;
+  readonly #close: () => void;
 
   constructor(options: RegistryClientOptions) {
     this.registry = options.registry;
@@ -68,23 +69,20 @@ export class Transport {
       rejectUnauthorized: options.skipTlsVerify !== true,
       minVersion: 'TLSv1.2',
     };
-    this.#given = options.dispatcher;
     this.rawBlobs = options.dispatcher === undefined;
-    this.auth = new RegistryAuth(this.registry, options.username, options.password, () => this.http(), this.userAgent);
-  }
-
-  /** undici and the dispatcher, loaded on first use (a blob download alone never loads undici). */
-  http(): Promise<{ undici: Undici; dispatcher: Dispatcher }> {
-    this.#undici ??= loadUndici().then((undici) => ({
-      undici,
-      dispatcher: this.#given ?? new undici.Agent({ keepAliveTimeout: 10_000, connect: this.tls }),
-    }));
-    return this.#undici;
+    if (options.dispatcher) {
+      this.request = undiciRequest(options.dispatcher);
+      this.#close = () => undefined; // the caller's dispatcher is the caller's to close
+    } else {
+      const node = nodeHttp(this.tls);
+      this.request = node.request;
+      this.#close = node.close;
+    }
+    this.auth = new RegistryAuth(this.registry, options.username, options.password, this.request, this.userAgent);
   }
 
   async close(): Promise<void> {
-    if (this.#given || !this.#undici) return;
-    await (await this.#undici).dispatcher.close();
+    this.#close();
   }
 
   url(path: string): URL {
@@ -227,17 +225,9 @@ export class Transport {
         const authorization = this.auth.headerFor(req.scope);
         if (authorization) headers['authorization'] = authorization;
       }
-      const { undici, dispatcher } = await this.http();
       const body = typeof req.body === 'function' ? req.body() : req.body;
-      const r = await undici.request(url, {
-        method: req.method,
-        headers,
-        body: body ?? null,
-        dispatcher,
-        signal: req.signal ?? null,
-        highWaterMark: 1024 * 1024,
-      });
-      const res: HttpResponse = { status: r.statusCode, headers: flatten(r.headers), body: r.body as unknown as Readable, url };
+      const r = await this.request(url, { method: req.method, headers, body, signal: req.signal });
+      const res: HttpResponse = { ...r, url };
       const location = res.headers['location'];
       if ((req.method === 'GET' || req.method === 'HEAD') && REDIRECTS.has(res.status) && location && hop < 5) {
         await readErrorBody(res.body);
@@ -247,12 +237,6 @@ export class Transport {
       return res;
     }
   }
-}
-
-function flatten(headers: Dispatcher.ResponseData['headers']): Record<string, string | undefined> {
-  const out: Record<string, string | undefined> = {};
-  for (const [k, v] of Object.entries(headers)) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
-  return out;
 }
 
 function describeNetworkError(err: unknown): string {
