@@ -1,10 +1,10 @@
 // Cancel and delete: a running build goes Canceling → Canceled (the engine's work is stopped and its
 // containers removed); deleting a build deletes its exports first, each canceled and awaited.
 //   npx tsx --conditions=@imagebuild/source examples/cancel-and-delete.ts
-import { pathToFileURL } from 'node:url';
 import { ImageBuilder } from '@imagebuild/builder';
 import { PodmanRunner } from '@imagebuild/runner-podman';
 import { harness, harnessRepositories, runId } from './lib/harness.js';
+import { runIfMain } from './lib/run-if-main.js';
 
 const spec = (tag: string) => ({
   source: { repository: 'src', imageName: 'fixtures/bootc-base', imageTag: 'latest' },
@@ -53,9 +53,4 @@ export async function main(): Promise<{ canceledPhases: string[]; deleted: strin
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((err: unknown) => {
-    console.error(err);
-    process.exitCode = 1;
-  });
-}
+runIfMain(import.meta.url, main);

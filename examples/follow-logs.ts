@@ -1,10 +1,10 @@
 // Following logs: stream a running build's log, "disconnect" part-way, and resume with `from` —
 // no duplicate and no missing line. The whole log stays on disk; memory holds only a bounded tail.
 //   npx tsx --conditions=@imagebuild/source examples/follow-logs.ts
-import { pathToFileURL } from 'node:url';
 import { ImageBuilder } from '@imagebuild/builder';
 import { PodmanRunner } from '@imagebuild/runner-podman';
 import { harness, harnessRepositories, runId } from './lib/harness.js';
+import { runIfMain } from './lib/run-if-main.js';
 
 export async function main(): Promise<{ followed: number; total: number; identical: boolean; phase: string }> {
   const h = harness();
@@ -44,9 +44,4 @@ export async function main(): Promise<{ followed: number; total: number; identic
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((err: unknown) => {
-    console.error(err);
-    process.exitCode = 1;
-  });
-}
+runIfMain(import.meta.url, main);

@@ -3,11 +3,11 @@
 //   npx tsx --conditions=@imagebuild/source examples/http-service.ts
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { pathToFileURL } from 'node:url';
 import { ImageBuilder } from '@imagebuild/builder';
 import { isSdkError } from '@imagebuild/core';
 import { PodmanRunner } from '@imagebuild/runner-podman';
 import { harness, harnessRepositories, runId } from './lib/harness.js';
+import { runIfMain } from './lib/run-if-main.js';
 
 const STATUS: Record<string, number> = { VALIDATION: 400, NOT_FOUND: 404, CONFLICT: 409 };
 
@@ -111,9 +111,4 @@ export async function main(): Promise<{ phase: string; logLines: number; events:
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((err: unknown) => {
-    console.error(err);
-    process.exitCode = 1;
-  });
-}
+runIfMain(import.meta.url, main);

@@ -1,11 +1,11 @@
 // Two engines in one pool: podman and dockerd behind one ImageBuilder. Jobs go to an available
 // runner with a free slot, least loaded first; a runner whose ping fails is skipped until it answers.
 //   npx tsx --conditions=@imagebuild/source examples/two-engines.ts
-import { pathToFileURL } from 'node:url';
 import { ImageBuilder } from '@imagebuild/builder';
 import { DockerRunner } from '@imagebuild/runner-docker';
 import { PodmanRunner } from '@imagebuild/runner-podman';
 import { harness, harnessRepositories, runId } from './lib/harness.js';
+import { runIfMain } from './lib/run-if-main.js';
 
 export async function main(count = 4): Promise<Array<{ name: string; runner: string; phase: string }>> {
   const h = harness();
@@ -50,9 +50,4 @@ export async function main(count = 4): Promise<Array<{ name: string; runner: str
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((err: unknown) => {
-    console.error(err);
-    process.exitCode = 1;
-  });
-}
+runIfMain(import.meta.url, main);
