@@ -2,9 +2,9 @@
 # imagebuild real-engine test harness.
 #   sh harness/engines.sh up|down|env|status|purge
 # Run dir: $IBH_DIR (default /tmp/ibh; keep it short, unix socket paths must stay < 108 bytes).
-# Registry ports: $IBH_PLAIN_PORT (5000) and $IBH_TLS_PORT (5443), recorded per run dir.
+# Ports: $IBH_PLAIN_PORT (5000), $IBH_TLS_PORT (5443), $IBH_DOCKER_TLS_PORT (2376), recorded per run dir.
 #   up      install missing Debian packages, generate configs, start the podman API service, dockerd
-#           and registries A (plain, 127.0.0.1:5000) and B (TLS + htpasswd, 127.0.0.1:5443), build the
+#           (unix socket + tcp://127.0.0.1:2376 with mutual TLS) and registries A (plain, 127.0.0.1:5000) and B (TLS + htpasswd, 127.0.0.1:5443), build the
 #           fixtures (cached) and load them into both engines and both registries, write $IBH_DIR/env.
 #           Running services are detected by pid; `up` twice is harmless.
 #   down    stop everything `up` started (containers first, then by pid), kill leftovers in our cgroups,
@@ -53,6 +53,8 @@ write_env() {
     echo "DOCKER_SOCKET=$DOCKER_SOCK"
     echo "PODMAN_URL=unix://$PODMAN_SOCK"
     echo "DOCKER_URL=unix://$DOCKER_SOCK"
+    echo "DOCKER_TLS_URL=tcp://$DOCKER_TLS_ADDR"
+    echo "DOCKER_TLS_CERT_PATH=$B/docker/client"
     echo "REGISTRY_PLAIN=$PLAIN_ADDR"
     echo "REGISTRY_TLS=$TLS_ADDR"
     echo "REGISTRY_CA=$S/certs/ca.crt"
