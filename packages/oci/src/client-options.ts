@@ -1,5 +1,6 @@
 import type { Dispatcher } from 'undici';
 import type { RetryPolicy } from './internal/retry.js';
+import type { RegistryTimeouts } from './internal/timeouts.js';
 
 /** How to reach and authenticate to one registry. */
 export interface RegistryClientOptions {
@@ -16,6 +17,14 @@ export interface RegistryClientOptions {
   skipTlsVerify?: boolean | undefined;
   /** Retry policy for idempotent requests with re-creatable bodies. */
   retry?: Partial<RetryPolicy> | undefined;
+  /**
+   * Stall limits in ms (defaults: connect 30 s, response head 30 s, no bytes
+   * for 60 s while a body moves). A stalled idempotent request is retried and a
+   * download resumes; otherwise the error is a RegistryError with
+   * `details.timeout` ('connect' | 'headers' | 'idle'). Not applied to a
+   * caller-supplied `dispatcher`, which has its own.
+   */
+  timeouts?: Partial<RegistryTimeouts> | undefined;
   /**
    * Chunk size in bytes of uploads whose digest is not known beforehand. Default:
    * no chunking — the file goes in one streamed `PATCH` (sha256 computed while it

@@ -28,5 +28,6 @@ export type { UploadSessionEnd } from './internal/upload-session.js';
 export type { DownloadProgress } from './internal/download-file.js';
 export type { ListReferrersOptions } from './internal/referrers.js';
 export type { RetryPolicy } from './internal/retry.js';
+export type { RegistryTimeouts } from './internal/timeouts.js';
 export { referrersTag } from './internal/referrers.js';
 export { pushContainerDisk, PushContainerDiskOperation, CONTAINERDISK_ARTIFACT_TYPE, type PushContainerDiskOptions, type PushContainerDiskResult, type PushContainerDiskEvents } from './containerdisk.js';

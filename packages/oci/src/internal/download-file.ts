@@ -6,7 +6,8 @@ import { pipeline } from 'node:stream/promises';
 import { DigestMismatchError, RegistryError, SdkError } from '@imagebuild/core/errors';
 import type { RegistryClient } from '../registry-client.js';
 import { backoffDelay, sleep } from './retry.js';
-import { abortError } from './transport.js';
+import { abortError, networkError } from './transport.js';
+import { RequestTimeoutError } from './timeouts.js';
 import { tlsFailureCode } from './tls-errors.js';
 import { RawUnsupported } from './raw-http.js';
 import { rawAttempt } from './raw-download.js';
@@ -137,6 +138,7 @@ export async function downloadToFile(client: RegistryClient, a: DownloadFileArgs
         if (err instanceof SdkError && !(err instanceof RegistryError && (err.status === undefined || err.status >= 500))) throw err;
         if (tlsFailureCode(err)) throw err;
         failures = state.position > before ? 1 : failures + 1;
+        if (failures >= client.transport.retry.attempts && err instanceof RequestTimeoutError) throw networkError(client.registry, `blob GET ${a.repository}@${a.digest}`, err);
         if (failures >= client.transport.retry.attempts) throw err instanceof SdkError ? err : new RegistryError(client.registry, `blob GET ${a.repository}@${a.digest}`, `download interrupted: ${(err as Error).message}`, { cause: err });
         await sleep(backoffDelay(client.transport.retry, failures), a.signal).catch((e: unknown) => { throw abortError(a.signal, e); });
       }

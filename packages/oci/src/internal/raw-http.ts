@@ -1,5 +1,6 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
+import { DEFAULT_TIMEOUTS, RequestTimeoutError, type RegistryTimeouts, type TimeoutPhase } from './timeouts.js';
 
 /**
  * Bare HTTP/1.1 requests for large blob bodies (GET responses, PUT/PATCH uploads). The socket reads straight into a
@@ -28,6 +29,8 @@ export interface RawGetOptions {
   /** TLS options for https URLs (CA, verification). */
   tls: ConnectionOptions;
   signal?: AbortSignal | undefined;
+  /** Stall limits (connect, response head, idle body); a stall fails the request with RequestTimeoutError. */
+  timeouts?: RegistryTimeouts | undefined;
   /**
    * Called with the response head. Returns a sink to stream the body into,
    * or undefined to collect (at most 64 KiB of) the body instead.
@@ -90,6 +93,13 @@ export function rawRequest(o: RawGetOptions): Promise<RawGetResult> {
     let failed: Error | undefined;
     let finished = false;
     let chain: Promise<void> = Promise.resolve();
+    const limits = o.timeouts ?? DEFAULT_TIMEOUTS;
+    let phase: TimeoutPhase = 'connect';
+    // Socket idle timer (reset by every read and write); off while reading is paused for the sink.
+    const arm = (p: TimeoutPhase): void => {
+      phase = p;
+      if (!finished) socket.setTimeout(limits[`${p}Ms`]);
+    };
 
     const settle = (err?: Error): void => {
       if (finished) return;
@@ -112,6 +122,7 @@ export function rawRequest(o: RawGetOptions): Promise<RawGetResult> {
         free.push(slab);
         if (paused && !finished) {
           paused = false;
+          arm('idle');
           socket.resume();
         }
       });
@@ -141,6 +152,7 @@ export function rawRequest(o: RawGetOptions): Promise<RawGetResult> {
         flush();
         if (free.length === 0) {
           paused = true;
+          socket.setTimeout(0); // the sink is slow, not the registry
           return false;
         }
       }
@@ -161,6 +173,7 @@ export function rawRequest(o: RawGetOptions): Promise<RawGetResult> {
         settle(err as Error);
         return false;
       }
+      arm('idle');
       const chunked = /chunked/i.test(head.headers['transfer-encoding'] ?? '');
       const len = head.headers['content-length'];
       remaining = !chunked && len !== undefined && /^\d+$/.test(len) ? Number(len) : -1;
@@ -196,6 +209,14 @@ export function rawRequest(o: RawGetOptions): Promise<RawGetResult> {
       ? tlsConnect({ ...o.tls, host, port, ALPNProtocols: ['http/1.1'], onread } as ConnectionOptions) // @types/node lacks tls `onread` (supported since Node 12)
       : netConnect({ host, port, onread });
     socket.setNoDelay(true);
+    arm('connect');
+    // Until the head: a request without a body waits `headersMs`; one with a body is idle-limited while it is sent
+    // and while the registry commits it.
+    socket.once(o.url.protocol === 'https:' ? 'secureConnect' : 'connect', () => arm(o.body ? 'idle' : 'headers'));
+    socket.on('timeout', () => {
+      if (phase === 'idle' && head && sink) flush(); // keep what arrived: a resume continues after it
+      settle(new RequestTimeoutError(phase, limits[`${phase}Ms`]));
+    });
     const onAbort = (): void => settle(o.signal?.reason instanceof Error ? o.signal.reason : new Error('aborted'));
     if (o.signal?.aborted) return onAbort();
     o.signal?.addEventListener('abort', onAbort, { once: true });

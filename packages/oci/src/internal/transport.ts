@@ -10,6 +10,7 @@ import { tlsFailureCode } from './tls-errors.js';
 import { rawRequest, type RawGetResult, type RawHead, type SlabSink } from './raw-http.js';
 import { undiciRequest } from './undici.js';
 import { nodeHttp, type RequestFn } from './node-http.js';
+import { DEFAULT_TIMEOUTS, RequestTimeoutError, type RegistryTimeouts } from './timeouts.js';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
 export type BodySource = Buffer | string | (() => Readable | Buffer);
@@ -50,6 +51,8 @@ export class Transport {
   readonly auth: RegistryAuth;
   readonly retry: RetryPolicy;
   readonly userAgent: string;
+  /** Stall limits of the node:http and bare-socket paths (a caller's undici dispatcher has its own). */
+  readonly timeouts: RegistryTimeouts;
   /** TLS options of every connection (CA, verification). */
   readonly tls: { ca?: string[]; rejectUnauthorized: boolean; minVersion: 'TLSv1.2' };
   /** Blob bodies go over bare sockets (raw-http.ts) unless the caller supplied a dispatcher. */
@@ -63,6 +66,7 @@ export class Transport {
     this.origin = `${options.scheme ?? 'https'}://${options.registry}`;
     this.userAgent = options.userAgent ?? 'imagebuild-oci/0.1';
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
+    this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
     const extra = options.ca === undefined ? [] : Array.isArray(options.ca) ? options.ca : [options.ca];
     this.tls = {
       ...(extra.length > 0 ? { ca: [...rootCertificates, ...extra.map((c: string | Buffer) => c.toString())] } : {}),
@@ -74,7 +78,7 @@ export class Transport {
       this.request = undiciRequest(options.dispatcher);
       this.#close = () => undefined; // the caller's dispatcher is the caller's to close
     } else {
-      const node = nodeHttp(this.tls);
+      const node = nodeHttp(this.tls, this.timeouts);
       this.request = node.request;
       this.#close = node.close;
     }
@@ -110,7 +114,7 @@ export class Transport {
           await this.#sleep(backoffDelay(this.retry, attempt), req.signal);
           continue;
         }
-        throw new RegistryError(this.registry, req.operation, `request failed: ${describeNetworkError(err)}`, { cause: err });
+        throw networkError(this.registry, req.operation, err);
       }
       if (res.status === 401 && !authRetried && replayable) {
         await readErrorBody(res.body);
@@ -153,7 +157,7 @@ export class Transport {
       const ok = (h: RawHead): boolean => h.status >= 200 && h.status < 300;
       let res: RawGetResult;
       try {
-        res = await rawRequest({ url, headers, tls: this.tls, signal: req.signal, onHead: (h) => (ok(h) ? onHead(h) : undefined) });
+        res = await rawRequest({ url, headers, tls: this.tls, timeouts: this.timeouts, signal: req.signal, onHead: (h) => (ok(h) ? onHead(h) : undefined) });
       } catch (err) {
         const tls = tlsFailureCode(err);
         if (tls) throw new RegistryError(this.registry, req.operation, `TLS failure (${tls}), not retried: ${describeNetworkError(err)}`, { cause: err, details: { tls } });
@@ -191,13 +195,13 @@ export class Transport {
       }
       let res: RawGetResult;
       try {
-        res = await rawRequest({ method: req.method, url, headers, tls: this.tls, signal: req.signal, body: req.body, onHead: () => undefined });
+        res = await rawRequest({ method: req.method, url, headers, tls: this.tls, timeouts: this.timeouts, signal: req.signal, body: req.body, onHead: () => undefined });
       } catch (err) {
         if (req.signal?.aborted) throw abortError(req.signal, err);
         if (err instanceof SdkError) throw err;
         const tls = tlsFailureCode(err);
         if (tls) throw new RegistryError(this.registry, req.operation, `TLS failure (${tls}), not retried: ${describeNetworkError(err)}`, { cause: err, details: { tls } });
-        throw new RegistryError(this.registry, req.operation, `request failed: ${describeNetworkError(err)}`, { cause: err });
+        throw networkError(this.registry, req.operation, err);
       }
       if (res.status >= 200 && res.status < 300) return res;
       if (res.status === 401 && !authRetried && url.origin === this.origin) {
@@ -237,6 +241,14 @@ export class Transport {
       return res;
     }
   }
+}
+
+/** A failed request as a RegistryError; a stall carries `details: { timeout, timeoutMs }`. */
+export function networkError(registry: string, operation: string, err: unknown): RegistryError {
+  if (err instanceof RequestTimeoutError) {
+    return new RegistryError(registry, operation, `connection stalled: ${err.message}`, { cause: err, details: { timeout: err.phase, timeoutMs: err.ms } });
+  }
+  return new RegistryError(registry, operation, `request failed: ${describeNetworkError(err)}`, { cause: err });
 }
 
 function describeNetworkError(err: unknown): string {
