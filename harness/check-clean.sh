@@ -1,6 +1,6 @@
 #!/bin/bash
 # Leak check, run after `engines.sh down` (CI does): proves that no harness process, no ibh* cgroup,
-# no mount under the run dir, no listener on dockerd's tcp+TLS port, no DOCKER/NETAVARK iptables rule and no docker0/podman0 link is left.
+# no mount under the run dir, no listener on dockerd's tcp+TLS port or the sshd port, no DOCKER/NETAVARK iptables rule and no docker0/podman0 link is left.
 # Exits non-zero and lists what it found otherwise.
 #   IBH_STRICT=1 (default when CI=true): any dockerd/containerd/podman/conmon/docker-registry process
 #   and any ibh* cgroup counts, not only those of this run dir (a developer machine may run others).
@@ -43,9 +43,15 @@ fi
 for l in docker0 podman0; do ip link show "$l" >/dev/null 2>&1 && bad "network link $l"; done
 # 5. sockets
 for s in "$PODMAN_SOCK" "$DOCKER_SOCK"; do [ -e "$s" ] && bad "socket $s"; done
-# 6. dockerd's tcp+TLS listener
-if command -v ss >/dev/null 2>&1 && [ -n "$(ss -Hltn "sport = :$DOCKER_TLS_PORT" 2>/dev/null)" ]; then
-  bad "a listener on port $DOCKER_TLS_PORT (dockerd's tcp+TLS address): $(ss -Hltnp "sport = :$DOCKER_TLS_PORT" 2>/dev/null | head -1)"
-fi
+# 6. dockerd's tcp+TLS listener and our sshd (its processes, by their config path under $B, and its port)
+for port in "$DOCKER_TLS_PORT" "$SSH_PORT"; do
+  if command -v ss >/dev/null 2>&1 && [ -n "$(ss -Hltn "sport = :$port" 2>/dev/null)" ]; then
+    bad "a listener on port $port (the harness's dockerd tcp+TLS / sshd port): $(ss -Hltnp "sport = :$port" 2>/dev/null | head -1)"
+  fi
+done
+for p in /proc/[0-9]*; do
+  [ "$(cat "$p/comm" 2>/dev/null)" = sshd ] || continue
+  tr '\0' ' ' < "$p/cmdline" 2>/dev/null | grep -qF "$B/" && bad "process ${p#/proc/} sshd: $(tr '\0' ' ' < "$p/cmdline" | cut -c1-160)"
+done
 if [ $fail = 0 ]; then echo "check-clean: OK (no process, cgroup, mount, iptables rule or link left by the harness in $B)"; fi
 exit $fail

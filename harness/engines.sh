@@ -2,9 +2,10 @@
 # imagebuild real-engine test harness.
 #   sh harness/engines.sh up|down|env|status|purge
 # Run dir: $IBH_DIR (default /tmp/ibh; keep it short, unix socket paths must stay < 108 bytes).
-# Ports: $IBH_PLAIN_PORT (5000), $IBH_TLS_PORT (5443), $IBH_DOCKER_TLS_PORT (2376), recorded per run dir.
+# Ports: $IBH_PLAIN_PORT (5000), $IBH_TLS_PORT (5443), $IBH_DOCKER_TLS_PORT (2376), $IBH_SSH_PORT (2222), recorded per run dir.
 #   up      install missing Debian packages, generate configs, start the podman API service, dockerd
-#           (unix socket + tcp://127.0.0.1:2376 with mutual TLS) and registries A (plain, 127.0.0.1:5000) and B (TLS + htpasswd, 127.0.0.1:5443), build the
+#           (unix socket + tcp://127.0.0.1:2376 with mutual TLS), a private sshd on 127.0.0.1:2222 whose
+#           only command is `docker system dial-stdio` to that dockerd (ssh:// endpoint), and registries A (plain, 127.0.0.1:5000) and B (TLS + htpasswd, 127.0.0.1:5443), build the
 #           fixtures (cached) and load them into both engines and both registries, write $IBH_DIR/env.
 #           Running services are detected by pid; `up` twice is harmless.
 #   down    stop everything `up` started (containers first, then by pid), kill leftovers in our cgroups,
@@ -20,7 +21,7 @@ set -euo pipefail
 need_root() { [ "$(id -u)" = 0 ] || die "the harness needs root (daemons, cgroups, namespaces)"; }
 
 # Debian packages the harness and its fixtures need; installed only when one is missing.
-PACKAGES="podman buildah skopeo runc docker.io docker-registry qemu-utils busybox-static apache2-utils jq curl openssl debootstrap iptables util-linux"
+PACKAGES="podman buildah skopeo runc docker.io docker-registry qemu-utils busybox-static apache2-utils jq curl openssl debootstrap iptables util-linux openssh-server"
 install_packages() {
   local missing="" p
   for p in $PACKAGES; do
@@ -55,6 +56,8 @@ write_env() {
     echo "DOCKER_URL=unix://$DOCKER_SOCK"
     echo "DOCKER_TLS_URL=tcp://$DOCKER_TLS_ADDR"
     echo "DOCKER_TLS_CERT_PATH=$B/docker/client"
+    echo "DOCKER_SSH_URL=ssh://root@127.0.0.1:$SSH_PORT"
+    echo "DOCKER_SSH_KEY=$B/ssh/client_key"
     echo "REGISTRY_PLAIN=$PLAIN_ADDR"
     echo "REGISTRY_TLS=$TLS_ADDR"
     echo "REGISTRY_CA=$S/certs/ca.crt"
@@ -85,6 +88,7 @@ cmd_up() {
   "$HARNESS/bin/start-registries"
   "$HARNESS/bin/start-podman"
   "$HARNESS/bin/start-dockerd"
+  "$HARNESS/bin/start-sshd"
   say "services ready in $(since "$t0")"
   "$HARNESS/fixtures/build-base.sh"
   "$HARNESS/fixtures/build-bib.sh"
@@ -113,7 +117,7 @@ cmd_env() {
 
 cmd_status() {
   local n f rc=0
-  for n in podman dockerd registry-plain registry-secure; do
+  for n in podman dockerd sshd registry-plain registry-secure; do
     f=$B/run/$n.pid
     if pid_alive "$f"; then echo "$n: running (pid $(sed -n 1p "$f"))"; else echo "$n: stopped"; rc=3; fi
   done

@@ -28,6 +28,8 @@ function harnessValue(key: string): string {
 }
 
 const tlsUrl = harnessValue('DOCKER_TLS_URL');
+const sshUrl = harnessValue('DOCKER_SSH_URL');
+const sshKey = harnessValue('DOCKER_SSH_KEY');
 const certPath = harnessValue('DOCKER_TLS_CERT_PATH');
 const pem = (f: string): string => readFileSync(join(certPath, f), 'utf8');
 const unixConn = (): Promise<EngineConnection> => EngineConnection.open({ url: `unix://${env.dockerSocket}` });
@@ -141,5 +143,43 @@ describe('docker runner over tcp + mutual TLS (real dockerd)', () => {
       const reason = await refusal(new DockerRunner({ engine: tlsUrl }));
       expect(reason).toContain('the engine requires TLS but no TLS material was given');
     });
+  });
+});
+
+describe('docker runner over ssh (real sshd running `docker system dial-stdio`)', () => {
+  const runners: Runner[] = [];
+  afterAll(async () => {
+    for (const r of runners) await r.close();
+  });
+
+  it('key authentication: pings, builds and pushes to registry A', async () => {
+    const runner = new DockerRunner({ engine: { url: sshUrl, ssh: { privateKey: readFileSync(sshKey) } } });
+    runners.push(runner);
+    const info = await runner.ping();
+    expect(info).toMatchObject({ kind: 'docker', endpoint: sshUrl });
+    expect(info.version).toBe((await unixConn()).info.version);
+    await buildAndPush(runner, 'ssh');
+  });
+
+  it('a key the remote does not accept: refused, the message names the user and the key option', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ib-rogue-ssh-'));
+    try {
+      execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'rogue', '-f', join(dir, 'key')], { stdio: 'ignore' });
+      const runner = new DockerRunner({ engine: { url: sshUrl, ssh: { privateKey: readFileSync(join(dir, 'key')) } } });
+      runners.push(runner);
+      const err: unknown = await runner.ping().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(RuntimeNotFoundError);
+      expect((err as RuntimeNotFoundError).attempts).toEqual([
+        {
+          strategy: 'explicit',
+          target: sshUrl,
+          reason:
+            `engine at ${sshUrl}: ssh authentication failed for user root: engine.ssh.privateKey was refused; ` +
+            'give a key the remote accepts for that user (engine.ssh.privateKey) or an agent holding one (engine.ssh.agent or SSH_AUTH_SOCK)',
+        },
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

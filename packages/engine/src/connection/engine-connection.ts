@@ -5,6 +5,7 @@ import type Modem from 'docker-modem';
 import { dialJson, dialStream, readText, type DialRequest } from '../internal/dial.js';
 import { displayEndpoint, modemOptions, type EngineEndpoint } from './endpoint.js';
 import { negotiate } from './negotiate.js';
+import { sshFailure } from './ssh-failure.js';
 import { tlsFailure } from './tls-failure.js';
 
 export interface OpenOptions {
@@ -45,7 +46,7 @@ export class EngineConnection {
     } catch (err) {
       if (options.signal?.aborted) throw new AbortError('operation aborted', { cause: err });
       if (timeout.aborted) throw new EngineError(name, `no answer to /_ping within ${options.timeoutMs ?? 5000} ms`, { cause: err });
-      throw tlsFailure(name, endpoint, err) ?? err;
+      throw tlsFailure(name, endpoint, err) ?? sshFailure(name, endpoint, err) ?? err;
     }
     const facts = negotiate(ping.headers);
     if (typeof facts === 'string') throw new EngineError(name, facts);

@@ -1,0 +1,25 @@
+import { EngineError } from '@imagebuild/core';
+import { describe, expect, it } from 'vitest';
+import { sshFailure } from './ssh-failure.js';
+
+const name = 'engine at ssh://root@h:22';
+const authError = (): Error => Object.assign(new Error('All configured authentication methods failed'), { level: 'client-authentication' });
+const wrapped = (cause: Error): EngineError => new EngineError(name, `GET /_ping: connection failed: ${cause.message}`, { cause });
+
+describe('sshFailure', () => {
+  it('names the refused user and says the given key was refused', () => {
+    const err = sshFailure(name, { url: 'ssh://root@h:22', ssh: { privateKey: 'k' } }, wrapped(authError()));
+    expect(err).toBeInstanceOf(EngineError);
+    expect(err?.message).toContain('ssh authentication failed for user root: engine.ssh.privateKey was refused');
+  });
+
+  it('says when no key was given', () => {
+    expect(sshFailure(name, { url: 'ssh://h' }, wrapped(authError()))?.message).toContain('for user (default): no engine.ssh.privateKey was given');
+  });
+
+  it('other failures are not authentication failures', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+    expect(sshFailure(name, { url: 'ssh://root@h' }, wrapped(refused))).toBeUndefined();
+    expect(sshFailure(name, { url: 'ssh://root@h' }, 'x')).toBeUndefined();
+  });
+});
