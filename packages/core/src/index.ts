@@ -28,6 +28,7 @@ export {
   type ValidationIssue,
   type DiscoveryAttempt,
 } from './errors/index.js';
+export { parseRetryAfter, backoffDelay, sleep, type BackoffBounds } from './retry/index.js';
 export { Operation, throwIfAborted, type OperationBaseEvents, type OperationContext, type OperationOptions } from './operation/index.js';
 // Runner contract (issue 5): what @imagebuild/runner-podman and @imagebuild/runner-docker implement.
 export {

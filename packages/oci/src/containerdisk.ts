@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
-import { Operation, ValidationError, type OperationOptions } from '@imagebuild/core';
+import { ValidationError } from '@imagebuild/core/errors';
+import { Operation, type OperationOptions } from '@imagebuild/core/operation';
 import { Annotation, MediaType } from './media-types.js';
 import { assertDigest, assertRepository } from './reference.js';
 import type { RegistryClient } from './registry-client.js';

@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DigestMismatchError, RegistryError, SdkError } from '@imagebuild/core/errors';
 import type { RegistryClient } from '../registry-client.js';
-import { backoffDelay, sleep } from './retry.js';
+import { backoffDelay, sleep } from '@imagebuild/core/retry';
 import { abortError, networkError } from './transport.js';
 import { RequestTimeoutError } from './timeouts.js';
 import { tlsFailureCode } from './tls-errors.js';

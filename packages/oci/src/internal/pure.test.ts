@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '@imagebuild/core';
 import { parseWwwAuthenticate } from './www-authenticate.js';
-import { backoffDelay, parseRetryAfter, DEFAULT_RETRY } from './retry.js';
+import { backoffDelay, parseRetryAfter } from '@imagebuild/core/retry';
+import { DEFAULT_RETRY } from './retry.js';
 import { selectPlatform } from './platform.js';
 import { registryErrorFromResponse } from './registry-errors.js';
 import { parseImageReference } from '../reference.js';

@@ -5,7 +5,7 @@ import { Readable, Transform } from 'node:stream';
 import { AbortError, RegistryError, SdkError, ValidationError } from '@imagebuild/core/errors';
 import type { Descriptor } from '../types.js';
 import { HashingFileSource } from './hashing-source.js';
-import { backoffDelay, sleep } from './retry.js';
+import { backoffDelay, sleep } from '@imagebuild/core/retry';
 import { discard, readErrorBody } from './registry-errors.js';
 import { abortError, type Transport } from './transport.js';
 import { UploadSession, type UploadSessionEnd } from './upload-session.js';

@@ -1,0 +1,1 @@
+export { parseRetryAfter, backoffDelay, sleep, type BackoffBounds } from './backoff.js';
