@@ -58,6 +58,7 @@ write_env() {
     echo "DOCKER_TLS_CERT_PATH=$B/docker/client"
     echo "DOCKER_SSH_URL=ssh://root@127.0.0.1:$SSH_PORT"
     echo "DOCKER_SSH_KEY=$B/ssh/client_key"
+    echo "DOCKER_SSH_HOST_KEY=$B/ssh/host_ed25519_key.pub"
     echo "REGISTRY_PLAIN=$PLAIN_ADDR"
     echo "REGISTRY_TLS=$TLS_ADDR"
     echo "REGISTRY_CA=$S/certs/ca.crt"

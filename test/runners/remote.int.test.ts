@@ -30,6 +30,7 @@ function harnessValue(key: string): string {
 const tlsUrl = harnessValue('DOCKER_TLS_URL');
 const sshUrl = harnessValue('DOCKER_SSH_URL');
 const sshKey = harnessValue('DOCKER_SSH_KEY');
+const sshHostKey = harnessValue('DOCKER_SSH_HOST_KEY');
 const certPath = harnessValue('DOCKER_TLS_CERT_PATH');
 const pem = (f: string): string => readFileSync(join(certPath, f), 'utf8');
 const unixConn = (): Promise<EngineConnection> => EngineConnection.open({ url: `unix://${env.dockerSocket}` });
@@ -152,8 +153,10 @@ describe('docker runner over ssh (real sshd running `docker system dial-stdio`)'
     for (const r of runners) await r.close();
   });
 
-  it('key authentication: pings, builds and pushes to registry A', async () => {
-    const runner = new DockerRunner({ engine: { url: sshUrl, ssh: { privateKey: readFileSync(sshKey) } } });
+  it('key authentication, host key verified: pings, builds and pushes to registry A', async () => {
+    const runner = new DockerRunner({
+      engine: { url: sshUrl, ssh: { privateKey: readFileSync(sshKey), hostKeys: [readFileSync(sshHostKey, 'utf8')] } },
+    });
     runners.push(runner);
     const info = await runner.ping();
     expect(info).toMatchObject({ kind: 'docker', endpoint: sshUrl });
@@ -178,6 +181,24 @@ describe('docker runner over ssh (real sshd running `docker system dial-stdio`)'
             'give a key the remote accepts for that user (engine.ssh.privateKey) or an agent holding one (engine.ssh.agent or SSH_AUTH_SOCK)',
         },
       ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a host key other than the engine\'s: the connection is refused before authenticating, naming engine.ssh.hostKeys', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ib-rogue-host-'));
+    try {
+      execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'other host', '-f', join(dir, 'host')], { stdio: 'ignore' });
+      const runner = new DockerRunner({
+        engine: { url: sshUrl, ssh: { privateKey: readFileSync(sshKey), hostKeys: [readFileSync(join(dir, 'host.pub'), 'utf8')] } },
+      });
+      runners.push(runner);
+      const err: unknown = await runner.ping().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(RuntimeNotFoundError);
+      expect((err as RuntimeNotFoundError).attempts[0]?.reason).toBe(
+        `engine at ${sshUrl}: the engine's ssh host key is not one of engine.ssh.hostKeys (host key verification failed): check the host, or the keys given`,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,5 +1,6 @@
 import { ValidationError } from '@imagebuild/core';
 import type Dockerode from 'dockerode';
+import { hostKeyVerifier } from './ssh-host-keys.js';
 
 /** How to reach an engine: a URL plus optional TLS or SSH material. */
 export interface EngineEndpoint {
@@ -25,6 +26,12 @@ export interface EngineSsh {
   agent?: string | undefined;
   privateKey?: string | Buffer | undefined;
   passphrase?: string | undefined;
+  /**
+   * Host keys the engine's sshd may present, as OpenSSH public key lines (`ssh-ed25519 AAAA…`, a `*.pub`
+   * file or a known_hosts entry). Any other host key fails the connection. Without it, any host key is
+   * accepted (docker-modem's behaviour): set it unless the network path is trusted.
+   */
+  hostKeys?: readonly string[] | undefined;
 }
 
 /** Options for dockerode/docker-modem, with every connection key set (so `DOCKER_HOST` can never leak in). */
@@ -96,6 +103,7 @@ export function modemOptions(endpoint: EngineEndpoint): ModemOptions {
           ...(agent === undefined ? {} : { agent }),
           ...(endpoint.ssh?.privateKey === undefined ? {} : { privateKey: endpoint.ssh.privateKey }),
           ...(endpoint.ssh?.passphrase === undefined ? {} : { passphrase: endpoint.ssh.passphrase }),
+          ...(endpoint.ssh?.hostKeys === undefined ? {} : { hostVerifier: hostKeyVerifier(endpoint.ssh.hostKeys) }),
         },
       };
     }

@@ -23,3 +23,12 @@ describe('sshFailure', () => {
     expect(sshFailure(name, { url: 'ssh://root@h' }, 'x')).toBeUndefined();
   });
 });
+
+describe('sshFailure: host key', () => {
+  it('a refused host key names engine.ssh.hostKeys', () => {
+    const denied = Object.assign(new Error('Host denied (verification failed)'), { level: 'handshake' });
+    expect(sshFailure(name, { url: 'ssh://root@h', ssh: { hostKeys: ['x'] } }, wrapped(denied))?.message).toBe(
+      `${name}: the engine's ssh host key is not one of engine.ssh.hostKeys (host key verification failed): check the host, or the keys given`,
+    );
+  });
+});
