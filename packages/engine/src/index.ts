@@ -17,6 +17,7 @@ export { dockerSocketStrategy } from './discovery/docker-socket-strategy.js';
 export { jsonMessages, inBandError, type EngineMessage } from './stream/json-messages.js';
 export { LineSplitter } from './stream/line-splitter.js';
 export { registryAuthHeader, registryConfigHeader, urlSafeBase64 } from './auth/registry-auth.js';
+export { buildContextHeaders } from './build/context-headers.js';
 export type { DialRequest, QueryValue } from './internal/dial.js';
 export type { RegistryAccess, RegistryAccessFactory, ManifestRef, ArtifactPushProgress } from './registry/registry-access.js';
 export { ociRegistryAccess } from './registry/oci-registry-access.js';

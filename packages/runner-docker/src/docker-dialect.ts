@@ -7,6 +7,7 @@ import {
   type DialectPushRequest,
   type EngineConnection,
   type EngineDialect,
+  buildContextHeaders,
 } from '@imagebuild/engine';
 
 /**
@@ -45,10 +46,7 @@ export const dockerDialect: EngineDialect = {
       path: conn.compat('/build'),
       query: { ...query, networkmode: req.networkMode },
       body: req.context,
-      headers: {
-        'Content-Type': 'application/x-tar',
-        ...(req.registryConfig ? { 'X-Registry-Config': req.registryConfig } : {}),
-      },
+      headers: buildContextHeaders(req.registryConfig),
       signal: req.signal,
     });
   },

@@ -8,6 +8,7 @@ import {
   type DialectPushRequest,
   type EngineConnection,
   type EngineDialect,
+  buildContextHeaders,
 } from '@imagebuild/engine';
 
 /**
@@ -36,10 +37,7 @@ export const podmanDialect: EngineDialect = {
         forcerm: true,
       },
       body: req.context,
-      headers: {
-        'Content-Type': 'application/x-tar',
-        ...(req.registryConfig ? { 'X-Registry-Config': req.registryConfig } : {}),
-      },
+      headers: buildContextHeaders(req.registryConfig),
       signal: req.signal,
     });
   },
