@@ -16,8 +16,14 @@ if ! sh harness/engines.sh up; then
   echo "test: FAILED: the engine harness did not come up (logs: ${IBH_DIR:-/tmp/ibh}/logs)" >&2
   exit 1
 fi
-npx vitest run "$@"
+report="${TMPDIR:-/tmp}/imagebuild-vitest-$$.json"
+npx vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@"
 rc=$?
+# The plain closing line CI reads: 'N passed, N failed, N skipped' (from vitest's JSON report).
+if [ -f "$report" ]; then
+  node -e 'const r=require(process.argv[1]);console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests+r.numTodoTests} skipped`)' "$report" || true
+  rm -f "$report"
+fi
 if [ $rc -eq 0 ]; then verdict=PASSED; else verdict="FAILED (vitest exit status $rc)"; fi
 echo "test: $verdict in $(( $(date +%s) - t0 )) s; engines left running (npm run engines:down stops them)"
 exit $rc
