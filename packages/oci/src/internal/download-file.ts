@@ -1,4 +1,3 @@
-import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { Writable } from 'node:stream';
@@ -11,6 +10,7 @@ import { RequestTimeoutError } from './timeouts.js';
 import { tlsFailureCode } from './tls-errors.js';
 import { RawUnsupported } from './raw-http.js';
 import { rawAttempt } from './raw-download.js';
+import { WorkerHash } from './worker-hash.js';
 
 export interface DownloadProgress {
   bytesDone: number;
@@ -28,9 +28,9 @@ export interface DownloadFileArgs {
 }
 
 /** Hashes a file's first `length` bytes. */
-async function hashPrefix(path: string, length: number, hash: Hash): Promise<void> {
+async function hashPrefix(path: string, length: number, hash: WorkerHash): Promise<void> {
   if (length === 0) return;
-  for await (const chunk of createReadStream(path, { start: 0, end: length - 1, highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
+  for await (const chunk of createReadStream(path, { start: 0, end: length - 1, highWaterMark: 1024 * 1024 })) await hash.update(chunk as Buffer);
 }
 
 /**
@@ -44,11 +44,12 @@ function fileSink(fh: FileHandle, state: SinkState, onWritten: () => void): Writ
   const writeAll = async (chunks: Buffer[]): Promise<void> => {
     const pending = fh.writev(chunks, state.position);
     let total = 0;
+    const hashed: Promise<void>[] = [];
     for (const c of chunks) {
-      state.hash.update(c);
+      hashed.push(state.hash.update(c));
       total += c.length;
     }
-    let { bytesWritten } = await pending;
+    let { bytesWritten } = await pending.catch((err: unknown) => { throw new DiskWriteError(err); });
     state.position += bytesWritten;
     if (bytesWritten < total) {
       // Short write (rare): write the rest, already hashed.
@@ -59,6 +60,7 @@ function fileSink(fh: FileHandle, state: SinkState, onWritten: () => void): Writ
         rest = rest.subarray(r.bytesWritten);
       }
     }
+    await Promise.all(hashed); // bounds what waits for the worker to one batch
     onWritten();
   };
   return new Writable({
@@ -66,14 +68,15 @@ function fileSink(fh: FileHandle, state: SinkState, onWritten: () => void): Writ
     writev(chunks, cb) {
       const p = writeAll(chunks.map((c) => c.chunk as Buffer));
       state.inflight = p.catch(() => undefined);
-      p.then(() => cb(), (err: unknown) => cb(new DiskWriteError(err)));
+      p.then(() => cb(), (err: unknown) => cb(err instanceof DiskWriteError || err instanceof SdkError ? err : new DiskWriteError(err)));
     },
   });
 }
 
 export interface SinkState {
   position: number;
-  hash: Hash;
+  /** Hash of the bytes in the file before `position` (once the worker caught up). */
+  hash: WorkerHash;
   /** The write in progress: settled before a resume reads `position`. */
   inflight: Promise<void>;
 }
@@ -96,10 +99,17 @@ export class DiskWriteError extends Error {
 export async function downloadToFile(client: RegistryClient, a: DownloadFileArgs): Promise<{ size: number }> {
   const partial = `${a.file}.partial`;
   const existing = await stat(partial).then((s) => s.size, () => 0);
-  const state: SinkState = { position: existing, hash: createHash('sha256'), inflight: Promise.resolve() };
+  const state: SinkState = { position: existing, hash: new WorkerHash(), inflight: Promise.resolve() };
   if (a.size !== undefined && existing > a.size) state.position = 0;
-  const fh = await open(partial, state.position > 0 ? 'r+' : 'w');
+  let fh: FileHandle;
+  try {
+    fh = await open(partial, state.position > 0 ? 'r+' : 'w');
+  } catch (err) {
+    await state.hash.close();
+    throw err;
+  }
   let total = a.size;
+  let actual: string;
   try {
     if (state.position > 0) await hashPrefix(partial, state.position, state.hash);
     else await fh.truncate(0);
@@ -122,7 +132,7 @@ export async function downloadToFile(client: RegistryClient, a: DownloadFileArgs
           if (res.offset !== state.position) {
             // Range ignored: start over.
             state.position = 0;
-            state.hash = createHash('sha256');
+            state.hash.reset();
             await fh.truncate(0);
           }
           total ??= res.totalSize;
@@ -144,10 +154,11 @@ export async function downloadToFile(client: RegistryClient, a: DownloadFileArgs
       }
     }
     await fh.truncate(state.position); // a restarted download may leave an older, longer tail
+    actual = await state.hash.digest();
   } finally {
     await fh.close();
+    await state.hash.close();
   }
-  const actual = `sha256:${state.hash.digest('hex')}`;
   if (actual !== a.digest) {
     await rm(partial, { force: true });
     throw new DigestMismatchError(a.digest, actual, { details: { registry: client.registry, repository: a.repository } });
