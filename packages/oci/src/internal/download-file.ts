@@ -1,3 +1,4 @@
+import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { Writable } from 'node:stream';
@@ -10,7 +11,6 @@ import { RequestTimeoutError } from './timeouts.js';
 import { tlsFailureCode } from './tls-errors.js';
 import { RawUnsupported } from './raw-http.js';
 import { rawAttempt } from './raw-download.js';
-import { WorkerHash } from './worker-hash.js';
 
 export interface DownloadProgress {
   bytesDone: number;
@@ -28,9 +28,9 @@ export interface DownloadFileArgs {
 }
 
 /** Hashes a file's first `length` bytes. */
-async function hashPrefix(path: string, length: number, hash: WorkerHash): Promise<void> {
+async function hashPrefix(path: string, length: number, hash: Hash): Promise<void> {
   if (length === 0) return;
-  for await (const chunk of createReadStream(path, { start: 0, end: length - 1, highWaterMark: 1024 * 1024 })) await hash.update(chunk as Buffer);
+  for await (const chunk of createReadStream(path, { start: 0, end: length - 1, highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
 }
 
 /**
@@ -44,12 +44,11 @@ function fileSink(fh: FileHandle, state: SinkState, onWritten: () => void): Writ
   const writeAll = async (chunks: Buffer[]): Promise<void> => {
     const pending = fh.writev(chunks, state.position);
     let total = 0;
-    const hashed: Promise<void>[] = [];
     for (const c of chunks) {
-      hashed.push(state.hash.update(c));
+      state.hash.update(c);
       total += c.length;
     }
-    let { bytesWritten } = await pending.catch((err: unknown) => { throw new DiskWriteError(err); });
+    let { bytesWritten } = await pending;
     state.position += bytesWritten;
     if (bytesWritten < total) {
       // Short write (rare): write the rest, already hashed.
@@ -60,7 +59,6 @@ function fileSink(fh: FileHandle, state: SinkState, onWritten: () => void): Writ
         rest = rest.subarray(r.bytesWritten);
       }
     }
-    await Promise.all(hashed); // bounds what waits for the worker to one batch
     onWritten();
   };
   return new Writable({
@@ -68,15 +66,14 @@ function fileSink(fh: FileHandle, state: SinkState, onWritten: () => void): Writ
     writev(chunks, cb) {
       const p = writeAll(chunks.map((c) => c.chunk as Buffer));
       state.inflight = p.catch(() => undefined);
-      p.then(() => cb(), (err: unknown) => cb(err instanceof DiskWriteError || err instanceof SdkError ? err : new DiskWriteError(err)));
+      p.then(() => cb(), (err: unknown) => cb(new DiskWriteError(err)));
     },
   });
 }
 
 export interface SinkState {
   position: number;
-  /** Hash of the bytes in the file before `position` (once the worker caught up). */
-  hash: WorkerHash;
+  hash: Hash;
   /** The write in progress: settled before a resume reads `position`. */
   inflight: Promise<void>;
 }
@@ -99,17 +96,10 @@ export class DiskWriteError extends Error {
 export async function downloadToFile(client: RegistryClient, a: DownloadFileArgs): Promise<{ size: number }> {
   const partial = `${a.file}.partial`;
   const existing = await stat(partial).then((s) => s.size, () => 0);
-  const state: SinkState = { position: existing, hash: new WorkerHash(), inflight: Promise.resolve() };
+  const state: SinkState = { position: existing, hash: createHash('sha256'), inflight: Promise.resolve() };
   if (a.size !== undefined && existing > a.size) state.position = 0;
-  let fh: FileHandle;
-  try {
-    fh = await open(partial, state.position > 0 ? 'r+' : 'w');
-  } catch (err) {
-    await state.hash.close();
-    throw err;
-  }
+  const fh = await open(partial, state.position > 0 ? 'r+' : 'w');
   let total = a.size;
-  let actual: string;
   try {
     if (state.position > 0) await hashPrefix(partial, state.position, state.hash);
     else await fh.truncate(0);
@@ -132,7 +122,7 @@ export async function downloadToFile(client: RegistryClient, a: DownloadFileArgs
           if (res.offset !== state.position) {
             // Range ignored: start over.
             state.position = 0;
-            state.hash.reset();
+            state.hash = createHash('sha256');
             await fh.truncate(0);
           }
           total ??= res.totalSize;
@@ -154,11 +144,10 @@ export async function downloadToFile(client: RegistryClient, a: DownloadFileArgs
       }
     }
     await fh.truncate(state.position); // a restarted download may leave an older, longer tail
-    actual = await state.hash.digest();
   } finally {
     await fh.close();
-    await state.hash.close();
   }
+  const actual = `sha256:${state.hash.digest('hex')}`;
   if (actual !== a.digest) {
     await rm(partial, { force: true });
     throw new DigestMismatchError(a.digest, actual, { details: { registry: client.registry, repository: a.repository } });

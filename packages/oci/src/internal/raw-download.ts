@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { writeSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { RegistryError } from '@imagebuild/core/errors';
@@ -9,8 +10,7 @@ import type { RawHead, SlabSink } from './raw-http.js';
 /**
  * One GET of the blob from `state.position` over a bare socket: each 1 MiB slab
  * is written at the current position with a synchronous `pwrite` on this thread,
- * then handed to the hash worker (shared memory, no copy) and reused once the
- * worker has hashed it; meanwhile the next slabs are read and written. A page-cache write of 1 MiB is a memory copy; going
+ * then hashed, then reused. A page-cache write of 1 MiB is a memory copy; going
  * through the thread pool instead (fh.write) measured 1.6–3.6× the kernel time
  * (cross-core hand-off per slab) and ~2× the wall time of this. The cost: the
  * event loop is blocked for each write (sub-ms normally; longer when the kernel
@@ -29,10 +29,9 @@ export async function rawAttempt(
     } catch (err) {
       throw new DiskWriteError(err);
     }
-    const released = state.hash.update(bytes);
+    state.hash.update(bytes);
     state.position += bytes.length;
     report();
-    return { released };
   };
   const onHead = (h: RawHead): SlabSink => {
     const length = h.headers['content-length'] !== undefined ? Number(h.headers['content-length']) : undefined;
@@ -46,7 +45,7 @@ export async function rawAttempt(
       if (offset > 0) {
         // Range ignored: start over (the file's tail is truncated once the download completes).
         state.position = 0;
-        state.hash.reset();
+        state.hash = createHash('sha256');
       }
       setTotal(length);
     }

@@ -17,13 +17,8 @@ export interface RawHead {
   headers: Record<string, string | undefined>;
 }
 
-/**
- * Receives full slabs of body bytes, in order. The next slab goes to the sink
- * once the promise settles; this slab is reused then, or once `released`
- * settles when the sink returns it (the sink still reads the slab, e.g. a hash
- * on another thread; the slabs are `SharedArrayBuffer`-backed for that).
- */
-export type SlabSink = (bytes: Buffer) => Promise<void | { released: Promise<void> }>;
+/** Receives full slabs of body bytes, in order; the slab is reused once the promise settles. */
+export type SlabSink = (bytes: Buffer) => Promise<void>;
 
 export interface RawGetOptions {
   method?: 'GET' | 'PUT' | 'PATCH' | undefined;
@@ -84,7 +79,7 @@ function requestText(method: string, url: URL, headers: Record<string, string>):
 
 export function rawRequest(o: RawGetOptions): Promise<RawGetResult> {
   return new Promise<RawGetResult>((resolve, reject) => {
-    const free: Buffer[] = Array.from({ length: SLABS }, () => Buffer.from(new SharedArrayBuffer(SLAB)));
+    const free: Buffer[] = Array.from({ length: SLABS }, () => Buffer.allocUnsafeSlow(SLAB));
     let cur = free.pop() as Buffer;
     let fill = 0;
     let head: RawHead | undefined;
@@ -123,20 +118,13 @@ export function rawRequest(o: RawGetOptions): Promise<RawGetResult> {
       const bytes = slab.subarray(0, fill);
       const to = sink;
       streamed += fill;
-      const release = (): void => {
+      chain = chain.then(() => to(bytes)).then(() => {
         free.push(slab);
         if (paused && !finished) {
           paused = false;
           arm('idle');
           socket.resume();
         }
-      };
-      chain = chain.then(() => to(bytes)).then((r) => {
-        if (!r) return release();
-        r.released.then(release, (err: unknown) => {
-          failed ??= err as Error;
-          settle(failed);
-        });
       });
       chain.catch((err: unknown) => {
         failed ??= err as Error;
