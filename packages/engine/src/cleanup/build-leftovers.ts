@@ -1,4 +1,4 @@
-import { RUNNER_JOB_LABEL } from '@imagebuild/core';
+import { RUNNER_JOB_LABEL, SdkError } from '@imagebuild/core';
 import type { EngineConnection } from '../connection/engine-connection.js';
 import { removeContainer, removeImage } from './job-resources.js';
 
@@ -67,12 +67,15 @@ export async function sweepBuildLeftovers(
   for (;;) {
     let found = 0;
     for (const id of trace.containerIds) await removeContainer(conn, id, signal).catch(() => undefined);
-    // A listing that fails (podman answers 500 while another client removes layers) proves nothing:
-    // the poll then does not count as quiet.
+    // A listing the engine answers with an HTTP error (podman answers 500 while another client
+    // removes layers) proves nothing: the poll then does not count as quiet. A listing that cannot
+    // reach the engine at all ends the sweep: nothing more can be removed, and waiting only delays
+    // the failure the caller must see.
     let blind = false;
-    const listedContainers = await conn.json<RawContainer[]>({ method: 'GET', path: conn.compat('/containers/json'), query: { all: true }, signal }).catch(() => null);
-    if (!listedContainers) blind = true;
-    const containers = listedContainers ?? [];
+    const listedContainers = await list<RawContainer[]>(conn, '/containers/json', signal);
+    if (listedContainers === 'unreachable') return;
+    if (listedContainers === 'refused') blind = true;
+    const containers = Array.isArray(listedContainers) ? listedContainers : [];
     for (const c of containers) {
       if (trace.before.containers.has(c.Id)) continue;
       const image = bare(c.ImageID ?? c.Image ?? '');
@@ -85,9 +88,10 @@ export async function sweepBuildLeftovers(
         await removeContainer(conn, c.Id, signal).catch(() => undefined);
       }
     }
-    const listedImages = await conn.json<RawImage[]>({ method: 'GET', path: conn.compat('/images/json'), query: { all: true }, signal }).catch(() => null);
-    if (!listedImages) blind = true;
-    const images = listedImages ?? [];
+    const listedImages = await list<RawImage[]>(conn, '/images/json', signal);
+    if (listedImages === 'unreachable') return;
+    if (listedImages === 'refused') blind = true;
+    const images = Array.isArray(listedImages) ? listedImages : [];
     const candidates = images.filter((i) => !trace.before.images.has(bare(i.Id)));
     // Descendants of our layers are ours (iterate to a fixed point), newest first for removal.
     for (let grew = true; grew; ) {
@@ -130,6 +134,15 @@ export async function sweepBuildLeftovers(
     quiet = found === 0 && !blind ? quiet + 1 : 0;
     if (quiet >= settle || Date.now() + 300 >= deadline || signal.aborted) return;
     await sleep(300);
+  }
+}
+
+/** A compat listing (`all=true`), or why there is none: the engine answered an error, or could not be reached. */
+async function list<T>(conn: EngineConnection, path: string, signal: AbortSignal): Promise<T | 'refused' | 'unreachable'> {
+  try {
+    return await conn.json<T>({ method: 'GET', path: conn.compat(path), query: { all: true }, signal });
+  } catch (err) {
+    return err instanceof SdkError && typeof err.details['status'] === 'number' ? 'refused' : 'unreachable';
   }
 }
 
