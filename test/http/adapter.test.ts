@@ -13,20 +13,14 @@ import { ImageBuilderClient, isApiStatus } from '@imagebuild/client';
 import { startRecordingServer, type RecordingServer } from './support/recording-server.js';
 import { imageBuild, imageExport, repository } from './support/fixtures.js';
 import { validateAll } from './support/validate-all.js';
+import { rejectsWithApiError } from './support/rejects.js';
 
 const TOKEN = 'adapter-test-token-1234';
 let builder: ImageBuilder;
 let srv: RecordingServer;
 let client: ImageBuilderClient;
 
-async function rejects(p: Promise<unknown>): Promise<ApiError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ApiError);
-  return err as ApiError;
-}
+const rejects = rejectsWithApiError;
 
 beforeAll(async () => {
   builder = new ImageBuilder({ runners: [new PodmanRunner({ engine: 'unix:///nonexistent/imagebuild-http-test.sock', name: 'absent' })] });

@@ -22,6 +22,7 @@ import { startRecordingServer, type RecordingServer } from './support/recording-
 import { imageBuild, imageExport } from './support/fixtures.js';
 import { validateAll } from './support/validate-all.js';
 import { repoRoot } from '../client/support/openapi-doc.js';
+import { rejectsWithApiError } from './support/rejects.js';
 
 const env = loadHarnessEnv();
 const run = `${process.pid.toString(36)}${Date.now().toString(36)}`;
@@ -34,14 +35,7 @@ let builder: ImageBuilder;
 let srv: RecordingServer;
 let client: ImageBuilderClient;
 
-async function rejects(p: Promise<unknown>): Promise<ApiError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ApiError);
-  return err as ApiError;
-}
+const rejects = rejectsWithApiError;
 
 const repositories = (): Repository[] => [
   { apiVersion: 'flightctl.io/v1beta1', kind: 'Repository', metadata: { name: 'src' }, spec: { type: 'oci', registry: env.registryPlain, scheme: 'http', accessMode: 'Read' } },
