@@ -34,6 +34,12 @@ export interface DownloadBlobOptions {
   size?: number | undefined;
   /** Destination path; `<file>.partial` holds the bytes until they are verified. */
   file: string;
+  /**
+   * Write to the file with O_DIRECT when its file system takes it (default
+   * true): the bytes go from the download's buffers to the disk without a copy
+   * into the page cache; falls back by itself where O_DIRECT is refused.
+   */
+  directIo?: boolean | undefined;
 }
 
 /** Downloads one blob to a file: streamed, verified, resumable. */
@@ -59,6 +65,8 @@ export interface DownloadArtifactOptions {
   artifactType?: string | undefined;
   /** Platform an index subject resolves to. */
   platform?: Platform | undefined;
+  /** See DownloadBlobOptions.directIo. */
+  directIo?: boolean | undefined;
 }
 
 /** Finds the newest referrer of `subject` with `artifactType`. */
@@ -106,7 +114,7 @@ export function downloadArtifact(client: RegistryClient, options: DownloadArtifa
     }
     assertDigest(layer.digest, 'layers[0].digest');
     const { size } = await downloadToFile(client, {
-      repository: options.repository, digest: layer.digest, size: layer.size, file: options.file, signal,
+      repository: options.repository, digest: layer.digest, size: layer.size, file: options.file, signal, directIo: options.directIo,
       onProgress: (p) => emit('progress', p),
     });
     const title = layer.annotations?.[Annotation.Title] ?? manifest.annotations?.[Annotation.Title];

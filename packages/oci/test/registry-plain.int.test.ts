@@ -156,6 +156,20 @@ describe('registry A (plain http, registry 2.8)', () => {
     expect(uploadSessions(env, r)).toEqual([]);
   });
 
+  it('download: the same verified bytes with direct I/O (whole slabs) and through the page cache', async () => {
+    const file = join(work, 'dio.bin');
+    const digest = await randomFile(file, 9 * 1024 * 1024 + 123); // two whole 4 MiB slabs and a short tail
+    await client.uploadBlob(repo, { file }, { digest });
+    const bytes = readFileSync(file);
+    for (const directIo of [true, false]) {
+      const out = join(work, `dio-${directIo}.bin`);
+      const r = await downloadBlob(client, { repository: repo, digest, file: out, directIo }).done();
+      expect(r).toMatchObject({ digest, size: bytes.length });
+      expect(readFileSync(out).equals(bytes)).toBe(true);
+      expect(existsSync(`${out}.partial`)).toBe(false);
+    }
+  });
+
   it('download: resumes a partial file, removes a corrupt one, keeps it on abort', async () => {
     const file = join(work, 'dl.bin');
     const digest = await randomFile(file, 4 * 1024 * 1024);
@@ -167,11 +181,11 @@ describe('registry A (plain http, registry 2.8)', () => {
     const op = downloadBlob(client, { repository: repo, digest, file: out });
     op.on('progress', (p) => first.push(p.bytesDone));
     await op.done();
-    expect(first[0]).toBe(1_000_000); // resumed from the partial, not from 0
+    expect(first[0]).toBe(1_000_000 - (1_000_000 % 4096)); // resumed from the partial's last 4 KiB boundary, not from 0
     expect(readFileSync(out).equals(bytes)).toBe(true);
 
     const bad = join(work, 'dl-bad.bin');
-    writeFileSync(`${bad}.partial`, Buffer.alloc(1000, 1));
+    writeFileSync(`${bad}.partial`, Buffer.alloc(5000, 1)); // its first 4 KiB are kept, and are wrong
     await expect(downloadBlob(client, { repository: repo, digest, file: bad }).done()).rejects.toBeInstanceOf(DigestMismatchError);
     expect(existsSync(`${bad}.partial`)).toBe(false);
     expect(existsSync(bad)).toBe(false);

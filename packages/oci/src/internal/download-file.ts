@@ -1,4 +1,3 @@
-import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { Writable } from 'node:stream';
@@ -11,6 +10,9 @@ import { RequestTimeoutError } from './timeouts.js';
 import { tlsFailureCode } from './tls-errors.js';
 import { RawUnsupported } from './raw-http.js';
 import { rawAttempt } from './raw-download.js';
+import { DIRECT_ALIGN, SlabWriter } from './direct-writer.js';
+import { alignedSharedSlabs } from './slab-pool.js';
+import { inlineHash, warmHashWorker, workerHash, type StreamHash } from './stream-hash.js';
 
 export interface DownloadProgress {
   bytesDone: number;
@@ -25,12 +27,20 @@ export interface DownloadFileArgs {
   file: string;
   signal: AbortSignal;
   onProgress: (p: DownloadProgress) => void;
+  /** Write whole slabs with O_DIRECT when the file system takes it (default true). */
+  directIo?: boolean | undefined;
 }
 
+/** Download slabs: 4 × 4 MiB (fewer, larger direct writes measured faster than 8 × 1 MiB here). */
+const SLAB_SIZE = 4 * 1024 * 1024;
+const SLAB_COUNT = 4;
+/** Blobs at least this large (or of unknown size) are hashed on the worker thread. */
+const WORKER_HASH_FROM = 32 * 1024 * 1024;
+
 /** Hashes a file's first `length` bytes. */
-async function hashPrefix(path: string, length: number, hash: Hash): Promise<void> {
+async function hashPrefix(path: string, length: number, hash: StreamHash): Promise<void> {
   if (length === 0) return;
-  for await (const chunk of createReadStream(path, { start: 0, end: length - 1, highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
+  for await (const chunk of createReadStream(path, { start: 0, end: length - 1, highWaterMark: 1024 * 1024 })) await hash.update(chunk as Buffer);
 }
 
 /**
@@ -44,11 +54,12 @@ function fileSink(fh: FileHandle, state: SinkState, onWritten: () => void): Writ
   const writeAll = async (chunks: Buffer[]): Promise<void> => {
     const pending = fh.writev(chunks, state.position);
     let total = 0;
+    const hashed: (Promise<void> | undefined)[] = [];
     for (const c of chunks) {
-      state.hash.update(c);
+      hashed.push(state.hash.update(c));
       total += c.length;
     }
-    let { bytesWritten } = await pending;
+    let { bytesWritten } = await pending.catch((err: unknown) => { throw new DiskWriteError(err, state.position); });
     state.position += bytesWritten;
     if (bytesWritten < total) {
       // Short write (rare): write the rest, already hashed.
@@ -59,6 +70,7 @@ function fileSink(fh: FileHandle, state: SinkState, onWritten: () => void): Writ
         rest = rest.subarray(r.bytesWritten);
       }
     }
+    await Promise.all(hashed); // bounds what waits for the hash worker to one batch
     onWritten();
   };
   return new Writable({
@@ -66,14 +78,18 @@ function fileSink(fh: FileHandle, state: SinkState, onWritten: () => void): Writ
     writev(chunks, cb) {
       const p = writeAll(chunks.map((c) => c.chunk as Buffer));
       state.inflight = p.catch(() => undefined);
-      p.then(() => cb(), (err: unknown) => cb(new DiskWriteError(err)));
+      p.then(() => cb(), (err: unknown) => cb(err instanceof DiskWriteError ? err : new DiskWriteError(err, state.position)));
     },
   });
 }
 
 export interface SinkState {
+  /** Bytes received and handed to the writer and the hash (all written once an attempt has settled). */
   position: number;
-  hash: Hash;
+  hash: StreamHash;
+  writer: SlabWriter;
+  /** The slabs raw attempts read into (allocated once per download). */
+  slabs: Buffer[];
   /** The write in progress: settled before a resume reads `position`. */
   inflight: Promise<void>;
 }
@@ -82,7 +98,8 @@ const SINK_HWM = 1024 * 1024;
 
 /** A failed write to the partial file: not a network error, never retried. */
 export class DiskWriteError extends Error {
-  constructor(cause: unknown) {
+  /** `position`: where the failed write started; the partial file is cut there. */
+  constructor(cause: unknown, readonly position: number) {
     super(`cannot write the partial file: ${(cause as Error).message}`, { cause });
   }
 }
@@ -96,10 +113,24 @@ export class DiskWriteError extends Error {
 export async function downloadToFile(client: RegistryClient, a: DownloadFileArgs): Promise<{ size: number }> {
   const partial = `${a.file}.partial`;
   const existing = await stat(partial).then((s) => s.size, () => 0);
-  const state: SinkState = { position: existing, hash: createHash('sha256'), inflight: Promise.resolve() };
-  if (a.size !== undefined && existing > a.size) state.position = 0;
-  const fh = await open(partial, state.position > 0 ? 'r+' : 'w');
+  // Resume from an aligned offset (re-fetching < 4 KiB), so that direct writes stay aligned.
+  let position = a.size !== undefined && existing > a.size ? 0 : existing - (existing % DIRECT_ALIGN);
+  if (a.size !== undefined && existing === a.size) position = existing; // complete: only verify
+  const large = (a.size ?? Infinity) >= WORKER_HASH_FROM;
+  if (large) warmHashWorker(); // its start-up overlaps opening the file and the request
+  const fh = await open(partial, position > 0 ? 'r+' : 'w');
+  let writer: SlabWriter;
+  try {
+    writer = await SlabWriter.open(partial, fh.fd, a.directIo !== false);
+  } catch (err) {
+    await fh.close();
+    throw err;
+  }
+  const state: SinkState = {
+    position, hash: large ? workerHash() : inlineHash(), writer, slabs: alignedSharedSlabs(SLAB_COUNT, SLAB_SIZE), inflight: Promise.resolve(),
+  };
   let total = a.size;
+  let actual: string | undefined;
   try {
     if (state.position > 0) await hashPrefix(partial, state.position, state.hash);
     else await fh.truncate(0);
@@ -111,7 +142,7 @@ export async function downloadToFile(client: RegistryClient, a: DownloadFileArgs
         let raw = client.transport.rawBlobs;
         if (raw) {
           try {
-            await rawAttempt(client, a, fh, state, (n) => { total ??= n; }, report);
+            await rawAttempt(client, a, state, (n) => { total ??= n; }, report);
           } catch (err) {
             if (!(err instanceof RawUnsupported)) throw err;
             raw = false; // e.g. a chunked body: this attempt goes through undici
@@ -122,7 +153,7 @@ export async function downloadToFile(client: RegistryClient, a: DownloadFileArgs
           if (res.offset !== state.position) {
             // Range ignored: start over.
             state.position = 0;
-            state.hash = createHash('sha256');
+            state.hash.reset();
             await fh.truncate(0);
           }
           total ??= res.totalSize;
@@ -134,7 +165,10 @@ export async function downloadToFile(client: RegistryClient, a: DownloadFileArgs
       } catch (err) {
         await state.inflight; // the position and hash include a batch only once it is on disk
         if (a.signal.aborted) throw abortError(a.signal, err);
-        if (err instanceof DiskWriteError) throw new SdkError('INTERNAL', `blob GET ${a.repository}@${a.digest}: ${err.message}`, { cause: err.cause, details: { file: partial } });
+        if (err instanceof DiskWriteError) {
+          await fh.truncate(err.position).catch(() => undefined); // keep only the bytes before the failed write
+          throw new SdkError('INTERNAL', `blob GET ${a.repository}@${a.digest}: ${err.message}`, { cause: err.cause, details: { file: partial } });
+        }
         if (err instanceof SdkError && !(err instanceof RegistryError && (err.status === undefined || err.status >= 500))) throw err;
         if (tlsFailureCode(err)) throw err;
         failures = state.position > before ? 1 : failures + 1;
@@ -144,10 +178,12 @@ export async function downloadToFile(client: RegistryClient, a: DownloadFileArgs
       }
     }
     await fh.truncate(state.position); // a restarted download may leave an older, longer tail
+    actual = await state.hash.digest();
   } finally {
+    if (actual === undefined) state.hash.discard();
+    await writer.close().catch(() => undefined);
     await fh.close();
   }
-  const actual = `sha256:${state.hash.digest('hex')}`;
   if (actual !== a.digest) {
     await rm(partial, { force: true });
     throw new DigestMismatchError(a.digest, actual, { details: { registry: client.registry, repository: a.repository } });

@@ -1,37 +1,42 @@
-import { createHash } from 'node:crypto';
-import { writeSync } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
 import { RegistryError } from '@imagebuild/core/errors';
 import { abortError } from './transport.js';
 import type { RegistryClient } from '../registry-client.js';
 import { DiskWriteError, type DownloadFileArgs, type SinkState } from './download-file.js';
 import type { RawHead, SlabSink } from './raw-http.js';
+import { DIRECT_ALIGN } from './direct-writer.js';
 
 /**
- * One GET of the blob from `state.position` over a bare socket: each 1 MiB slab
- * is written at the current position with a synchronous `pwrite` on this thread,
- * then hashed, then reused. A page-cache write of 1 MiB is a memory copy; going
- * through the thread pool instead (fh.write) measured 1.6–3.6× the kernel time
- * (cross-core hand-off per slab) and ~2× the wall time of this. The cost: the
- * event loop is blocked for each write (sub-ms normally; longer when the kernel
- * throttles a process that dirties pages faster than the disk takes them).
+ * One GET of the blob from `state.position` over a bare socket, read into the
+ * download's shared, page-aligned slabs. Each full slab is written at its
+ * position by `state.writer` (O_DIRECT on the thread pool when it can, else a
+ * synchronous page-cache `pwrite`) and hashed by `state.hash` (on the hash
+ * worker for large blobs) at the same time; the slab is reused once both are
+ * done, while the socket fills the next ones. So receiving, writing and hashing
+ * overlap, and the hash covers the bytes in file order. A failed request leaves
+ * `state.position` at a multiple of DIRECT_ALIGN (unless it is the blob's end),
+ * so that a resume keeps writing aligned slabs.
  * `setTotal` learns the blob's size from the response.
  */
 export async function rawAttempt(
-  client: RegistryClient, a: DownloadFileArgs, fh: FileHandle, state: SinkState, setTotal: (size: number | undefined) => void, report: () => void,
+  client: RegistryClient, a: DownloadFileArgs, state: SinkState, setTotal: (size: number | undefined) => void, report: () => void,
 ): Promise<void> {
   const operation = `blob GET ${a.repository}@${a.digest}`;
   const offset = state.position;
   const sink: SlabSink = async (bytes) => {
     if (a.signal.aborted) throw abortError(a.signal);
+    const at = state.position;
+    let written: Promise<void> | undefined;
     try {
-      for (let done = 0; done < bytes.length;) done += writeSync(fh.fd, bytes, done, bytes.length - done, state.position + done);
+      written = state.writer.write(bytes, at);
     } catch (err) {
-      throw new DiskWriteError(err);
+      throw new DiskWriteError(err, at);
     }
-    state.hash.update(bytes);
+    const hashed = state.hash.update(bytes);
     state.position += bytes.length;
     report();
+    if (!written && !hashed) return;
+    const writeDone = written?.catch((err: unknown) => { throw new DiskWriteError(err, at); });
+    return { released: Promise.all([writeDone, hashed]).then(() => undefined) };
   };
   const onHead = (h: RawHead): SlabSink => {
     const length = h.headers['content-length'] !== undefined ? Number(h.headers['content-length']) : undefined;
@@ -45,7 +50,7 @@ export async function rawAttempt(
       if (offset > 0) {
         // Range ignored: start over (the file's tail is truncated once the download completes).
         state.position = 0;
-        state.hash = createHash('sha256');
+        state.hash.reset();
       }
       setTotal(length);
     }
@@ -56,7 +61,7 @@ export async function rawAttempt(
     await client.transport.getRaw({
       path: `/v2/${a.repository}/blobs/${a.digest}`, scope: `repository:${a.repository}:pull`, operation,
       headers: offset > 0 ? { range: `bytes=${offset}-` } : {}, signal: a.signal,
-    }, onHead);
+    }, onHead, { slabs: () => state.slabs, resumeAlign: DIRECT_ALIGN });
   } catch (err) {
     // A partial file that already holds the whole blob (an earlier run stopped before the rename).
     if (!(err instanceof RegistryError && err.status === 416 && offset > 0)) throw err;

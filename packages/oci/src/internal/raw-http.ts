@@ -17,8 +17,14 @@ export interface RawHead {
   headers: Record<string, string | undefined>;
 }
 
-/** Receives full slabs of body bytes, in order; the slab is reused once the promise settles. */
-export type SlabSink = (bytes: Buffer) => Promise<void>;
+/**
+ * Receives full slabs of body bytes, in order. The next slab goes to the sink
+ * once the promise settles; this slab is reused then, or, when the sink
+ * returns `released`, once that settles (the sink still uses the slab in the
+ * background: a direct disk write, a hash on another thread). The request
+ * settles only after every slab was released.
+ */
+export type SlabSink = (bytes: Buffer) => Promise<void | { released: Promise<void> }>;
 
 export interface RawGetOptions {
   method?: 'GET' | 'PUT' | 'PATCH' | undefined;
@@ -36,6 +42,14 @@ export interface RawGetOptions {
    * or undefined to collect (at most 64 KiB of) the body instead.
    */
   onHead: (head: RawHead) => SlabSink | undefined;
+  /** The slabs a streamed body is read into (default: 8 × 1 MiB, allocated when a sink is set). */
+  slabs?: (() => Buffer[]) | undefined;
+  /**
+   * When the request fails mid-body, only a multiple of this many bytes of the
+   * last, partly filled slab reaches the sink (the rest is fetched again), so
+   * a resume starts at an aligned offset. Default 1.
+   */
+  resumeAlign?: number | undefined;
 }
 
 export interface RawGetResult extends RawHead {
@@ -48,6 +62,7 @@ export interface RawGetResult extends RawHead {
 const SLAB = 1024 * 1024;
 const SLABS = 8;
 const MAX_HEAD = 64 * 1024;
+const defaultSlabs = (): Buffer[] => Array.from({ length: SLABS }, () => Buffer.allocUnsafeSlow(SLAB));
 const MAX_COLLECT = 64 * 1024;
 
 /** Thrown when a response cannot be handled here (e.g. a chunked body): the caller uses the general client. */
@@ -79,9 +94,12 @@ function requestText(method: string, url: URL, headers: Record<string, string>):
 
 export function rawRequest(o: RawGetOptions): Promise<RawGetResult> {
   return new Promise<RawGetResult>((resolve, reject) => {
-    const free: Buffer[] = Array.from({ length: SLABS }, () => Buffer.allocUnsafeSlow(SLAB));
-    let cur = free.pop() as Buffer;
+    // Until a sink is set, reads go to a small buffer (the head; a collected body).
+    let free: Buffer[] = [];
+    let cur: Buffer = Buffer.allocUnsafe(MAX_HEAD);
     let fill = 0;
+    let unreleased = 0;
+    let allReleased: (() => void) | undefined;
     let head: RawHead | undefined;
     let headBytes = Buffer.alloc(0);
     let sink: SlabSink | undefined;
@@ -106,25 +124,41 @@ export function rawRequest(o: RawGetOptions): Promise<RawGetResult> {
       finished = true;
       o.signal?.removeEventListener('abort', onAbort);
       socket.destroy();
-      // Settle after every queued slab reached the sink, so that the caller's position covers them.
-      chain.then(
-        () => (err ? reject(err) : resolve({ ...(head as RawHead), body: collected ? Buffer.concat(collected) : undefined, streamed })),
+      // Settle after every queued slab reached the sink and was released, so that the caller's position covers them.
+      const released = (): Promise<void> => (unreleased === 0 ? Promise.resolve() : new Promise<void>((r) => { allReleased = r; }));
+      chain.then(released, (sinkErr: unknown) => released().then(() => Promise.reject(sinkErr as Error))).then(
+        () => (failed ?? err ? reject(failed ?? err) : resolve({ ...(head as RawHead), body: collected ? Buffer.concat(collected) : undefined, streamed })),
         (sinkErr: unknown) => reject(sinkErr),
       );
     };
-    const flush = (): void => {
-      if (fill === 0 || !sink) return;
+    /** Hands the filled part of `cur` to the sink; `align`: on a failure, only a multiple of it. */
+    const flush = (align = 1): void => {
+      const n = fill - (fill % align);
+      if (n === 0 || !sink) return;
       const slab = cur;
-      const bytes = slab.subarray(0, fill);
+      const bytes = slab.subarray(0, n);
       const to = sink;
-      streamed += fill;
-      chain = chain.then(() => to(bytes)).then(() => {
+      streamed += n;
+      unreleased++;
+      const release = (): void => {
         free.push(slab);
+        if (--unreleased === 0) allReleased?.();
         if (paused && !finished) {
           paused = false;
           arm('idle');
           socket.resume();
         }
+      };
+      chain = chain.then(() => to(bytes)).then((r) => {
+        if (!r) return release();
+        r.released.then(release, (err: unknown) => {
+          failed ??= err as Error;
+          release();
+          settle(failed);
+        });
+      }, (err: unknown) => {
+        release();
+        throw err;
       });
       chain.catch((err: unknown) => {
         failed ??= err as Error;
@@ -188,6 +222,15 @@ export function rawRequest(o: RawGetOptions): Promise<RawGetResult> {
         settle(new RawUnsupported('chunked response'));
         return false;
       }
+      if (sink) {
+        free = (o.slabs ?? defaultSlabs)();
+        const first = free.pop();
+        if (!first || first.length < MAX_HEAD) {
+          settle(new Error('raw request: slabs must be at least 64 KiB'));
+          return false;
+        }
+        cur = first;
+      }
       // A small collected body that is chunked is read until the server closes (`connection: close`), framing included.
       if (!sink) collected = [];
       const rest = headBytes.subarray(end + 4);
@@ -198,7 +241,7 @@ export function rawRequest(o: RawGetOptions): Promise<RawGetResult> {
         return false;
       }
       if (rest.length === 0) return true;
-      if (sink) rest.copy(cur, 0); // the head came in through `cur`: move the body's first bytes to its start
+      if (sink) rest.copy(cur, 0); // the head came in through the head buffer: move the body's first bytes to the slab
       return onBody(sink ? cur.subarray(0, rest.length) : rest);
     };
 
@@ -214,7 +257,7 @@ export function rawRequest(o: RawGetOptions): Promise<RawGetResult> {
     // and while the registry commits it.
     socket.once(o.url.protocol === 'https:' ? 'secureConnect' : 'connect', () => arm(o.body ? 'idle' : 'headers'));
     socket.on('timeout', () => {
-      if (phase === 'idle' && head && sink) flush(); // keep what arrived: a resume continues after it
+      if (phase === 'idle' && head && sink) flush(o.resumeAlign); // keep what arrived: a resume continues after it
       settle(new RequestTimeoutError(phase, limits[`${phase}Ms`]));
     });
     const onAbort = (): void => settle(o.signal?.reason instanceof Error ? o.signal.reason : new Error('aborted'));
@@ -228,7 +271,7 @@ export function rawRequest(o: RawGetOptions): Promise<RawGetResult> {
         flush();
         settle();
       } else {
-        flush(); // keep what arrived: a resume continues after it
+        flush(o.resumeAlign); // keep what arrived: a resume continues after it
         settle(new Error(head ? `connection closed with ${remaining} body bytes missing` : 'connection closed before the response head'));
       }
     });

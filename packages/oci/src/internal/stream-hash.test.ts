@@ -1,0 +1,61 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { alignedSharedSlabs } from './slab-pool.js';
+import { inlineHash, workerHash } from './stream-hash.js';
+
+const sha = (...parts: Buffer[]): string => `sha256:${createHash('sha256').update(Buffer.concat(parts)).digest('hex')}`;
+
+describe('stream hashes', () => {
+  it('the worker hash reads shared slabs in place, copies other bytes, and keeps call order', async () => {
+    const h = workerHash();
+    const [slab] = alignedSharedSlabs(1, 64 * 1024) as [Buffer];
+    const a = randomBytes(64 * 1024);
+    const b = randomBytes(300);
+    const c = randomBytes(1000);
+    a.copy(slab);
+    const first = h.update(slab);
+    const bAsCalled = Buffer.from(b);
+    const second = h.update(b); // copied: reusable at once
+    b.fill(0);
+    expect(first).toBeInstanceOf(Promise);
+    await first;
+    c.copy(slab); // the slab may be reused once its update settled
+    await Promise.all([second, h.update(slab.subarray(0, 1000))]);
+    expect(await h.digest()).toBe(sha(a, bAsCalled, c));
+  });
+
+  it('streams on the one worker do not mix; reset starts over after what was queued before it', async () => {
+    const x = workerHash();
+    const y = workerHash();
+    const parts = Array.from({ length: 20 }, () => randomBytes(5000));
+    await Promise.all(parts.map((p, i) => (i % 2 === 0 ? x : y).update(p)));
+    void y.update(Buffer.from('discarded'));
+    y.reset();
+    void y.update(Buffer.from('kept'));
+    expect(await x.digest()).toBe(sha(...parts.filter((_, i) => i % 2 === 0)));
+    expect(await y.digest()).toBe(sha(Buffer.from('kept')));
+    const z = workerHash();
+    void z.update(Buffer.from('dropped'));
+    z.discard();
+    const w = workerHash();
+    expect(await w.digest()).toBe(sha());
+  });
+
+  it('the inline hash gives the same digests synchronously', async () => {
+    const h = inlineHash();
+    const a = randomBytes(10_000);
+    expect(h.update(a)).toBeUndefined();
+    h.reset();
+    h.update(a);
+    expect(await h.digest()).toBe(sha(a));
+  });
+
+  it('aligned shared slabs: page-aligned views of one shared memory, sizes checked', () => {
+    const slabs = alignedSharedSlabs(3, 128 * 1024);
+    expect(slabs.map((s) => [s.length, s.byteOffset % 4096, s.buffer instanceof SharedArrayBuffer])).toEqual([
+      [131072, 0, true], [131072, 0, true], [131072, 0, true],
+    ]);
+    expect(() => alignedSharedSlabs(1, 5000)).toThrow(/multiple of 65536/);
+  });
+});
+
