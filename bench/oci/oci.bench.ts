@@ -1,5 +1,5 @@
 // Push and download of large files to registry A: our client vs curl moving the same bytes.
-// BENCH_SIZES=1GiB,4GiB (default) selects the sizes; BENCH_REPS (default 3) the repetitions,
+// BENCH_SIZES=1GiB,4GiB (default) selects the sizes; BENCH_REPS (default 5) the repetitions,
 // run alternately (curl, ours, curl, ours…) and summarised by the median, because the box is shared.
 // Writes bench/results/oci.md.
 import { execFileSync } from 'node:child_process';
@@ -12,7 +12,7 @@ if (!existsSync(envFile)) throw new Error(`no harness env at ${envFile}: run 'np
 const registry = /^REGISTRY_PLAIN=(.+)$/m.exec(readFileSync(envFile, 'utf8'))?.[1];
 if (!registry) throw new Error('REGISTRY_PLAIN missing from the harness env');
 const sizes = parseSizes(process.env['BENCH_SIZES'] ?? '1GiB,4GiB');
-const reps = Math.max(1, Number(process.env['BENCH_REPS'] ?? 3));
+const reps = Math.max(1, Number(process.env['BENCH_REPS'] ?? 5));
 const dir = process.env['BENCH_TMP'] ?? '/tmp/oci-bench';
 mkdirSync(dir, { recursive: true });
 const base = `http://${registry}`;
