@@ -42,7 +42,7 @@ export interface RawGetOptions {
    * or undefined to collect (at most 64 KiB of) the body instead.
    */
   onHead: (head: RawHead) => SlabSink | undefined;
-  /** The slabs a streamed body is read into (default: 8 × 1 MiB, allocated when a sink is set). */
+  /** The slabs a streamed body is read into (default: 8 × 1 MiB, allocated when a sink is set); all are released again once the request settles. */
   slabs?: (() => Buffer[]) | undefined;
   /**
    * When the request fails mid-body, only a multiple of this many bytes of the
@@ -223,7 +223,7 @@ export function rawRequest(o: RawGetOptions): Promise<RawGetResult> {
         return false;
       }
       if (sink) {
-        free = (o.slabs ?? defaultSlabs)();
+        free = [...(o.slabs ?? defaultSlabs)()]; // a copy: the caller's pool is reused by its next request, whole
         const first = free.pop();
         if (!first || first.length < MAX_HEAD) {
           settle(new Error('raw request: slabs must be at least 64 KiB'));
