@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { alignedSharedSlabs } from './slab-pool.js';
 import { inlineHash, workerHash } from './stream-hash.js';
 
@@ -56,6 +56,22 @@ describe('stream hashes', () => {
       [131072, 0, true], [131072, 0, true], [131072, 0, true],
     ]);
     expect(() => alignedSharedSlabs(1, 5000)).toThrow(/multiple of 65536/);
+  });
+
+  it('without WebAssembly (node --jitless) the slabs are ordinary buffers, and the worker hash still digests them', async () => {
+    vi.stubGlobal('WebAssembly', undefined);
+    let slabs: Buffer[];
+    try {
+      slabs = alignedSharedSlabs(2, 64 * 1024);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+    expect(slabs.map((s) => [s.length, s.buffer instanceof SharedArrayBuffer])).toEqual([[65536, false], [65536, false]]);
+    const bytes = randomBytes(65536);
+    bytes.copy(slabs[0] as Buffer);
+    const h = workerHash();
+    await h.update(slabs[0] as Buffer);
+    expect(await h.digest()).toBe(sha(bytes));
   });
 });
 
