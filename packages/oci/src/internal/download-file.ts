@@ -12,7 +12,7 @@ import { RawUnsupported } from './raw-http.js';
 import { rawAttempt } from './raw-download.js';
 import { DIRECT_ALIGN, SlabWriter } from './direct-writer.js';
 import { alignedSharedSlabs } from './slab-pool.js';
-import { inlineHash, warmHashWorker, workerHash, type StreamHash } from './stream-hash.js';
+import { inlineHash, workerHash, type StreamHash } from './stream-hash.js';
 
 export interface DownloadProgress {
   bytesDone: number;
@@ -116,8 +116,8 @@ export async function downloadToFile(client: RegistryClient, a: DownloadFileArgs
   // Resume from an aligned offset (re-fetching < 4 KiB), so that direct writes stay aligned.
   let position = a.size !== undefined && existing > a.size ? 0 : existing - (existing % DIRECT_ALIGN);
   if (a.size !== undefined && existing === a.size) position = existing; // complete: only verify
-  const large = (a.size ?? Infinity) >= WORKER_HASH_FROM;
-  if (large) warmHashWorker(); // its start-up overlaps opening the file and the request
+  // Created first: the worker's start-up (once per process) overlaps opening the file and the request.
+  const hash = (a.size ?? Infinity) >= WORKER_HASH_FROM ? workerHash() : inlineHash();
   const fh = await open(partial, position > 0 ? 'r+' : 'w');
   let writer: SlabWriter;
   try {
@@ -127,7 +127,7 @@ export async function downloadToFile(client: RegistryClient, a: DownloadFileArgs
     throw err;
   }
   const state: SinkState = {
-    position, hash: large ? workerHash() : inlineHash(), writer, slabs: alignedSharedSlabs(SLAB_COUNT, SLAB_SIZE), inflight: Promise.resolve(),
+    position, hash, writer, slabs: alignedSharedSlabs(SLAB_COUNT, SLAB_SIZE), inflight: Promise.resolve(),
   };
   let total = a.size;
   let actual: string | undefined;

@@ -116,15 +116,6 @@ function hashWorker(): HashWorker {
   return shared;
 }
 
-/** Starts the shared worker ahead of need (its start-up then overlaps the request). */
-export function warmHashWorker(): void {
-  try {
-    hashWorker();
-  } catch {
-    // workerHash falls back to hashing inline
-  }
-}
-
 /** sha256 on the shared worker thread; inline when a worker cannot be started. */
 export function workerHash(): StreamHash {
   let w: HashWorker;

@@ -146,7 +146,7 @@ export class Transport {
    * caller resumes), after every byte received reached the sink.
    */
   async getRaw(req: { path: string; scope: string; operation: string; headers: Record<string, string>; signal?: AbortSignal | undefined },
-    onHead: (head: RawHead) => SlabSink | undefined, body: { slabs?: () => Buffer[]; resumeAlign?: number } = {}): Promise<RawGetResult> {
+    onHead: (head: RawHead) => SlabSink | undefined, reading: { slabs?: () => Buffer[]; resumeAlign?: number } = {}): Promise<RawGetResult> {
     let url = this.url(req.path);
     let authRetried = false;
     for (let hop = 0; ; hop++) {
@@ -158,7 +158,7 @@ export class Transport {
       const ok = (h: RawHead): boolean => h.status >= 200 && h.status < 300;
       let res: RawGetResult;
       try {
-        res = await rawRequest({ url, headers, tls: this.tls, timeouts: this.timeouts, signal: req.signal, ...body, onHead: (h) => (ok(h) ? onHead(h) : undefined) });
+        res = await rawRequest({ url, headers, tls: this.tls, timeouts: this.timeouts, signal: req.signal, ...reading, onHead: (h) => (ok(h) ? onHead(h) : undefined) });
       } catch (err) {
         const tls = tlsFailureCode(err);
         if (tls) throw new RegistryError(this.registry, req.operation, `TLS failure (${tls}), not retried: ${describeNetworkError(err)}`, { cause: err, details: { tls } });
