@@ -21,7 +21,12 @@ export async function main(): Promise<{ canceledPhases: string[]; deleted: strin
     const first = `cancel-${id}`;
     const phases: string[] = [];
     const w = builder.watch({ kind: 'ImageBuild', name: first });
-    await builder.create({ apiVersion: 'flightctl.io/v1alpha1', kind: 'ImageBuild', metadata: { name: first }, spec: spec(first) });
+    await builder.create({
+      apiVersion: 'flightctl.io/v1alpha1',
+      kind: 'ImageBuild',
+      metadata: { name: first },
+      spec: spec(first),
+    });
     for await (const ev of w) {
       if (ev.type !== 'phase') continue;
       phases.push(ev.phase);
@@ -31,7 +36,12 @@ export async function main(): Promise<{ canceledPhases: string[]; deleted: strin
     }
 
     const second = `delete-${id}`;
-    await builder.create({ apiVersion: 'flightctl.io/v1alpha1', kind: 'ImageBuild', metadata: { name: second }, spec: spec(second) });
+    await builder.create({
+      apiVersion: 'flightctl.io/v1alpha1',
+      kind: 'ImageBuild',
+      metadata: { name: second },
+      spec: spec(second),
+    });
     await builder.create({
       apiVersion: 'flightctl.io/v1alpha1',
       kind: 'ImageExport',
@@ -41,10 +51,15 @@ export async function main(): Promise<{ canceledPhases: string[]; deleted: strin
     const deleted: string[] = [];
     const dw = builder.watch();
     const watching = (async () => {
-      for await (const ev of dw) if (ev.type === 'deleted') (deleted.push(`${ev.kind}/${ev.name}`), console.log(`deleted ${ev.kind}/${ev.name}`));
+      for await (const ev of dw)
+        if (ev.type === 'deleted') {
+          deleted.push(`${ev.kind}/${ev.name}`);
+          console.log(`deleted ${ev.kind}/${ev.name}`);
+        }
     })();
     await builder.delete('ImageBuild', second); // export first (canceled while it waits), then the build
-    const remaining = (await builder.list('ImageExport', { fieldSelector: `spec.source.imageBuildRef=${second}` })).items.length;
+    const remaining = (await builder.list('ImageExport', { fieldSelector: `spec.source.imageBuildRef=${second}` }))
+      .items.length;
     await builder.close();
     await watching;
     return { canceledPhases: phases, deleted, remaining };

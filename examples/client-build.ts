@@ -37,15 +37,24 @@ async function main(): Promise<void> {
       kind: 'ImageBuild',
       metadata: { name },
       spec: {
-        source: { repository: need('SOURCE_REPOSITORY'), imageName: need('SOURCE_IMAGE'), imageTag: process.env.SOURCE_TAG ?? 'latest' },
-        destination: { repository: need('DESTINATION_REPOSITORY'), imageName: need('DESTINATION_IMAGE'), imageTag: process.env.DESTINATION_TAG ?? 'latest' },
+        source: {
+          repository: need('SOURCE_REPOSITORY'),
+          imageName: need('SOURCE_IMAGE'),
+          imageTag: process.env.SOURCE_TAG ?? 'latest',
+        },
+        destination: {
+          repository: need('DESTINATION_REPOSITORY'),
+          imageName: need('DESTINATION_IMAGE'),
+          imageTag: process.env.DESTINATION_TAG ?? 'latest',
+        },
         binding: { type: 'late' },
       },
     });
     console.log(`ImageBuild ${name} created; following its log`);
     for await (const line of client.imageBuilds.followLogs(name, { signal: ac.signal })) console.log(`  | ${line}`);
     const build = await client.waitFor('ImageBuild', name, isFinished, { signal: ac.signal, intervalMs: 1000 });
-    if (readyReason(build) !== 'Completed') throw new Error(`build ended ${readyReason(build)}: ${build.status?.conditions?.[0]?.message ?? ''}`);
+    if (readyReason(build) !== 'Completed')
+      throw new Error(`build ended ${readyReason(build)}: ${build.status?.conditions?.[0]?.message ?? ''}`);
     console.log(`built ${build.status?.imageReference ?? ''}`);
 
     const format = (process.env.EXPORT_FORMAT ?? 'qcow2') as ExportFormat;
@@ -56,8 +65,12 @@ async function main(): Promise<void> {
       metadata: { name: exportName },
       spec: { source: { type: 'imageBuild', imageBuildRef: name }, format },
     });
-    for await (const line of client.imageExports.followLogs(exportName, { signal: ac.signal })) console.log(`  | ${line}`);
-    const exported = await client.waitFor('ImageExport', exportName, isFinished, { signal: ac.signal, intervalMs: 1000 });
+    for await (const line of client.imageExports.followLogs(exportName, { signal: ac.signal }))
+      console.log(`  | ${line}`);
+    const exported = await client.waitFor('ImageExport', exportName, isFinished, {
+      signal: ac.signal,
+      intervalMs: 1000,
+    });
     if (readyReason(exported) !== 'Completed') throw new Error(`export ended ${readyReason(exported)}`);
 
     const file = join(process.env.OUTPUT_DIR ?? '.', `${name}${downloadExtension(format)}`);

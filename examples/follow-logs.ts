@@ -8,7 +8,10 @@ import { runIfMain } from './lib/run-if-main.js';
 
 export async function main(): Promise<{ followed: number; total: number; identical: boolean; phase: string }> {
   const h = harness();
-  const builder = new ImageBuilder({ runners: [new PodmanRunner({ engine: h.PODMAN_URL, name: 'podman' })], logTailLines: 20 });
+  const builder = new ImageBuilder({
+    runners: [new PodmanRunner({ engine: h.PODMAN_URL, name: 'podman' })],
+    logTailLines: 20,
+  });
   try {
     for (const r of harnessRepositories(h)) await builder.apply(r);
     const name = `logs-${runId()}`;

@@ -41,7 +41,12 @@ export function handler(builder: ImageBuilder) {
         req.on('close', () => ac.abort());
         res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
         const from = Number(url.searchParams.get('from') ?? 0);
-        for await (const line of builder.logs('ImageBuild', parts[2]!, { follow: url.searchParams.has('follow'), from, signal: ac.signal })) res.write(`${line}\n`);
+        for await (const line of builder.logs('ImageBuild', parts[2]!, {
+          follow: url.searchParams.has('follow'),
+          from,
+          signal: ac.signal,
+        }))
+          res.write(`${line}\n`);
         return void res.end();
       }
       if (req.method === 'GET' && url.pathname === '/images/events') {
@@ -49,7 +54,10 @@ export function handler(builder: ImageBuilder) {
         req.on('close', () => ac.abort());
         res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
         res.flushHeaders();
-        for await (const ev of builder.watch({ signal: ac.signal })) res.write(`event: ${ev.type}\ndata: ${JSON.stringify({ kind: ev.kind, name: ev.name, ...(ev.type === 'phase' ? { phase: ev.phase } : {}) })}\n\n`);
+        for await (const ev of builder.watch({ signal: ac.signal }))
+          res.write(
+            `event: ${ev.type}\ndata: ${JSON.stringify({ kind: ev.kind, name: ev.name, ...(ev.type === 'phase' ? { phase: ev.phase } : {}) })}\n\n`,
+          );
         return void res.end();
       }
       res.writeHead(404).end();
@@ -76,7 +84,8 @@ export async function main(): Promise<{ phase: string; logLines: number; events:
   const sse = await fetch(`${base}/images/events`);
   const reading = (async () => {
     const dec = new TextDecoder();
-    for await (const chunk of sse.body!) for (const m of dec.decode(chunk as Uint8Array).matchAll(/"phase":"(\w+)"/g)) events.push(m[1]!);
+    for await (const chunk of sse.body!)
+      for (const m of dec.decode(chunk as Uint8Array).matchAll(/"phase":"(\w+)"/g)) events.push(m[1]!);
   })().catch(() => undefined);
   try {
     const name = `http-demo-${runId()}`;
@@ -98,7 +107,9 @@ export async function main(): Promise<{ phase: string; logLines: number; events:
     const log = await (await fetch(`${base}/images/builds/${name}/log?follow`)).text();
     const lines = log.trimEnd().split('\n');
     console.log(`followed ${lines.length} log lines; last: ${lines.at(-1)}`);
-    const list = (await (await fetch(`${base}/images/builds?labelSelector=via%3Dhttp`)).json()) as { items: Array<{ metadata: { name: string }; status?: { conditions?: Array<{ reason: string }> } }> };
+    const list = (await (await fetch(`${base}/images/builds?labelSelector=via%3Dhttp`)).json()) as {
+      items: Array<{ metadata: { name: string }; status?: { conditions?: Array<{ reason: string }> } }>;
+    };
     const mine = list.items.find((i) => i.metadata.name === name);
     const phase = mine?.status?.conditions?.[0]?.reason ?? 'unknown';
     console.log(`GET /images/builds?labelSelector=via=http → ${name} is ${phase}`);

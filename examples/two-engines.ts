@@ -41,7 +41,9 @@ export async function main(count = 4): Promise<Array<{ name: string; runner: str
       }
       const b = await builder.get('ImageBuild', name);
       const phase = b.status?.conditions?.[0]?.reason ?? '?';
-      console.log(`${name}: ${phase} on ${runner}${phase === 'Completed' ? ` → ${b.status?.imageReference}` : `: ${b.status?.conditions?.[0]?.message}`}`);
+      console.log(
+        `${name}: ${phase} on ${runner}${phase === 'Completed' ? ` → ${b.status?.imageReference}` : `: ${b.status?.conditions?.[0]?.message}`}`,
+      );
       out.push({ name, runner, phase });
     }
     return out;

@@ -9,8 +9,9 @@ import { PodmanRunner } from '@imagebuild/runner-podman';
 import { demoEnrollmentConfig, harness, harnessRepositories, runId } from '../examples/lib/harness.js';
 import { followLogs, progress } from '../examples/lib/progress.js';
 
-const reasonOf = (o: { status?: { conditions?: ReadonlyArray<{ type: string; reason: string; message: string }> | undefined } | undefined }) =>
-  o.status?.conditions?.find((c) => c.type === 'Ready');
+const reasonOf = (o: {
+  status?: { conditions?: ReadonlyArray<{ type: string; reason: string; message: string }> | undefined } | undefined;
+}) => o.status?.conditions?.find((c) => c.type === 'Ready');
 
 async function main(): Promise<void> {
   const t0 = Date.now();
@@ -19,7 +20,9 @@ async function main(): Promise<void> {
   mkdirSync(outDir, { recursive: true });
   const id = runId();
   console.log(`imagebuild quick start — podman at ${h.PODMAN_URL}, registry ${h.REGISTRY_PLAIN}`);
-  console.log('note: the enrollment certificate is a throwaway self-signed demo, not a real Flight Control enrollment.');
+  console.log(
+    'note: the enrollment certificate is a throwaway self-signed demo, not a real Flight Control enrollment.',
+  );
 
   const builder = new ImageBuilder({
     runners: [new PodmanRunner({ engine: h.PODMAN_URL, name: 'podman' })],
@@ -30,7 +33,9 @@ async function main(): Promise<void> {
   });
   const p = progress();
   const watcher = (async () => {
-    for await (const ev of builder.watch()) if (ev.type === 'phase' || (ev.type === 'created' && ev.kind !== 'Repository')) p.phase(ev.kind as 'ImageBuild', ev.name, ev.phase!);
+    for await (const ev of builder.watch())
+      if (ev.type === 'phase' || (ev.type === 'created' && ev.kind !== 'Repository'))
+        p.phase(ev.kind as 'ImageBuild', ev.name, ev.phase!);
   })().catch(() => undefined);
 
   for (const r of harnessRepositories(h)) await builder.apply(r);
@@ -62,7 +67,9 @@ async function main(): Promise<void> {
     throw new Error(`${failed.reason}: ${failed.message} (logs in ${builder.logDir})`);
   }
   const td = Date.now();
-  const result = await builder.download(exportName, outDir, { onProgress: (d) => p.line('ImageExport', exportName, `downloading ${d.bytesDone}/${d.bytesTotal ?? '?'} bytes`) });
+  const result = await builder.download(exportName, outDir, {
+    onProgress: (d) => p.line('ImageExport', exportName, `downloading ${d.bytesDone}/${d.bytesTotal ?? '?'} bytes`),
+  });
   const downloadMs = Date.now() - td;
   p.done();
   await builder.close();
@@ -72,7 +79,8 @@ async function main(): Promise<void> {
   console.log(`artifact: ${exp.status?.manifestDigest}`);
   console.log(`disk:     ${result.file} (${result.size} bytes, ${result.digest}, verified)`);
   console.log('\ntimings:');
-  for (const [kind, phase, ms] of p.timings) console.log(`  ${kind.padEnd(12)} ${phase.padEnd(11)} ${(ms / 1000).toFixed(1).padStart(7)} s`);
+  for (const [kind, phase, ms] of p.timings)
+    console.log(`  ${kind.padEnd(12)} ${phase.padEnd(11)} ${(ms / 1000).toFixed(1).padStart(7)} s`);
   console.log(`  ${'download'.padEnd(24)} ${(downloadMs / 1000).toFixed(1).padStart(7)} s`);
   console.log(`  ${'total'.padEnd(24)} ${((Date.now() - t0) / 1000).toFixed(1).padStart(7)} s`);
   console.log(`\nlogs:     ${builder.logDir}`);

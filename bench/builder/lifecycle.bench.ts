@@ -45,8 +45,18 @@ async function run(store: Store): Promise<Round> {
   runner.onPhase = (name, phase, at) => emitted.set(`${name}/${phase}`, at);
   const b = new ImageBuilder({ runners: [runner], store, concurrency: CONCURRENCY, logDir: join(dir, 'logs') });
   const spec = { type: 'oci' as const, registry: 'localhost:5000', scheme: 'http' as const };
-  await b.create({ apiVersion: 'flightctl.io/v1beta1', kind: 'Repository', metadata: { name: 'src' }, spec: { ...spec, accessMode: 'Read' } });
-  await b.create({ apiVersion: 'flightctl.io/v1beta1', kind: 'Repository', metadata: { name: 'dst' }, spec: { ...spec, accessMode: 'ReadWrite' } });
+  await b.create({
+    apiVersion: 'flightctl.io/v1beta1',
+    kind: 'Repository',
+    metadata: { name: 'src' },
+    spec: { ...spec, accessMode: 'Read' },
+  });
+  await b.create({
+    apiVersion: 'flightctl.io/v1beta1',
+    kind: 'Repository',
+    metadata: { name: 'dst' },
+    spec: { ...spec, accessMode: 'ReadWrite' },
+  });
 
   const latencies: number[] = [];
   const createLat: number[] = [];
@@ -114,7 +124,10 @@ const stores = {
   memory: () => ({ store: new MemoryStore() as Store, cleanup: () => undefined }),
   'sqlite (WAL, synchronous=NORMAL)': () => {
     const dbDir = mkdtempSync(join(tmpdir(), 'ib-bench-db-'));
-    return { store: new SqliteStore({ path: join(dbDir, 'b.sqlite') }) as Store, cleanup: () => rmSync(dbDir, { recursive: true, force: true }) };
+    return {
+      store: new SqliteStore({ path: join(dbDir, 'b.sqlite') }) as Store,
+      cleanup: () => rmSync(dbDir, { recursive: true, force: true }),
+    };
   },
 };
 type Label = keyof typeof stores;
@@ -129,11 +142,14 @@ for (let r = 0; r < ROUNDS; r++) {
     const res = await run(store);
     cleanup();
     rounds.get(label)!.push(res);
-    console.error(`round ${r + 1} ${label}: ${res.perSecond.toFixed(0)}/s p50 ${res.p50.toFixed(2)} p99 ${res.p99.toFixed(2)} max ${res.max.toFixed(2)} ms`);
+    console.error(
+      `round ${r + 1} ${label}: ${res.perSecond.toFixed(0)}/s p50 ${res.p50.toFixed(2)} p99 ${res.p99.toFixed(2)} max ${res.max.toFixed(2)} ms`,
+    );
   }
 }
 const wait1 = cpuWaitUs();
-const cpuWaitShare = wait0 !== undefined && wait1 !== undefined ? (wait1 - wait0) / 1000 / (performance.now() - wall0) : undefined;
+const cpuWaitShare =
+  wait0 !== undefined && wait1 !== undefined ? (wait1 - wait0) / 1000 / (performance.now() - wall0) : undefined;
 const loadAfter = loadavg();
 
 const f = (x: number): string => x.toFixed(2);
@@ -153,7 +169,18 @@ const rows = [...rounds].map(([label, rs]) => {
   ];
 });
 const table = markdownTable(
-  ['store', 'rounds', 'transitions/s (median)', 'transitions/s (worst)', 'event p50 ms (median)', 'event p99 ms (median)', 'event p99 ms (worst round)', 'event p99 ms (all rounds pooled)', 'event max ms', 'create→event p99 ms (median)'],
+  [
+    'store',
+    'rounds',
+    'transitions/s (median)',
+    'transitions/s (worst)',
+    'event p50 ms (median)',
+    'event p99 ms (median)',
+    'event p99 ms (worst round)',
+    'event p99 ms (all rounds pooled)',
+    'event max ms',
+    'create→event p99 ms (median)',
+  ],
   rows,
 );
 console.log(table);
@@ -161,7 +188,9 @@ console.log(table);
 const env = [
   `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, Node ${process.version}, ${cpus().length} cores shared with other engineers' jobs.`,
   `Load average (1/5/15 min) before: ${loadBefore}; after: ${loadAfter}.`,
-  cpuWaitShare === undefined ? '' : `CPU pressure while it ran (Linux PSI "some"): tasks were waiting for a CPU ${(cpuWaitShare * 100).toFixed(0)}% of the time.`,
+  cpuWaitShare === undefined
+    ? ''
+    : `CPU pressure while it ran (Linux PSI "some"): tasks were waiting for a CPU ${(cpuWaitShare * 100).toFixed(0)}% of the time.`,
 ]
   .filter(Boolean)
   .join('\n');
@@ -174,4 +203,9 @@ ${table}
 <!-- bench:end -->`;
 const previous = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '';
 const marked = /<!-- bench:start[\s\S]*?<!-- bench:end -->/;
-writeFileSync(RESULTS, marked.test(previous) ? previous.replace(marked, generated) : `# @imagebuild/builder — lifecycle throughput\n\n${generated}\n`);
+writeFileSync(
+  RESULTS,
+  marked.test(previous)
+    ? previous.replace(marked, generated)
+    : `# @imagebuild/builder — lifecycle throughput\n\n${generated}\n`,
+);

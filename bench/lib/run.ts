@@ -11,7 +11,11 @@ export interface RunResult {
 }
 
 /** Runs a command (argv, no shell), timing it; throws with stderr on a non-zero exit. */
-export function runTool(cmd: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
+export function runTool(
+  cmd: string,
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv } = {},
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: options.env ?? process.env });
@@ -25,13 +29,23 @@ export function runTool(cmd: string, args: readonly string[], options: { env?: N
       if (code !== 0) return reject(new Error(`${cmd} exited ${code}: ${stderr.slice(-2000)}`));
       const m = /MAXRSS_KB=(\d+)/.exec(stderr);
       const c = /CPU_S=([\d.]+)\+([\d.]+)/.exec(stderr);
-      resolve({ ms, stdout, stderr, peakRss: m ? Number(m[1]) * 1024 : undefined, cpuS: c ? Number(c[1]) + Number(c[2]) : undefined });
+      resolve({
+        ms,
+        stdout,
+        stderr,
+        peakRss: m ? Number(m[1]) * 1024 : undefined,
+        cpuS: c ? Number(c[1]) + Number(c[2]) : undefined,
+      });
     });
   });
 }
 
 /** Like runTool, under GNU time: the result carries the child's peak RSS and CPU seconds. */
-export function runTimed(cmd: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
+export function runTimed(
+  cmd: string,
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv } = {},
+): Promise<RunResult> {
   return runTool('/usr/bin/time', ['-f', 'MAXRSS_KB=%M CPU_S=%U+%S', cmd, ...args], options);
 }
 

@@ -5,7 +5,17 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatSize, markdownTable, mbps, median, MiB, parseSizes, runTimed, runTool, type RunResult } from '../lib/index.js';
+import {
+  formatSize,
+  markdownTable,
+  mbps,
+  median,
+  MiB,
+  parseSizes,
+  runTimed,
+  runTool,
+  type RunResult,
+} from '../lib/index.js';
 
 const envFile = `${process.env['IBH_DIR'] ?? '/tmp/ibh'}/env`;
 if (!existsSync(envFile)) throw new Error(`no harness env at ${envFile}: run 'npm run engines:up'`);
@@ -21,17 +31,43 @@ const loadStart = readFileSync('/proc/loadavg', 'utf8').trim();
 let seq = 0;
 const repo = (kind: string): string => `bench/${kind}-${stamp}-${seq++}`;
 
-interface Sample { ms: number; wall: number; rss: number; cpu: number }
+interface Sample {
+  ms: number;
+  wall: number;
+  rss: number;
+  cpu: number;
+}
 const sample = (r: RunResult, ms = r.ms): Sample => ({ ms, wall: ms, rss: r.peakRss ?? 0, cpu: r.cpuS ?? 0 });
 
 async function curlPush(file: string, digest: string): Promise<Sample> {
   const t0 = performance.now();
-  const post = await runTool('curl', ['-sS', '-o', '/dev/null', '-D', '-', '-X', 'POST', `${base}/v2/${repo('curl')}/blobs/uploads/`]);
+  const post = await runTool('curl', [
+    '-sS',
+    '-o',
+    '/dev/null',
+    '-D',
+    '-',
+    '-X',
+    'POST',
+    `${base}/v2/${repo('curl')}/blobs/uploads/`,
+  ]);
   const loc = /^location:\s*(\S+)/im.exec(post.stdout)?.[1];
   if (!loc) throw new Error(`curl POST: no Location in ${post.stdout}`);
   const url = new URL(loc, base);
   url.searchParams.set('digest', digest);
-  const put = await runTimed('curl', ['-sS', '--fail', '-o', '/dev/null', '-T', file, '-X', 'PUT', '-H', 'Content-Type: application/octet-stream', url.href]);
+  const put = await runTimed('curl', [
+    '-sS',
+    '--fail',
+    '-o',
+    '/dev/null',
+    '-T',
+    file,
+    '-X',
+    'PUT',
+    '-H',
+    'Content-Type: application/octet-stream',
+    url.href,
+  ]);
   return sample(put, performance.now() - t0);
 }
 
@@ -51,7 +87,10 @@ async function ours(args: string[], digest: string): Promise<Sample> {
 const med = (xs: Sample[], k: keyof Sample): number => median(xs.map((x) => x[k]));
 
 // The worker runs the built package (plain node, no TypeScript loader in its RSS).
-execFileSync('npx', ['tsup', '--config', '../../tsup.config.ts', '--silent'], { cwd: 'packages/oci', stdio: 'inherit' });
+execFileSync('npx', ['tsup', '--config', '../../tsup.config.ts', '--silent'], {
+  cwd: 'packages/oci',
+  stdio: 'inherit',
+});
 const rows: (string | number)[][] = [];
 for (const size of sizes) {
   const file = join(dir, `blob-${size}.bin`);
@@ -72,7 +111,12 @@ for (const size of sizes) {
   }
   rmSync(file, { force: true });
   const row = (name: string, curl: Sample[], mine: Sample[]): (string | number)[] => [
-    name, formatSize(size), mbps(size, med(curl, 'ms')), mbps(size, med(mine, 'ms')), (med(curl, 'ms') / med(mine, 'ms')).toFixed(2), (med(curl, 'wall') / med(mine, 'wall')).toFixed(2),
+    name,
+    formatSize(size),
+    mbps(size, med(curl, 'ms')),
+    mbps(size, med(mine, 'ms')),
+    (med(curl, 'ms') / med(mine, 'ms')).toFixed(2),
+    (med(curl, 'wall') / med(mine, 'wall')).toFixed(2),
     `${(Math.max(...curl.map((x) => x.rss)) / MiB).toFixed(0)} / ${(Math.max(...mine.map((x) => x.rss)) / MiB).toFixed(0)}`,
     `${med(curl, 'cpu').toFixed(1)} / ${med(mine, 'cpu').toFixed(1)}`,
   ];
@@ -84,7 +128,19 @@ for (const size of sizes) {
     row('download (sha256 verified, to file)', c('curlGet'), c('get')),
   );
 }
-const table = markdownTable(['operation', 'size', 'curl MiB/s', 'ours MiB/s', 'ours/curl', 'incl. node start', 'peak RSS MiB curl / ours', 'CPU s curl / ours'], rows);
+const table = markdownTable(
+  [
+    'operation',
+    'size',
+    'curl MiB/s',
+    'ours MiB/s',
+    'ours/curl',
+    'incl. node start',
+    'peak RSS MiB curl / ours',
+    'CPU s curl / ours',
+  ],
+  rows,
+);
 console.log(table);
 const md = [
   '# OCI transfer benchmark (registry A, plain http, loopback)',
@@ -95,9 +151,9 @@ const md = [
   '',
   'curl: `POST` then `curl -T file -X PUT <location>&digest=…` (monolithic); `curl -o file GET /v2/<n>/blobs/<digest>`.',
   'Ours: `RegistryClient.uploadBlob` / `downloadBlob` (built package, plain node) in a child process each; throughput includes',
-  'session setup and commit but not Node\'s start-up and module load (the SDK runs inside a long-lived process); the',
+  "session setup and commit but not Node's start-up and module load (the SDK runs inside a long-lived process); the",
   '"incl. node start" column compares whole-process wall times instead (curl\'s includes its start-up). Each figure is the median of the repetitions, run alternately with curl. Peak RSS is the',
-  'maximum over repetitions of the transferring process\'s max RSS (GNU time `%M`, the same for curl and ours; Node runtime',
+  "maximum over repetitions of the transferring process's max RSS (GNU time `%M`, the same for curl and ours; Node runtime",
   'and module load included). CPU = user + system seconds of the transferring process (median). Targets: ratio ≥ 0.95,',
   'peak RSS ≤ 100 MiB.',
   `Load average at the start: ${loadStart}; at the end: ${readFileSync('/proc/loadavg', 'utf8').trim()}.`,

@@ -30,7 +30,14 @@ async function main(): Promise<void> {
   for (const kind of ['podman', 'docker'] as const) {
     const socket = kind === 'podman' ? env.podmanSocket : env.dockerSocket;
     const build = (who: string) =>
-      imageBuild({ name: 'bench', binding: 'late', destination: 'plain', imageName: `bench/${kind}-${who}`, tag: stamp, user: true });
+      imageBuild({
+        name: 'bench',
+        binding: 'late',
+        destination: 'plain',
+        imageName: `bench/${kind}-${who}`,
+        tag: stamp,
+        user: true,
+      });
     // The same context, written to disk for the CLI.
     const ctx = createBuildContext(build('cli'), all);
     const dir = mkdtempSync(join(tmpdir(), 'ib-bench-'));
@@ -44,18 +51,39 @@ async function main(): Promise<void> {
       kind === 'podman'
         ? async () => {
             const url = `unix://${socket}`;
-            await runTool('podman', ['--remote', '--url', url, 'build', '--no-cache', '--isolation', 'chroot', '-f', 'Containerfile', ...args, '-t', ref, dir]);
+            await runTool('podman', [
+              '--remote',
+              '--url',
+              url,
+              'build',
+              '--no-cache',
+              '--isolation',
+              'chroot',
+              '-f',
+              'Containerfile',
+              ...args,
+              '-t',
+              ref,
+              dir,
+            ]);
             await runTool('podman', ['--remote', '--url', url, 'push', '--tls-verify=false', ref]);
             await runTool('podman', ['--remote', '--url', url, 'rmi', ref]);
           }
         : async () => {
             const host = `unix://${socket}`;
             const e = { ...process.env, DOCKER_BUILDKIT: '0' };
-            await runTool('docker', ['-H', host, 'build', '--no-cache', '-f', join(dir, 'Containerfile'), ...args, '-t', ref, dir], { env: e });
+            await runTool(
+              'docker',
+              ['-H', host, 'build', '--no-cache', '-f', join(dir, 'Containerfile'), ...args, '-t', ref, dir],
+              { env: e },
+            );
             await runTool('docker', ['-H', host, 'push', ref], { env: e });
             await runTool('docker', ['-H', host, 'rmi', ref], { env: e });
           };
-    const runner = kind === 'podman' ? new PodmanRunner({ engine: `unix://${socket}` }) : new DockerRunner({ engine: `unix://${socket}` });
+    const runner =
+      kind === 'podman'
+        ? new PodmanRunner({ engine: `unix://${socket}` })
+        : new DockerRunner({ engine: `unix://${socket}` });
     await runner.ping();
     const sdk = async (): Promise<void> => {
       await runner.build(build('sdk'), all, { noCache: true }).done();
@@ -82,10 +110,19 @@ async function main(): Promise<void> {
     const cliMs = median(cliRuns);
     const sdkMs = median(sdkRuns);
     rmSync(dir, { recursive: true, force: true });
-    rows.push([kind, Math.round(cliMs), Math.round(sdkMs), (sdkMs / cliMs).toFixed(3), sdkMs / cliMs <= 1.05 ? 'yes' : 'no']);
+    rows.push([
+      kind,
+      Math.round(cliMs),
+      Math.round(sdkMs),
+      (sdkMs / cliMs).toFixed(3),
+      sdkMs / cliMs <= 1.05 ? 'yes' : 'no',
+    ]);
     await runner.close();
   }
-  const table = markdownTable(['engine', 'CLI build+push+rmi, median (ms)', 'SDK build+push, median (ms)', 'SDK / CLI', '≤ 1.05×'], rows);
+  const table = markdownTable(
+    ['engine', 'CLI build+push+rmi, median (ms)', 'SDK build+push, median (ms)', 'SDK / CLI', '≤ 1.05×'],
+    rows,
+  );
   console.log(table);
   const out = join(dirname(new URL(import.meta.url).pathname), '..', 'results', 'runners.md');
   writeFileSync(

@@ -36,8 +36,18 @@ export function harness(): Harness {
 export function harnessRepositories(h: Harness, prefix = '') {
   const spec = { type: 'oci' as const, registry: h.REGISTRY_PLAIN, scheme: 'http' as const };
   return [
-    { apiVersion: 'flightctl.io/v1beta1', kind: 'Repository' as const, metadata: { name: `${prefix}src` }, spec: { ...spec, accessMode: 'Read' as const } },
-    { apiVersion: 'flightctl.io/v1beta1', kind: 'Repository' as const, metadata: { name: `${prefix}dst` }, spec: { ...spec, accessMode: 'ReadWrite' as const } },
+    {
+      apiVersion: 'flightctl.io/v1beta1',
+      kind: 'Repository' as const,
+      metadata: { name: `${prefix}src` },
+      spec: { ...spec, accessMode: 'Read' as const },
+    },
+    {
+      apiVersion: 'flightctl.io/v1beta1',
+      kind: 'Repository' as const,
+      metadata: { name: `${prefix}dst` },
+      spec: { ...spec, accessMode: 'ReadWrite' as const },
+    },
   ];
 }
 
@@ -49,9 +59,52 @@ export function demoEnrollmentConfig(): EnrollmentConfig {
   const dir = mkdtempSync(join(tmpdir(), 'ib-demo-enrol-'));
   const ossl = (...args: string[]): void => void execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
   try {
-    ossl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '1', '-subj', '/CN=imagebuild demo CA (not trusted)');
-    ossl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'client.key', '-out', 'client.csr', '-subj', '/CN=imagebuild-demo-device');
-    ossl('x509', '-req', '-in', 'client.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'client.crt', '-days', '1');
+    ossl(
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.crt',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=imagebuild demo CA (not trusted)',
+    );
+    ossl(
+      'req',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      'client.key',
+      '-out',
+      'client.csr',
+      '-subj',
+      '/CN=imagebuild-demo-device',
+    );
+    ossl(
+      'x509',
+      '-req',
+      '-in',
+      'client.csr',
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      'client.crt',
+      '-days',
+      '1',
+    );
     const read = (f: string): string => readFileSync(join(dir, f), 'utf8');
     return {
       serviceUrl: 'https://flightctl-demo.invalid:7443',

@@ -21,7 +21,9 @@ export function progress(out: NodeJS.WriteStream = process.stdout): Progress {
   const render = (): void => {
     if (!tty) return;
     const secs = ((Date.now() - started) / 1000).toFixed(0).padStart(4);
-    const jobs = [...current].map(([k, v]) => `${k.split('/')[0]} ${v.phase} ${((Date.now() - v.since) / 1000).toFixed(0)}s`).join(' | ');
+    const jobs = [...current]
+      .map(([k, v]) => `${k.split('/')[0]} ${v.phase} ${((Date.now() - v.since) / 1000).toFixed(0)}s`)
+      .join(' | ');
     const width = (out.columns ?? 100) - 1;
     out.write(`\r\x1b[2K${`[${secs}s] ${jobs}  ${last}`.slice(0, width)}`);
   };
@@ -37,7 +39,7 @@ export function progress(out: NodeJS.WriteStream = process.stdout): Progress {
       if (tty) render();
       else out.write(`${new Date().toISOString()} ${kind} ${name}: ${phase}\n`);
     },
-    line(kind, name, text) {
+    line(kind, _name, text) {
       last = text.replace(/\s+/g, ' ').trim();
       if (tty) render();
       else out.write(`  ${kind === 'ImageBuild' ? 'build ' : 'export'} | ${text}\n`);

@@ -10,11 +10,20 @@ import { PodmanRunner } from '@imagebuild/runner-podman';
 import { loadHarnessEnv, type HarnessEnv } from '@imagebuild/testkit';
 
 const env: HarnessEnv = loadHarnessEnv();
-const reason = (o: { status?: { conditions?: ReadonlyArray<{ type: string; reason: string; message: string; status: string; lastTransitionTime: string }> | undefined } | undefined }) =>
-  getReadyCondition(o.status?.conditions as never);
+const reason = (o: {
+  status?:
+    | {
+        conditions?:
+          | ReadonlyArray<{ type: string; reason: string; message: string; status: string; lastTransitionTime: string }>
+          | undefined;
+      }
+    | undefined;
+}) => getReadyCondition(o.status?.conditions as never);
 
 async function settle<K extends 'ImageBuild' | 'ImageExport'>(b: ImageBuilder, kind: K, name: string, ms = 180_000) {
-  for await (const _ of b.logs(kind, name, { follow: true, signal: AbortSignal.timeout(ms) })) { /* drain */ }
+  for await (const _ of b.logs(kind, name, { follow: true, signal: AbortSignal.timeout(ms) })) {
+    /* drain */
+  }
   return b.get(kind, name);
 }
 
@@ -52,10 +61,22 @@ describe.each(engines)('ImageBuilder end to end on %s', (engine, makeRunner) => 
     store = new MemoryStore();
     b = new ImageBuilder({ runners: [runner], store, concurrency: 2, exportOptions: { converterImage: env.bibImage } });
     const w = b.watch();
-    void (async () => { for await (const ev of w) events.push(ev); })().catch(() => undefined);
+    void (async () => {
+      for await (const ev of w) events.push(ev);
+    })().catch(() => undefined);
     const plain = { type: 'oci' as const, registry: env.registryPlain, scheme: 'http' as const };
-    await b.create({ apiVersion: 'flightctl.io/v1beta1', kind: 'Repository', metadata: { name: 'src' }, spec: { ...plain, accessMode: 'Read' } });
-    await b.create({ apiVersion: 'flightctl.io/v1beta1', kind: 'Repository', metadata: { name: 'dst' }, spec: { ...plain, accessMode: 'ReadWrite' } });
+    await b.create({
+      apiVersion: 'flightctl.io/v1beta1',
+      kind: 'Repository',
+      metadata: { name: 'src' },
+      spec: { ...plain, accessMode: 'Read' },
+    });
+    await b.create({
+      apiVersion: 'flightctl.io/v1beta1',
+      kind: 'Repository',
+      metadata: { name: 'dst' },
+      spec: { ...plain, accessMode: 'ReadWrite' },
+    });
     await b.create({
       apiVersion: 'flightctl.io/v1beta1',
       kind: 'Repository',
@@ -119,7 +140,8 @@ describe.each(engines)('ImageBuilder end to end on %s', (engine, makeRunner) => 
     await b.create(ie(`${name}-qcow2`, name));
     for await (const ev of w) if (ev.type === 'phase' && ev.phase === 'Building') break;
     // Let the engine get into the work (its first output line) before canceling.
-    for await (const line of b.logs('ImageBuild', name, { follow: true, signal: AbortSignal.timeout(60_000) })) if (!line.startsWith('[builder]')) break;
+    for await (const line of b.logs('ImageBuild', name, { follow: true, signal: AbortSignal.timeout(60_000) }))
+      if (!line.startsWith('[builder]')) break;
     const c = await b.cancel('ImageBuild', name);
     expect(reason(c)?.reason).toBe('Canceling');
     const after = await settle(b, 'ImageBuild', name);
@@ -137,7 +159,10 @@ describe.each(engines)('ImageBuilder end to end on %s', (engine, makeRunner) => 
     expect(reason(built)?.reason).toBe('Failed');
     expect(reason(built)?.message.length).toBeGreaterThan(10);
     const e = await settle(b, 'ImageExport', `${name}-qcow2`, 10_000);
-    expect(reason(e)).toMatchObject({ reason: 'Failed', message: `source ImageBuild "${name}" failed; this export cannot run (create a new build, or use newVersion)` });
+    expect(reason(e)).toMatchObject({
+      reason: 'Failed',
+      message: `source ImageBuild "${name}" failed; this export cannot run (create a new build, or use newVersion)`,
+    });
     const uid = (await store.get('ImageBuild', name))!.job!.uid;
     expect(await runner.listResources({ jobId: uid })).toEqual([]);
   });

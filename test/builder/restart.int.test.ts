@@ -18,9 +18,24 @@ describe('SIGKILL with 20 jobs in flight, then restart (SQLite store, real podma
     const dbPath = join(dir, 'builder.sqlite');
     const logDir = join(dir, 'logs');
     const id = Date.now().toString(36);
-    const proc = spawn(process.execPath, ['--conditions=@imagebuild/source', '--import', 'tsx', child, dbPath, logDir, `unix://${env.podmanSocket}`, env.registryPlain, id, env.bibImage], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const proc = spawn(
+      process.execPath,
+      [
+        '--conditions=@imagebuild/source',
+        '--import',
+        'tsx',
+        child,
+        dbPath,
+        logDir,
+        `unix://${env.podmanSocket}`,
+        env.registryPlain,
+        id,
+        env.bibImage,
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     let err = '';
     proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
@@ -28,7 +43,10 @@ describe('SIGKILL with 20 jobs in flight, then restart (SQLite store, real podma
       const t = setTimeout(() => reject(new Error(`child never had 2 builds in flight; stderr: ${err}`)), 120_000);
       proc.stdout.on('data', (d: Buffer) => {
         out += d.toString();
-        if (out.includes('IN_FLIGHT') && out.includes('CREATED')) (clearTimeout(t), resolve());
+        if (out.includes('IN_FLIGHT') && out.includes('CREATED')) {
+          clearTimeout(t);
+          resolve();
+        }
       });
       proc.on('exit', (code) => reject(new Error(`child exited (${code}) early; stderr: ${err}`)));
     });
@@ -42,15 +60,24 @@ describe('SIGKILL with 20 jobs in flight, then restart (SQLite store, real podma
     const before = [...(await peek.list('ImageBuild')), ...(await peek.list('ImageExport'))];
     await peek.close();
     expect(before).toHaveLength(20);
-    const activeBefore = before.filter((r) => ['Building', 'Pushing', 'Converting'].includes(getReadyCondition(r.object.status?.conditions)?.reason ?? ''));
+    const activeBefore = before.filter((r) =>
+      ['Building', 'Pushing', 'Converting'].includes(getReadyCondition(r.object.status?.conditions)?.reason ?? ''),
+    );
     expect(activeBefore.length).toBeGreaterThanOrEqual(1);
-    const uids = before.map((r) => r.job!.uid);
 
     const runner = new PodmanRunner({ engine: `unix://${env.podmanSocket}`, name: 'podman' });
     const phases: Array<{ kind: 'ImageBuild' | 'ImageExport'; from: string; phase: string }> = [];
-    const builder = new ImageBuilder({ runners: [runner], store: new SqliteStore({ path: dbPath }), logDir, concurrency: 2, exportOptions: { converterImage: env.bibImage } });
+    const builder = new ImageBuilder({
+      runners: [runner],
+      store: new SqliteStore({ path: dbPath }),
+      logDir,
+      concurrency: 2,
+      exportOptions: { converterImage: env.bibImage },
+    });
     const w = builder.watch();
-    void (async () => { for await (const ev of w) if (ev.type === 'phase') phases.push(ev); })().catch(() => undefined);
+    void (async () => {
+      for await (const ev of w) if (ev.type === 'phase') phases.push(ev);
+    })().catch(() => undefined);
     const report = await builder.ready();
     expect(report.interrupted.sort()).toEqual(activeBefore.map((r) => `${r.kind}/${r.name}`).sort());
     expect(report.cleanup.every((c) => c.error === undefined && c.report!.failed.length === 0)).toBe(true);
@@ -60,7 +87,12 @@ describe('SIGKILL with 20 jobs in flight, then restart (SQLite store, real podma
     for (;;) {
       const builds = (await builder.list('ImageBuild')).items;
       const exports = (await builder.list('ImageExport')).items;
-      all = [...builds, ...exports].map((o) => ({ kind: o.kind, name: o.metadata.name, reason: getReadyCondition(o.status?.conditions)?.reason, message: getReadyCondition(o.status?.conditions)?.message }));
+      all = [...builds, ...exports].map((o) => ({
+        kind: o.kind,
+        name: o.metadata.name,
+        reason: getReadyCondition(o.status?.conditions)?.reason,
+        message: getReadyCondition(o.status?.conditions)?.message,
+      }));
       if (all.every((x) => isTerminal(x.reason))) break;
       if (Date.now() > until) throw new Error(`not settled: ${JSON.stringify(all)}`);
       await new Promise((r) => setTimeout(r, 500));
@@ -70,9 +102,12 @@ describe('SIGKILL with 20 jobs in flight, then restart (SQLite store, real podma
       const now = all.find((x) => x.kind === r.kind && x.name === r.name)!;
       expect(now).toMatchObject({ reason: 'Failed', message: INTERRUPTED_MESSAGE });
     }
-    const pendingBefore = before.filter((r) => getReadyCondition(r.object.status?.conditions)?.reason === 'Pending' && r.kind === 'ImageBuild');
+    const pendingBefore = before.filter(
+      (r) => getReadyCondition(r.object.status?.conditions)?.reason === 'Pending' && r.kind === 'ImageBuild',
+    );
     expect(pendingBefore.length).toBeGreaterThan(0);
-    for (const r of pendingBefore) expect(all.find((x) => x.kind === 'ImageBuild' && x.name === r.name)?.reason).toBe('Completed');
+    for (const r of pendingBefore)
+      expect(all.find((x) => x.kind === 'ImageBuild' && x.name === r.name)?.reason).toBe('Completed');
     for (const x of all.filter((a) => a.kind === 'ImageExport')) {
       const parent = all.find((a) => a.kind === 'ImageBuild' && `${a.name}-qcow2` === x.name)!;
       if (activeBefore.some((r) => r.kind === 'ImageExport' && r.name === x.name)) continue; // checked above
@@ -84,7 +119,10 @@ describe('SIGKILL with 20 jobs in flight, then restart (SQLite store, real podma
       const jobId = rec.job!.uid;
       const state = all.find((x) => x.kind === rec.kind && x.name === rec.name);
       const was = getReadyCondition(rec.object.status?.conditions)?.reason;
-      expect(await runner.listResources({ jobId }), `leftovers of ${rec.kind} ${rec.name} (was ${was} at the kill, now ${state?.reason}: ${state?.message})`).toEqual([]);
+      expect(
+        await runner.listResources({ jobId }),
+        `leftovers of ${rec.kind} ${rec.name} (was ${was} at the kill, now ${state?.reason}: ${state?.message})`,
+      ).toEqual([]);
     }
     await builder.close();
     await runner.close();

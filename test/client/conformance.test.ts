@@ -22,17 +22,26 @@ import {
 } from './support/openapi-doc.js';
 
 if (!upstreamPresent) {
-  console.warn(`\n*** NOTICE: conformance tests SKIPPED — upstream OpenAPI documents not found under ${upstreamDir} ***\n`);
+  console.warn(
+    `\n*** NOTICE: conformance tests SKIPPED — upstream OpenAPI documents not found under ${upstreamDir} ***\n`,
+  );
 }
 
 function content(specs: SpecSet, node: Json, file: string): Map<string, Json> {
   const r = specs.resolve(node, file).node;
   const media = isObject(r) && isObject(r.content) ? r.content : {};
-  return new Map(Object.entries(media).map(([type, m]) => [type, specs.inline(isObject(m) ? (m.schema ?? {}) : {}, file)]));
+  return new Map(
+    Object.entries(media).map(([type, m]) => [type, specs.inline(isObject(m) ? (m.schema ?? {}) : {}, file)]),
+  );
 }
 
 /** Differences that make `ours` unable to stand in for `up`. */
-export function operationDiffs(specs: SpecSet, up: OperationView, ours: OperationView, opts: { narrowOneOf?: boolean } = {}): string[] {
+export function operationDiffs(
+  specs: SpecSet,
+  up: OperationView,
+  ours: OperationView,
+  opts: { narrowOneOf?: boolean } = {},
+): string[] {
   const where = `${up.method.toUpperCase()} ${up.path}`;
   const out: string[] = [];
   const req: CompatOptions = { direction: 'request', ...opts };
@@ -44,7 +53,14 @@ export function operationDiffs(specs: SpecSet, up: OperationView, ours: Operatio
       continue;
     }
     if (mine.required === true && p.required !== true) out.push(`${where}: parameter ${key} required in ours only`);
-    out.push(...schemaCompat(specs.inline(p.schema ?? {}, up.file), specs.inline(mine.schema ?? {}, ours.file), `${where} ${key}`, req));
+    out.push(
+      ...schemaCompat(
+        specs.inline(p.schema ?? {}, up.file),
+        specs.inline(mine.schema ?? {}, ours.file),
+        `${where} ${key}`,
+        req,
+      ),
+    );
   }
   for (const [key, p] of ours.params) {
     if (!up.params.has(key) && p.required === true) out.push(`${where}: ours adds required parameter ${key}`);
@@ -94,7 +110,10 @@ const CORE_DEVIATIONS: ReadonlyArray<[RegExp, string]> = [
   // Upstream's core ApiVersion admits "" for old clients; we always send and require a version.
   [/ (body|\d{3})(\.items\[\])?\.apiVersion: upstream values \[""\] missing from ours$/, 'apiVersion "" not accepted'],
   // DockerAuth username/password limits (1..256, 1..8192) that upstream enforces in code are in our schema.
-  [/^POST \/repositories body\.spec: upstream is oneOf, ours is not$/, 'only oci repositories; docker auth limits in the schema'],
+  [
+    /^POST \/repositories body\.spec: upstream is oneOf, ours is not$/,
+    'only oci repositories; docker auth limits in the schema',
+  ],
 ];
 
 describe.skipIf(!upstreamPresent)('conformance with upstream Flight Control OpenAPI', () => {
@@ -122,12 +141,20 @@ describe.skipIf(!upstreamPresent)('conformance with upstream Flight Control Open
       else diffs.push(...operationDiffs(specs, up, mine, { narrowOneOf: true }));
     }
     expect(diffs.filter((d) => !CORE_DEVIATIONS.some(([re]) => re.test(d)))).toEqual([]);
-    for (const [re, why] of CORE_DEVIATIONS) expect(diffs.some((d) => re.test(d)), `stale deviation: ${why}`).toBe(true);
+    for (const [re, why] of CORE_DEVIATIONS)
+      expect(
+        diffs.some((d) => re.test(d)),
+        `stale deviation: ${why}`,
+      ).toBe(true);
   });
 
   it('the check detects an incompatible document (mutated copies)', () => {
-    const up = operations(specs, upstreamImageBuilderDoc).find((o) => o.method === 'get' && o.path === '/api/v1/imagebuilds')!;
-    const mine = operations(specs, ourImageBuilderDoc).find((o) => o.method === 'get' && o.path === '/api/v1/imagebuilds')!;
+    const up = operations(specs, upstreamImageBuilderDoc).find(
+      (o) => o.method === 'get' && o.path === '/api/v1/imagebuilds',
+    )!;
+    const mine = operations(specs, ourImageBuilderDoc).find(
+      (o) => o.method === 'get' && o.path === '/api/v1/imagebuilds',
+    )!;
     const params = new Map(mine.params);
     params.delete('query:withexports');
     const responses = { ...(mine.op.responses as JsonObject) };
@@ -143,6 +170,8 @@ describe.skipIf(!upstreamPresent)('conformance with upstream Flight Control Open
   function schemaDiffOnRequired(): string[] {
     const up = specs.inline({ $ref: '#/components/schemas/ImageBuild' }, upstreamImageBuilderDoc);
     const ours = specs.inline({ $ref: '#/components/schemas/ImageBuild' }, ourImageBuilderDoc) as JsonObject;
-    return schemaCompat(up, { ...ours, required: [...(ours.required as string[]), 'status'] }, 'ImageBuild', { direction: 'request' });
+    return schemaCompat(up, { ...ours, required: [...(ours.required as string[]), 'status'] }, 'ImageBuild', {
+      direction: 'request',
+    });
   }
 });

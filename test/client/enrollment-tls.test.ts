@@ -16,15 +16,61 @@ import { ENROLLMENT_SIGNER, ImageBuilderClient } from '@imagebuild/client';
 import { json, sampleBuild, startScriptedServer, status, type ScriptedServer } from './support/scripted-server.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ib-enroll-'));
-const openssl = (...args: string[]): string => execFileSync('openssl', args, { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const openssl = (...args: string[]): string =>
+  execFileSync('openssl', args, { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 let caPem = '';
 
 beforeAll(() => {
-  openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-subj', '/CN=imagebuild-test-ca', '-days', '1');
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.crt',
+    '-subj',
+    '/CN=imagebuild-test-ca',
+    '-days',
+    '1',
+  );
   caPem = readFileSync(join(dir, 'ca.crt'), 'utf8');
-  openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'srv.key', '-out', 'srv.csr', '-subj', '/CN=127.0.0.1');
+  openssl(
+    'req',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    'srv.key',
+    '-out',
+    'srv.csr',
+    '-subj',
+    '/CN=127.0.0.1',
+  );
   writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
-  openssl('x509', '-req', '-in', 'srv.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '1', '-extfile', 'san.ext', '-out', 'srv.crt');
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    'srv.csr',
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-days',
+    '1',
+    '-extfile',
+    'san.ext',
+    '-out',
+    'srv.crt',
+  );
 });
 
 let srv: ScriptedServer | undefined;
@@ -43,13 +89,34 @@ function enrollmentServer(deny = false) {
   return startScriptedServer((req, res) => {
     const p = req.url.pathname;
     if (req.method === 'POST' && p === '/api/v1/certificatesigningrequests') {
-      const body = JSON.parse(req.body) as { metadata: { name: string }; spec: { request: string; signerName: string; usages: string[] } };
+      const body = JSON.parse(req.body) as {
+        metadata: { name: string };
+        spec: { request: string; signerName: string; usages: string[] };
+      };
       if (body.spec.signerName !== ENROLLMENT_SIGNER) return json(res, 400, status(400, 'bad signer'));
       const pem = Buffer.from(body.spec.request, 'base64').toString('utf8');
       writeFileSync(join(dir, `${body.metadata.name}.csr`), pem);
       openssl('req', '-in', `${body.metadata.name}.csr`, '-verify', '-noout'); // throws (→ socket destroyed) when invalid
-      openssl('x509', '-req', '-in', `${body.metadata.name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '1', '-out', `${body.metadata.name}.crt`);
-      csrs.set(body.metadata.name, { body, cert: readFileSync(join(dir, `${body.metadata.name}.crt`), 'utf8'), polls: 0 });
+      openssl(
+        'x509',
+        '-req',
+        '-in',
+        `${body.metadata.name}.csr`,
+        '-CA',
+        'ca.crt',
+        '-CAkey',
+        'ca.key',
+        '-CAcreateserial',
+        '-days',
+        '1',
+        '-out',
+        `${body.metadata.name}.crt`,
+      );
+      csrs.set(body.metadata.name, {
+        body,
+        cert: readFileSync(join(dir, `${body.metadata.name}.crt`), 'utf8'),
+        polls: 0,
+      });
       return json(res, 201, { ...body, status: { conditions: [] } });
     }
     const m = /^\/api\/v1\/certificatesigningrequests\/(.+)$/.exec(p);
@@ -58,7 +125,20 @@ function enrollmentServer(deny = false) {
       if (!csr) return json(res, 404, status(404, 'not found'));
       csr.polls++;
       if (deny) {
-        return json(res, 200, { ...csr.body, status: { conditions: [{ type: 'Denied', status: 'True', reason: 'Policy', message: 'not allowed here', lastTransitionTime: new Date().toISOString() }] } });
+        return json(res, 200, {
+          ...csr.body,
+          status: {
+            conditions: [
+              {
+                type: 'Denied',
+                status: 'True',
+                reason: 'Policy',
+                message: 'not allowed here',
+                lastTransitionTime: new Date().toISOString(),
+              },
+            ],
+          },
+        });
       }
       const signed = csr.polls > 1 ? { certificate: b64(csr.cert!) } : {};
       return json(res, 200, { ...csr.body, status: { conditions: [], ...signed } });
@@ -108,7 +188,10 @@ describe('requestEnrollmentConfig', () => {
 
 describe('TLS', () => {
   it('trusts a custom CA, and refuses the server without it', async () => {
-    const https = createHttpsServer({ key: readFileSync(join(dir, 'srv.key')), cert: readFileSync(join(dir, 'srv.crt')) });
+    const https = createHttpsServer({
+      key: readFileSync(join(dir, 'srv.key')),
+      cert: readFileSync(join(dir, 'srv.crt')),
+    });
     srv = await startScriptedServer((_req, res) => json(res, 200, sampleBuild('tls')), https);
     expect(srv.url.startsWith('https://')).toBe(true);
     client = new ImageBuilderClient({ baseUrl: srv.url, tls: { ca: caPem } });

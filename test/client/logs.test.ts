@@ -29,7 +29,10 @@ async function* chunks(...parts: string[]): AsyncGenerator<Uint8Array> {
 describe('parseSse', () => {
   it('joins data lines, keeps ids, skips comments and handles CRLF split across chunks', async () => {
     const events = [];
-    for await (const e of parseSse(chunks('id: 1\r', '\ndata: a\r\n\r\n: keep-alive\n\n', 'data: b\ndata: c\n\nevent: x\ndata:d\n\n'))) events.push(e);
+    for await (const e of parseSse(
+      chunks('id: 1\r', '\ndata: a\r\n\r\n: keep-alive\n\n', 'data: b\ndata: c\n\nevent: x\ndata:d\n\n'),
+    ))
+      events.push(e);
     expect(events).toEqual([
       { data: 'a', id: '1', event: undefined },
       { data: 'b\nc', id: '1', event: undefined },
@@ -48,11 +51,18 @@ describe('followLogs', () => {
       } else {
         const from = Number(req.headers['last-event-id']);
         const lines = ['one', 'two', 'three', 'four'].slice(from);
-        res.end(lines.map((l, i) => `id: ${from + i + 1}\ndata: ${l}\n\n`).join('') + `data: ${LOG_STREAM_COMPLETE}\n\n`);
+        res.end(
+          `${lines.map((l, i) => `id: ${from + i + 1}\ndata: ${l}\n\n`).join('')}data: ${LOG_STREAM_COMPLETE}\n\n`,
+        );
       }
     });
     client = new ImageBuilderClient({ baseUrl: srv.url });
-    expect(await collect(client.imageBuilds.followLogs('b', { reconnectDelayMs: 1 }))).toEqual(['one', 'two', 'three', 'four']);
+    expect(await collect(client.imageBuilds.followLogs('b', { reconnectDelayMs: 1 }))).toEqual([
+      'one',
+      'two',
+      'three',
+      'four',
+    ]);
     expect(srv.seen.map((s) => s.headers['last-event-id'])).toEqual([undefined, '2']);
     expect(srv.seen[0]!.url.searchParams.get('follow')).toBe('true');
   });
@@ -67,7 +77,11 @@ describe('followLogs', () => {
       } else res.end(`data: one\n\ndata: two\n\ndata: three\n\ndata: ${LOG_STREAM_COMPLETE}\n\n`);
     });
     client = new ImageBuilderClient({ baseUrl: srv.url });
-    expect(await collect(client.imageExports.followLogs('e', { reconnectDelayMs: 1 }))).toEqual(['one', 'two', 'three']);
+    expect(await collect(client.imageExports.followLogs('e', { reconnectDelayMs: 1 }))).toEqual([
+      'one',
+      'two',
+      'three',
+    ]);
   });
 
   it('ends with the stored text when the resource is no longer active (text/plain answer)', async () => {
@@ -92,7 +106,9 @@ describe('followLogs', () => {
       res.end('data: again\n\n');
     });
     client = new ImageBuilderClient({ baseUrl: srv.url });
-    const err = await collect(client.imageBuilds.followLogs('b', { maxReconnects: 2, reconnectDelayMs: 1 })).catch((e: unknown) => e);
+    const err = await collect(client.imageBuilds.followLogs('b', { maxReconnects: 2, reconnectDelayMs: 1 })).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(ApiError);
     expect((err as ApiError).message).toMatch(/without the completion marker/);
     expect(srv.seen).toHaveLength(3);

@@ -21,7 +21,10 @@ import { structuralDiff } from './support/structural-diff.js';
 /** Intended differences: zod is stricter than the wire document in these places. */
 const ALLOWED: ReadonlyArray<[RegExp, string]> = [
   // kind: the wire accepts any string (as upstream); core insists on the right kind.
-  [/\.kind: values \["(ImageBuild|ImageExport|Repository)(List)?"\] in zod, undefined in the document$/, 'kind is a free string on the wire'],
+  [
+    /\.kind: values \["(ImageBuild|ImageExport|Repository)(List)?"\] in zod, undefined in the document$/,
+    'kind is a free string on the wire',
+  ],
   // metadata.name: optional in the wire's ObjectMeta, required by core for resources it creates.
   [/\.metadata: required \["name"\] in zod, \[\] in the document$/, 'core requires metadata.name'],
   // imageName: core enforces the OCI path grammar; the wire document keeps upstream's lengths only.
@@ -33,7 +36,10 @@ const ALLOWED: ReadonlyArray<[RegExp, string]> = [
   // Condition.type: core requires a non-empty type; the document (as upstream) just says string.
   [/\.conditions\[\]\.type: minLength 1 in zod, undefined in the document$/, 'condition type checked by core'],
   // Repository status: upstream promises status.conditions on responses; core's input schema makes it optional.
-  [/^Repository(List\.items\[\])?\.status: required \[\] in zod, \["conditions"\] in the document$/, 'server-written status'],
+  [
+    /^Repository(List\.items\[\])?\.status: required \[\] in zod, \["conditions"\] in the document$/,
+    'server-written status',
+  ],
 ];
 
 const PAIRS: ReadonlyArray<[string, string, z.ZodType]> = [

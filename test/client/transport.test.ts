@@ -17,7 +17,9 @@ const ORG = '11111111-2222-3333-4444-555555555555';
 describe('client requests', () => {
   it('send org_id, the bearer token from an async provider, the API version per API and a request id', async () => {
     srv = await startScriptedServer((req, res) =>
-      req.url.pathname.startsWith('/api/v1/repositories') ? json(res, 200, { apiVersion: 'flightctl.io/v1beta1', kind: 'RepositoryList', metadata: {}, items: [] }) : json(res, 200, sampleBuild('b1')),
+      req.url.pathname.startsWith('/api/v1/repositories')
+        ? json(res, 200, { apiVersion: 'flightctl.io/v1beta1', kind: 'RepositoryList', metadata: {}, items: [] })
+        : json(res, 200, sampleBuild('b1')),
     );
     let calls = 0;
     client = new ImageBuilderClient({
@@ -44,7 +46,9 @@ describe('client requests', () => {
   });
 
   it('throws ApiError from the Status body, keyed on the HTTP status, with the request id', async () => {
-    srv = await startScriptedServer((req, res) => json(res, 404, status(404, 'ImageBuild nope not found'), { 'X-Request-Id': String(req.headers['x-request-id']) }));
+    srv = await startScriptedServer((req, res) =>
+      json(res, 404, status(404, 'ImageBuild nope not found'), { 'X-Request-Id': String(req.headers['x-request-id']) }),
+    );
     client = new ImageBuilderClient({ baseUrl: srv.url, requestId: () => 'req-123' });
     const err = (await client.imageBuilds.get('nope').catch((e: unknown) => e)) as ApiError;
     expect(err).toBeInstanceOf(ApiError);
@@ -67,7 +71,9 @@ describe('client requests', () => {
 
   it('retries idempotent calls on 503 (honouring Retry-After) with the same request id', async () => {
     let n = 0;
-    srv = await startScriptedServer((_req, res) => (++n < 3 ? json(res, 503, status(503, 'busy'), { 'Retry-After': '0' }) : json(res, 200, sampleBuild('b'))));
+    srv = await startScriptedServer((_req, res) =>
+      ++n < 3 ? json(res, 503, status(503, 'busy'), { 'Retry-After': '0' }) : json(res, 200, sampleBuild('b')),
+    );
     client = new ImageBuilderClient({ baseUrl: srv.url, retry: { retries: 2, minDelayMs: 1 } });
     expect((await client.imageBuilds.get('b')).metadata.name).toBe('b');
     expect(srv.seen).toHaveLength(3);
@@ -118,7 +124,9 @@ describe('client requests', () => {
     expect(() => new ImageBuilderClient({ baseUrl: 'ftp://x' })).toThrow(ValidationError);
     client = new ImageBuilderClient({ baseUrl: 'http://127.0.0.1:9' });
     expect(() => client!.imageBuilds.list({ labelSelector: { 'bad key!': 'v' } })).toThrow(/labelSelector\.bad key!/);
-    expect(() => client!.imageBuilds.list({ fieldSelector: { 'spec.format': 'a,b' } })).toThrow(/fieldSelector\.spec\.format/);
+    expect(() => client!.imageBuilds.list({ fieldSelector: { 'spec.format': 'a,b' } })).toThrow(
+      /fieldSelector\.spec\.format/,
+    );
     await expect(client.repositories.get('x')).rejects.toThrow(/coreBaseUrl/);
   });
 
@@ -126,12 +134,27 @@ describe('client requests', () => {
     let n = 0;
     srv = await startScriptedServer((_req, res) => {
       const reason = ++n < 3 ? 'Building' : 'Completed';
-      json(res, 200, { ...sampleBuild('w'), status: { conditions: [{ type: 'Ready', status: reason === 'Completed' ? 'True' : 'False', reason, message: '', lastTransitionTime: new Date().toISOString() }] } });
+      json(res, 200, {
+        ...sampleBuild('w'),
+        status: {
+          conditions: [
+            {
+              type: 'Ready',
+              status: reason === 'Completed' ? 'True' : 'False',
+              reason,
+              message: '',
+              lastTransitionTime: new Date().toISOString(),
+            },
+          ],
+        },
+      });
     });
     client = new ImageBuilderClient({ baseUrl: srv.url });
     const done = await client.waitFor('ImageBuild', 'w', isFinished, { intervalMs: 10 });
     expect(done.status?.conditions?.[0]?.reason).toBe('Completed');
-    await expect(client.waitFor('ImageBuild', 'w', () => false, { intervalMs: 10, timeout: 100 })).rejects.toBeInstanceOf(TimeoutError);
+    await expect(
+      client.waitFor('ImageBuild', 'w', () => false, { intervalMs: 10, timeout: 100 }),
+    ).rejects.toBeInstanceOf(TimeoutError);
   });
 });
 

@@ -1,6 +1,10 @@
 /** Compile-time (checked by tsc): core's parsed resources can be passed to the client; results are typed. */
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import type { ImageBuild as CoreImageBuild, ImageExport as CoreImageExport, Repository as CoreRepository } from '@imagebuild/core';
+import type {
+  ImageBuild as CoreImageBuild,
+  ImageExport as CoreImageExport,
+  Repository as CoreRepository,
+} from '@imagebuild/core';
 import type { ImageBuild, ImageBuilderClient, ImageExport, RepositoryCreate } from '@imagebuild/client';
 
 // Assignability: these functions compile only if core's types fit the client's request bodies.

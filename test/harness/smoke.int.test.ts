@@ -53,7 +53,8 @@ function registryDigest(registry: string, repo: string, tag: string): Promise<st
   const tls = registry === env.registryTls;
   const [host, port] = registry.split(':') as [string, string];
   const headers: Record<string, string> = { Accept: MANIFEST_ACCEPT };
-  if (tls) headers['Authorization'] = `Basic ${Buffer.from(`${env.registryUser}:${env.registryPassword}`).toString('base64')}`;
+  if (tls)
+    headers['Authorization'] = `Basic ${Buffer.from(`${env.registryUser}:${env.registryPassword}`).toString('base64')}`;
   const options = { host, port: Number(port), method: 'HEAD', path: `/v2/${repo}/manifests/${tag}`, headers };
   return new Promise((resolve, reject) => {
     const onResponse = (res: import('node:http').IncomingMessage): void => {
@@ -77,7 +78,12 @@ async function exec(
   cmd: string[],
   workingDir?: string,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  const e = await container.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true, ...(workingDir ? { WorkingDir: workingDir } : {}) });
+  const e = await container.exec({
+    Cmd: cmd,
+    AttachStdout: true,
+    AttachStderr: true,
+    ...(workingDir ? { WorkingDir: workingDir } : {}),
+  });
   const stream = await e.start({ hijack: true, stdin: false });
   const out = new PassThrough();
   const err = new PassThrough();
@@ -95,7 +101,11 @@ async function exec(
     await new Promise((r) => setTimeout(r, 100));
     info = await e.inspect();
   }
-  return { code: info.ExitCode ?? -1, stdout: Buffer.concat(chunks.out).toString(), stderr: Buffer.concat(chunks.err).toString() };
+  return {
+    code: info.ExitCode ?? -1,
+    stdout: Buffer.concat(chunks.out).toString(),
+    stderr: Buffer.concat(chunks.err).toString(),
+  };
 }
 
 /** create + start + wait + logs + remove of a one-shot container. */
@@ -141,7 +151,10 @@ describe.each(HARNESS_ENGINES)('harness smoke on %s', (engine: HarnessEngine) =>
   });
   afterAll(async () => {
     for (const ref of [localTag, plainRef, tlsRef]) {
-      await docker.getImage(ref).remove({ force: true }).catch(() => undefined);
+      await docker
+        .getImage(ref)
+        .remove({ force: true })
+        .catch(() => undefined);
     }
     if (work) await rm(work, { recursive: true, force: true });
   });
@@ -159,7 +172,10 @@ describe.each(HARNESS_ENGINES)('harness smoke on %s', (engine: HarnessEngine) =>
         '',
       ].join('\n'),
     );
-    const stream = await docker.buildImage({ context: ctx, src: ['Dockerfile'] }, { t: localTag, rm: true, forcerm: true });
+    const stream = await docker.buildImage(
+      { context: ctx, src: ['Dockerfile'] },
+      { t: localTag, rm: true, forcerm: true },
+    );
     await follow(docker, stream);
     const info = await docker.getImage(localTag).inspect();
     builtId = info.Id;
@@ -173,7 +189,7 @@ describe.each(HARNESS_ENGINES)('harness smoke on %s', (engine: HarnessEngine) =>
       'readlink /etc/systemd/system/multi-user.target.wants/flightctl-agent.service',
       '/usr/bin/rpm -q flightctl-agent', // busybox sh would run its own rpm applet for a bare `rpm`
       // privileged: CAP_SYS_ADMIN (bit 21) in the effective set
-      'cap=$(awk \'/^CapEff/{print $2}\' /proc/self/status); [ $(( (0x$cap >> 21) & 1 )) = 1 ]',
+      "cap=$(awk '/^CapEff/{print $2}' /proc/self/status); [ $(( (0x$cap >> 21) & 1 )) = 1 ]",
       // host network: registry A on the host's loopback answers
       `wget -q -O /dev/null http://${env.registryPlain}/v2/`,
       'cat /etc/smoke-nonce > /host/written-by-container',
@@ -211,7 +227,11 @@ describe.each(HARNESS_ENGINES)('harness smoke on %s', (engine: HarnessEngine) =>
     ).rejects.toThrow(/unauthorized|authentication required|HTTPS server/i);
 
     // drop every local name of the image, then pull both references back
-    for (const ref of [localTag, plainRef, tlsRef]) await docker.getImage(ref).remove({ force: true }).catch(() => undefined);
+    for (const ref of [localTag, plainRef, tlsRef])
+      await docker
+        .getImage(ref)
+        .remove({ force: true })
+        .catch(() => undefined);
     await follow(docker, await docker.pull(tlsRef, { authconfig: tlsAuth }));
     await follow(docker, await docker.pull(plainRef, { authconfig: plainAuth }));
     for (const [ref, name] of [
@@ -233,7 +253,7 @@ describe.each(HARNESS_ENGINES)('harness smoke on %s', (engine: HarnessEngine) =>
       JSON.stringify({
         customizations: {
           user: [{ name: 'smoke', groups: ['wheel'], key: `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI${nonce} smoke@test` }],
-          kernel: { append: 'console=ttyS0 smoke.nonce=' + nonce },
+          kernel: { append: `console=ttyS0 smoke.nonce=${nonce}` },
         },
       }),
     );
@@ -255,7 +275,12 @@ describe.each(HARNESS_ENGINES)('harness smoke on %s', (engine: HarnessEngine) =>
       expect(pull.stderr).toBe('');
       expect(pull.code).toBe(0);
 
-      const bad = await exec(docker, c, ['bootc-image-builder', '--type', 'qcow3', '--rootfs', 'xfs', plainRef], '/output');
+      const bad = await exec(
+        docker,
+        c,
+        ['bootc-image-builder', '--type', 'qcow3', '--rootfs', 'xfs', plainRef],
+        '/output',
+      );
       expect(bad.code).not.toBe(0);
       expect(bad.stderr).toMatch(/Error: .*unsupported image type "qcow3"/);
 

@@ -23,7 +23,9 @@ let client: ImageBuilderClient;
 const rejects = rejectsWithApiError;
 
 beforeAll(async () => {
-  builder = new ImageBuilder({ runners: [new PodmanRunner({ engine: 'unix:///nonexistent/imagebuild-http-test.sock', name: 'absent' })] });
+  builder = new ImageBuilder({
+    runners: [new PodmanRunner({ engine: 'unix:///nonexistent/imagebuild-http-test.sock', name: 'absent' })],
+  });
   const handler = createImageBuilderHandler(builder, {
     basePath: '/_/imagebuilder',
     maxBodyBytes: 16 * 1024,
@@ -31,7 +33,13 @@ beforeAll(async () => {
   });
   srv = await startRecordingServer(handler, '/_/imagebuilder');
   const base = `${srv.url}/_/imagebuilder`;
-  client = new ImageBuilderClient({ baseUrl: base, coreBaseUrl: base, token: async () => TOKEN, orgId: '00000000-0000-0000-0000-000000000000', retry: { retries: 0 } });
+  client = new ImageBuilderClient({
+    baseUrl: base,
+    coreBaseUrl: base,
+    token: async () => TOKEN,
+    orgId: '00000000-0000-0000-0000-000000000000',
+    retry: { retries: 0 },
+  });
   await client.repositories.create(repository('src', '127.0.0.1:5000', 'Read'));
   await client.repositories.create(repository('dst', '127.0.0.1:5000'));
 });
@@ -72,12 +80,14 @@ describe('HTTP adapter served to the client', () => {
     expect((await client.imageBuilds.get('page-a')).spec.destination.imageTag).toBe('v1');
   });
 
-  it('withExports embeds the build\'s exports', async () => {
+  it("withExports embeds the build's exports", async () => {
     await client.imageBuilds.create(imageBuild('with-exp'));
     await client.imageExports.create(imageExport('with-exp-qcow2', 'with-exp'));
     const build = await client.imageBuilds.get('with-exp', { withExports: true });
     expect(build.imageexports?.map((e) => e.metadata.name)).toEqual(['with-exp-qcow2']);
-    const listed = await client.imageBuilds.list({ fieldSelector: { 'metadata.name': 'with-exp' }, withExports: true }).toArray();
+    const listed = await client.imageBuilds
+      .list({ fieldSelector: { 'metadata.name': 'with-exp' }, withExports: true })
+      .toArray();
     expect(listed[0]?.imageexports).toHaveLength(1);
     expect((await client.imageExports.get('with-exp-qcow2')).metadata.owner).toBe('ImageBuild/with-exp');
   });
@@ -109,14 +119,18 @@ describe('HTTP adapter served to the client', () => {
     });
     expect(badJson.status).toBe(400);
     expect(((await badJson.json()) as { message: string }).message).toMatch(/^can't decode JSON body/);
-    expect((await rejects(client.imageBuilds.list({ limit: 1001 }).toArray())).message).toContain('limit cannot exceed 1000');
+    expect((await rejects(client.imageBuilds.list({ limit: 1001 }).toArray())).message).toContain(
+      'limit cannot exceed 1000',
+    );
   });
 
   it('404 for an absent build or export, and for an unknown path', async () => {
     expect((await rejects(client.imageBuilds.get('absent'))).status).toBe(404);
     expect((await rejects(client.imageExports.get('absent'))).status).toBe(404);
     expect((await rejects(client.imageBuilds.cancel('absent'))).status).toBe(404);
-    const r = await fetch(`${srv.url}/_/imagebuilder/api/v1/nothing`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    const r = await fetch(`${srv.url}/_/imagebuilder/api/v1/nothing`, {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
     expect(r.status).toBe(404);
   });
 
@@ -164,7 +178,9 @@ describe('HTTP adapter served to the client', () => {
   });
 
   it('download of an export that is not ready → 400 naming its state', async () => {
-    const err = await rejects(client.imageExports.downloadToFile('with-exp-qcow2', '/tmp/imagebuild-never-written.qcow2'));
+    const err = await rejects(
+      client.imageExports.downloadToFile('with-exp-qcow2', '/tmp/imagebuild-never-written.qcow2'),
+    );
     expect(err.status).toBe(400);
     expect(err.message).toContain('imageExport is not ready (status: False, reason: Pending)');
   });
@@ -175,13 +191,19 @@ describe('HTTP adapter served to the client', () => {
     });
     expect(r.status).toBe(406);
     expect(r.headers.get('Flightctl-API-Versions-Supported')).toBe('v1alpha1');
-    const ok = await fetch(`${srv.url}/_/imagebuilder/api/v1/imagebuilds`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    const ok = await fetch(`${srv.url}/_/imagebuilder/api/v1/imagebuilds`, {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
     expect(ok.headers.get('Flightctl-API-Version')).toBe('v1alpha1');
     expect(ok.headers.get('Vary')).toContain('Flightctl-API-Version');
   });
 
   it('401 from the auth hook (wrong or missing token); the token never appears in the error', async () => {
-    const other = new ImageBuilderClient({ baseUrl: `${srv.url}/_/imagebuilder`, token: 'wrong-token-abcdef', retry: { retries: 0 } });
+    const other = new ImageBuilderClient({
+      baseUrl: `${srv.url}/_/imagebuilder`,
+      token: 'wrong-token-abcdef',
+      retry: { retries: 0 },
+    });
     const err = await rejects(other.imageBuilds.get('page-a'));
     expect(err.status).toBe(401);
     expect(JSON.stringify(err)).not.toContain('wrong-token-abcdef');
@@ -219,7 +241,7 @@ describe('HTTP adapter served to the client', () => {
     expect((await rejects(client.imagePromotions.list().toArray())).status).toBe(501);
   });
 
-  it('every response conforms to our OpenAPI documents and upstream\'s', () => {
+  it("every response conforms to our OpenAPI documents and upstream's", () => {
     expect(srv.responses.length).toBeGreaterThan(40);
     expect(validateAll(srv.responses)).toEqual([]);
   });

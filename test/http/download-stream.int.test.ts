@@ -49,7 +49,12 @@ async function pushFixture(): Promise<string> {
       config: { ...config, mediaType: MediaType.OciEmpty },
       layers: [{ ...layer, mediaType: MediaType.OciLayerTar }],
     });
-    const pushed = await pushArtifact(oci, { repository: REPO, file, artifactType: 'application/vnd.qcow2', subject: subject.descriptor }).done();
+    const pushed = await pushArtifact(oci, {
+      repository: REPO,
+      file,
+      artifactType: 'application/vnd.qcow2',
+      subject: subject.descriptor,
+    }).done();
     layerDigest = pushed.layer.digest;
     return pushed.digest;
   } finally {
@@ -61,12 +66,25 @@ async function pushFixture(): Promise<string> {
 async function storeWith(manifestDigest: string): Promise<MemoryStore> {
   const store = new MemoryStore();
   const now = new Date().toISOString();
-  const meta = (name: string, extra: Record<string, unknown> = {}) => ({ name, creationTimestamp: now, generation: 1, resourceVersion: '1', labels: {}, annotations: {}, ...extra });
+  const meta = (name: string, extra: Record<string, unknown> = {}) => ({
+    name,
+    creationTimestamp: now,
+    generation: 1,
+    resourceVersion: '1',
+    labels: {},
+    annotations: {},
+    ...extra,
+  });
   await store.insert({
     kind: 'Repository',
     name: 'dst',
     resourceVersion: 1,
-    object: { apiVersion: 'flightctl.io/v1beta1', kind: 'Repository', metadata: meta('dst'), spec: { type: 'oci', registry: proxy.address, scheme: 'http', accessMode: 'ReadWrite' } } as never,
+    object: {
+      apiVersion: 'flightctl.io/v1beta1',
+      kind: 'Repository',
+      metadata: meta('dst'),
+      spec: { type: 'oci', registry: proxy.address, scheme: 'http', accessMode: 'ReadWrite' },
+    } as never,
   });
   const done = (msg: string) => ({ conditions: setReadyCondition(undefined, 'Completed', msg, now) });
   await store.insert({
@@ -78,7 +96,11 @@ async function storeWith(manifestDigest: string): Promise<MemoryStore> {
       apiVersion: 'flightctl.io/v1alpha1',
       kind: 'ImageBuild',
       metadata: meta(BUILD),
-      spec: { source: { repository: 'dst', imageName: 'x', imageTag: 'latest' }, destination: { repository: 'dst', imageName: REPO, imageTag: 'subject' }, binding: { type: 'late' } },
+      spec: {
+        source: { repository: 'dst', imageName: 'x', imageTag: 'latest' },
+        destination: { repository: 'dst', imageName: REPO, imageTag: 'subject' },
+        binding: { type: 'late' },
+      },
       status: { ...done('Build completed successfully'), imageReference: `${proxy.address}/${REPO}:subject` },
     } as never,
   });
@@ -111,7 +133,10 @@ beforeAll(async () => {
   writeFileSync(file, data);
   proxy = await startTcpProxy(env.registryPlain);
   const manifestDigest = await pushFixture();
-  builder = new ImageBuilder({ runners: [new PodmanRunner({ engine: `unix://${env.podmanSocket}` })], store: await storeWith(manifestDigest) });
+  builder = new ImageBuilder({
+    runners: [new PodmanRunner({ engine: `unix://${env.podmanSocket}` })],
+    store: await storeWith(manifestDigest),
+  });
   srv = await startRecordingServer(createImageBuilderHandler(builder));
   client = new ImageBuilderClient({ baseUrl: srv.url, retry: { retries: 0 } });
 }, 120_000);
@@ -218,7 +243,9 @@ describe('download streaming from the registry', () => {
         (e: unknown) => e,
       );
       expect(err).toBeInstanceOf(Error);
-      await expect(client.imageExports.downloadToFile(EXPORT, join(out, 'corrupt.qcow2'), { maxResumes: 0 })).rejects.toThrow();
+      await expect(
+        client.imageExports.downloadToFile(EXPORT, join(out, 'corrupt.qcow2'), { maxResumes: 0 }),
+      ).rejects.toThrow();
     } finally {
       proxy.corruptAt = undefined;
     }

@@ -12,7 +12,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiError } from '@imagebuild/core';
 import { ImageBuilder } from '@imagebuild/builder';
 import { PodmanRunner } from '@imagebuild/runner-podman';
 import { createImageBuilderHandler } from '@imagebuild/http';
@@ -38,7 +37,12 @@ let client: ImageBuilderClient;
 const rejects = rejectsWithApiError;
 
 const repositories = (): Repository[] => [
-  { apiVersion: 'flightctl.io/v1beta1', kind: 'Repository', metadata: { name: 'src' }, spec: { type: 'oci', registry: env.registryPlain, scheme: 'http', accessMode: 'Read' } },
+  {
+    apiVersion: 'flightctl.io/v1beta1',
+    kind: 'Repository',
+    metadata: { name: 'src' },
+    spec: { type: 'oci', registry: env.registryPlain, scheme: 'http', accessMode: 'Read' },
+  },
   {
     apiVersion: 'flightctl.io/v1beta1',
     kind: 'Repository',
@@ -59,8 +63,15 @@ beforeAll(async () => {
     runners: [new PodmanRunner({ engine: `unix://${env.podmanSocket}` })],
     exportOptions: { converterImage: env.bibImage },
   });
-  srv = await startRecordingServer(createImageBuilderHandler(builder, { auth: (req) => req.headers.authorization === `Bearer ${TOKEN}` }));
-  client = new ImageBuilderClient({ baseUrl: srv.url, coreBaseUrl: srv.url, token: TOKEN, orgId: '00000000-0000-0000-0000-000000000001' });
+  srv = await startRecordingServer(
+    createImageBuilderHandler(builder, { auth: (req) => req.headers.authorization === `Bearer ${TOKEN}` }),
+  );
+  client = new ImageBuilderClient({
+    baseUrl: srv.url,
+    coreBaseUrl: srv.url,
+    token: TOKEN,
+    orgId: '00000000-0000-0000-0000-000000000001',
+  });
   for (const repo of repositories()) await client.repositories.create(repo);
 });
 
@@ -104,7 +115,9 @@ describe('client ↔ HTTP adapter ↔ real podman runner', () => {
 
     const progress: number[] = [];
     const file = join(out, 'disk.qcow2');
-    const result = await client.imageExports.downloadToFile(EXPORT, file, { onProgress: (p) => progress.push(p.received) });
+    const result = await client.imageExports.downloadToFile(EXPORT, file, {
+      onProgress: (p) => progress.push(p.received),
+    });
     expect(result.filename).toBe(`${BUILD}.qcow2`);
     expect(result.bytes).toBe(statSync(file).size);
     expect(result.bytes).toBeGreaterThan(0);
@@ -122,7 +135,9 @@ describe('client ↔ HTTP adapter ↔ real podman runner', () => {
   });
 
   it('416 for a range past the end', async () => {
-    const r = await fetch(`${srv.url}/api/v1/imageexports/${EXPORT}/download`, { headers: { authorization: `Bearer ${TOKEN}`, range: 'bytes=999999999-' } });
+    const r = await fetch(`${srv.url}/api/v1/imageexports/${EXPORT}/download`, {
+      headers: { authorization: `Bearer ${TOKEN}`, range: 'bytes=999999999-' },
+    });
     expect(r.status).toBe(416);
     expect(r.headers.get('content-range')).toMatch(/^bytes \*\/\d+$/);
   });
@@ -157,7 +172,9 @@ describe('client ↔ HTTP adapter ↔ real podman runner', () => {
     expect(bad.message).toContain('spec.destination.imageTag');
     expect((await rejects(client.imageBuilds.get('e2e-absent'))).status).toBe(404);
     expect((await rejects(client.imageBuilds.cancel(BUILD))).status).toBe(409);
-    const wrongVersion = await fetch(`${srv.url}/api/v1/imagebuilds/${BUILD}`, { headers: { authorization: `Bearer ${TOKEN}`, 'Flightctl-API-Version': 'v1beta1' } });
+    const wrongVersion = await fetch(`${srv.url}/api/v1/imagebuilds/${BUILD}`, {
+      headers: { authorization: `Bearer ${TOKEN}`, 'Flightctl-API-Version': 'v1beta1' },
+    });
     expect(wrongVersion.status).toBe(406);
     expect(wrongVersion.headers.get('flightctl-api-versions-supported')).toBe('v1alpha1');
     const anonymous = new ImageBuilderClient({ baseUrl: srv.url, retry: { retries: 0 } });
@@ -194,7 +211,7 @@ describe('client ↔ HTTP adapter ↔ real podman runner', () => {
     expect(statSync(join(dir, `${BUILD}-example.vmdk`)).size).toBeGreaterThan(0);
   });
 
-  it('every response conforms to our OpenAPI documents and upstream\'s', () => {
+  it("every response conforms to our OpenAPI documents and upstream's", () => {
     expect(validateAll(srv.responses)).toEqual([]);
   });
 });

@@ -23,13 +23,25 @@ describe('parseRange', () => {
 
 describe('ResponseValidator', () => {
   const v = new ResponseValidator(ourImageBuilderDoc);
-  const status = { apiVersion: 'flightctl.io/v1alpha1', kind: 'Status', code: 404, message: 'x', reason: '', status: '' };
+  const status = {
+    apiVersion: 'flightctl.io/v1alpha1',
+    kind: 'Status',
+    code: 404,
+    message: 'x',
+    reason: '',
+    status: '',
+  };
   it('accepts a conforming response and rejects broken ones', () => {
     const base = { method: 'GET', path: '/api/v1/imagebuilds/a', status: 404, contentType: 'application/json' };
     expect(v.validate({ ...base, body: status })).toEqual([]);
     expect(v.validate({ ...base, body: { ...status, code: undefined } }).join()).toMatch(/code/);
     expect(v.validate({ ...base, status: 418, body: status }).join()).toMatch(/status not declared/);
-    expect(v.validate({ ...base, contentType: 'text/html', body: '' }).join()).toMatch(/media type text\/html not declared/);
-    expect(v.validate({ ...base, status: 200, body: { apiVersion: 'v9', kind: 'ImageBuild', metadata: {}, spec: {} } }).length).toBeGreaterThan(0);
+    expect(v.validate({ ...base, contentType: 'text/html', body: '' }).join()).toMatch(
+      /media type text\/html not declared/,
+    );
+    expect(
+      v.validate({ ...base, status: 200, body: { apiVersion: 'v9', kind: 'ImageBuild', metadata: {}, spec: {} } })
+        .length,
+    ).toBeGreaterThan(0);
   });
 });

@@ -8,7 +8,11 @@ import { createBuildContext, parseDocuments, parseEnrollmentConfig, parseReposit
 import type { ImageBuild, ImageExport, Repository } from '@imagebuild/core';
 import { ImageBuilderClient } from '@imagebuild/client';
 
-export async function embedding(repositoryDoc: Repository, imageBuildDoc: ImageBuild, imageExportDoc: ImageExport): Promise<void> {
+export async function embedding(
+  repositoryDoc: Repository,
+  imageBuildDoc: ImageBuild,
+  imageExportDoc: ImageExport,
+): Promise<void> {
   const builder = new ImageBuilder({
     runners: [new PodmanRunner({}), new DockerRunner({})],
     store: new SqliteStore({ path: 'imagebuild.db' }),

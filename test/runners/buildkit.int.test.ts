@@ -19,7 +19,13 @@ describe('docker runner with BuildKit (real dockerd)', () => {
     const repos = harnessRepositories(env);
     // dockerd runs with --bridge=none here, so BuildKit needs network mode none (also the dialect's default).
     const runner = new DockerRunner({ engine: `unix://${env.dockerSocket}` });
-    const build = imageBuild({ name: 'bk', binding: 'early', destination: 'tls', imageName: 'runners/docker-buildkit', tag: run });
+    const build = imageBuild({
+      name: 'bk',
+      binding: 'early',
+      destination: 'tls',
+      imageName: 'runners/docker-buildkit',
+      tag: run,
+    });
     const jobId = `bk-${run}`;
     const op = runner.build(build, [repos.plain, repos.tls], {
       enrollmentConfig: enrollmentConfig(),
@@ -38,15 +44,23 @@ describe('docker runner with BuildKit (real dockerd)', () => {
     const result = await op.done();
     try {
       // Vertex names and their output, as `docker build --progress=plain` shows them.
-      expect(lines).toContainEqual(expect.stringMatching(/^#\d+ \[internal\] load metadata for 127\.0\.0\.1:5000\/fixtures\/bootc-base:latest$/));
-      expect(lines).toContainEqual(expect.stringMatching(/^#\d+ \[1\/\d+\] FROM 127\.0\.0\.1:5000\/fixtures\/bootc-base:latest/));
+      expect(lines).toContainEqual(
+        expect.stringMatching(/^#\d+ \[internal\] load metadata for 127\.0\.0\.1:5000\/fixtures\/bootc-base:latest$/),
+      );
+      expect(lines).toContainEqual(
+        expect.stringMatching(/^#\d+ \[1\/\d+\] FROM 127\.0\.0\.1:5000\/fixtures\/bootc-base:latest/),
+      );
       const dnf = lines.find((l) => /^#\d+ \[\d+\/\d+\] RUN dnf .*flightctl-agent/.test(l));
       expect(dnf).toBeDefined();
       const n = /^#(\d+) /.exec(dnf!)![1];
       // The step's own output, attributed to its vertex, then its completion.
       expect(lines).toContain(`#${n} Complete!`);
       expect(lines).toContain(`#${n} DONE`);
-      expect(lines).toContainEqual(expect.stringMatching(/^#\d+ Created symlink \/etc\/systemd\/system\/multi-user\.target\.wants\/flightctl-agent\.service/));
+      expect(lines).toContainEqual(
+        expect.stringMatching(
+          /^#\d+ Created symlink \/etc\/systemd\/system\/multi-user\.target\.wants\/flightctl-agent\.service/,
+        ),
+      );
       expect(lines.filter((l) => /undecodable|^\{/.test(l))).toEqual([]);
       const total = steps.at(-1)?.[1];
       expect(total).toBeGreaterThanOrEqual(3);
@@ -55,7 +69,11 @@ describe('docker runner with BuildKit (real dockerd)', () => {
       const client = RegistryClient.fromRepository(repos.tls);
       expect((await client.headManifest('runners/docker-buildkit', run))?.digest).toBe(result.manifestDigest);
       await client.close();
-      const out = await runInImage(conn, result.reference, 'stat -c "%a %u" /etc/flightctl/config.yaml; ls /etc/systemd/system/multi-user.target.wants/');
+      const out = await runInImage(
+        conn,
+        result.reference,
+        'stat -c "%a %u" /etc/flightctl/config.yaml; ls /etc/systemd/system/multi-user.target.wants/',
+      );
       expect(out).toContain('600 0');
       expect(out).toContain('flightctl-agent.service');
     } finally {

@@ -5,7 +5,13 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RUNNER_JOB_LABEL, type Repository } from '@imagebuild/core';
-import { EngineConnection, inBandError, jsonMessages, ociRegistryAccess, type RegistryAccess } from '@imagebuild/engine';
+import {
+  type EngineConnection,
+  inBandError,
+  jsonMessages,
+  ociRegistryAccess,
+  type RegistryAccess,
+} from '@imagebuild/engine';
 import { extract } from 'tar-stream';
 
 /** Runs a command in a fresh container of `image` (network none) and returns its stdout+stderr. */
@@ -35,11 +41,23 @@ export async function runInImage(conn: EngineConnection, image: string, script: 
 /** Containers and images carrying `jobId`, plus whether `ref` still exists. */
 export async function leftovers(conn: EngineConnection, jobId: string, ref?: string): Promise<string[]> {
   const filters = JSON.stringify({ label: [`${RUNNER_JOB_LABEL}=${jobId}`] });
-  const cs = await conn.json<{ Id: string }[]>({ method: 'GET', path: conn.compat('/containers/json'), query: { all: true, filters } });
-  const is = await conn.json<{ Id: string }[]>({ method: 'GET', path: conn.compat('/images/json'), query: { all: true, filters } });
+  const cs = await conn.json<{ Id: string }[]>({
+    method: 'GET',
+    path: conn.compat('/containers/json'),
+    query: { all: true, filters },
+  });
+  const is = await conn.json<{ Id: string }[]>({
+    method: 'GET',
+    path: conn.compat('/images/json'),
+    query: { all: true, filters },
+  });
   const out = [...(cs ?? []).map((c) => `container ${c.Id}`), ...(is ?? []).map((i) => `image ${i.Id}`)];
   if (ref) {
-    const r = await conn.stream({ method: 'GET', path: conn.compat(`/images/${encodeURIComponent(ref)}/json`), ok: [200, 404] });
+    const r = await conn.stream({
+      method: 'GET',
+      path: conn.compat(`/images/${encodeURIComponent(ref)}/json`),
+      ok: [200, 404],
+    });
     r.resume();
     if (r.statusCode === 200) out.push(`tag ${ref}`);
   }
@@ -103,7 +121,12 @@ export async function socketProxy(target: string): Promise<{ url: string; cut():
 
 /** Pulls `ref` (e.g. `registry/name@sha256:…`) with the engine, checking the stream for in-band errors. */
 export async function pullImage(conn: EngineConnection, ref: string): Promise<void> {
-  const stream = await conn.stream({ method: 'POST', path: conn.compat('/images/create'), query: { fromImage: ref }, headers: { 'X-Registry-Auth': 'e30=' } });
+  const stream = await conn.stream({
+    method: 'POST',
+    path: conn.compat('/images/create'),
+    query: { fromImage: ref },
+    headers: { 'X-Registry-Auth': 'e30=' },
+  });
   for await (const msg of jsonMessages(stream)) {
     const error = inBandError(msg);
     if (error) throw new Error(`pull ${ref}: ${error}`);
@@ -114,54 +137,105 @@ export async function pullImage(conn: EngineConnection, ref: string): Promise<vo
  * Reads one file out of an image the engine has: creates (never starts) a container, fetches the
  * path through the archive API, and returns the tar entry's owner, mode and content digest.
  */
-export async function fileInImage(conn: EngineConnection, image: string, path: string): Promise<{ uid: number; gid: number; mode: number; size: number; sha256: string }> {
+export async function fileInImage(
+  conn: EngineConnection,
+  image: string,
+  path: string,
+): Promise<{ uid: number; gid: number; mode: number; size: number; sha256: string }> {
   const created = await conn.json<{ Id: string }>({
-    method: 'POST', path: conn.compat('/containers/create'), json: { Image: image, Cmd: ['/none'], HostConfig: { NetworkMode: 'none' } }, ok: [201],
+    method: 'POST',
+    path: conn.compat('/containers/create'),
+    json: { Image: image, Cmd: ['/none'], HostConfig: { NetworkMode: 'none' } },
+    ok: [201],
   });
   try {
-    const tar = await conn.stream({ method: 'GET', path: conn.compat(`/containers/${created.Id}/archive`), query: { path } });
-    const ex = extract();
-    const found = new Promise<{ uid: number; gid: number; mode: number; size: number; sha256: string }>((resolve, reject) => {
-      ex.on('entry', (header, body, next) => {
-        const h = createHash('sha256');
-        let size = 0;
-        body.on('data', (c: unknown) => {
-          const b = c as Buffer;
-          h.update(b);
-          size += b.length;
-        });
-        body.on('end', () => {
-          if (header.type === 'file') resolve({ uid: header.uid ?? -1, gid: header.gid ?? -1, mode: (header.mode ?? 0) & 0o7777, size, sha256: `sha256:${h.digest('hex')}` });
-          next();
-        });
-      });
-      ex.on('finish', () => reject(new Error(`${path} not in the archive`)));
-      ex.on('error', reject);
+    const tar = await conn.stream({
+      method: 'GET',
+      path: conn.compat(`/containers/${created.Id}/archive`),
+      query: { path },
     });
+    const ex = extract();
+    const found = new Promise<{ uid: number; gid: number; mode: number; size: number; sha256: string }>(
+      (resolve, reject) => {
+        ex.on('entry', (header, body, next) => {
+          const h = createHash('sha256');
+          let size = 0;
+          body.on('data', (c: unknown) => {
+            const b = c as Buffer;
+            h.update(b);
+            size += b.length;
+          });
+          body.on('end', () => {
+            if (header.type === 'file')
+              resolve({
+                uid: header.uid ?? -1,
+                gid: header.gid ?? -1,
+                mode: (header.mode ?? 0) & 0o7777,
+                size,
+                sha256: `sha256:${h.digest('hex')}`,
+              });
+            next();
+          });
+        });
+        ex.on('finish', () => reject(new Error(`${path} not in the archive`)));
+        ex.on('error', reject);
+      },
+    );
     tar.pipe(ex);
     return await found;
   } finally {
-    await conn.json({ method: 'DELETE', path: conn.compat(`/containers/${created.Id}`), query: { force: true }, ok: [200, 204, 404] });
+    await conn.json({
+      method: 'DELETE',
+      path: conn.compat(`/containers/${created.Id}`),
+      query: { force: true },
+      ok: [200, 204, 404],
+    });
   }
 }
 
 /** podman: `uid gid mode sha256` of `path` in `image` mounted (image volume at /cd) into a container of `shellImage`. */
-export async function statInImageMount(conn: EngineConnection, image: string, path: string, shellImage: string): Promise<string> {
+export async function statInImageMount(
+  conn: EngineConnection,
+  image: string,
+  path: string,
+  shellImage: string,
+): Promise<string> {
   const created = await conn.json<{ Id: string }>({
-    method: 'POST', path: conn.libpod('/containers/create'), ok: [201],
-    json: { image: shellImage, command: ['/bin/sh', '-c', `stat -c '%u %g %a' ${path} | tr '\\n' ' '; sha256sum ${path} | cut -d' ' -f1`], image_volumes: [{ source: image, destination: '/cd' }], netns: { nsmode: 'none' } },
+    method: 'POST',
+    path: conn.libpod('/containers/create'),
+    ok: [201],
+    json: {
+      image: shellImage,
+      command: ['/bin/sh', '-c', `stat -c '%u %g %a' ${path} | tr '\\n' ' '; sha256sum ${path} | cut -d' ' -f1`],
+      image_volumes: [{ source: image, destination: '/cd' }],
+      netns: { nsmode: 'none' },
+    },
   });
   try {
     await conn.json({ method: 'POST', path: conn.libpod(`/containers/${created.Id}/start`), ok: [204] });
-    await conn.json({ method: 'POST', path: conn.libpod(`/containers/${created.Id}/wait`), query: { condition: 'exited' } });
-    const raw = await conn.stream({ method: 'GET', path: conn.libpod(`/containers/${created.Id}/logs`), query: { stdout: true, stderr: true } });
+    await conn.json({
+      method: 'POST',
+      path: conn.libpod(`/containers/${created.Id}/wait`),
+      query: { condition: 'exited' },
+    });
+    const raw = await conn.stream({
+      method: 'GET',
+      path: conn.libpod(`/containers/${created.Id}/logs`),
+      query: { stdout: true, stderr: true },
+    });
     const chunks: Buffer[] = [];
     for await (const c of raw) chunks.push(c as Buffer);
     const buf = Buffer.concat(chunks);
     let out = '';
-    for (let i = 0; i + 8 <= buf.length; i += 8 + buf.readUInt32BE(i + 4)) out += buf.subarray(i + 8, i + 8 + buf.readUInt32BE(i + 4)).toString('utf8');
+    for (let i = 0; i + 8 <= buf.length; i += 8 + buf.readUInt32BE(i + 4))
+      out += buf.subarray(i + 8, i + 8 + buf.readUInt32BE(i + 4)).toString('utf8');
     return out.trim();
   } finally {
-    await conn.json({ method: 'DELETE', path: conn.libpod(`/containers/${created.Id}`), query: { force: true }, ok: [200, 204, 404] });
+    await conn.json({
+      method: 'DELETE',
+      path: conn.libpod(`/containers/${created.Id}`),
+      query: { force: true },
+      ok: [200, 204, 404],
+    });
   }
 }

@@ -20,8 +20,20 @@ export interface EngineSnapshot {
   images: Map<string, Listed>;
 }
 
-interface RawContainer { Id: string; Names?: string[] | null; Image?: string; ImageID?: string; Labels?: Record<string, string> | null; IsInfra?: boolean }
-interface RawImage { Id: string; RepoTags?: string[] | null; ParentId?: string; Labels?: Record<string, string> | null }
+interface RawContainer {
+  Id: string;
+  Names?: string[] | null;
+  Image?: string;
+  ImageID?: string;
+  Labels?: Record<string, string> | null;
+  IsInfra?: boolean;
+}
+interface RawImage {
+  Id: string;
+  RepoTags?: string[] | null;
+  ParentId?: string;
+  Labels?: Record<string, string> | null;
+}
 
 const bare = (id: string): string => id.replace(/^sha256:/, '');
 
@@ -32,18 +44,42 @@ export async function snapshot(conn: EngineConnection): Promise<EngineSnapshot> 
   ]);
   const containers = new Map<string, Listed>();
   for (const c of cs ?? []) {
-    containers.set(c.Id, { kind: 'container', id: c.Id, labels: c.Labels ?? {}, names: (c.Names ?? []).map((n) => n.replace(/^\//, '')), from: c.Image ?? '' });
+    containers.set(c.Id, {
+      kind: 'container',
+      id: c.Id,
+      labels: c.Labels ?? {},
+      names: (c.Names ?? []).map((n) => n.replace(/^\//, '')),
+      from: c.Image ?? '',
+    });
   }
   if (conn.info.kind === 'podman') {
-    const ext = await conn.json<RawContainer[]>({ method: 'GET', path: conn.libpod('/containers/json'), query: { all: true, external: true } });
+    const ext = await conn.json<RawContainer[]>({
+      method: 'GET',
+      path: conn.libpod('/containers/json'),
+      query: { all: true, external: true },
+    });
     for (const c of ext ?? []) {
-      if (!containers.has(c.Id)) containers.set(c.Id, { kind: 'container', id: c.Id, labels: c.Labels ?? {}, names: c.Names ?? [], from: c.Image ?? '', external: true });
+      if (!containers.has(c.Id))
+        containers.set(c.Id, {
+          kind: 'container',
+          id: c.Id,
+          labels: c.Labels ?? {},
+          names: c.Names ?? [],
+          from: c.Image ?? '',
+          external: true,
+        });
     }
   }
   const images = new Map<string, Listed>();
   for (const i of is ?? []) {
     const id = bare(i.Id);
-    images.set(id, { kind: 'image', id, labels: i.Labels ?? {}, names: (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>'), from: bare(i.ParentId ?? '') });
+    images.set(id, {
+      kind: 'image',
+      id,
+      labels: i.Labels ?? {},
+      names: (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>'),
+      from: bare(i.ParentId ?? ''),
+    });
   }
   return { containers, images };
 }
@@ -77,8 +113,10 @@ export interface OurJob {
  */
 export function ourDifferences(before: EngineSnapshot, after: EngineSnapshot, job: OurJob): string[] {
   const printed = job.printedIds.map(bare);
-  const isOurId = (id: string): boolean => id !== '' && printed.some((p) => bare(id).startsWith(p) || p.startsWith(bare(id)));
-  const inRepo = (name: string): boolean => name.startsWith(`${job.repository}:`) || name.startsWith(`${job.repository}@`);
+  const isOurId = (id: string): boolean =>
+    id !== '' && printed.some((p) => bare(id).startsWith(p) || p.startsWith(bare(id)));
+  const inRepo = (name: string): boolean =>
+    name.startsWith(`${job.repository}:`) || name.startsWith(`${job.repository}@`);
   const isBase = (name: string): boolean => job.baseImages.some((b) => name === b || bare(name) === bare(b));
   const otherJob = (r: Listed): boolean => {
     const j = r.labels[RUNNER_JOB_LABEL];
@@ -94,18 +132,23 @@ export function ourDifferences(before: EngineSnapshot, after: EngineSnapshot, jo
     const img = snap.images.get(bare(r.from)) ?? [...snap.images.values()].find((i) => i.names.includes(r.from));
     return img !== undefined ? foreign(img, snap) : /[:/]/.test(r.from) && !/^[0-9a-f]{12,64}$/.test(bare(r.from));
   };
-  const describe = (r: Listed): string => `${r.external ? 'external ' : ''}${r.kind} ${r.id.slice(0, 12)} [${r.names.join(', ')}] from=${r.from.slice(0, 40)} job=${r.labels[RUNNER_JOB_LABEL] ?? '-'}`;
+  const describe = (r: Listed): string =>
+    `${r.external ? 'external ' : ''}${r.kind} ${r.id.slice(0, 12)} [${r.names.join(', ')}] from=${r.from.slice(0, 40)} job=${r.labels[RUNNER_JOB_LABEL] ?? '-'}`;
   const out: string[] = [];
   for (const kind of ['containers', 'images'] as const) {
-    for (const [id, r] of after[kind]) if (!before[kind].has(id) && !foreign(r, after)) out.push(`left behind: ${describe(r)}`);
-    for (const [id, r] of before[kind]) if (!after[kind].has(id) && !foreign(r, before)) out.push(`removed: ${describe(r)}`);
+    for (const [id, r] of after[kind])
+      if (!before[kind].has(id) && !foreign(r, after)) out.push(`left behind: ${describe(r)}`);
+    for (const [id, r] of before[kind])
+      if (!after[kind].has(id) && !foreign(r, before)) out.push(`removed: ${describe(r)}`);
   }
   // Same image, different tags: a tag in our repository added, or any tag removed from an image we did not create.
   for (const [id, a] of after.images) {
     const b = before.images.get(id);
     if (!b) continue;
-    for (const t of a.names) if (!b.names.includes(t) && inRepo(t)) out.push(`tag left behind: ${t} on ${id.slice(0, 12)}`);
-    for (const t of b.names) if (!a.names.includes(t) && (inRepo(t) || isBase(t))) out.push(`tag removed: ${t} from ${id.slice(0, 12)}`);
+    for (const t of a.names)
+      if (!b.names.includes(t) && inRepo(t)) out.push(`tag left behind: ${t} on ${id.slice(0, 12)}`);
+    for (const t of b.names)
+      if (!a.names.includes(t) && (inRepo(t) || isBase(t))) out.push(`tag removed: ${t} from ${id.slice(0, 12)}`);
   }
   return out;
 }

@@ -17,7 +17,10 @@ import type { HarnessEnv } from '@imagebuild/testkit';
 export const PUBKEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl runner@test';
 
 /** Repositories for the harness: `plain` (registry A) and `tls` (registry B with auth and CA). */
-export function harnessRepositories(env: HarnessEnv, password = env.registryPassword): { plain: Repository; tls: Repository } {
+export function harnessRepositories(
+  env: HarnessEnv,
+  password = env.registryPassword,
+): { plain: Repository; tls: Repository } {
   const plain = parseRepository({
     apiVersion: 'flightctl.io/v1beta1',
     kind: 'Repository',
@@ -77,8 +80,27 @@ export function imageExport(name: string, build: string, format: ExportFormat): 
 export function enrollmentConfig(): EnrollmentConfig {
   const dir = mkdtempSync(join(tmpdir(), 'ib-enroll-'));
   try {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
-      '-subj', '/CN=enrollment', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem')], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '2',
+        '-subj',
+        '/CN=enrollment',
+        '-keyout',
+        join(dir, 'k.pem'),
+        '-out',
+        join(dir, 'c.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
     const cert = readFileSync(join(dir, 'c.pem'), 'utf8');
     return {
       serviceUrl: 'https://agent-api.example.com:7443',

@@ -23,7 +23,10 @@ const run = `${process.pid.toString(36)}${Date.now().toString(36)}`;
 
 function harnessValue(key: string): string {
   const v = env.raw[key];
-  if (!v) throw new Error(`${key} missing from the harness env: it predates the remote-engine listeners; run 'npm run engines:down && npm run engines:up'`);
+  if (!v)
+    throw new Error(
+      `${key} missing from the harness env: it predates the remote-engine listeners; run 'npm run engines:down && npm run engines:up'`,
+    );
   return v;
 }
 
@@ -38,7 +41,13 @@ const unixConn = (): Promise<EngineConnection> => EngineConnection.open({ url: `
 /** A late-binding build from the bootc-like base pushed to registry A; checks the manifest and that nothing is left. */
 async function buildAndPush(runner: Runner, label: string): Promise<void> {
   const repos = harnessRepositories(env);
-  const build = imageBuild({ name: label, binding: 'late', destination: 'plain', imageName: `remote/${label}`, tag: run });
+  const build = imageBuild({
+    name: label,
+    binding: 'late',
+    destination: 'plain',
+    imageName: `remote/${label}`,
+    tag: run,
+  });
   const jobId = `${label}-${run}`;
   const op = runner.build(build, [repos.plain, repos.tls], { jobId });
   const phases: string[] = [];
@@ -66,7 +75,9 @@ describe('docker runner over tcp + mutual TLS (real dockerd)', () => {
   });
 
   it('explicit endpoint with TLS material: pings, builds and pushes to registry A', async () => {
-    const runner = new DockerRunner({ engine: { url: tlsUrl, tls: { ca: pem('ca.pem'), cert: pem('cert.pem'), key: pem('key.pem') } } });
+    const runner = new DockerRunner({
+      engine: { url: tlsUrl, tls: { ca: pem('ca.pem'), cert: pem('cert.pem'), key: pem('key.pem') } },
+    });
     runners.push(runner);
     const info = await runner.ping();
     expect(info).toMatchObject({ kind: 'docker', endpoint: tlsUrl });
@@ -96,10 +107,56 @@ describe('docker runner over tcp + mutual TLS (real dockerd)', () => {
     };
     /** Another CA and a client certificate it signed (EC keys: quick). */
     beforeAll(() => {
-      openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', '/CN=rogue CA',
-        '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign', '-keyout', f('ca-key.pem'), '-out', f('ca.pem'));
-      openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', '/CN=rogue client', '-keyout', f('key.pem'), '-out', f('c.csr'));
-      openssl('x509', '-req', '-in', f('c.csr'), '-CA', f('ca.pem'), '-CAkey', f('ca-key.pem'), '-CAcreateserial', '-days', '2', '-out', f('cert.pem'));
+      openssl(
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '2',
+        '-subj',
+        '/CN=rogue CA',
+        '-addext',
+        'basicConstraints=critical,CA:TRUE',
+        '-addext',
+        'keyUsage=critical,keyCertSign',
+        '-keyout',
+        f('ca-key.pem'),
+        '-out',
+        f('ca.pem'),
+      );
+      openssl(
+        'req',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-subj',
+        '/CN=rogue client',
+        '-keyout',
+        f('key.pem'),
+        '-out',
+        f('c.csr'),
+      );
+      openssl(
+        'x509',
+        '-req',
+        '-in',
+        f('c.csr'),
+        '-CA',
+        f('ca.pem'),
+        '-CAkey',
+        f('ca-key.pem'),
+        '-CAcreateserial',
+        '-days',
+        '2',
+        '-out',
+        f('cert.pem'),
+      );
     });
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -118,7 +175,12 @@ describe('docker runner over tcp + mutual TLS (real dockerd)', () => {
 
     it('a client certificate from another CA: refused, the message says so and what to fix', async () => {
       const reason = await refusal(
-        new DockerRunner({ engine: { url: tlsUrl, tls: { ca: pem('ca.pem'), cert: readFileSync(f('cert.pem')), key: readFileSync(f('key.pem')) } } }),
+        new DockerRunner({
+          engine: {
+            url: tlsUrl,
+            tls: { ca: pem('ca.pem'), cert: readFileSync(f('cert.pem')), key: readFileSync(f('key.pem')) },
+          },
+        }),
       );
       expect(reason).toBe(
         `engine at ${tlsUrl}: the engine refused the TLS client certificate (TLS alert: bad certificate); ` +
@@ -134,7 +196,9 @@ describe('docker runner over tcp + mutual TLS (real dockerd)', () => {
 
     it("the engine's certificate checked against another CA: not trusted, named as such", async () => {
       const reason = await refusal(
-        new DockerRunner({ engine: { url: tlsUrl, tls: { ca: readFileSync(f('ca.pem')), cert: pem('cert.pem'), key: pem('key.pem') } } }),
+        new DockerRunner({
+          engine: { url: tlsUrl, tls: { ca: readFileSync(f('ca.pem')), cert: pem('cert.pem'), key: pem('key.pem') } },
+        }),
       );
       expect(reason).toContain("the engine's TLS certificate is not trusted");
       expect(reason).toContain('engine.tls.ca');
@@ -167,7 +231,9 @@ describe('docker runner over ssh (real sshd running `docker system dial-stdio`)'
   it('a key the remote does not accept: refused, the message names the user and the key option', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ib-rogue-ssh-'));
     try {
-      execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'rogue', '-f', join(dir, 'key')], { stdio: 'ignore' });
+      execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'rogue', '-f', join(dir, 'key')], {
+        stdio: 'ignore',
+      });
       const runner = new DockerRunner({ engine: { url: sshUrl, ssh: { privateKey: readFileSync(join(dir, 'key')) } } });
       runners.push(runner);
       const err: unknown = await runner.ping().catch((e: unknown) => e);
@@ -186,12 +252,17 @@ describe('docker runner over ssh (real sshd running `docker system dial-stdio`)'
     }
   });
 
-  it('a host key other than the engine\'s: the connection is refused before authenticating, naming engine.ssh.hostKeys', async () => {
+  it("a host key other than the engine's: the connection is refused before authenticating, naming engine.ssh.hostKeys", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ib-rogue-host-'));
     try {
-      execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'other host', '-f', join(dir, 'host')], { stdio: 'ignore' });
+      execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'other host', '-f', join(dir, 'host')], {
+        stdio: 'ignore',
+      });
       const runner = new DockerRunner({
-        engine: { url: sshUrl, ssh: { privateKey: readFileSync(sshKey), hostKeys: [readFileSync(join(dir, 'host.pub'), 'utf8')] } },
+        engine: {
+          url: sshUrl,
+          ssh: { privateKey: readFileSync(sshKey), hostKeys: [readFileSync(join(dir, 'host.pub'), 'utf8')] },
+        },
       });
       runners.push(runner);
       const err: unknown = await runner.ping().catch((e: unknown) => e);

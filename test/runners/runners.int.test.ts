@@ -14,13 +14,21 @@ import {
   type Repository,
   type Runner,
 } from '@imagebuild/core';
-import { EngineConnection, EngineRunner } from '@imagebuild/engine';
+import { EngineConnection, type EngineRunner } from '@imagebuild/engine';
 import { RegistryClient, findArtifact } from '@imagebuild/oci';
 import { DockerRunner } from '@imagebuild/runner-docker';
 import { PodmanRunner } from '@imagebuild/runner-podman';
 import { loadHarnessEnv, type HarnessEnv } from '@imagebuild/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fileInImage, leftovers, statInImageMount, pullImage, recordingRegistries, runInImage, socketProxy } from './engine-helpers.js';
+import {
+  fileInImage,
+  leftovers,
+  statInImageMount,
+  pullImage,
+  recordingRegistries,
+  runInImage,
+  socketProxy,
+} from './engine-helpers.js';
 import { ourDifferences, snapshot } from './engine-state.js';
 import { PUBKEY, enrollmentConfig, harnessRepositories, imageBuild, imageExport } from './fixtures.js';
 
@@ -50,7 +58,10 @@ async function blobDigest(repo: Repository, repository: string, digest: string):
  */
 function sdkTempFiles(jobId?: string): string[] {
   const out: string[] = [];
-  const prefix = jobId === undefined ? /^imagebuild-(export|secret)-/ : new RegExp(`^imagebuild-(export|secret)-${jobId.replace(/[^A-Za-z0-9_.-]/g, '_')}-`);
+  const prefix =
+    jobId === undefined
+      ? /^imagebuild-(export|secret)-/
+      : new RegExp(`^imagebuild-(export|secret)-${jobId.replace(/[^A-Za-z0-9_.-]/g, '_')}-`);
   for (const base of [tmpdir(), '/dev/shm']) {
     for (const name of readdirSync(base)) if (prefix.test(name)) out.push(join(base, name));
   }
@@ -76,7 +87,14 @@ describe.each(['podman', 'docker'] as const)('%s runner (real engine)', (kind) =
   });
 
   it('early binding with a user, pushed to registry B (auth + TLS): filesystem as specified', async () => {
-    const build = imageBuild({ name: 'early', binding: 'early', destination: 'tls', imageName: `runners/${kind}-early`, tag: run, user: true });
+    const build = imageBuild({
+      name: 'early',
+      binding: 'early',
+      destination: 'tls',
+      imageName: `runners/${kind}-early`,
+      tag: run,
+      user: true,
+    });
     const jobId = `early-${run}`;
     const op = runner.build(build, all, { enrollmentConfig: enrollmentConfig(), jobId, keepImage: true });
     const phases: string[] = [];
@@ -109,16 +127,29 @@ describe.each(['podman', 'docker'] as const)('%s runner (real engine)', (kind) =
   });
 
   it('late binding pushed to registry A: late-binding packages, no agent config, local image removed', async () => {
-    lateBuild = imageBuild({ name: 'late', binding: 'late', destination: 'plain', imageName: `runners/${kind}-late`, tag: run });
+    lateBuild = imageBuild({
+      name: 'late',
+      binding: 'late',
+      destination: 'plain',
+      imageName: `runners/${kind}-late`,
+      tag: run,
+    });
     const jobId = `late-${run}`;
     lateResult = await runner.build(lateBuild, all, { jobId }).done();
     expect(lateResult.platformManifestDigest).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(await leftovers(conn, jobId, lateResult.reference)).toEqual([]);
     const pull = await conn.docker.pull(lateResult.reference);
-    await new Promise((resolve, reject) => conn.docker.modem.followProgress(pull, (e: unknown) => (e ? reject(e) : resolve(null))));
+    await new Promise((resolve, reject) =>
+      conn.docker.modem.followProgress(pull, (e: unknown) => (e ? reject(e) : resolve(null))),
+    );
     try {
-      const out = await runInImage(conn, lateResult.reference, 'cat /var/lib/dnf-standin/installed; ls /etc/flightctl/config.yaml 2>&1; ls /etc/systemd/system/multi-user.target.wants/');
-      for (const p of ['ignition', 'afterburn', 'cloud-init', 'flightctl-agent']) expect(out).toMatch(new RegExp(`^${p} `, 'm'));
+      const out = await runInImage(
+        conn,
+        lateResult.reference,
+        'cat /var/lib/dnf-standin/installed; ls /etc/flightctl/config.yaml 2>&1; ls /etc/systemd/system/multi-user.target.wants/',
+      );
+      for (const p of ['ignition', 'afterburn', 'cloud-init', 'flightctl-agent'])
+        expect(out).toMatch(new RegExp(`^${p} `, 'm'));
       expect(out).toMatch(/config\.yaml: No such file/);
       expect(out).toContain('flightctl-agent.service');
     } finally {
@@ -129,8 +160,15 @@ describe.each(['podman', 'docker'] as const)('%s runner (real engine)', (kind) =
   /** A KubeVirt containerdisk: skopeo sees artifactType + subject; the engine pulls it by digest; /disk/disk.qcow2 is the converter's file, 107:107 0440. */
   async function checkContainerDisk(r: ExportResult, diskSha: string): Promise<void> {
     const ref = `${env.registryPlain}/runners/${kind}-late@${r.manifestDigest}`;
-    const raw = JSON.parse(execFileSync('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${ref}`], { encoding: 'utf8' })) as {
-      mediaType: string; artifactType: string; subject: { digest: string }; config: { mediaType: string }; layers: unknown[]; annotations: Record<string, string>;
+    const raw = JSON.parse(
+      execFileSync('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${ref}`], { encoding: 'utf8' }),
+    ) as {
+      mediaType: string;
+      artifactType: string;
+      subject: { digest: string };
+      config: { mediaType: string };
+      layers: unknown[];
+      annotations: Record<string, string>;
     };
     expect(raw.mediaType).toBe('application/vnd.oci.image.manifest.v1+json');
     expect(raw.artifactType).toBe('application/vnd.kubevirt.containerdisk');
@@ -138,8 +176,12 @@ describe.each(['podman', 'docker'] as const)('%s runner (real engine)', (kind) =
     expect(raw.config.mediaType).toBe('application/vnd.oci.image.config.v1+json');
     expect(raw.layers).toHaveLength(1);
     expect(`${env.registryPlain}/runners/${kind}-late@${raw.subject.digest}`).toBe(r.subject);
-    const config = JSON.parse(execFileSync('skopeo', ['inspect', '--config', '--tls-verify=false', `docker://${ref}`], { encoding: 'utf8' })) as {
-      os: string; architecture: string; rootfs: { diff_ids: string[] };
+    const config = JSON.parse(
+      execFileSync('skopeo', ['inspect', '--config', '--tls-verify=false', `docker://${ref}`], { encoding: 'utf8' }),
+    ) as {
+      os: string;
+      architecture: string;
+      rootfs: { diff_ids: string[] };
     };
     expect(`${config.os}/${config.architecture}`).toBe(lateResult.platform);
     expect(config.rootfs.diff_ids).toEqual([r.layerDigest]);
@@ -149,9 +191,17 @@ describe.each(['podman', 'docker'] as const)('%s runner (real engine)', (kind) =
       expect(disk).toMatchObject({ mode: 0o440, sha256: diskSha });
       if (kind === 'docker') expect(disk).toMatchObject({ uid: 107, gid: 107 });
       // podman's archive API reports files as owned by root: read the owner from the image mounted into a busybox container.
-      else expect(await statInImageMount(conn, ref, '/cd/disk/disk.qcow2', env.baseImage)).toBe(`107 107 440 ${diskSha.slice(7)}`);
+      else
+        expect(await statInImageMount(conn, ref, '/cd/disk/disk.qcow2', env.baseImage)).toBe(
+          `107 107 440 ${diskSha.slice(7)}`,
+        );
     } finally {
-      await conn.json({ method: 'DELETE', path: conn.compat(`/images/${encodeURIComponent(ref)}`), query: { force: true }, ok: [200, 404] });
+      await conn.json({
+        method: 'DELETE',
+        path: conn.compat(`/images/${encodeURIComponent(ref)}`),
+        query: { force: true },
+        ok: [200, 404],
+      });
     }
   }
 
@@ -159,7 +209,10 @@ describe.each(['podman', 'docker'] as const)('%s runner (real engine)', (kind) =
     const pushed = new Map<string, string>();
     const exporter = makeRunner(kind, { registries: recordingRegistries(pushed) });
     for (const format of EXPORT_FORMATS) {
-      const op = exporter.export(imageExport(`x-${format}`, 'late', format), lateBuild, all, { converterImage: env.bibImage, jobId: `x-${run}` });
+      const op = exporter.export(imageExport(`x-${format}`, 'late', format), lateBuild, all, {
+        converterImage: env.bibImage,
+        jobId: `x-${run}`,
+      });
       const phases: string[] = [];
       op.on('phase', (p) => phases.push(p));
       const r = await op.done();
@@ -183,9 +236,18 @@ describe.each(['podman', 'docker'] as const)('%s runner (real engine)', (kind) =
   });
 
   it('export from registry B: credentials reach the converter without appearing in inspect, logs or files', async () => {
-    const build = imageBuild({ name: 'sec', binding: 'late', destination: 'tls', imageName: `runners/${kind}-sec`, tag: run });
+    const build = imageBuild({
+      name: 'sec',
+      binding: 'late',
+      destination: 'tls',
+      imageName: `runners/${kind}-sec`,
+      tag: run,
+    });
     await runner.build(build, all, { jobId: `sec-${run}` }).done();
-    const op = runner.export(imageExport('x-sec', 'sec', 'qcow2'), build, all, { converterImage: env.bibImage, jobId: `xsec-${run}` });
+    const op = runner.export(imageExport('x-sec', 'sec', 'qcow2'), build, all, {
+      converterImage: env.bibImage,
+      jobId: `xsec-${run}`,
+    });
     const seen: string[] = [];
     let inspected = '';
     op.on('log', (l) => {
@@ -195,7 +257,10 @@ describe.each(['podman', 'docker'] as const)('%s runner (real engine)', (kind) =
         void (async () => {
           const ids = await runner.listResources({ jobId: `xsec-${run}` });
           const c = ids.find((i) => i.kind === 'container');
-          if (c) inspected = JSON.stringify(await conn.json({ method: 'GET', path: conn.compat(`/containers/${c.id}/json`) }));
+          if (c)
+            inspected = JSON.stringify(
+              await conn.json({ method: 'GET', path: conn.compat(`/containers/${c.id}/json`) }),
+            );
         })();
       }
     });
@@ -223,7 +288,7 @@ describe.each(['podman', 'docker'] as const)('%s runner (real engine)', (kind) =
       const build = imageBuild({ name: 'c', binding: 'late', destination: 'plain', imageName: name, tag: run });
       const printed: string[] = [];
       const before = await snapshot(conn);
-      let op;
+      let op: ReturnType<typeof runner.export> | ReturnType<typeof runner.build>;
       if (point.what === 'convert') {
         op = runner.export(imageExport('xc', 'late', 'qcow2'), lateBuild, all, { converterImage: env.bibImage, jobId });
         let n = 0;
@@ -246,7 +311,10 @@ describe.each(['podman', 'docker'] as const)('%s runner (real engine)', (kind) =
           pushing = p === 'Pushing';
         });
       }
-      const err = await op.done().then(() => undefined, (e: unknown) => e);
+      const err = await op.done().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       const label = `${point.what} after ${point.after} lines`;
       expect(err, label).toBeInstanceOf(AbortError);
       const after = await snapshot(conn);
@@ -265,7 +333,13 @@ describe.each(['podman', 'docker'] as const)('%s runner (real engine)', (kind) =
     const proxy = await socketProxy(kind === 'podman' ? env.podmanSocket : env.dockerSocket);
     const cutRunner = makeRunner(kind, { engine: proxy.url });
     try {
-      const build = imageBuild({ name: 'cut', binding: 'late', destination: 'plain', imageName: `runners/${kind}-cut`, tag: run });
+      const build = imageBuild({
+        name: 'cut',
+        binding: 'late',
+        destination: 'plain',
+        imageName: `runners/${kind}-cut`,
+        tag: run,
+      });
       const op = cutRunner.build(build, all, { jobId: `cut-${run}`, noCache: true });
       let cutAt = 0;
       op.on('log', () => {
@@ -274,7 +348,10 @@ describe.each(['podman', 'docker'] as const)('%s runner (real engine)', (kind) =
           proxy.cut();
         }
       });
-      const err = await op.done().then(() => undefined, (e: unknown) => e as Error);
+      const err = await op.done().then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
       expect(cutAt).toBeGreaterThan(0);
       expect(Date.now() - cutAt).toBeLessThan(5000);
       expect(err?.message).toMatch(/connection lost during build/);
@@ -288,18 +365,34 @@ describe.each(['podman', 'docker'] as const)('%s runner (real engine)', (kind) =
   it('wrong credentials: fails naming the registry; the canary password appears nowhere', async () => {
     const canary = `canary-${run}-Pw`;
     const bad = harnessRepositories(env, canary);
-    const build = imageBuild({ name: 'bad', binding: 'late', destination: 'tls', imageName: `runners/${kind}-bad`, tag: run });
+    const build = imageBuild({
+      name: 'bad',
+      binding: 'late',
+      destination: 'tls',
+      imageName: `runners/${kind}-bad`,
+      tag: run,
+    });
     const op = runner.build(build, [bad.plain, bad.tls], { jobId: `bad-${run}` });
     const events: string[] = [];
     op.on('log', (l) => events.push(l));
     op.on('progress', (p) => events.push(JSON.stringify(p)));
-    const err = await op.done().then(() => undefined, (e: unknown) => e as Error);
+    const err = await op.done().then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
     expect(err).toBeInstanceOf(RegistryError);
     expect(err?.message).toContain(env.registryTls);
-    const everything = [events.join('\n'), err?.message ?? '', JSON.stringify(err), String(err?.stack), JSON.stringify((err as { cause?: unknown }).cause ?? null)].join('\n');
+    const everything = [
+      events.join('\n'),
+      err?.message ?? '',
+      JSON.stringify(err),
+      String(err?.stack),
+      JSON.stringify((err as { cause?: unknown }).cause ?? null),
+    ].join('\n');
     expect(everything).not.toContain(canary);
     expect(everything).not.toContain(Buffer.from(canary).toString('base64').replace(/=+$/, ''));
-    for (const f of sdkTempFiles()) expect(statSync(f).isDirectory() ? '' : readFileSync(f, 'utf8')).not.toContain(canary);
+    for (const f of sdkTempFiles())
+      expect(statSync(f).isDirectory() ? '' : readFileSync(f, 'utf8')).not.toContain(canary);
     expect(await leftovers(conn, `bad-${run}`, `${env.registryTls}/runners/${kind}-bad:${run}`)).toEqual([]);
   });
 });

@@ -36,7 +36,11 @@ import type { DownloadResult } from '@imagebuild/oci';
 
 type Kind = 'Repository' | JobKind;
 type ObjectOf<K extends Kind> = K extends 'Repository' ? Repository : K extends 'ImageBuild' ? ImageBuild : ImageExport;
-type ListOf<K extends Kind> = K extends 'Repository' ? RepositoryList : K extends 'ImageBuild' ? ImageBuildList : ImageExportList;
+type ListOf<K extends Kind> = K extends 'Repository'
+  ? RepositoryList
+  : K extends 'ImageBuild'
+    ? ImageBuildList
+    : ImageExportList;
 
 /**
  * Flight Control's ImageBuild / ImageExport lifecycle in-process: Repositories, builds and exports
@@ -56,7 +60,8 @@ export class ImageBuilder {
   #closed = false;
 
   constructor(options: ImageBuilderOptions) {
-    if (!options.runners || options.runners.length === 0) throw new TypeError('ImageBuilder needs at least one runner (options.runners)');
+    if (!options.runners || options.runners.length === 0)
+      throw new TypeError('ImageBuilder needs at least one runner (options.runners)');
     const concurrency = positive(options.concurrency, 2, 'concurrency');
     const staleAfterMs = positive(options.staleAfterMs, 180_000, 'staleAfterMs');
     const store: Store = options.store ?? new MemoryStore();
@@ -69,7 +74,11 @@ export class ImageBuilder {
       reasons: new Map(),
       settled: new Map(),
     };
-    this.#pool = new RunnerPool(options.runners, positive(options.perRunnerConcurrency, concurrency, 'perRunnerConcurrency'), options.pingRetryMs ?? 5000);
+    this.#pool = new RunnerPool(
+      options.runners,
+      positive(options.perRunnerConcurrency, concurrency, 'perRunnerConcurrency'),
+      options.pingRetryMs ?? 5000,
+    );
     this.#sched = new Scheduler(this.#ctx, this.#pool, { concurrency });
     const settings = {
       staleAfterMs,
@@ -139,7 +148,10 @@ export class ImageBuilder {
   }
 
   /** A page of resources, newest first, filtered by label and field selectors. */
-  async list<K extends Kind>(kind: K, options: ListOptions & (K extends 'ImageBuild' ? WithExports : object) = {} as never): Promise<ListOf<K>> {
+  async list<K extends Kind>(
+    kind: K,
+    options: ListOptions & (K extends 'ImageBuild' ? WithExports : object) = {} as never,
+  ): Promise<ListOf<K>> {
     await this.#open();
     if (kind === 'Repository') return (await this.#repos.list(options)) as ListOf<K>;
     if (kind === 'ImageBuild') return (await this.#jobs.listBuilds(options)) as ListOf<K>;

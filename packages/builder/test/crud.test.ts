@@ -22,7 +22,9 @@ describe('repositories', () => {
     b = new ImageBuilder({ runners: [runner] });
     const events: WatchEvent[] = [];
     const w = b.watch({ kind: 'Repository' });
-    const created = (await b.create(repo('dst', { ociAuth: { authType: 'docker', username: 'u', password: 'hunter2-secret' } }))) as Repository;
+    const created = (await b.create(
+      repo('dst', { ociAuth: { authType: 'docker', username: 'u', password: 'hunter2-secret' } }),
+    )) as Repository;
     await b.create(repo('src'));
     expect(created.spec.ociAuth?.password).toBe(REDACTED);
     expect((await b.get('Repository', 'dst')).spec.ociAuth?.password).toBe(REDACTED);
@@ -31,7 +33,9 @@ describe('repositories', () => {
     expect(JSON.stringify(events)).not.toContain('hunter2');
     await b.create(build('b1'));
     await waitForReason(b, 'ImageBuild', 'b1', ['Completed']);
-    expect(runner.calls[0]!.repositories.find((r) => r.metadata.name === 'dst')!.spec.ociAuth!.password).toBe('hunter2-secret');
+    expect(runner.calls[0]!.repositories.find((r) => r.metadata.name === 'dst')!.spec.ociAuth!.password).toBe(
+      'hunter2-secret',
+    );
     await expect(b.create(repo('dst'))).rejects.toBeInstanceOf(ConflictError);
     expect(await b.delete('Repository', 'dst')).toBe(true);
     expect(await b.delete('Repository', 'dst')).toBe(false);
@@ -42,7 +46,9 @@ describe('repositories', () => {
     await setup();
     const r = await b.apply(repo('dst', { ociAuth: { authType: 'docker', username: 'u', password: 'rotated-pass' } }));
     expect(r.metadata.resourceVersion).toBe('2');
-    const same = await b.apply(repo('dst', { ociAuth: { authType: 'docker', username: 'u', password: 'rotated-pass' } }));
+    const same = await b.apply(
+      repo('dst', { ociAuth: { authType: 'docker', username: 'u', password: 'rotated-pass' } }),
+    );
     expect(same.metadata.resourceVersion).toBe('2');
   });
 });
@@ -53,7 +59,13 @@ describe('ImageBuild and ImageExport resources', () => {
     const input = build('b1', { labels: { env: 'dev' } });
     (input.metadata as Record<string, unknown>)['annotations'] = { sneaky: 'x' };
     const created = await b.create(input);
-    expect(created.metadata).toMatchObject({ name: 'b1', generation: 1, resourceVersion: '1', labels: { env: 'dev' }, annotations: {} });
+    expect(created.metadata).toMatchObject({
+      name: 'b1',
+      generation: 1,
+      resourceVersion: '1',
+      labels: { env: 'dev' },
+      annotations: {},
+    });
     expect(Date.parse(created.metadata.creationTimestamp!)).not.toBeNaN();
     expect(reasonOf(created)).toBe('Pending');
     await expect(b.create(build('b1'))).rejects.toThrow(ConflictError);
@@ -62,7 +74,11 @@ describe('ImageBuild and ImageExport resources', () => {
     expect(Number(done.metadata.resourceVersion)).toBeGreaterThan(2);
     expect(done.status?.imageReference).toBe('localhost:5000/out/image:v1');
     expect(done.status?.manifestDigest).toMatch(/^sha256:/);
-    expect(done.status?.conditions?.[0]).toMatchObject({ status: 'True', reason: 'Completed', message: 'Build completed successfully' });
+    expect(done.status?.conditions?.[0]).toMatchObject({
+      status: 'True',
+      reason: 'Completed',
+      message: 'Build completed successfully',
+    });
   });
 
   it('validates with core, cross-checks repositories, and names the field', async () => {
@@ -73,12 +89,18 @@ describe('ImageBuild and ImageExport resources', () => {
     noRepo.spec.source.repository = 'nope';
     const err = await b.create(noRepo).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ValidationError);
-    expect((err as ValidationError).issues).toEqual([{ path: 'spec.source.repository', message: 'Repository "nope" not found' }]);
+    expect((err as ValidationError).issues).toEqual([
+      { path: 'spec.source.repository', message: 'Repository "nope" not found' },
+    ]);
     const ro = build('b3');
     ro.spec.destination.repository = 'src';
     await expect(b.create(ro)).rejects.toThrow(/ReadWrite/);
-    await expect(b.create(build('b4', { binding: 'early' }))).rejects.toThrow(/spec.binding.type: early binding needs an enrollment configuration/);
-    await expect(b.create(exp('e1', 'missing'))).rejects.toThrow(/spec.source.imageBuildRef: ImageBuild "missing" not found/);
+    await expect(b.create(build('b4', { binding: 'early' }))).rejects.toThrow(
+      /spec.binding.type: early binding needs an enrollment configuration/,
+    );
+    await expect(b.create(exp('e1', 'missing'))).rejects.toThrow(
+      /spec.source.imageBuildRef: ImageBuild "missing" not found/,
+    );
   });
 
   it('early binding works with an enrollmentConfig', async () => {
@@ -89,7 +111,8 @@ describe('ImageBuild and ImageExport resources', () => {
 
   it('export owner, withExports, list selectors and paging', async () => {
     await setup();
-    for (let i = 0; i < 5; i++) await b.create(build(`b${i}`, { labels: { idx: String(i), parity: i % 2 ? 'odd' : 'even' } }));
+    for (let i = 0; i < 5; i++)
+      await b.create(build(`b${i}`, { labels: { idx: String(i), parity: i % 2 ? 'odd' : 'even' } }));
     await b.create(exp('e1', 'b1'));
     await b.create(exp('e2', 'b1', 'iso'));
     const e = await b.get('ImageExport', 'e1');
@@ -107,7 +130,9 @@ describe('ImageBuild and ImageExport resources', () => {
     const iso = await b.list('ImageExport', { fieldSelector: 'spec.format=iso,spec.source.imageBuildRef=b1' });
     expect(iso.items.map((i) => i.metadata.name)).toEqual(['e2']);
     await waitForReason(b, 'ImageExport', 'e2', ['Completed']);
-    const done = await b.list('ImageExport', { fieldSelector: 'status.conditions.ready.reason=Completed,metadata.owner=ImageBuild/b1' });
+    const done = await b.list('ImageExport', {
+      fieldSelector: 'status.conditions.ready.reason=Completed,metadata.owner=ImageBuild/b1',
+    });
     expect(done.items.length).toBeGreaterThanOrEqual(1);
     await expect(b.list('ImageBuild', { fieldSelector: 'spec.format=iso' })).rejects.toThrow(ValidationError);
   });
@@ -132,6 +157,8 @@ describe('ImageBuild and ImageExport resources', () => {
     expect(nv.metadata.labels).toEqual({});
     await expect(b.newVersion('ghost', { newName: 'x' })).rejects.toBeInstanceOf(NotFoundError);
     await expect(b.newVersion('parent', { newName: 'child' })).rejects.toBeInstanceOf(ConflictError);
-    await expect(b.newVersion('parent', { newName: 'c3', sourceImageTag: 'bad tag' })).rejects.toThrow(/sourceImageTag/);
+    await expect(b.newVersion('parent', { newName: 'c3', sourceImageTag: 'bad tag' })).rejects.toThrow(
+      /sourceImageTag/,
+    );
   });
 });

@@ -4,10 +4,19 @@ export const repo = (name: string, extra: Record<string, unknown> = {}) => ({
   apiVersion: 'flightctl.io/v1beta1',
   kind: 'Repository' as const,
   metadata: { name },
-  spec: { type: 'oci' as const, registry: 'localhost:5000', scheme: 'http' as const, accessMode: 'ReadWrite' as const, ...extra },
+  spec: {
+    type: 'oci' as const,
+    registry: 'localhost:5000',
+    scheme: 'http' as const,
+    accessMode: 'ReadWrite' as const,
+    ...extra,
+  },
 });
 
-export const build = (name: string, opts: { labels?: Record<string, string>; tag?: string; binding?: 'early' | 'late' } = {}) => ({
+export const build = (
+  name: string,
+  opts: { labels?: Record<string, string>; tag?: string; binding?: 'early' | 'late' } = {},
+) => ({
   apiVersion: 'flightctl.io/v1alpha1',
   kind: 'ImageBuild' as const,
   metadata: { name, ...(opts.labels ? { labels: opts.labels } : {}) },
@@ -25,8 +34,9 @@ export const exp = (name: string, buildRef: string, format = 'qcow2') => ({
   spec: { source: { type: 'imageBuild' as const, imageBuildRef: buildRef }, format: format as 'qcow2' },
 });
 
-export const reasonOf = (o: { status?: { conditions?: Array<{ type: string; reason: string }> | undefined } | undefined }) =>
-  o.status?.conditions?.find((c) => c.type === 'Ready')?.reason;
+export const reasonOf = (o: {
+  status?: { conditions?: Array<{ type: string; reason: string }> | undefined } | undefined;
+}) => o.status?.conditions?.find((c) => c.type === 'Ready')?.reason;
 
 export const fakeEnrollment: EnrollmentConfig = {
   serviceUrl: 'https://agent.example.com:7443',

@@ -2,7 +2,13 @@ import type { ImageBuilder } from '../src/index.js';
 import { reasonOf } from './fixtures.js';
 
 /** Waits until the resource's Ready reason is one of `reasons` (polling; fails after `ms`). */
-export async function waitForReason(b: ImageBuilder, kind: 'ImageBuild' | 'ImageExport', name: string, reasons: string[], ms = 10_000): Promise<string> {
+export async function waitForReason(
+  b: ImageBuilder,
+  kind: 'ImageBuild' | 'ImageExport',
+  name: string,
+  reasons: string[],
+  ms = 10_000,
+): Promise<string> {
   const until = Date.now() + ms;
   let last: string | undefined;
   while (Date.now() < until) {

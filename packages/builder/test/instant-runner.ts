@@ -37,15 +37,26 @@ export interface InstantRunnerOptions {
 
 const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
   new Promise((resolve, reject) => {
-    const onAbort = (): void => (clearTimeout(t), reject(new AbortError()));
-    const t = setTimeout(() => (signal.removeEventListener('abort', onAbort), resolve()), ms);
+    const onAbort = (): void => {
+      clearTimeout(t);
+      reject(new AbortError());
+    };
+    const t = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
     signal.addEventListener('abort', onAbort, { once: true });
   });
 
 export class InstantRunner implements Runner {
   readonly name: string;
   readonly engine: 'docker' | 'podman';
-  readonly calls: Array<{ kind: 'build' | 'export'; name: string; jobId: string | undefined; repositories: Repository[] }> = [];
+  readonly calls: Array<{
+    kind: 'build' | 'export';
+    name: string;
+    jobId: string | undefined;
+    repositories: Repository[];
+  }> = [];
   readonly resources = new Map<string, RunnerResource>();
   running = 0;
   maxRunning = 0;
@@ -59,14 +70,21 @@ export class InstantRunner implements Runner {
 
   async ping(): Promise<EngineInfo> {
     if (this.opts.down?.()) throw new EngineError(this.name, 'engine is down');
-    return { kind: this.engine, version: '0', apiVersion: '1.41', libpodApiVersion: undefined, platform: 'linux/amd64', endpoint: 'memory://' };
+    return {
+      kind: this.engine,
+      version: '0',
+      apiVersion: '1.41',
+      libpodApiVersion: undefined,
+      platform: 'linux/amd64',
+      endpoint: 'memory://',
+    };
   }
 
   #behaviour(kind: 'build' | 'export', name: string): Behaviour {
     return this.opts.behaviour?.(kind, name) ?? 'ok';
   }
 
-  async #run<E extends BuildEvents | ExportEvents>(
+  async #run(
     kind: 'build' | 'export',
     name: string,
     jobId: string | undefined,
@@ -85,7 +103,11 @@ export class InstantRunner implements Runner {
         for (let i = 0; i < (this.opts.lines ?? 2); i++) ctx.emit('log', `${phase} ${name} step ${i + 1}`);
         if (b === 'slow') await sleep(30, ctx.signal);
       }
-      if (b === 'hang') for (;;) (await sleep(5, ctx.signal), ctx.emit('log', `still working on ${name}`));
+      if (b === 'hang')
+        for (;;) {
+          await sleep(5, ctx.signal);
+          ctx.emit('log', `still working on ${name}`);
+        }
       if (b === 'silent') await sleep(1e9, ctx.signal);
       if (b === 'fail') throw new BuildError(`${kind} of ${name} failed: exit status 1`);
       this.onPhase?.(name, 'Completed', performance.now());
@@ -110,7 +132,12 @@ export class InstantRunner implements Runner {
     });
   }
 
-  export(ie: ImageExport, _ib: ImageBuild, repositories: readonly Repository[], options: RunnerExportOptions = {}): ExportOperation {
+  export(
+    ie: ImageExport,
+    _ib: ImageBuild,
+    repositories: readonly Repository[],
+    options: RunnerExportOptions = {},
+  ): ExportOperation {
     const name = ie.metadata.name;
     this.calls.push({ kind: 'export', name, jobId: options.jobId, repositories: [...repositories] });
     return new Operation<ExportResult, ExportEvents>(async (ctx) => {

@@ -14,9 +14,17 @@ type Op =
 const bNames = ['b0', 'b1', 'b2', 'b3'];
 const eNames = ['e0', 'e1', 'e2', 'e3'];
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  fc.record({ op: fc.constant('build' as const), name: fc.constantFrom(...bNames), behaviour: fc.constantFrom<Behaviour>('ok', 'fail', 'slow', 'hang') }),
+  fc.record({
+    op: fc.constant('build' as const),
+    name: fc.constantFrom(...bNames),
+    behaviour: fc.constantFrom<Behaviour>('ok', 'fail', 'slow', 'hang'),
+  }),
   fc.record({ op: fc.constant('export' as const), name: fc.constantFrom(...eNames), ref: fc.constantFrom(...bNames) }),
-  fc.record({ op: fc.constantFrom('cancel' as const, 'delete' as const), kind: fc.constantFrom('ImageBuild' as const, 'ImageExport' as const), name: fc.constantFrom(...bNames, ...eNames) }),
+  fc.record({
+    op: fc.constantFrom('cancel' as const, 'delete' as const),
+    kind: fc.constantFrom('ImageBuild' as const, 'ImageExport' as const),
+    name: fc.constantFrom(...bNames, ...eNames),
+  }),
   fc.record({ op: fc.constant('tick' as const), ms: fc.integer({ min: 0, max: 40 }) }),
 );
 
@@ -30,7 +38,9 @@ async function invariants(b: ImageBuilder, runner: InstantRunner, events: WatchE
     const r = reasonOf(e)!;
     if (['Converting', 'Pushing', 'Completed'].includes(r)) expect(reasonOf(parent!)).toBe('Completed');
   }
-  for (const ev of events) if (ev.type === 'phase') expect(canTransition(ev.kind, ev.from, ev.phase), `${ev.kind} ${ev.from}→${ev.phase}`).toBe(true);
+  for (const ev of events)
+    if (ev.type === 'phase')
+      expect(canTransition(ev.kind, ev.from, ev.phase), `${ev.kind} ${ev.from}→${ev.phase}`).toBe(true);
   expect(runner.maxRunning).toBeLessThanOrEqual(2);
   for (const x of [...builds, ...exports]) expect(reasonOf(x)).toBeDefined();
 }
@@ -44,7 +54,9 @@ describe('randomised create / cancel / delete sequences', () => {
         const b = new ImageBuilder({ runners: [runner], concurrency: 2, deleteCancelTimeoutMs: 2000 });
         const events: WatchEvent[] = [];
         const w = b.watch();
-        const pump = (async () => { for await (const ev of w) events.push(ev); })();
+        const pump = (async () => {
+          for await (const ev of w) events.push(ev);
+        })();
         await b.create(repo('src'));
         await b.create(repo('dst'));
         for (const op of ops) {
@@ -58,19 +70,24 @@ describe('randomised create / cancel / delete sequences', () => {
             else if (op.op === 'tick') await new Promise((r) => setTimeout(r, op.ms));
           } catch (err) {
             // Only the documented refusals are acceptable.
-            expect(err instanceof ConflictError || err instanceof NotFoundError || err instanceof ValidationError, String(err)).toBe(true);
+            expect(
+              err instanceof ConflictError || err instanceof NotFoundError || err instanceof ValidationError,
+              String(err),
+            ).toBe(true);
           }
           await invariants(b, runner, events);
         }
         // Settle: cancel whatever still runs; everything must become terminal with no runner leftovers.
         for (const kind of ['ImageBuild', 'ImageExport'] as const) {
-          for (const x of (await b.list(kind)).items) if (!isTerminal(reasonOf(x))) await b.cancel(kind, x.metadata.name).catch(() => undefined);
+          for (const x of (await b.list(kind)).items)
+            if (!isTerminal(reasonOf(x))) await b.cancel(kind, x.metadata.name).catch(() => undefined);
         }
         const until = Date.now() + 5000;
         for (;;) {
           const all = [...(await b.list('ImageBuild')).items, ...(await b.list('ImageExport')).items];
           if (all.every((x) => isTerminal(reasonOf(x)))) break;
-          if (Date.now() > until) throw new Error(`not settled: ${all.map((x) => `${x.metadata.name}=${reasonOf(x)}`).join(' ')}`);
+          if (Date.now() > until)
+            throw new Error(`not settled: ${all.map((x) => `${x.metadata.name}=${reasonOf(x)}`).join(' ')}`);
           await new Promise((r) => setTimeout(r, 5));
         }
         await invariants(b, runner, events);

@@ -17,7 +17,13 @@ describe('restart recovery (state machine; the SIGKILL proof is test/builder/res
       const o = build(name) as Record<string, unknown> & { status?: unknown; metadata: Record<string, unknown> };
       o.metadata = { ...o.metadata, resourceVersion: '1', generation: 1, labels: {}, annotations: {} };
       o.status = { conditions: setReadyCondition(undefined, reason, `was ${reason}`) };
-      await store.insert({ kind: 'ImageBuild', name, resourceVersion: 1, object: o as never, job: { uid: `uid-${name}`, runner: 'r1', ...job } });
+      await store.insert({
+        kind: 'ImageBuild',
+        name,
+        resourceVersion: 1,
+        object: o as never,
+        job: { uid: `uid-${name}`, runner: 'r1', ...job },
+      });
     };
     await store.insert({ kind: 'Repository', name: 'src', resourceVersion: 1, object: repo('src') as never });
     await store.insert({ kind: 'Repository', name: 'dst', resourceVersion: 1, object: repo('dst') as never });
@@ -30,7 +36,8 @@ describe('restart recovery (state machine; the SIGKILL proof is test/builder/res
     await store.close();
 
     const runner = new InstantRunner({ name: 'r1' });
-    for (const n of ['building', 'pushing', 'canceling', 'stale']) runner.resources.set(`uid-${n}`, { kind: 'container', id: `c-${n}`, jobId: `uid-${n}` });
+    for (const n of ['building', 'pushing', 'canceling', 'stale'])
+      runner.resources.set(`uid-${n}`, { kind: 'container', id: `c-${n}`, jobId: `uid-${n}` });
     runner.resources.set('uid-someone-else', { kind: 'container', id: 'other', jobId: 'uid-someone-else' });
     const b = new ImageBuilder({ runners: [runner], store: new SqliteStore({ path }), logDir: join(dir, 'logs') });
     const report = await b.ready();
@@ -50,7 +57,12 @@ describe('restart recovery (state machine; the SIGKILL proof is test/builder/res
 
   it('logs survive a restart and keep their line offsets', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ib-recover-'));
-    const mk = () => new ImageBuilder({ runners: [new InstantRunner({ lines: 5 })], store: new SqliteStore({ path: join(dir, 'db') }), logDir: join(dir, 'logs') });
+    const mk = () =>
+      new ImageBuilder({
+        runners: [new InstantRunner({ lines: 5 })],
+        store: new SqliteStore({ path: join(dir, 'db') }),
+        logDir: join(dir, 'logs'),
+      });
     const b1 = mk();
     await b1.create(repo('src'));
     await b1.create(repo('dst'));

@@ -13,7 +13,10 @@ async function setup(runners: InstantRunner[], opts: Partial<ImageBuilderOptions
   await b.create(repo('src'));
   await b.create(repo('dst'));
 }
-const by = (map: Record<string, Behaviour>) => (_k: 'build' | 'export', name: string): Behaviour => map[name] ?? 'ok';
+const by =
+  (map: Record<string, Behaviour>) =>
+  (_k: 'build' | 'export', name: string): Behaviour =>
+    map[name] ?? 'ok';
 
 describe('queue and pool', () => {
   it('respects the global limit and per-runner limits, spreading over the pool', async () => {
@@ -29,7 +32,7 @@ describe('queue and pool', () => {
   });
 
   it('skips a runner whose ping fails and uses it again once it answers', async () => {
-    let down = true;
+    const down = true;
     const r1 = new InstantRunner({ name: 'down', down: () => down });
     const r2 = new InstantRunner({ name: 'up' });
     await setup([r1, r2], { pingRetryMs: 20 });
@@ -84,7 +87,9 @@ describe('queue and pool', () => {
     await b.create(build('quiet'));
     await b.create(build('busy'));
     expect(await waitForReason(b, 'ImageBuild', 'quiet', ['Failed'])).toBe('Failed');
-    expect((await b.get('ImageBuild', 'quiet')).status?.conditions?.[0]?.message).toMatch(/timed out: no output or progress/);
+    expect((await b.get('ImageBuild', 'quiet')).status?.conditions?.[0]?.message).toMatch(
+      /timed out: no output or progress/,
+    );
     expect(await waitForReason(b, 'ImageBuild', 'busy', ['Failed'])).toBe('Failed');
     const busy = await b.get('ImageBuild', 'busy');
     expect(busy.status?.conditions?.[0]?.message).toMatch(/timed out: exceeded the overall limit/);

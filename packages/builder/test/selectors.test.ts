@@ -27,7 +27,13 @@ describe('label selectors (k8s syntax)', () => {
   });
   it('rejects malformed selectors naming labelSelector', () => {
     for (const bad of ['app=web,,tier', 'app in (a', 'a b c', 'x in (a,,b)', 'n>abc']) {
-      const err = (() => { try { compileLabelSelector(bad); } catch (e) { return e; } })();
+      const err = (() => {
+        try {
+          compileLabelSelector(bad);
+        } catch (e) {
+          return e;
+        }
+      })();
       expect(err).toBeInstanceOf(ValidationError);
       expect((err as ValidationError).issues[0]!.path).toBe('labelSelector');
     }
@@ -58,9 +64,13 @@ describe('field selectors (upstream fields)', () => {
     expect(compileFieldSelector('ImageExport', sel)(exp)).toBe(expected);
   });
   it('names unsupported fields and misfit operators', () => {
-    expect(() => compileFieldSelector('ImageBuild', 'spec.format=qcow2')).toThrow(/spec.format.*not supported for ImageBuild/);
+    expect(() => compileFieldSelector('ImageBuild', 'spec.format=qcow2')).toThrow(
+      /spec.format.*not supported for ImageBuild/,
+    );
     expect(() => compileFieldSelector('ImageBuild', 'metadata.name>a')).toThrow(/needs a timestamp field/);
-    expect(() => compileFieldSelector('ImageBuild', 'metadata.creationTimestamp>yesterday')).toThrow(/not an RFC 3339 timestamp/);
+    expect(() => compileFieldSelector('ImageBuild', 'metadata.creationTimestamp>yesterday')).toThrow(
+      /not an RFC 3339 timestamp/,
+    );
   });
 });
 

@@ -14,12 +14,20 @@ const stores: Array<[string, () => Store]> = [
 describe.each(stores)('%s', (_name, make) => {
   it('inserts with increasing seq, lists newest first, rejects duplicates', async () => {
     const s = make();
-    const a = await s.insert({ kind: 'ImageBuild', name: 'a', resourceVersion: 1, object: build('a') as never, job: { uid: 'u1' } });
+    const a = await s.insert({
+      kind: 'ImageBuild',
+      name: 'a',
+      resourceVersion: 1,
+      object: build('a') as never,
+      job: { uid: 'u1' },
+    });
     const b = await s.insert({ kind: 'ImageBuild', name: 'b', resourceVersion: 1, object: build('b') as never });
     expect(b.seq).toBeGreaterThan(a.seq);
     expect((await s.list('ImageBuild')).map((r) => r.name)).toEqual(['b', 'a']);
     expect(await s.list('ImageExport')).toEqual([]);
-    await expect(s.insert({ kind: 'ImageBuild', name: 'a', resourceVersion: 1, object: build('a') as never })).rejects.toBeInstanceOf(ConflictError);
+    await expect(
+      s.insert({ kind: 'ImageBuild', name: 'a', resourceVersion: 1, object: build('a') as never }),
+    ).rejects.toBeInstanceOf(ConflictError);
     expect((await s.get('ImageBuild', 'a'))?.job).toEqual({ uid: 'u1' });
     await s.close();
   });
@@ -49,7 +57,8 @@ describe('SqliteStore durability', () => {
   it('a reopened file has every record and continues the sequence', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'ib-store-')), 'db.sqlite');
     const s1 = new SqliteStore({ path });
-    for (let i = 0; i < 5; i++) await s1.insert({ kind: 'ImageBuild', name: `b${i}`, resourceVersion: 1, object: build(`b${i}`) as never });
+    for (let i = 0; i < 5; i++)
+      await s1.insert({ kind: 'ImageBuild', name: `b${i}`, resourceVersion: 1, object: build(`b${i}`) as never });
     await s1.close();
     const s2 = new SqliteStore({ path });
     const all = await s2.list('ImageBuild');
@@ -64,8 +73,13 @@ describe('SqliteStore checkpoints', () => {
   it('copies the WAL into the database file from a worker thread while the store is open (no inline checkpoint)', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'ib-store-')), 'db.sqlite');
     const s = new SqliteStore({ path });
-    const big = { ...build('x'), metadata: { name: 'x', labels: { pad: 'p'.repeat(60) } }, spec: { ...build('x').spec, pad: 'q'.repeat(2000) } };
-    for (let i = 0; i < 120; i++) await s.insert({ kind: 'ImageBuild', name: `b${i}`, resourceVersion: 1, object: big as never });
+    const big = {
+      ...build('x'),
+      metadata: { name: 'x', labels: { pad: 'p'.repeat(60) } },
+      spec: { ...build('x').spec, pad: 'q'.repeat(2000) },
+    };
+    for (let i = 0; i < 120; i++)
+      await s.insert({ kind: 'ImageBuild', name: `b${i}`, resourceVersion: 1, object: big as never });
     const walBefore = statSync(`${path}-wal`).size;
     expect(walBefore).toBeGreaterThan(250_000); // the records are in the WAL...
     const until = Date.now() + 10_000;
@@ -79,7 +93,8 @@ describe('SqliteStore checkpoints', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'ib-store-')), 'db.sqlite');
     const s = new SqliteStore({ path, checkpoints: 'inline' });
     const big = { ...build('x'), spec: { ...build('x').spec, pad: 'q'.repeat(2000) } };
-    for (let i = 0; i < 120; i++) await s.insert({ kind: 'ImageBuild', name: `b${i}`, resourceVersion: 1, object: big as never });
+    for (let i = 0; i < 120; i++)
+      await s.insert({ kind: 'ImageBuild', name: `b${i}`, resourceVersion: 1, object: big as never });
     await new Promise((r) => setTimeout(r, 1500));
     expect(statSync(path).size).toBeLessThan(100_000);
     await s.close();

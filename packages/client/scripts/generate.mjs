@@ -24,12 +24,22 @@ const banner = (spec) =>
 function optionalAcceptsUndefined(property) {
   if (!property.questionToken || !property.type) return property;
   const undef = ts.factory.createKeywordTypeNode(ts.SyntaxKind.UndefinedKeyword);
-  return ts.factory.updatePropertySignature(property, property.modifiers, property.name, property.questionToken, ts.factory.createUnionTypeNode([property.type, undef]));
+  return ts.factory.updatePropertySignature(
+    property,
+    property.modifiers,
+    property.name,
+    property.questionToken,
+    ts.factory.createUnionTypeNode([property.type, undef]),
+  );
 }
 
 /** Renders the generated source for one target. */
 export async function render(target) {
-  const ast = await openapiTS(new URL(target.spec, root), { alphabetize: true, rootTypes: false, transformProperty: optionalAcceptsUndefined });
+  const ast = await openapiTS(new URL(target.spec, root), {
+    alphabetize: true,
+    rootTypes: false,
+    transformProperty: optionalAcceptsUndefined,
+  });
   return banner(target.spec) + astToString(ast);
 }
 

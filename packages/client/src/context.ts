@@ -20,7 +20,9 @@ function checkUrl(field: string, value: string): string {
   try {
     url = new URL(value);
   } catch {
-    throw new ValidationError([{ path: field, message: 'must be an absolute http(s) URL' }], { subject: 'client options' });
+    throw new ValidationError([{ path: field, message: 'must be an absolute http(s) URL' }], {
+      subject: 'client options',
+    });
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new ValidationError([{ path: field, message: 'must use http or https' }], { subject: 'client options' });
@@ -36,7 +38,10 @@ export function createContext(options: ImageBuilderClientOptions): ClientContext
   const coreTransport = createTransport(options, dispatcher, CORE_API_VERSION);
   return {
     api: createClient<ImageBuilderPaths>({ baseUrl, fetch: transport }),
-    core: coreBase === undefined ? undefined : createClient<CorePaths>({ baseUrl: `${coreBase}/api/v1`, fetch: coreTransport }),
+    core:
+      coreBase === undefined
+        ? undefined
+        : createClient<CorePaths>({ baseUrl: `${coreBase}/api/v1`, fetch: coreTransport }),
     dispatcher,
     options,
   };
@@ -45,9 +50,12 @@ export function createContext(options: ImageBuilderClientOptions): ClientContext
 /** The core client, or a clear error when `coreBaseUrl` is missing. */
 export function requireCore(ctx: ClientContext, what: string): Client<CorePaths> {
   if (!ctx.core) {
-    throw new ValidationError([{ path: 'coreBaseUrl', message: `is required for ${what} (the core Flight Control API URL)` }], {
-      subject: 'client options',
-    });
+    throw new ValidationError(
+      [{ path: 'coreBaseUrl', message: `is required for ${what} (the core Flight Control API URL)` }],
+      {
+        subject: 'client options',
+      },
+    );
   }
   return ctx.core;
 }

@@ -21,7 +21,14 @@ export { LOG_STREAM_COMPLETE, type FollowLogOptions } from './logs/follow-log.js
 export { parseSse, type SseEvent } from './logs/sse.js';
 export type { DownloadOptions, DownloadProgress, DownloadInfo, DownloadSession } from './download/download.js';
 export type { DownloadToFileOptions, DownloadResult } from './download/to-file.js';
-export { readyReason, isFinished, type HasConditions, type WaitForOptions, type WaitableKind, type WaitableKinds } from './wait-for.js';
+export {
+  readyReason,
+  isFinished,
+  type HasConditions,
+  type WaitForOptions,
+  type WaitableKind,
+  type WaitableKinds,
+} from './wait-for.js';
 export { ENROLLMENT_SIGNER, type EnrollmentRequestOptions } from './enrollment/request-enrollment.js';
 export type {
   ImageBuilderPaths,

@@ -1,4 +1,7 @@
-import type { components as ImageBuilderComponents, paths as ImageBuilderPaths } from './generated/imagebuilder-v1alpha1.js';
+import type {
+  components as ImageBuilderComponents,
+  paths as ImageBuilderPaths,
+} from './generated/imagebuilder-v1alpha1.js';
 import type { components as CoreComponents, paths as CorePaths } from './generated/core-v1beta1.js';
 
 type IB = ImageBuilderComponents['schemas'];

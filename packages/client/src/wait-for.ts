@@ -70,8 +70,10 @@ export async function pollUntil<T>(
       await sleep(options.intervalMs ?? 2000, controller.signal);
     }
   } catch (err) {
-    if (timedOut) throw new TimeoutError(`waiting for ${what}: condition not met within ${options.timeout} ms`, { cause: err });
-    if (options.signal?.aborted) throw err instanceof AbortError ? err : new AbortError(`waiting for ${what} aborted`, { cause: err });
+    if (timedOut)
+      throw new TimeoutError(`waiting for ${what}: condition not met within ${options.timeout} ms`, { cause: err });
+    if (options.signal?.aborted)
+      throw err instanceof AbortError ? err : new AbortError(`waiting for ${what} aborted`, { cause: err });
     throw err;
   } finally {
     clearTimeout(timer);

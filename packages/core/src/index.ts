@@ -29,7 +29,13 @@ export {
   type DiscoveryAttempt,
 } from './errors/index.js';
 export { parseRetryAfter, backoffDelay, sleep, type BackoffBounds } from './retry/index.js';
-export { Operation, throwIfAborted, type OperationBaseEvents, type OperationContext, type OperationOptions } from './operation/index.js';
+export {
+  Operation,
+  throwIfAborted,
+  type OperationBaseEvents,
+  type OperationContext,
+  type OperationOptions,
+} from './operation/index.js';
 // Runner contract (issue 5): what @imagebuild/runner-podman and @imagebuild/runner-docker implement.
 export {
   DEFAULT_CONVERTER_IMAGE,
@@ -161,7 +167,11 @@ export {
   publickeyProblems,
   registryProblems,
 } from './resources/rules.js';
-export { validateImageBuildAgainstRepositories, findRepository, type RepositoryLookup } from './resources/cross-check.js';
+export {
+  validateImageBuildAgainstRepositories,
+  findRepository,
+  type RepositoryLookup,
+} from './resources/cross-check.js';
 // Parsing.
 export {
   parseImageBuild,

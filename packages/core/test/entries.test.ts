@@ -17,15 +17,20 @@ type Ops = typeof import('../src/operation/index.js');
 
 describe('core subpath entries (built)', () => {
   beforeAll(() => {
-    execFileSync(join(pkgDir, '../../node_modules/.bin/tsup'), ['--config', '../../tsup.config.ts', '--out-dir', out, '--no-dts', '--silent'], { cwd: pkgDir, stdio: 'pipe' });
+    execFileSync(
+      join(pkgDir, '../../node_modules/.bin/tsup'),
+      ['--config', '../../tsup.config.ts', '--out-dir', out, '--no-dts', '--silent'],
+      { cwd: pkgDir, stdio: 'pipe' },
+    );
   }, 120_000);
   afterAll(() => rmSync(out, { recursive: true, force: true }));
 
   for (const format of ['esm', 'cjs'] as const) {
     it(`${format}: errors and operation entries share class identity and module state with the main entry`, async () => {
-      const load = async <T>(name: string): Promise<T> => format === 'esm'
-        ? ((await import(join(out, `${name}.js`))) as T)
-        : (createRequire(import.meta.url)(join(out, `${name}.cjs`)) as T);
+      const load = async <T>(name: string): Promise<T> =>
+        format === 'esm'
+          ? ((await import(join(out, `${name}.js`))) as T)
+          : (createRequire(import.meta.url)(join(out, `${name}.cjs`)) as T);
       const main = await load<Core>('index');
       const errors = await load<Errors>('errors');
       const ops = await load<Ops>('operation');

@@ -78,7 +78,10 @@ export class EngineRunner implements Runner {
     if (!this.#connection) {
       const explicit = this.#options.engine;
       const attempt = discoverEngine({
-        strategies: explicit !== undefined ? [explicitStrategy(explicit)] : (this.#options.strategies ?? this.#dialect.strategies),
+        strategies:
+          explicit !== undefined
+            ? [explicitStrategy(explicit)]
+            : (this.#options.strategies ?? this.#dialect.strategies),
         expect: this.engine,
         context: this.#options.discoveryContext,
         onAttempt: this.#options.onDiscoveryAttempt,
@@ -103,15 +106,35 @@ export class EngineRunner implements Runner {
 
   build(imageBuild: ImageBuild, repositories: RepositoryLookup, options: RunnerBuildOptions = {}): BuildOperation {
     return new Operation<BuildResult, BuildEvents>(
-      async (ctx) => runBuild({ conn: await this.connection(ctx.signal), dialect: this.#dialect, registries: this.#registries }, imageBuild, repositories, options, ctx),
+      async (ctx) =>
+        runBuild(
+          { conn: await this.connection(ctx.signal), dialect: this.#dialect, registries: this.#registries },
+          imageBuild,
+          repositories,
+          options,
+          ctx,
+        ),
       { signal: options.signal },
       (err) => wrap(this.name, err),
     );
   }
 
-  export(imageExport: ImageExport, imageBuild: ImageBuild, repositories: RepositoryLookup, options: RunnerExportOptions = {}): ExportOperation {
+  export(
+    imageExport: ImageExport,
+    imageBuild: ImageBuild,
+    repositories: RepositoryLookup,
+    options: RunnerExportOptions = {},
+  ): ExportOperation {
     return new Operation<ExportResult, ExportEvents>(
-      async (ctx) => runExport({ conn: await this.connection(ctx.signal), registries: this.#registries }, imageExport, imageBuild, repositories, options, ctx),
+      async (ctx) =>
+        runExport(
+          { conn: await this.connection(ctx.signal), registries: this.#registries },
+          imageExport,
+          imageBuild,
+          repositories,
+          options,
+          ctx,
+        ),
       { signal: options.signal },
       (err) => wrap(this.name, err),
     );
@@ -121,7 +144,9 @@ export class EngineRunner implements Runner {
     return listJobResources(await this.connection(options.signal), options.jobId, options.signal);
   }
 
-  async cleanup(options: RunnerCallOptions & { jobId?: string | undefined; keep?: readonly string[] | undefined } = {}): Promise<CleanupReport> {
+  async cleanup(
+    options: RunnerCallOptions & { jobId?: string | undefined; keep?: readonly string[] | undefined } = {},
+  ): Promise<CleanupReport> {
     return cleanupJobResources(await this.connection(options.signal), options);
   }
 

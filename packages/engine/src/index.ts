@@ -2,8 +2,21 @@
 export { EngineRunner, type EngineRunnerOptions } from './engine-runner.js';
 export type { EngineDialect, DialectBuildRequest, DialectPushRequest } from './dialect.js';
 export { EngineConnection, normaliseArch, type OpenOptions } from './connection/engine-connection.js';
-export { displayEndpoint, modemOptions, type EngineEndpoint, type EngineSsh, type EngineTls, type ModemOptions } from './connection/endpoint.js';
-export { MAX_API_VERSION, MIN_API_VERSION, compareVersions, negotiate, type PingFacts } from './connection/negotiate.js';
+export {
+  displayEndpoint,
+  modemOptions,
+  type EngineEndpoint,
+  type EngineSsh,
+  type EngineTls,
+  type ModemOptions,
+} from './connection/endpoint.js';
+export {
+  MAX_API_VERSION,
+  MIN_API_VERSION,
+  compareVersions,
+  negotiate,
+  type PingFacts,
+} from './connection/negotiate.js';
 export { discoverEngine, type DiscoverOptions, type Discovered, type ReportedAttempt } from './discovery/discover.js';
 export type { DiscoveryContext, DiscoveryFs, DiscoveryStrategy, StrategyResult } from './discovery/types.js';
 export { nodeDiscoveryContext } from './discovery/node-context.js';
@@ -19,5 +32,10 @@ export { LineSplitter } from './stream/line-splitter.js';
 export { registryAuthHeader, registryConfigHeader, urlSafeBase64 } from './auth/registry-auth.js';
 export { buildContextHeaders } from './build/context-headers.js';
 export type { DialRequest, QueryValue } from './internal/dial.js';
-export type { RegistryAccess, RegistryAccessFactory, ManifestRef, ArtifactPushProgress } from './registry/registry-access.js';
+export type {
+  RegistryAccess,
+  RegistryAccessFactory,
+  ManifestRef,
+  ArtifactPushProgress,
+} from './registry/registry-access.js';
 export { ociRegistryAccess } from './registry/oci-registry-access.js';

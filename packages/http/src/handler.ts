@@ -22,7 +22,10 @@ export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void
  * `Flightctl-API-Version` negotiation (406), SSE logs with resumable `id:`s, downloads streamed from the registry with Range,
  * an auth hook (401) and a body limit (413). Image promotions need a catalog and answer 501.
  */
-export function createImageBuilderHandler(builder: BuilderApi, options: ImageBuilderHandlerOptions = {}): RequestHandler {
+export function createImageBuilderHandler(
+  builder: BuilderApi,
+  options: ImageBuilderHandlerOptions = {},
+): RequestHandler {
   const basePath = (options.basePath ?? '').replace(/\/+$/, '');
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const serveRepositories = options.serveRepositories ?? true;
@@ -40,7 +43,8 @@ export function createImageBuilderHandler(builder: BuilderApi, options: ImageBui
     const url = new URL(req.url ?? '/', 'http://adapter.invalid');
     let pathname = url.pathname;
     if (basePath) {
-      if (pathname !== basePath && !pathname.startsWith(`${basePath}/`)) return sendStatus(res, 404, `${pathname} not found`, { 'X-Request-Id': requestId });
+      if (pathname !== basePath && !pathname.startsWith(`${basePath}/`))
+        return sendStatus(res, 404, `${pathname} not found`, { 'X-Request-Id': requestId });
       pathname = pathname.slice(basePath.length) || '/';
     }
     if (pathname === '/healthz' || pathname === '/readyz') {
@@ -52,14 +56,20 @@ export function createImageBuilderHandler(builder: BuilderApi, options: ImageBui
     const core = route?.collection === 'repositories';
     const version = core ? 'v1beta1' : 'v1alpha1';
     const apiVersion = core ? CORE_API_VERSION : 'flightctl.io/v1alpha1';
-    const headers: Record<string, string> = { 'Flightctl-API-Version': version, Vary: 'Flightctl-API-Version', 'X-Request-Id': requestId };
+    const headers: Record<string, string> = {
+      'Flightctl-API-Version': version,
+      Vary: 'Flightctl-API-Version',
+      'X-Request-Id': requestId,
+    };
     const fail = (code: number, message: string, extra: Record<string, string> = {}): void =>
       sendStatus(res, code, message, { ...headers, ...extra }, apiVersion);
 
     if (!route || (core && !serveRepositories)) return fail(404, `${pathname} not found`);
     const requested = req.headers[API_VERSION_HEADER];
     if (typeof requested === 'string' && requested !== '' && requested !== version) {
-      return fail(406, `API version ${requested} is not supported; supported: ${version}`, { [SUPPORTED_VERSIONS_HEADER]: version });
+      return fail(406, `API version ${requested} is not supported; supported: ${version}`, {
+        [SUPPORTED_VERSIONS_HEADER]: version,
+      });
     }
     if (options.auth) {
       let allowed = false;
@@ -73,8 +83,10 @@ export function createImageBuilderHandler(builder: BuilderApi, options: ImageBui
     }
     const method = req.method ?? 'GET';
     const allowed = allowedMethods(route);
-    if (!allowed.includes(method)) return fail(405, `${method} is not allowed on ${pathname}`, { Allow: allowed.join(', ') });
-    if (route.collection === 'imagepromotions') return fail(501, 'ImagePromotion needs a Flight Control catalog; this server has none');
+    if (!allowed.includes(method))
+      return fail(405, `${method} is not allowed on ${pathname}`, { Allow: allowed.join(', ') });
+    if (route.collection === 'imagepromotions')
+      return fail(501, 'ImagePromotion needs a Flight Control catalog; this server has none');
 
     const controller = new AbortController();
     res.once('close', () => controller.abort(new Error('client went away')));

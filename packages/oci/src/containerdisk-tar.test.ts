@@ -32,7 +32,11 @@ describe('containerdisk layer tar', () => {
       const out = join(dir, `x${size}`);
       execFileSync('mkdir', ['-p', out]);
       execFileSync('tar', ['-xf', file, '-C', out]);
-      expect(createHash('sha256').update(readFileSync(join(out, 'disk/disk.qcow2'))).digest('hex')).toBe(createHash('sha256').update(content).digest('hex'));
+      expect(
+        createHash('sha256')
+          .update(readFileSync(join(out, 'disk/disk.qcow2')))
+          .digest('hex'),
+      ).toBe(createHash('sha256').update(content).digest('hex'));
     });
   }
 

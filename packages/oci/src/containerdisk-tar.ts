@@ -45,7 +45,10 @@ function header(name: string, type: '0' | '5', mode: number, uid: number, size: 
  * (107:107, 0440): the two headers before the file's bytes and the padding + end-of-archive after.
  */
 export function containerDiskTarParts(diskSize: number): { head: Buffer; tail: Buffer; layerSize: number } {
-  const head = Buffer.concat([header('disk/', '5', 0o755, 0, 0), header(CONTAINERDISK_PATH, '0', CONTAINERDISK_MODE, CONTAINERDISK_UID, diskSize)]);
+  const head = Buffer.concat([
+    header('disk/', '5', 0o755, 0, 0),
+    header(CONTAINERDISK_PATH, '0', CONTAINERDISK_MODE, CONTAINERDISK_UID, diskSize),
+  ]);
   const pad = (BLOCK - (diskSize % BLOCK)) % BLOCK;
   const tail = Buffer.alloc(pad + 2 * BLOCK);
   return { head, tail, layerSize: head.length + diskSize + tail.length };

@@ -61,63 +61,82 @@ export class PushContainerDiskOperation extends Operation<PushContainerDiskResul
  * are fixed-size, so the layer size is known before the first byte and the disk (possibly GBs) is
  * streamed once, hashed on the way, without an engine build and without network access.
  */
-export function pushContainerDisk(client: RegistryClient, options: PushContainerDiskOptions & OperationOptions): PushContainerDiskOperation {
-  return new PushContainerDiskOperation(async ({ signal, emit }) => {
-    assertRepository(options.repository);
-    assertDigest(options.subject.digest, 'subject.digest');
-    const st = await stat(options.file).catch((err: unknown) => {
-      throw new ValidationError([{ path: 'file', message: `cannot be read: ${(err as Error).message}` }]);
-    });
-    const repo = options.repository;
-    const { layerSize } = containerDiskTarParts(st.size);
-    const layer = await client.uploadBlob(repo, { stream: containerDiskTar(options.file, st.size, signal) }, {
-      size: layerSize,
-      mediaType: MediaType.OciLayerTar,
-      onProgress: (p) => emit('progress', p),
-      signal,
-    });
-    const platform = options.platform ?? { os: 'linux', architecture: 'amd64' };
-    const configJson = {
-      architecture: platform.architecture,
-      os: platform.os,
-      ...(platform.variant ? { variant: platform.variant } : {}),
-      config: {},
-      rootfs: { type: 'layers', diff_ids: [layer.digest] },
-      history: [{ created_by: 'imagebuild: containerdisk /disk/disk.qcow2 (107:107 0440)' }],
-    };
-    const configBytes = Buffer.from(JSON.stringify(configJson));
-    const config = await client.uploadBlob(repo, configBytes, { mediaType: OCI_CONFIG, signal });
-    const created = options.created ?? new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-    const subject: Descriptor = { mediaType: options.subject.mediaType, digest: options.subject.digest, size: options.subject.size };
-    const manifest: ImageManifest = {
-      schemaVersion: 2,
-      mediaType: MediaType.OciManifest,
-      artifactType: CONTAINERDISK_ARTIFACT_TYPE,
-      config: { mediaType: OCI_CONFIG, digest: config.digest, size: config.size },
-      layers: [{ mediaType: MediaType.OciLayerTar, digest: layer.digest, size: layer.size }],
-      subject,
-      annotations: { [Annotation.Title]: 'containerdisk', [Annotation.Created]: created },
-    };
-    const bytes = Buffer.from(JSON.stringify(manifest));
-    const digest = sha256(bytes);
-    const put = await client.putManifest(repo, digest, bytes, { mediaType: MediaType.OciManifest, signal });
-    let referrersTagUpdated = false;
-    if (!put.subjectProcessed) {
-      const referrer: Descriptor = { mediaType: MediaType.OciManifest, digest, size: bytes.length, artifactType: CONTAINERDISK_ARTIFACT_TYPE };
-      if (manifest.annotations) referrer.annotations = manifest.annotations;
-      await addToReferrersIndex(client, repo, subject.digest, referrer, { signal });
-      referrersTagUpdated = true;
-    }
-    return {
-      digest,
-      size: bytes.length,
-      mediaType: MediaType.OciManifest,
-      artifactType: CONTAINERDISK_ARTIFACT_TYPE,
-      subject,
-      config: manifest.config,
-      layer: manifest.layers[0]!,
-      diskSize: st.size,
-      referrersTagUpdated,
-    };
-  }, { signal: options.signal });
+export function pushContainerDisk(
+  client: RegistryClient,
+  options: PushContainerDiskOptions & OperationOptions,
+): PushContainerDiskOperation {
+  return new PushContainerDiskOperation(
+    async ({ signal, emit }) => {
+      assertRepository(options.repository);
+      assertDigest(options.subject.digest, 'subject.digest');
+      const st = await stat(options.file).catch((err: unknown) => {
+        throw new ValidationError([{ path: 'file', message: `cannot be read: ${(err as Error).message}` }]);
+      });
+      const repo = options.repository;
+      const { layerSize } = containerDiskTarParts(st.size);
+      const layer = await client.uploadBlob(
+        repo,
+        { stream: containerDiskTar(options.file, st.size, signal) },
+        {
+          size: layerSize,
+          mediaType: MediaType.OciLayerTar,
+          onProgress: (p) => emit('progress', p),
+          signal,
+        },
+      );
+      const platform = options.platform ?? { os: 'linux', architecture: 'amd64' };
+      const configJson = {
+        architecture: platform.architecture,
+        os: platform.os,
+        ...(platform.variant ? { variant: platform.variant } : {}),
+        config: {},
+        rootfs: { type: 'layers', diff_ids: [layer.digest] },
+        history: [{ created_by: 'imagebuild: containerdisk /disk/disk.qcow2 (107:107 0440)' }],
+      };
+      const configBytes = Buffer.from(JSON.stringify(configJson));
+      const config = await client.uploadBlob(repo, configBytes, { mediaType: OCI_CONFIG, signal });
+      const created = options.created ?? new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+      const subject: Descriptor = {
+        mediaType: options.subject.mediaType,
+        digest: options.subject.digest,
+        size: options.subject.size,
+      };
+      const manifest: ImageManifest = {
+        schemaVersion: 2,
+        mediaType: MediaType.OciManifest,
+        artifactType: CONTAINERDISK_ARTIFACT_TYPE,
+        config: { mediaType: OCI_CONFIG, digest: config.digest, size: config.size },
+        layers: [{ mediaType: MediaType.OciLayerTar, digest: layer.digest, size: layer.size }],
+        subject,
+        annotations: { [Annotation.Title]: 'containerdisk', [Annotation.Created]: created },
+      };
+      const bytes = Buffer.from(JSON.stringify(manifest));
+      const digest = sha256(bytes);
+      const put = await client.putManifest(repo, digest, bytes, { mediaType: MediaType.OciManifest, signal });
+      let referrersTagUpdated = false;
+      if (!put.subjectProcessed) {
+        const referrer: Descriptor = {
+          mediaType: MediaType.OciManifest,
+          digest,
+          size: bytes.length,
+          artifactType: CONTAINERDISK_ARTIFACT_TYPE,
+        };
+        if (manifest.annotations) referrer.annotations = manifest.annotations;
+        await addToReferrersIndex(client, repo, subject.digest, referrer, { signal });
+        referrersTagUpdated = true;
+      }
+      return {
+        digest,
+        size: bytes.length,
+        mediaType: MediaType.OciManifest,
+        artifactType: CONTAINERDISK_ARTIFACT_TYPE,
+        subject,
+        config: manifest.config,
+        layer: manifest.layers[0]!,
+        diskSize: st.size,
+        referrersTagUpdated,
+      };
+    },
+    { signal: options.signal },
+  );
 }

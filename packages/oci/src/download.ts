@@ -43,14 +43,20 @@ export interface DownloadBlobOptions {
 }
 
 /** Downloads one blob to a file: streamed, verified, resumable. */
-export function downloadBlob(client: RegistryClient, options: DownloadBlobOptions & OperationOptions): DownloadOperation {
-  return new DownloadOperation(async ({ signal, emit }) => {
-    assertRepository(options.repository);
-    assertDigest(options.digest);
-    if (!options.file) throw new ValidationError([{ path: 'file', message: 'is required' }]);
-    const { size } = await downloadToFile(client, { ...options, signal, onProgress: (p) => emit('progress', p) });
-    return { file: options.file, digest: options.digest, size };
-  }, { signal: options.signal });
+export function downloadBlob(
+  client: RegistryClient,
+  options: DownloadBlobOptions & OperationOptions,
+): DownloadOperation {
+  return new DownloadOperation(
+    async ({ signal, emit }) => {
+      assertRepository(options.repository);
+      assertDigest(options.digest);
+      if (!options.file) throw new ValidationError([{ path: 'file', message: 'is required' }]);
+      const { size } = await downloadToFile(client, { ...options, signal, onProgress: (p) => emit('progress', p) });
+      return { file: options.file, digest: options.digest, size };
+    },
+    { signal: options.signal },
+  );
 }
 
 export interface DownloadArtifactOptions {
@@ -77,12 +83,18 @@ export async function findArtifact(
   artifactType: string,
   options: { platform?: Platform | undefined; signal?: AbortSignal | undefined } = {},
 ): Promise<Descriptor> {
-  const subjectDigest = typeof subject === 'string'
-    ? (await client.resolvePlatformManifest(repository, subject, options.platform, { signal: options.signal })).digest
-    : subject.digest;
+  const subjectDigest =
+    typeof subject === 'string'
+      ? (await client.resolvePlatformManifest(repository, subject, options.platform, { signal: options.signal })).digest
+      : subject.digest;
   const found = await client.listReferrers(repository, subjectDigest, { artifactType, signal: options.signal });
-  const newest = [...found].sort((a, b) => (a.annotations?.[Annotation.Created] ?? '').localeCompare(b.annotations?.[Annotation.Created] ?? '')).pop();
-  if (!newest) throw new NotFoundError(`no ${artifactType} artifact refers to ${client.registry}/${repository}@${subjectDigest}`);
+  const newest = [...found]
+    .sort((a, b) =>
+      (a.annotations?.[Annotation.Created] ?? '').localeCompare(b.annotations?.[Annotation.Created] ?? ''),
+    )
+    .pop();
+  if (!newest)
+    throw new NotFoundError(`no ${artifactType} artifact refers to ${client.registry}/${repository}@${subjectDigest}`);
   return newest;
 }
 
@@ -91,37 +103,63 @@ export async function findArtifact(
  * lookup. Streams layer 0 into `<file>.partial`, verifies its digest while
  * streaming, resumes with `Range`, renames to `file` once verified.
  */
-export function downloadArtifact(client: RegistryClient, options: DownloadArtifactOptions & OperationOptions): DownloadOperation {
-  return new DownloadOperation(async ({ signal, emit }) => {
-    assertRepository(options.repository);
-    if (!options.file) throw new ValidationError([{ path: 'file', message: 'is required' }]);
-    let manifestDigest = options.digest;
-    if (manifestDigest === undefined) {
-      if (options.subject === undefined || options.artifactType === undefined) {
-        throw new ValidationError([{ path: 'digest', message: 'is required unless subject and artifactType are given' }]);
+export function downloadArtifact(
+  client: RegistryClient,
+  options: DownloadArtifactOptions & OperationOptions,
+): DownloadOperation {
+  return new DownloadOperation(
+    async ({ signal, emit }) => {
+      assertRepository(options.repository);
+      if (!options.file) throw new ValidationError([{ path: 'file', message: 'is required' }]);
+      let manifestDigest = options.digest;
+      if (manifestDigest === undefined) {
+        if (options.subject === undefined || options.artifactType === undefined) {
+          throw new ValidationError([
+            { path: 'digest', message: 'is required unless subject and artifactType are given' },
+          ]);
+        }
+        if (typeof options.subject === 'string' && !isDigest(options.subject) && !isTag(options.subject)) {
+          throw new ValidationError([{ path: 'subject', message: 'must be a tag, a digest or a descriptor' }]);
+        }
+        manifestDigest = (
+          await findArtifact(client, options.repository, options.subject, options.artifactType, {
+            platform: options.platform,
+            signal,
+          })
+        ).digest;
       }
-      if (typeof options.subject === 'string' && !isDigest(options.subject) && !isTag(options.subject)) {
-        throw new ValidationError([{ path: 'subject', message: 'must be a tag, a digest or a descriptor' }]);
+      assertDigest(manifestDigest);
+      const fetched = await client.getManifest(options.repository, manifestDigest, { signal });
+      const manifest = fetched.manifest as ImageManifest;
+      const layer = Array.isArray(manifest.layers) ? manifest.layers[0] : undefined;
+      if (!isImageManifestMediaType(fetched.descriptor.mediaType) || !layer || typeof layer.digest !== 'string') {
+        throw new RegistryError(
+          client.registry,
+          `artifact GET ${options.repository}@${manifestDigest}`,
+          'manifest is not an artifact image manifest with a layer',
+        );
       }
-      manifestDigest = (await findArtifact(client, options.repository, options.subject, options.artifactType, { platform: options.platform, signal })).digest;
-    }
-    assertDigest(manifestDigest);
-    const fetched = await client.getManifest(options.repository, manifestDigest, { signal });
-    const manifest = fetched.manifest as ImageManifest;
-    const layer = Array.isArray(manifest.layers) ? manifest.layers[0] : undefined;
-    if (!isImageManifestMediaType(fetched.descriptor.mediaType) || !layer || typeof layer.digest !== 'string') {
-      throw new RegistryError(client.registry, `artifact GET ${options.repository}@${manifestDigest}`, 'manifest is not an artifact image manifest with a layer');
-    }
-    assertDigest(layer.digest, 'layers[0].digest');
-    const { size } = await downloadToFile(client, {
-      repository: options.repository, digest: layer.digest, size: layer.size, file: options.file, signal, directIo: options.directIo,
-      onProgress: (p) => emit('progress', p),
-    });
-    const title = layer.annotations?.[Annotation.Title] ?? manifest.annotations?.[Annotation.Title];
-    const artifactType = manifest.artifactType ?? manifest.config?.mediaType;
-    return {
-      file: options.file, digest: layer.digest, size, manifestDigest,
-      ...(artifactType ? { artifactType } : {}), ...(title ? { title } : {}),
-    };
-  }, { signal: options.signal });
+      assertDigest(layer.digest, 'layers[0].digest');
+      const { size } = await downloadToFile(client, {
+        repository: options.repository,
+        digest: layer.digest,
+        size: layer.size,
+        file: options.file,
+        signal,
+        directIo: options.directIo,
+        onProgress: (p) => emit('progress', p),
+      });
+      const title = layer.annotations?.[Annotation.Title] ?? manifest.annotations?.[Annotation.Title];
+      const artifactType = manifest.artifactType ?? manifest.config?.mediaType;
+      return {
+        file: options.file,
+        digest: layer.digest,
+        size,
+        manifestDigest,
+        ...(artifactType ? { artifactType } : {}),
+        ...(title ? { title } : {}),
+      };
+    },
+    { signal: options.signal },
+  );
 }

@@ -1,7 +1,13 @@
 // @imagebuild/oci — public API. Explicit list; private code lives in src/internal/.
 export { RegistryClient, type CallOptions, type BlobResponse } from './registry-client.js';
 export { optionsFromRepository, type RegistryClientOptions, type OciRepositoryLike } from './client-options.js';
-export { pushArtifact, PushArtifactOperation, type PushArtifactOptions, type PushArtifactResult, type PushArtifactEvents } from './push-artifact.js';
+export {
+  pushArtifact,
+  PushArtifactOperation,
+  type PushArtifactOptions,
+  type PushArtifactResult,
+  type PushArtifactEvents,
+} from './push-artifact.js';
 export {
   downloadArtifact,
   downloadBlob,
@@ -30,4 +36,11 @@ export type { ListReferrersOptions } from './internal/referrers.js';
 export type { RetryPolicy } from './internal/retry.js';
 export type { RegistryTimeouts } from './internal/timeouts.js';
 export { referrersTag } from './internal/referrers.js';
-export { pushContainerDisk, PushContainerDiskOperation, CONTAINERDISK_ARTIFACT_TYPE, type PushContainerDiskOptions, type PushContainerDiskResult, type PushContainerDiskEvents } from './containerdisk.js';
+export {
+  pushContainerDisk,
+  PushContainerDiskOperation,
+  CONTAINERDISK_ARTIFACT_TYPE,
+  type PushContainerDiskOptions,
+  type PushContainerDiskResult,
+  type PushContainerDiskEvents,
+} from './containerdisk.js';

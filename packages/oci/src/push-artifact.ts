@@ -66,8 +66,10 @@ function rfc3339Now(): string {
 function validate(client: RegistryClient, o: PushArtifactOptions): { subjectRef: string | Descriptor } {
   assertRepository(o.repository);
   const issues: { path: string; message: string }[] = [];
-  if (!MEDIA_TYPE.test(o.artifactType)) issues.push({ path: 'artifactType', message: 'must be a media type like application/vnd.qcow2' });
-  if (o.layerMediaType !== undefined && !MEDIA_TYPE.test(o.layerMediaType)) issues.push({ path: 'layerMediaType', message: 'must be a media type' });
+  if (!MEDIA_TYPE.test(o.artifactType))
+    issues.push({ path: 'artifactType', message: 'must be a media type like application/vnd.qcow2' });
+  if (o.layerMediaType !== undefined && !MEDIA_TYPE.test(o.layerMediaType))
+    issues.push({ path: 'layerMediaType', message: 'must be a media type' });
   if (o.tag !== undefined && !isTag(o.tag)) issues.push({ path: 'tag', message: 'must match ^[\\w][\\w.-]{0,127}$' });
   if (!o.file) issues.push({ path: 'file', message: 'is required' });
   if (issues.length) throw new ValidationError(issues, { subject: 'pushArtifact options' });
@@ -79,7 +81,12 @@ function validate(client: RegistryClient, o: PushArtifactOptions): { subjectRef:
   if (isDigest(o.subject) || isTag(o.subject)) return { subjectRef: o.subject };
   const ref = parseImageReference(o.subject, 'subject');
   if (ref.registry !== client.registry || ref.repository !== o.repository) {
-    throw new ValidationError([{ path: 'subject', message: `must be in ${client.registry}/${o.repository} (referrers live beside their subject), got ${ref.registry}/${ref.repository}` }]);
+    throw new ValidationError([
+      {
+        path: 'subject',
+        message: `must be in ${client.registry}/${o.repository} (referrers live beside their subject), got ${ref.registry}/${ref.repository}`,
+      },
+    ]);
   }
   const r = ref.digest ?? ref.tag;
   if (!r) throw new ValidationError([{ path: 'subject', message: 'must name a tag or a digest' }]);
@@ -92,41 +99,76 @@ function validate(client: RegistryClient, o: PushArtifactOptions): { subjectRef:
  * `artifactType`, `subject` = the platform manifest, `created` annotation.
  * On a registry without the referrers API the `sha256-<hex>` tag is maintained.
  */
-export function pushArtifact(client: RegistryClient, options: PushArtifactOptions & OperationOptions): PushArtifactOperation {
-  return new PushArtifactOperation(async ({ signal, emit }) => {
-    const { subjectRef } = validate(client, options);
-    const repo = options.repository;
-    const subject = typeof subjectRef === 'string'
-      ? await client.resolvePlatformManifest(repo, subjectRef, options.platform, { signal })
-      : { mediaType: subjectRef.mediaType, digest: subjectRef.digest, size: subjectRef.size };
-    await client.uploadBlob(repo, Buffer.from(EMPTY_CONFIG_DATA), { digest: EMPTY_CONFIG_DIGEST, mediaType: MediaType.OciEmpty, signal });
-    const title = options.title ?? basename(options.file);
-    const layer = await client.uploadBlob(repo, { file: options.file }, {
-      digest: options.fileDigest,
-      mediaType: options.layerMediaType ?? MediaType.OciLayerTar,
-      onProgress: (p) => emit('progress', p),
-      onSession: (s) => emit('upload-session', s),
-      signal,
-    });
-    const manifest: ImageManifest = {
-      schemaVersion: 2,
-      mediaType: MediaType.OciManifest,
-      artifactType: options.artifactType,
-      config: { mediaType: MediaType.OciEmpty, digest: EMPTY_CONFIG_DIGEST, size: 2, data: 'e30=' },
-      layers: [{ ...layer, annotations: { [Annotation.Title]: title } }],
-      subject,
-      annotations: { ...options.annotations, [Annotation.Title]: title, [Annotation.Created]: options.annotations?.[Annotation.Created] ?? rfc3339Now() },
-    };
-    const bytes = Buffer.from(JSON.stringify(manifest));
-    const digest = sha256(bytes);
-    const put = await client.putManifest(repo, options.tag ?? digest, bytes, { mediaType: MediaType.OciManifest, signal });
-    let referrersTagUpdated = false;
-    if (!put.subjectProcessed) {
-      const referrer: Descriptor = { mediaType: MediaType.OciManifest, digest, size: bytes.length, artifactType: options.artifactType };
-      if (manifest.annotations) referrer.annotations = manifest.annotations;
-      await addToReferrersIndex(client, repo, subject.digest, referrer, { signal });
-      referrersTagUpdated = true;
-    }
-    return { digest, size: bytes.length, mediaType: MediaType.OciManifest, artifactType: options.artifactType, subject, layer, referrersTagUpdated };
-  }, { signal: options.signal });
+export function pushArtifact(
+  client: RegistryClient,
+  options: PushArtifactOptions & OperationOptions,
+): PushArtifactOperation {
+  return new PushArtifactOperation(
+    async ({ signal, emit }) => {
+      const { subjectRef } = validate(client, options);
+      const repo = options.repository;
+      const subject =
+        typeof subjectRef === 'string'
+          ? await client.resolvePlatformManifest(repo, subjectRef, options.platform, { signal })
+          : { mediaType: subjectRef.mediaType, digest: subjectRef.digest, size: subjectRef.size };
+      await client.uploadBlob(repo, Buffer.from(EMPTY_CONFIG_DATA), {
+        digest: EMPTY_CONFIG_DIGEST,
+        mediaType: MediaType.OciEmpty,
+        signal,
+      });
+      const title = options.title ?? basename(options.file);
+      const layer = await client.uploadBlob(
+        repo,
+        { file: options.file },
+        {
+          digest: options.fileDigest,
+          mediaType: options.layerMediaType ?? MediaType.OciLayerTar,
+          onProgress: (p) => emit('progress', p),
+          onSession: (s) => emit('upload-session', s),
+          signal,
+        },
+      );
+      const manifest: ImageManifest = {
+        schemaVersion: 2,
+        mediaType: MediaType.OciManifest,
+        artifactType: options.artifactType,
+        config: { mediaType: MediaType.OciEmpty, digest: EMPTY_CONFIG_DIGEST, size: 2, data: 'e30=' },
+        layers: [{ ...layer, annotations: { [Annotation.Title]: title } }],
+        subject,
+        annotations: {
+          ...options.annotations,
+          [Annotation.Title]: title,
+          [Annotation.Created]: options.annotations?.[Annotation.Created] ?? rfc3339Now(),
+        },
+      };
+      const bytes = Buffer.from(JSON.stringify(manifest));
+      const digest = sha256(bytes);
+      const put = await client.putManifest(repo, options.tag ?? digest, bytes, {
+        mediaType: MediaType.OciManifest,
+        signal,
+      });
+      let referrersTagUpdated = false;
+      if (!put.subjectProcessed) {
+        const referrer: Descriptor = {
+          mediaType: MediaType.OciManifest,
+          digest,
+          size: bytes.length,
+          artifactType: options.artifactType,
+        };
+        if (manifest.annotations) referrer.annotations = manifest.annotations;
+        await addToReferrersIndex(client, repo, subject.digest, referrer, { signal });
+        referrersTagUpdated = true;
+      }
+      return {
+        digest,
+        size: bytes.length,
+        mediaType: MediaType.OciManifest,
+        artifactType: options.artifactType,
+        subject,
+        layer,
+        referrersTagUpdated,
+      };
+    },
+    { signal: options.signal },
+  );
 }

@@ -4,7 +4,8 @@ import { ValidationError } from '@imagebuild/core/errors';
 const REPOSITORY = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$/;
 const TAG = /^[\w][\w.-]{0,127}$/;
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
-const REGISTRY = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:.]+\])(?::[0-9]{1,5})?$/;
+const REGISTRY =
+  /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:.]+\])(?::[0-9]{1,5})?$/;
 
 /** A parsed image reference: `registry/repository[:tag][@digest]`. */
 export interface ImageReference {
@@ -24,7 +25,9 @@ export function isTag(value: string): boolean {
 
 export function assertRepository(name: string, field = 'repository'): void {
   if (name.length > 255 || !REPOSITORY.test(name)) {
-    throw new ValidationError([{ path: field, message: 'must be a lowercase repository path matching the distribution-spec name grammar' }]);
+    throw new ValidationError([
+      { path: field, message: 'must be a lowercase repository path matching the distribution-spec name grammar' },
+    ]);
   }
 }
 
@@ -34,12 +37,15 @@ export function assertDigest(digest: string, field = 'digest'): void {
 
 export function assertReference(ref: string, field = 'reference'): void {
   if (!DIGEST.test(ref) && !TAG.test(ref)) {
-    throw new ValidationError([{ path: field, message: 'must be a tag matching ^[\\w][\\w.-]{0,127}$ or a sha256 digest' }]);
+    throw new ValidationError([
+      { path: field, message: 'must be a tag matching ^[\\w][\\w.-]{0,127}$ or a sha256 digest' },
+    ]);
   }
 }
 
 export function assertRegistry(host: string, field = 'registry'): void {
-  if (!REGISTRY.test(host)) throw new ValidationError([{ path: field, message: 'must be host[:port] without scheme or path' }]);
+  if (!REGISTRY.test(host))
+    throw new ValidationError([{ path: field, message: 'must be host[:port] without scheme or path' }]);
 }
 
 /**
@@ -62,7 +68,8 @@ export function parseImageReference(ref: string, field = 'reference'): ImageRefe
   }
   assertRegistry(registry, `${field} (registry)`);
   assertRepository(repository, `${field} (repository)`);
-  if (tag !== undefined && !TAG.test(tag)) throw new ValidationError([{ path: `${field} (tag)`, message: 'must match ^[\\w][\\w.-]{0,127}$' }]);
+  if (tag !== undefined && !TAG.test(tag))
+    throw new ValidationError([{ path: `${field} (tag)`, message: 'must match ^[\\w][\\w.-]{0,127}$' }]);
   if (digest !== undefined) assertDigest(digest, `${field} (digest)`);
   return { registry, repository, ...(tag !== undefined ? { tag } : {}), ...(digest !== undefined ? { digest } : {}) };
 }

@@ -65,17 +65,32 @@ export class RegistryClient {
 
   /** `GET /v2/`: checks reachability, TLS and credentials. */
   async ping(options: CallOptions = {}): Promise<void> {
-    const res = await this.transport.send({ method: 'GET', path: '/v2/', scope: '', operation: 'ping', signal: options.signal });
+    const res = await this.transport.send({
+      method: 'GET',
+      path: '/v2/',
+      scope: '',
+      operation: 'ping',
+      signal: options.signal,
+    });
     await readErrorBody(res.body);
   }
 
   /** `HEAD` a manifest; undefined when it does not exist. */
-  async headManifest(repository: string, reference: string, options: CallOptions = {}): Promise<Descriptor | undefined> {
+  async headManifest(
+    repository: string,
+    reference: string,
+    options: CallOptions = {},
+  ): Promise<Descriptor | undefined> {
     assertRepository(repository);
     assertReference(reference);
     const res = await this.transport.send({
-      method: 'HEAD', path: `/v2/${repository}/manifests/${reference}`, scope: pull(repository),
-      operation: `manifest HEAD ${repository}:${reference}`, headers: { accept: MANIFEST_ACCEPT }, accept: [404], signal: options.signal,
+      method: 'HEAD',
+      path: `/v2/${repository}/manifests/${reference}`,
+      scope: pull(repository),
+      operation: `manifest HEAD ${repository}:${reference}`,
+      headers: { accept: MANIFEST_ACCEPT },
+      accept: [404],
+      signal: options.signal,
     });
     discard(res.body);
     if (res.status === 404) return undefined;
@@ -91,8 +106,12 @@ export class RegistryClient {
     assertReference(reference);
     const operation = `manifest GET ${repository}${isDigest(reference) ? '@' : ':'}${reference}`;
     const res = await this.transport.send({
-      method: 'GET', path: `/v2/${repository}/manifests/${reference}`, scope: pull(repository), operation,
-      headers: { accept: MANIFEST_ACCEPT }, signal: options.signal,
+      method: 'GET',
+      path: `/v2/${repository}/manifests/${reference}`,
+      scope: pull(repository),
+      operation,
+      headers: { accept: MANIFEST_ACCEPT },
+      signal: options.signal,
     });
     const bytes = await readLimited(res.body, MAX_MANIFEST, this.registry, operation);
     if (isDigest(reference)) verifyDigest(reference, bytes);
@@ -101,7 +120,8 @@ export class RegistryClient {
       throw new RegistryError(this.registry, operation, 'response is not a schemaVersion 2 manifest');
     }
     const headerType = (res.headers['content-type'] ?? '').split(';')[0]?.trim();
-    const mediaType = manifest.mediaType ?? (headerType || ('manifests' in manifest ? MediaType.OciIndex : MediaType.OciManifest));
+    const mediaType =
+      manifest.mediaType ?? (headerType || ('manifests' in manifest ? MediaType.OciIndex : MediaType.OciManifest));
     const descriptor: Descriptor = { mediaType, digest: sha256(bytes), size: bytes.length };
     if (manifest.artifactType) descriptor.artifactType = manifest.artifactType;
     const etag = res.headers['etag'];
@@ -121,18 +141,30 @@ export class RegistryClient {
     assertRepository(repository);
     assertReference(reference);
     const bytes = Buffer.isBuffer(manifest) ? manifest : Buffer.from(JSON.stringify(manifest));
-    const parsed = Buffer.isBuffer(manifest) ? parseJson<{ mediaType?: string }>(bytes, this.registry, 'manifest PUT') : manifest;
+    const parsed = Buffer.isBuffer(manifest)
+      ? parseJson<{ mediaType?: string }>(bytes, this.registry, 'manifest PUT')
+      : manifest;
     const mediaType = options.mediaType ?? parsed.mediaType ?? MediaType.OciManifest;
     const digest = sha256(bytes);
     if (isDigest(reference) && reference !== digest) assertDigest(digest, 'manifest digest');
     const res = await this.transport.send({
-      method: 'PUT', path: `/v2/${repository}/manifests/${reference}`, scope: push(repository),
+      method: 'PUT',
+      path: `/v2/${repository}/manifests/${reference}`,
+      scope: push(repository),
       operation: `manifest PUT ${repository}${isDigest(reference) ? '@' : ':'}${reference}`,
-      headers: { 'content-type': mediaType, 'content-length': String(bytes.length), ...(options.ifMatch ? { 'if-match': options.ifMatch } : {}) },
-      body: bytes, signal: options.signal,
+      headers: {
+        'content-type': mediaType,
+        'content-length': String(bytes.length),
+        ...(options.ifMatch ? { 'if-match': options.ifMatch } : {}),
+      },
+      body: bytes,
+      signal: options.signal,
     });
     await readErrorBody(res.body);
-    return { descriptor: { mediaType, digest, size: bytes.length }, subjectProcessed: res.headers['oci-subject'] !== undefined };
+    return {
+      descriptor: { mediaType, digest, size: bytes.length },
+      subjectProcessed: res.headers['oci-subject'] !== undefined,
+    };
   }
 
   /** `DELETE` a manifest by digest. */
@@ -140,8 +172,11 @@ export class RegistryClient {
     assertRepository(repository);
     assertDigest(digest);
     const res = await this.transport.send({
-      method: 'DELETE', path: `/v2/${repository}/manifests/${digest}`, scope: `repository:${repository}:delete`,
-      operation: `manifest DELETE ${repository}@${digest}`, signal: options.signal,
+      method: 'DELETE',
+      path: `/v2/${repository}/manifests/${digest}`,
+      scope: `repository:${repository}:delete`,
+      operation: `manifest DELETE ${repository}@${digest}`,
+      signal: options.signal,
     });
     await readErrorBody(res.body);
   }
@@ -151,8 +186,12 @@ export class RegistryClient {
     assertRepository(repository);
     assertDigest(digest);
     const res = await this.transport.send({
-      method: 'HEAD', path: `/v2/${repository}/blobs/${digest}`, scope: pull(repository),
-      operation: `blob HEAD ${repository}@${digest}`, accept: [404], signal: options.signal,
+      method: 'HEAD',
+      path: `/v2/${repository}/blobs/${digest}`,
+      scope: pull(repository),
+      operation: `blob HEAD ${repository}@${digest}`,
+      accept: [404],
+      signal: options.signal,
     });
     discard(res.body);
     if (res.status === 404) return undefined;
@@ -161,20 +200,32 @@ export class RegistryClient {
   }
 
   /** `GET` a blob, optionally from `offset` (a `Range` request). The caller consumes `body`. */
-  async getBlob(repository: string, digest: string, options: CallOptions & { offset?: number } = {}): Promise<BlobResponse> {
+  async getBlob(
+    repository: string,
+    digest: string,
+    options: CallOptions & { offset?: number } = {},
+  ): Promise<BlobResponse> {
     assertRepository(repository);
     assertDigest(digest);
     const offset = options.offset ?? 0;
     const res = await this.transport.send({
-      method: 'GET', path: `/v2/${repository}/blobs/${digest}`, scope: pull(repository),
-      operation: `blob GET ${repository}@${digest}`, headers: offset > 0 ? { range: `bytes=${offset}-` } : {}, signal: options.signal,
+      method: 'GET',
+      path: `/v2/${repository}/blobs/${digest}`,
+      scope: pull(repository),
+      operation: `blob GET ${repository}@${digest}`,
+      headers: offset > 0 ? { range: `bytes=${offset}-` } : {},
+      signal: options.signal,
     });
     const length = res.headers['content-length'] !== undefined ? Number(res.headers['content-length']) : undefined;
     if (res.status === 206) {
       const m = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(res.headers['content-range'] ?? '');
       if (!m || Number(m[1]) !== offset) {
         discard(res.body);
-        throw new RegistryError(this.registry, `blob GET ${repository}@${digest}`, `bad Content-Range ${JSON.stringify(res.headers['content-range'])} for range from ${offset}`);
+        throw new RegistryError(
+          this.registry,
+          `blob GET ${repository}@${digest}`,
+          `bad Content-Range ${JSON.stringify(res.headers['content-range'])} for range from ${offset}`,
+        );
       }
       return { body: res.body, length, offset, totalSize: m[3] === '*' ? undefined : Number(m[3]) };
     }
@@ -200,9 +251,20 @@ export class RegistryClient {
     let path: string | undefined = `/v2/${repository}/tags/list${options.pageSize ? `?n=${options.pageSize}` : ''}`;
     const operation = `tags list ${repository}`;
     while (path) {
-      const res = await this.transport.send({ method: 'GET', path, scope: pull(repository), operation, signal: options.signal });
-      const body = parseJson<{ tags?: unknown }>(await readLimited(res.body, MAX_MANIFEST, this.registry, operation), this.registry, operation);
-      if (body.tags !== null && body.tags !== undefined && !Array.isArray(body.tags)) throw new RegistryError(this.registry, operation, 'tags is not a list');
+      const res = await this.transport.send({
+        method: 'GET',
+        path,
+        scope: pull(repository),
+        operation,
+        signal: options.signal,
+      });
+      const body = parseJson<{ tags?: unknown }>(
+        await readLimited(res.body, MAX_MANIFEST, this.registry, operation),
+        this.registry,
+        operation,
+      );
+      if (body.tags !== null && body.tags !== undefined && !Array.isArray(body.tags))
+        throw new RegistryError(this.registry, operation, 'tags is not a list');
       for (const t of (body.tags as unknown[] | null | undefined) ?? []) if (typeof t === 'string') yield t;
       const next = /<([^>]+)>\s*;\s*rel="?next"?/.exec(res.headers['link'] ?? '');
       path = next?.[1];
@@ -221,14 +283,23 @@ export class RegistryClient {
    * resolved to `platform` (default linux/amd64; an index with a single entry
    * and no platform asked for resolves to that entry).
    */
-  async resolvePlatformManifest(repository: string, reference: string, platform?: Platform, options: CallOptions = {}): Promise<Descriptor> {
+  async resolvePlatformManifest(
+    repository: string,
+    reference: string,
+    platform?: Platform,
+    options: CallOptions = {},
+  ): Promise<Descriptor> {
     const fetched = await this.getManifest(repository, reference, options);
-    if (!isIndexMediaType(fetched.descriptor.mediaType) && !('manifests' in fetched.manifest)) return fetched.descriptor;
+    if (!isIndexMediaType(fetched.descriptor.mediaType) && !('manifests' in fetched.manifest))
+      return fetched.descriptor;
     const entry = selectPlatform((fetched.manifest as ImageIndex).manifests ?? [], platform);
     if (!entry) {
       const want = platform ?? { os: 'linux', architecture: 'amd64' };
-      throw new RegistryError(this.registry, `resolve platform ${repository}:${reference}`,
-        `platform "${want.os}/${want.architecture}${want.variant ? `/${want.variant}` : ''}" not found in manifest list`);
+      throw new RegistryError(
+        this.registry,
+        `resolve platform ${repository}:${reference}`,
+        `platform "${want.os}/${want.architecture}${want.variant ? `/${want.variant}` : ''}" not found in manifest list`,
+      );
     }
     return { mediaType: entry.mediaType, digest: entry.digest, size: entry.size };
   }

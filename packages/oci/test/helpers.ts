@@ -31,8 +31,13 @@ export function harnessEnv(): HarnessEnv {
     return v;
   };
   return {
-    plain: need('REGISTRY_PLAIN'), tls: need('REGISTRY_TLS'), ca: need('REGISTRY_CA'), user: need('REGISTRY_USER'),
-    password: need('REGISTRY_PASSWORD'), dir: need('IBH_DIR'), baseImagePlain: need('BASE_IMAGE_PLAIN'),
+    plain: need('REGISTRY_PLAIN'),
+    tls: need('REGISTRY_TLS'),
+    ca: need('REGISTRY_CA'),
+    user: need('REGISTRY_USER'),
+    password: need('REGISTRY_PASSWORD'),
+    dir: need('IBH_DIR'),
+    baseImagePlain: need('BASE_IMAGE_PLAIN'),
   };
 }
 

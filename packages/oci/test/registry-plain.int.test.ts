@@ -5,8 +5,16 @@ import { Readable } from 'node:stream';
 import { AbortError, DigestMismatchError } from '@imagebuild/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  EMPTY_CONFIG_DIGEST, MediaType, RegistryClient, downloadArtifact, downloadBlob, pushArtifact, referrersTag,
-  type ImageIndex, type ImageManifest, type UploadSessionEnd,
+  EMPTY_CONFIG_DIGEST,
+  MediaType,
+  RegistryClient,
+  downloadArtifact,
+  downloadBlob,
+  pushArtifact,
+  referrersTag,
+  type ImageIndex,
+  type ImageManifest,
+  type UploadSessionEnd,
 } from '../src/index.js';
 import { harnessEnv, randomFile, skopeo, uniqueRepo, uploadSessions } from './helpers.js';
 
@@ -19,7 +27,14 @@ let imageDigest: string;
 beforeAll(async () => {
   client = new RegistryClient({ registry: env.plain, scheme: 'http', chunkSize: 1 << 20 });
   // An image pushed by an independent tool: skopeo copies the harness fixture into our repository.
-  await skopeo(['copy', '-q', '--src-tls-verify=false', '--dest-tls-verify=false', `docker://${env.baseImagePlain}`, `docker://${env.plain}/${repo}:1`]);
+  await skopeo([
+    'copy',
+    '-q',
+    '--src-tls-verify=false',
+    '--dest-tls-verify=false',
+    `docker://${env.baseImagePlain}`,
+    `docker://${env.plain}/${repo}:1`,
+  ]);
   imageDigest = (await client.resolvePlatformManifest(repo, '1')).digest;
 });
 
@@ -48,7 +63,12 @@ describe('registry A (plain http, registry 2.8)', () => {
   it('pushes a Flight Control-compatible artifact that skopeo reads back, maintaining the referrers tag', async () => {
     const file = join(work, 'disk.qcow2');
     const fileDigest = await randomFile(file, 3 * 1024 * 1024 + 17);
-    const op = pushArtifact(client, { repository: repo, file, artifactType: 'application/vnd.qcow2', subject: `${env.plain}/${repo}:1` });
+    const op = pushArtifact(client, {
+      repository: repo,
+      file,
+      artifactType: 'application/vnd.qcow2',
+      subject: `${env.plain}/${repo}:1`,
+    });
     const progress: number[] = [];
     op.on('progress', (p) => progress.push(p.bytesDone));
     const r = await op.done();
@@ -67,7 +87,14 @@ describe('registry A (plain http, registry 2.8)', () => {
     expect(m.annotations?.['org.opencontainers.image.created']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     expect(m.subject).toEqual(r.subject);
 
-    const index = JSON.parse(await skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${env.plain}/${repo}:${referrersTag(imageDigest)}`])) as ImageIndex;
+    const index = JSON.parse(
+      await skopeo([
+        'inspect',
+        '--raw',
+        '--tls-verify=false',
+        `docker://${env.plain}/${repo}:${referrersTag(imageDigest)}`,
+      ]),
+    ) as ImageIndex;
     expect(index.mediaType).toBe(MediaType.OciIndex);
     expect(index.manifests.map((d) => d.digest)).toEqual([r.digest]);
     expect(index.manifests[0]?.artifactType).toBe('application/vnd.qcow2');
@@ -82,7 +109,12 @@ describe('registry A (plain http, registry 2.8)', () => {
     expect(d1).toMatchObject({ digest: fileDigest, title: 'disk.qcow2', artifactType: 'application/vnd.qcow2' });
     expect(readFileSync(out1).equals(readFileSync(file))).toBe(true);
     const out2 = join(work, 'by-lookup.qcow2');
-    const d2 = await downloadArtifact(client, { repository: repo, subject: '1', artifactType: 'application/vnd.qcow2', file: out2 }).done();
+    const d2 = await downloadArtifact(client, {
+      repository: repo,
+      subject: '1',
+      artifactType: 'application/vnd.qcow2',
+      file: out2,
+    }).done();
     expect(d2.manifestDigest).toBe(r.digest);
     expect(existsSync(`${out2}.partial`)).toBe(false);
   });
@@ -91,25 +123,47 @@ describe('registry A (plain http, registry 2.8)', () => {
     const file = join(work, 'disk.vmdk');
     await randomFile(file, 1000);
     const annotations = { 'org.opencontainers.image.created': '2026-01-01T00:00:00Z' };
-    const a = await pushArtifact(client, { repository: repo, file, artifactType: 'application/vnd.vmdk', subject: imageDigest, annotations }).done();
-    const b = await pushArtifact(client, { repository: repo, file, artifactType: 'application/vnd.vmdk', subject: imageDigest, annotations }).done();
+    const a = await pushArtifact(client, {
+      repository: repo,
+      file,
+      artifactType: 'application/vnd.vmdk',
+      subject: imageDigest,
+      annotations,
+    }).done();
+    const b = await pushArtifact(client, {
+      repository: repo,
+      file,
+      artifactType: 'application/vnd.vmdk',
+      subject: imageDigest,
+      annotations,
+    }).done();
     expect(b.digest).toBe(a.digest);
     const all = await client.listReferrers(repo, imageDigest);
     expect(all.filter((d) => d.digest === a.digest)).toHaveLength(1);
     expect(all.length).toBeGreaterThanOrEqual(2);
-    expect((await client.listReferrers(repo, imageDigest, { artifactType: 'application/vnd.vmdk' })).map((d) => d.digest)).toEqual([a.digest]);
+    expect(
+      (await client.listReferrers(repo, imageDigest, { artifactType: 'application/vnd.vmdk' })).map((d) => d.digest),
+    ).toEqual([a.digest]);
   });
 
   it('resolves an index to the requested platform, or fails naming it', async () => {
     const sub = (await client.getManifest(repo, imageDigest)).descriptor;
     const index: ImageIndex = {
-      schemaVersion: 2, mediaType: MediaType.OciIndex,
-      manifests: [{ ...sub, platform: { os: 'linux', architecture: 'arm64' } }, { ...sub, platform: { os: 'linux', architecture: 'amd64' } }],
+      schemaVersion: 2,
+      mediaType: MediaType.OciIndex,
+      manifests: [
+        { ...sub, platform: { os: 'linux', architecture: 'arm64' } },
+        { ...sub, platform: { os: 'linux', architecture: 'amd64' } },
+      ],
     };
     await client.putManifest(repo, 'multi', index);
     expect((await client.resolvePlatformManifest(repo, 'multi')).digest).toBe(sub.digest);
-    expect((await client.resolvePlatformManifest(repo, 'multi', { os: 'linux', architecture: 'arm64' })).digest).toBe(sub.digest);
-    await expect(client.resolvePlatformManifest(repo, 'multi', { os: 'linux', architecture: 's390x' })).rejects.toThrow(/platform "linux\/s390x" not found/);
+    expect((await client.resolvePlatformManifest(repo, 'multi', { os: 'linux', architecture: 'arm64' })).digest).toBe(
+      sub.digest,
+    );
+    await expect(client.resolvePlatformManifest(repo, 'multi', { os: 'linux', architecture: 's390x' })).rejects.toThrow(
+      /platform "linux\/s390x" not found/,
+    );
   });
 
   it('lists tags across pages (Link header)', async () => {
@@ -147,10 +201,18 @@ describe('registry A (plain http, registry 2.8)', () => {
     const r = uniqueRepo('abort');
     const controller = new AbortController();
     const sessions: UploadSessionEnd[] = [];
-    const p = client.uploadBlob(r, { file }, {
-      chunkSize: 1 << 20, signal: controller.signal, onSession: (s) => sessions.push(s),
-      onProgress: (x) => { if (x.bytesDone >= 3 << 20) controller.abort(); },
-    });
+    const p = client.uploadBlob(
+      r,
+      { file },
+      {
+        chunkSize: 1 << 20,
+        signal: controller.signal,
+        onSession: (s) => sessions.push(s),
+        onProgress: (x) => {
+          if (x.bytesDone >= 3 << 20) controller.abort();
+        },
+      },
+    );
     await expect(p).rejects.toBeInstanceOf(AbortError);
     expect(sessions.map((s) => s.outcome)).toEqual(['deleted']);
     expect(uploadSessions(env, r)).toEqual([]);
@@ -186,13 +248,17 @@ describe('registry A (plain http, registry 2.8)', () => {
 
     const bad = join(work, 'dl-bad.bin');
     writeFileSync(`${bad}.partial`, Buffer.alloc(5000, 1)); // its first 4 KiB are kept, and are wrong
-    await expect(downloadBlob(client, { repository: repo, digest, file: bad }).done()).rejects.toBeInstanceOf(DigestMismatchError);
+    await expect(downloadBlob(client, { repository: repo, digest, file: bad }).done()).rejects.toBeInstanceOf(
+      DigestMismatchError,
+    );
     expect(existsSync(`${bad}.partial`)).toBe(false);
     expect(existsSync(bad)).toBe(false);
 
     const ab = join(work, 'dl-abort.bin');
     const op2 = downloadBlob(client, { repository: repo, digest, file: ab });
-    op2.on('progress', (p) => { if (p.bytesDone > 0) op2.abort(); });
+    op2.on('progress', (p) => {
+      if (p.bytesDone > 0) op2.abort();
+    });
     await expect(op2.done()).rejects.toBeInstanceOf(AbortError);
     expect(existsSync(ab)).toBe(false);
     expect(statSync(`${ab}.partial`).size).toBeGreaterThan(0);

@@ -4,7 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RegistryError } from '@imagebuild/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MediaType, RegistryClient, downloadArtifact, pushArtifact, referrersTag, type ImageManifest } from '../src/index.js';
+import {
+  MediaType,
+  RegistryClient,
+  downloadArtifact,
+  pushArtifact,
+  referrersTag,
+  type ImageManifest,
+} from '../src/index.js';
 import { harnessEnv, randomFile, skopeo, uniqueRepo } from './helpers.js';
 
 const env = harnessEnv();
@@ -19,7 +26,10 @@ function expectNoSecret(err: unknown): void {
 }
 
 async function caught(p: Promise<unknown>): Promise<RegistryError> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(RegistryError);
   return err as RegistryError;
 }
@@ -27,23 +37,60 @@ async function caught(p: Promise<unknown>): Promise<RegistryError> {
 describe('registry B (TLS + htpasswd)', () => {
   it('pushes an artifact with CA and basic auth from a Repository resource; skopeo reads it', async () => {
     const client = RegistryClient.fromRepository({
-      spec: { registry: env.tls, scheme: 'https', ociAuth: { authType: 'docker', username: env.user, password: env.password }, 'ca.crt': Buffer.from(ca).toString('base64') },
+      spec: {
+        registry: env.tls,
+        scheme: 'https',
+        ociAuth: { authType: 'docker', username: env.user, password: env.password },
+        'ca.crt': Buffer.from(ca).toString('base64'),
+      },
     });
     const repo = uniqueRepo('tls');
-    await skopeo(['copy', '-q', '--src-tls-verify=false', '--dest-tls-verify=false', '--dest-creds', `${env.user}:${env.password}`,
-      `docker://${env.baseImagePlain}`, `docker://${env.tls}/${repo}:1`]);
+    await skopeo([
+      'copy',
+      '-q',
+      '--src-tls-verify=false',
+      '--dest-tls-verify=false',
+      '--dest-creds',
+      `${env.user}:${env.password}`,
+      `docker://${env.baseImagePlain}`,
+      `docker://${env.tls}/${repo}:1`,
+    ]);
     await client.ping();
     const file = join(work, 'disk.iso');
     const digest = await randomFile(file, 2 * 1024 * 1024 + 3);
-    const r = await pushArtifact(client, { repository: repo, file, artifactType: 'application/vnd.iso', subject: '1' }).done();
-    const raw = await skopeo(['inspect', '--raw', '--cert-dir', join(env.dir, 'registry/certs.d', env.tls), '--creds', `${env.user}:${env.password}`, `docker://${env.tls}/${repo}@${r.digest}`]);
+    const r = await pushArtifact(client, {
+      repository: repo,
+      file,
+      artifactType: 'application/vnd.iso',
+      subject: '1',
+    }).done();
+    const raw = await skopeo([
+      'inspect',
+      '--raw',
+      '--cert-dir',
+      join(env.dir, 'registry/certs.d', env.tls),
+      '--creds',
+      `${env.user}:${env.password}`,
+      `docker://${env.tls}/${repo}@${r.digest}`,
+    ]);
     const m = JSON.parse(raw) as ImageManifest;
     expect(m.artifactType).toBe('application/vnd.iso');
     expect(m.layers[0]?.digest).toBe(digest);
     expect((await client.listReferrers(repo, r.subject.digest)).map((d) => d.digest)).toEqual([r.digest]);
     const out = join(work, 'out.iso');
-    expect((await downloadArtifact(client, { repository: repo, subject: '1', artifactType: 'application/vnd.iso', file: out }).done()).digest).toBe(digest);
-    expect(await client.headManifest(repo, referrersTag(r.subject.digest))).toMatchObject({ mediaType: MediaType.OciIndex });
+    expect(
+      (
+        await downloadArtifact(client, {
+          repository: repo,
+          subject: '1',
+          artifactType: 'application/vnd.iso',
+          file: out,
+        }).done()
+      ).digest,
+    ).toBe(digest);
+    expect(await client.headManifest(repo, referrersTag(r.subject.digest))).toMatchObject({
+      mediaType: MediaType.OciIndex,
+    });
     await client.close();
   });
 
@@ -63,9 +110,16 @@ describe('registry B (TLS + htpasswd)', () => {
   it('refuses an unknown CA unless verification is skipped on request', async () => {
     const strict = new RegistryClient({ registry: env.tls, username: env.user, password: env.password });
     const err = await caught(strict.ping());
-    expect(err.message).toMatch(/ping on 127\.0\.0\.1:5443: TLS failure \(\w+\), not retried: .*(certificate|self.signed)/i);
+    expect(err.message).toMatch(
+      /ping on 127\.0\.0\.1:5443: TLS failure \(\w+\), not retried: .*(certificate|self.signed)/i,
+    );
     expectNoSecret(err);
-    const lax = new RegistryClient({ registry: env.tls, username: env.user, password: env.password, skipTlsVerify: true });
+    const lax = new RegistryClient({
+      registry: env.tls,
+      username: env.user,
+      password: env.password,
+      skipTlsVerify: true,
+    });
     await lax.ping();
     await Promise.all([strict.close(), lax.close()]);
   });
@@ -88,7 +142,13 @@ describe('errors on registry A', () => {
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     const port = (server.address() as { port: number }).port;
-    const client = new RegistryClient({ registry: `127.0.0.1:${port}`, scheme: 'http', username: 'u', password: 'sekrit-password', retry: { attempts: 2, baseDelayMs: 1 } });
+    const client = new RegistryClient({
+      registry: `127.0.0.1:${port}`,
+      scheme: 'http',
+      username: 'u',
+      password: 'sekrit-password',
+      retry: { attempts: 2, baseDelayMs: 1 },
+    });
     const err = await caught(client.getManifest('a/b', 'latest'));
     expect(err.status).toBe(500);
     expect(err.message).toMatch(/unexpected response body \(text\/html/);
@@ -103,17 +163,30 @@ describe('errors on registry A', () => {
  * for basic credentials; /v2/ requests need `Bearer <token>`; blob GETs are
  * redirected to a second origin that records any Authorization it receives.
  */
-async function startGate(): Promise<{ port: number; tokens: string[]; redirectAuth: (string | undefined)[]; close: () => Promise<void> }> {
+async function startGate(): Promise<{
+  port: number;
+  tokens: string[];
+  redirectAuth: (string | undefined)[];
+  close: () => Promise<void>;
+}> {
   const tokens: string[] = [];
   const redirectAuth: (string | undefined)[] = [];
   const forward = async (req: IncomingMessage, res: ServerResponse, path: string): Promise<void> => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && !['host', 'authorization', 'connection'].includes(k)) headers[k] = v;
-    const up = await fetch(`http://${env.plain}${path}`, { method: req.method ?? 'GET', headers, body: chunks.length ? Buffer.concat(chunks) : null, redirect: 'manual' });
+    for (const [k, v] of Object.entries(req.headers))
+      if (typeof v === 'string' && !['host', 'authorization', 'connection'].includes(k)) headers[k] = v;
+    const up = await fetch(`http://${env.plain}${path}`, {
+      method: req.method ?? 'GET',
+      headers,
+      body: chunks.length ? Buffer.concat(chunks) : null,
+      redirect: 'manual',
+    });
     const out: Record<string, string> = {};
-    up.headers.forEach((v, k) => { if (k !== 'content-length' && k !== 'transfer-encoding') out[k] = v; });
+    up.headers.forEach((v, k) => {
+      if (k !== 'content-length' && k !== 'transfer-encoding') out[k] = v;
+    });
     const body = Buffer.from(await up.arrayBuffer());
     res.writeHead(up.status, out);
     res.end(body);
@@ -139,10 +212,12 @@ async function startGate(): Promise<{ port: number; tokens: string[]; redirectAu
     const auth = req.headers.authorization ?? '';
     if (!auth.startsWith('Bearer tok-')) {
       const repo = /^\/v2\/(.+?)\/(manifests|blobs|tags)\//.exec(url.pathname)?.[1];
-      res.writeHead(401, {
-        'www-authenticate': `Bearer realm="http://127.0.0.1:${(gate.address() as { port: number }).port}/token",service="gate"${repo ? `,scope="repository:${repo}:pull"` : ''}`,
-        'content-type': 'application/json',
-      }).end('{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}');
+      res
+        .writeHead(401, {
+          'www-authenticate': `Bearer realm="http://127.0.0.1:${(gate.address() as { port: number }).port}/token",service="gate"${repo ? `,scope="repository:${repo}:pull"` : ''}`,
+          'content-type': 'application/json',
+        })
+        .end('{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}');
       return;
     }
     if (req.method === 'GET' && /\/blobs\/sha256:/.test(url.pathname)) {
@@ -153,7 +228,9 @@ async function startGate(): Promise<{ port: number; tokens: string[]; redirectAu
   });
   await new Promise<void>((r) => gate.listen(0, '127.0.0.1', () => r()));
   return {
-    port: (gate.address() as { port: number }).port, tokens, redirectAuth,
+    port: (gate.address() as { port: number }).port,
+    tokens,
+    redirectAuth,
     close: async () => {
       await new Promise<void>((r) => gate.close(() => r()));
       await new Promise<void>((r) => other.close(() => r()));
@@ -164,7 +241,12 @@ async function startGate(): Promise<{ port: number; tokens: string[]; redirectAu
 describe('bearer token flow and redirects (gate in front of registry A)', () => {
   it('gets a token per scope, caches it, and sends no credentials to a redirect target', async () => {
     const gate = await startGate();
-    const client = new RegistryClient({ registry: `127.0.0.1:${gate.port}`, scheme: 'http', username: 'alice', password: 'gate-password' });
+    const client = new RegistryClient({
+      registry: `127.0.0.1:${gate.port}`,
+      scheme: 'http',
+      username: 'alice',
+      password: 'gate-password',
+    });
     const m = await client.getManifest('fixtures/bootc-base', 'latest');
     await client.getManifest('fixtures/bootc-base', 'latest');
     expect(gate.tokens).toHaveLength(1);
@@ -177,7 +259,12 @@ describe('bearer token flow and redirects (gate in front of registry A)', () => 
     expect(gate.redirectAuth).toEqual([undefined]);
     await client.close();
 
-    const wrong = new RegistryClient({ registry: `127.0.0.1:${gate.port}`, scheme: 'http', username: 'alice', password: 'not-it-password' });
+    const wrong = new RegistryClient({
+      registry: `127.0.0.1:${gate.port}`,
+      scheme: 'http',
+      username: 'alice',
+      password: 'not-it-password',
+    });
     const err = await caught(wrong.getManifest('fixtures/bootc-base', 'latest'));
     expect(err.operation).toBe('token');
     expect(err.status).toBe(401);

@@ -11,7 +11,13 @@ const env = harnessEnv();
 const work = mkdtempSync(join(tmpdir(), 'oci-resume-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-interface Logged { method: string; path: string; range: string | undefined; bytes: number; forwarded: boolean }
+interface Logged {
+  method: string;
+  path: string;
+  range: string | undefined;
+  bytes: number;
+  forwarded: boolean;
+}
 
 /**
  * An HTTP-aware loopback proxy in front of registry A that swallows the `drop`-th
@@ -24,26 +30,42 @@ async function startDroppingProxy(drop: number): Promise<{ port: number; log: Lo
   let patches = 0;
   const [host, port] = env.plain.split(':') as [string, string];
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const entry: Logged = { method: req.method ?? '', path: req.url ?? '', range: req.headers['content-range'], bytes: 0, forwarded: true };
+    const entry: Logged = {
+      method: req.method ?? '',
+      path: req.url ?? '',
+      range: req.headers['content-range'],
+      bytes: 0,
+      forwarded: true,
+    };
     log.push(entry);
-    req.on('data', (c: Buffer) => { entry.bytes += c.length; });
+    req.on('data', (c: Buffer) => {
+      entry.bytes += c.length;
+    });
     if (req.method === 'PATCH' && ++patches === drop) {
       entry.forwarded = false;
       req.on('end', () => req.socket.destroy());
       req.resume();
       return;
     }
-    const up = request({ host, port: Number(port), method: req.method, path: req.url, headers: req.headers }, (upRes) => {
-      res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-      void pipeline(upRes, res).catch(() => undefined);
-    });
+    const up = request(
+      { host, port: Number(port), method: req.method, path: req.url, headers: req.headers },
+      (upRes) => {
+        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+        void pipeline(upRes, res).catch(() => undefined);
+      },
+    );
     up.on('error', () => req.socket.destroy());
     void pipeline(req, up).catch(() => undefined);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   return {
-    port: (server.address() as { port: number }).port, log,
-    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    port: (server.address() as { port: number }).port,
+    log,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }
 
@@ -54,7 +76,12 @@ describe('chunked upload resume (registry A behind a proxy that drops one whole 
     const size = 5 * MiB + 123;
     const digest = await randomFile(file, size);
     const proxy = await startDroppingProxy(3); // the third chunk: bytes [2 MiB, 3 MiB)
-    const client = new RegistryClient({ registry: `127.0.0.1:${proxy.port}`, scheme: 'http', chunkSize: MiB, retry: { attempts: 5, baseDelayMs: 20, maxDelayMs: 200 } });
+    const client = new RegistryClient({
+      registry: `127.0.0.1:${proxy.port}`,
+      scheme: 'http',
+      chunkSize: MiB,
+      retry: { attempts: 5, baseDelayMs: 20, maxDelayMs: 200 },
+    });
     const repo = uniqueRepo('resume');
     const sessions: UploadSessionEnd[] = [];
     try {

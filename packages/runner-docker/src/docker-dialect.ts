@@ -32,13 +32,16 @@ export const dockerDialect: EngineDialect = {
     };
     if (req.builder === 'buildkit') {
       const defined = Object.fromEntries(Object.entries(query).filter(([, v]) => v !== undefined));
-      const stream = await conn.docker.buildImage(req.context as unknown as NodeJS.ReadableStream, {
-        ...defined,
-        networkmode: req.networkMode ?? 'none',
-        version: '2',
-        abortSignal: req.signal,
-        ...(req.registryConfig ? { registryconfig: { base64: req.registryConfig } } : {}),
-      } as unknown as Parameters<typeof conn.docker.buildImage>[1]);
+      const stream = await conn.docker.buildImage(
+        req.context as unknown as NodeJS.ReadableStream,
+        {
+          ...defined,
+          networkmode: req.networkMode ?? 'none',
+          version: '2',
+          abortSignal: req.signal,
+          ...(req.registryConfig ? { registryconfig: { base64: req.registryConfig } } : {}),
+        } as unknown as Parameters<typeof conn.docker.buildImage>[1],
+      );
       return stream as unknown as Readable;
     }
     return conn.stream({
@@ -54,7 +57,8 @@ export const dockerDialect: EngineDialect = {
   startPush(conn: EngineConnection, req: DialectPushRequest): Promise<Readable> {
     const slash = req.destination.lastIndexOf('/');
     const colon = req.destination.lastIndexOf(':');
-    const [name, tag] = colon > slash ? [req.destination.slice(0, colon), req.destination.slice(colon + 1)] : [req.destination, 'latest'];
+    const [name, tag] =
+      colon > slash ? [req.destination.slice(0, colon), req.destination.slice(colon + 1)] : [req.destination, 'latest'];
     return conn.stream({
       method: 'POST',
       path: conn.compat(`/images/${encodeURIComponent(name)}/push`),

@@ -49,7 +49,11 @@ describe('fault proxy', () => {
   });
 
   it('makes no more cuts than maxCuts', async () => {
-    proxy = await startFaultProxy({ target: `127.0.0.1:${await startEcho()}`, plan: () => ({ offset: 10 }), maxCuts: 2 });
+    proxy = await startFaultProxy({
+      target: `127.0.0.1:${await startEcho()}`,
+      plan: () => ({ offset: 10 }),
+      maxCuts: 2,
+    });
     const results = [];
     for (let i = 0; i < 4; i++) results.push(await roundTrip(proxy.port, 4096));
     expect(proxy.stats.cuts).toBe(2);
@@ -65,7 +69,10 @@ describe('fault proxy', () => {
     await new Promise((r) => setTimeout(r, 150));
     const refused = await new Promise<boolean>((resolve) => {
       const s = connect(proxy?.port ?? 0, '127.0.0.1');
-      s.on('connect', () => { s.destroy(); resolve(false); });
+      s.on('connect', () => {
+        s.destroy();
+        resolve(false);
+      });
       s.on('error', () => resolve(true));
     });
     expect(refused).toBe(true);

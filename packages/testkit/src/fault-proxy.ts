@@ -67,7 +67,11 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
 
   const server: Server = createServer((client) => {
     const index = stats.connections++;
-    let plan = options.plan ? options.plan(index) : random() < probability ? { offset: Math.floor(minOffset + random() * (maxOffset - minOffset)) } : undefined;
+    let plan = options.plan
+      ? options.plan(index)
+      : random() < probability
+        ? { offset: Math.floor(minOffset + random() * (maxOffset - minOffset)) }
+        : undefined;
     const upstream = connect(targetPort, targetHost);
     sockets.add(client);
     sockets.add(upstream);
@@ -77,25 +81,27 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       client.destroy();
       upstream.destroy();
     };
-    const forward = (from: Socket, to: Socket) => (chunk: Buffer): void => {
-      if (cut) return;
-      if (plan && stats.cuts < maxCuts && passed + chunk.length >= plan.offset) {
-        const head = chunk.subarray(0, Math.max(0, plan.offset - passed));
-        cut = true;
-        stats.cuts++;
-        plan = undefined;
-        stats.bytes += head.length;
-        if (head.length > 0) to.write(head, kill);
-        else kill();
-        return;
-      }
-      passed += chunk.length;
-      stats.bytes += chunk.length;
-      if (!to.write(chunk)) {
-        from.pause();
-        to.once('drain', () => from.resume());
-      }
-    };
+    const forward =
+      (from: Socket, to: Socket) =>
+      (chunk: Buffer): void => {
+        if (cut) return;
+        if (plan && stats.cuts < maxCuts && passed + chunk.length >= plan.offset) {
+          const head = chunk.subarray(0, Math.max(0, plan.offset - passed));
+          cut = true;
+          stats.cuts++;
+          plan = undefined;
+          stats.bytes += head.length;
+          if (head.length > 0) to.write(head, kill);
+          else kill();
+          return;
+        }
+        passed += chunk.length;
+        stats.bytes += chunk.length;
+        if (!to.write(chunk)) {
+          from.pause();
+          to.once('drain', () => from.resume());
+        }
+      };
     client.on('data', forward(client, upstream));
     upstream.on('data', forward(upstream, client));
     client.on('end', () => upstream.end());

@@ -34,7 +34,7 @@ describe('harness env', () => {
 
   it('loads a complete env file into a typed object', () => {
     const file = join(dir, 'env');
-    writeFileSync(file, complete + '\nEXTRA=1\n');
+    writeFileSync(file, `${complete}\nEXTRA=1\n`);
     const env = loadHarnessEnv(file);
     expect(env.podmanSocket).toBe('/tmp/x/run/podman.sock');
     expect(env.registryPassword).toBe('p=with=equals');

@@ -37,7 +37,8 @@ export function schemaCompat(upstream: Json, ours: Json, path: string, opts: Com
     });
     return out;
   }
-  if (u.type !== undefined && o.type !== undefined && u.type !== o.type) return [`${path}: type ${String(u.type)} upstream, ${String(o.type)} ours`];
+  if (u.type !== undefined && o.type !== undefined && u.type !== o.type)
+    return [`${path}: type ${String(u.type)} upstream, ${String(o.type)} ours`];
   if (u.type !== undefined && o.type === undefined && Object.keys(o).length > 0 && !Array.isArray(o.oneOf)) {
     out.push(`${path}: upstream says type ${String(u.type)}, ours says none`);
   }
@@ -46,13 +47,19 @@ export function schemaCompat(upstream: Json, ours: Json, path: string, opts: Com
     if (missing.length) out.push(`${path}: upstream values ${JSON.stringify(missing)} missing from ours`);
   }
   if (opts.direction === 'request') {
-    if (typeof o.minLength === 'number' && o.minLength > ((u.minLength as number | undefined) ?? 0)) out.push(`${path}: minLength tighter in ours`);
-    if (typeof o.maxLength === 'number' && o.maxLength < ((u.maxLength as number | undefined) ?? Infinity)) out.push(`${path}: maxLength tighter in ours`);
-    if (typeof o.pattern === 'string' && o.pattern !== u.pattern) out.push(`${path}: pattern ${o.pattern} in ours, ${String(u.pattern)} upstream`);
-    if (typeof o.minItems === 'number' && o.minItems > ((u.minItems as number | undefined) ?? 0)) out.push(`${path}: minItems tighter in ours`);
-    if (Array.isArray(o.enum) && !Array.isArray(u.enum) && u.type === 'string') out.push(`${path}: ours restricts to an enum, upstream does not`);
+    if (typeof o.minLength === 'number' && o.minLength > ((u.minLength as number | undefined) ?? 0))
+      out.push(`${path}: minLength tighter in ours`);
+    if (typeof o.maxLength === 'number' && o.maxLength < ((u.maxLength as number | undefined) ?? Infinity))
+      out.push(`${path}: maxLength tighter in ours`);
+    if (typeof o.pattern === 'string' && o.pattern !== u.pattern)
+      out.push(`${path}: pattern ${o.pattern} in ours, ${String(u.pattern)} upstream`);
+    if (typeof o.minItems === 'number' && o.minItems > ((u.minItems as number | undefined) ?? 0))
+      out.push(`${path}: minItems tighter in ours`);
+    if (Array.isArray(o.enum) && !Array.isArray(u.enum) && u.type === 'string')
+      out.push(`${path}: ours restricts to an enum, upstream does not`);
   }
-  if (u.type === 'array' || o.type === 'array') out.push(...schemaCompat(u.items ?? {}, o.items ?? {}, `${path}[]`, opts));
+  if (u.type === 'array' || o.type === 'array')
+    out.push(...schemaCompat(u.items ?? {}, o.items ?? {}, `${path}[]`, opts));
   if (u.type === 'object' || isObject(u.properties)) {
     const up = (u.properties ?? {}) as JsonObject;
     const op = (o.properties ?? {}) as JsonObject;
@@ -64,11 +71,20 @@ export function schemaCompat(upstream: Json, ours: Json, path: string, opts: Com
     const or = new Set((o.required as string[] | undefined) ?? []);
     if (opts.direction === 'request') {
       for (const k of or) if (!ur.has(k)) out.push(`${path}: ours requires ${k}, upstream does not`);
-      if (o.additionalProperties === false && u.additionalProperties !== false) out.push(`${path}: ours is closed, upstream is open`);
+      if (o.additionalProperties === false && u.additionalProperties !== false)
+        out.push(`${path}: ours is closed, upstream is open`);
     } else {
       for (const k of ur) if (!or.has(k)) out.push(`${path}: upstream promises ${k}, ours does not`);
     }
-    if (isObject(u.additionalProperties)) out.push(...schemaCompat(u.additionalProperties, isObject(o.additionalProperties) ? o.additionalProperties : {}, `${path}{}`, opts));
+    if (isObject(u.additionalProperties))
+      out.push(
+        ...schemaCompat(
+          u.additionalProperties,
+          isObject(o.additionalProperties) ? o.additionalProperties : {},
+          `${path}{}`,
+          opts,
+        ),
+      );
   }
   return out;
 }

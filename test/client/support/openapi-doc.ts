@@ -92,8 +92,8 @@ export function mergeAllOf(schema: Json): Json {
           const prev = props[name];
           props[name] = isObject(prev) && isObject(schema) ? { ...prev, ...schema } : schema;
         }
-      }
-      else if (k === 'required' && Array.isArray(v)) (merged.required as Json[]).push(...v.filter((x) => !(merged.required as Json[]).includes(x)));
+      } else if (k === 'required' && Array.isArray(v))
+        (merged.required as Json[]).push(...v.filter((x) => !(merged.required as Json[]).includes(x)));
       else merged[k] = v;
     }
   }

@@ -27,7 +27,12 @@ export async function startScriptedServer(script: Script, server: Server = creat
     const chunks: Buffer[] = [];
     raw.on('data', (c: Buffer) => chunks.push(c));
     raw.on('end', () => {
-      const req: SeenRequest = { method: raw.method ?? 'GET', url: new URL(raw.url ?? '/', 'http://x'), headers: raw.headers, body: Buffer.concat(chunks).toString('utf8') };
+      const req: SeenRequest = {
+        method: raw.method ?? 'GET',
+        url: new URL(raw.url ?? '/', 'http://x'),
+        headers: raw.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      };
       seen.push(req);
       void Promise.resolve(script(req, res, raw)).catch(() => res.destroy());
     });
@@ -49,7 +54,11 @@ export async function startScriptedServer(script: Script, server: Server = creat
 
 export function json(res: ServerResponse, code: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(text)), ...headers });
+  res.writeHead(code, {
+    'Content-Type': 'application/json',
+    'Content-Length': String(Buffer.byteLength(text)),
+    ...headers,
+  });
   res.end(text);
 }
 

@@ -25,17 +25,21 @@ export function structuralDiff(zod: Json, doc: Json, path = '$'): string[] {
     const av = (a.oneOf as Json[] | undefined) ?? [a];
     const bv = (b.oneOf as Json[] | undefined) ?? [b];
     if (av.length !== bv.length) return [`${path}: ${av.length} variant(s) in zod, ${bv.length} in the document`];
-    av.forEach((v, i) => out.push(...structuralDiff(v, bv[i]!, `${path}|${i}`)));
+    av.forEach((v, i) => {
+      out.push(...structuralDiff(v, bv[i]!, `${path}|${i}`));
+    });
     return out;
   }
   if (a.type !== b.type) out.push(`${path}: type ${String(a.type)} in zod, ${String(b.type)} in the document`);
   const ae = enumOf(a);
   const be = enumOf(b);
-  if (ae && JSON.stringify(ae) !== JSON.stringify(be)) out.push(`${path}: values ${JSON.stringify(ae)} in zod, ${JSON.stringify(be)} in the document`);
+  if (ae && JSON.stringify(ae) !== JSON.stringify(be))
+    out.push(`${path}: values ${JSON.stringify(ae)} in zod, ${JSON.stringify(be)} in the document`);
   for (const k of SCALAR_KEYS) {
     // zod spells date-time as format + pattern; the document says format only.
     if (k === 'pattern' && a.format === 'date-time') continue;
-    if (k in a && a[k] !== b[k]) out.push(`${path}: ${k} ${JSON.stringify(a[k])} in zod, ${JSON.stringify(b[k])} in the document`);
+    if (k in a && a[k] !== b[k])
+      out.push(`${path}: ${k} ${JSON.stringify(a[k])} in zod, ${JSON.stringify(b[k])} in the document`);
   }
   if (a.format === 'date-time' && b.format !== 'date-time') out.push(`${path}: date-time in zod, not in the document`);
   if (a.type === 'array') out.push(...structuralDiff(a.items ?? {}, b.items ?? {}, `${path}[]`));
@@ -47,10 +51,12 @@ export function structuralDiff(zod: Json, doc: Json, path = '$'): string[] {
     for (const k of Object.keys(ap)) if (k in bp) out.push(...structuralDiff(ap[k]!, bp[k]!, `${path}.${k}`));
     const ar = [...((a.required as string[] | undefined) ?? [])].sort();
     const br = [...((b.required as string[] | undefined) ?? [])].sort();
-    if (JSON.stringify(ar) !== JSON.stringify(br)) out.push(`${path}: required ${JSON.stringify(ar)} in zod, ${JSON.stringify(br)} in the document`);
+    if (JSON.stringify(ar) !== JSON.stringify(br))
+      out.push(`${path}: required ${JSON.stringify(ar)} in zod, ${JSON.stringify(br)} in the document`);
     const aClosed = a.additionalProperties === false;
     const bClosed = b.additionalProperties === false;
-    if (aClosed !== bClosed) out.push(`${path}: ${aClosed ? 'closed' : 'open'} in zod, ${bClosed ? 'closed' : 'open'} in the document`);
+    if (aClosed !== bClosed)
+      out.push(`${path}: ${aClosed ? 'closed' : 'open'} in zod, ${bClosed ? 'closed' : 'open'} in the document`);
     if (isObject(a.additionalProperties) && isObject(b.additionalProperties)) {
       out.push(...structuralDiff(a.additionalProperties, b.additionalProperties, `${path}{}`));
     }

@@ -9,7 +9,10 @@ export function repository(name: string, registry: string, accessMode: 'Read' | 
   };
 }
 
-export function imageBuild(name: string, over: { source?: string; destination?: string; tag?: string; labels?: Record<string, string> } = {}): ImageBuild {
+export function imageBuild(
+  name: string,
+  over: { source?: string; destination?: string; tag?: string; labels?: Record<string, string> } = {},
+): ImageBuild {
   return {
     apiVersion: 'flightctl.io/v1alpha1',
     kind: 'ImageBuild',

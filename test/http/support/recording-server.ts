@@ -25,7 +25,9 @@ export async function startRecordingServer(
     let contentType = '';
     const writeHead = res.writeHead.bind(res) as (...a: unknown[]) => ServerResponse;
     res.writeHead = ((...args: unknown[]) => {
-      const headers = args.find((a) => typeof a === 'object' && a !== null && !Array.isArray(a)) as Record<string, unknown> | undefined;
+      const headers = args.find((a) => typeof a === 'object' && a !== null && !Array.isArray(a)) as
+        | Record<string, unknown>
+        | undefined;
       const found = headers && Object.entries(headers).find(([k]) => k.toLowerCase() === 'content-type');
       if (found) contentType = String(found[1]);
       return writeHead(...args);

@@ -6,7 +6,14 @@
  */
 import AjvModule from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import { SpecSet, isObject, operations, type Json, type JsonObject, type OperationView } from '../../client/support/openapi-doc.js';
+import {
+  SpecSet,
+  isObject,
+  operations,
+  type Json,
+  type JsonObject,
+  type OperationView,
+} from '../../client/support/openapi-doc.js';
 
 const Ajv = AjvModule as unknown as typeof AjvModule.default;
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
@@ -25,10 +32,22 @@ function strip(node: Json): Json {
   if (!isObject(node)) return node;
   const out: JsonObject = {};
   for (const [k, v] of Object.entries(node)) {
-    if (k === 'discriminator' || k === 'example' || k === 'examples' || k === 'xml' || k === 'externalDocs' || k.startsWith('x-')) continue;
-    out[k] = k === 'properties' && isObject(v) ? Object.fromEntries(Object.entries(v).map(([p, s]) => [p, strip(s)])) : strip(v);
+    if (
+      k === 'discriminator' ||
+      k === 'example' ||
+      k === 'examples' ||
+      k === 'xml' ||
+      k === 'externalDocs' ||
+      k.startsWith('x-')
+    )
+      continue;
+    out[k] =
+      k === 'properties' && isObject(v)
+        ? Object.fromEntries(Object.entries(v).map(([p, s]) => [p, strip(s)]))
+        : strip(v);
   }
-  if (Array.isArray(out.enum)) out.enum = [...new Set(out.enum.map((v) => JSON.stringify(v)))].map((v) => JSON.parse(v) as Json);
+  if (Array.isArray(out.enum))
+    out.enum = [...new Set(out.enum.map((v) => JSON.stringify(v)))].map((v) => JSON.parse(v) as Json);
   if (out.nullable === true) {
     delete out.nullable;
     return { anyOf: [out, { type: 'null' }] };
@@ -54,7 +73,9 @@ export class ResponseValidator {
     this.#prefix = prefix;
     this.#ops = operations(this.#specs, file).map((o) => ({
       ...o,
-      re: new RegExp(`^${(prefix + o.path).replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\\{[^}]+\\\}|\{[^}]+\}/g, '[^/]+')}$`),
+      re: new RegExp(
+        `^${(prefix + o.path).replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\\{[^}]+\\\}|\{[^}]+\}/g, '[^/]+')}$`,
+      ),
     }));
   }
 
@@ -76,7 +97,8 @@ export class ResponseValidator {
     if (!content) return r.contentType ? [] : [];
     const media = r.contentType.split(';')[0]!.trim();
     const entry = content[media];
-    if (!isObject(entry)) return [`${where}: media type ${media || '(none)'} not declared (declared: ${Object.keys(content).join(', ')})`];
+    if (!isObject(entry))
+      return [`${where}: media type ${media || '(none)'} not declared (declared: ${Object.keys(content).join(', ')})`];
     if (media !== 'application/json') return [];
     const cacheKey = `${op.method} ${op.path} ${r.status} ${media}`;
     let check = this.#compiled.get(cacheKey);
@@ -85,6 +107,8 @@ export class ResponseValidator {
       this.#compiled.set(cacheKey, check);
     }
     if (check(r.body)) return [];
-    return (check.errors ?? []).map((e) => `${where}: ${e.instancePath || '/'} ${e.message ?? ''} ${JSON.stringify(e.params)}`);
+    return (check.errors ?? []).map(
+      (e) => `${where}: ${e.instancePath || '/'} ${e.message ?? ''} ${JSON.stringify(e.params)}`,
+    );
   }
 }

@@ -1,8 +1,16 @@
 import { ResponseValidator, type RecordedResponse } from './response-validator.js';
-import { ourCoreDoc, ourImageBuilderDoc, upstreamCoreDoc, upstreamImageBuilderDoc, upstreamPresent } from '../../client/support/openapi-doc.js';
+import {
+  ourCoreDoc,
+  ourImageBuilderDoc,
+  upstreamCoreDoc,
+  upstreamImageBuilderDoc,
+  upstreamPresent,
+} from '../../client/support/openapi-doc.js';
 
 const ours = [new ResponseValidator(ourImageBuilderDoc), new ResponseValidator(ourCoreDoc, '/api/v1')];
-const upstream = upstreamPresent ? [new ResponseValidator(upstreamImageBuilderDoc), new ResponseValidator(upstreamCoreDoc, '/api/v1')] : [];
+const upstream = upstreamPresent
+  ? [new ResponseValidator(upstreamImageBuilderDoc), new ResponseValidator(upstreamCoreDoc, '/api/v1')]
+  : [];
 const upstreamStatus = upstreamPresent ? new ResponseValidator(upstreamImageBuilderDoc) : undefined;
 
 /**
@@ -18,7 +26,11 @@ export function validateAll(responses: readonly RecordedResponse[]): string[] {
     const mine = ours.find((v) => v.covers(r));
     if (!mine && r.status === 404) {
       // An unknown path: the body must still be a Status.
-      problems.push(...ours[0]!.validate({ ...r, method: 'GET', path: '/api/v1/imagebuilds/x' }).map((p) => `ours (unknown path): ${p}`));
+      problems.push(
+        ...ours[0]!
+          .validate({ ...r, method: 'GET', path: '/api/v1/imagebuilds/x' })
+          .map((p) => `ours (unknown path): ${p}`),
+      );
       continue;
     }
     if (!mine) problems.push(`${r.method} ${r.path}: not in our documents`);

@@ -1,10 +1,21 @@
-import { ConflictError, NotFoundError, canCancel, getReadyReason, isTerminal, type ImageBuild, type ImageExport } from '@imagebuild/core';
+import {
+  ConflictError,
+  NotFoundError,
+  canCancel,
+  getReadyReason,
+  isTerminal,
+  type ImageBuild,
+  type ImageExport,
+} from '@imagebuild/core';
 import type { JobKind } from '../watch/events.js';
 import { jobKey, notifySettled, waitSettled, type BuilderContext } from './context.js';
 import type { Scheduler } from './scheduler.js';
 import { setPhase } from './writes.js';
 
-const CANCEL_MSG = { ImageBuild: 'Build cancellation requested', ImageExport: 'Export cancellation requested' } as const;
+const CANCEL_MSG = {
+  ImageBuild: 'Build cancellation requested',
+  ImageExport: 'Export cancellation requested',
+} as const;
 const MAX_RETRIES = 10;
 
 /** cancel and delete, with upstream's cascade rules (and without its Pending-forever exports). */
@@ -24,18 +35,25 @@ export class CancelDelete {
       const rec = await this.ctx.store.get(kind, name);
       if (!rec) throw new NotFoundError(`${kind} "${name}" not found`);
       const reason = getReadyReason(rec.object) ?? 'Pending';
-      if (!canCancel(kind, reason)) throw new ConflictError(`${kind} "${name}" is not in a cancelable state (it is ${reason})`);
-      let moved;
+      if (!canCancel(kind, reason))
+        throw new ConflictError(`${kind} "${name}" is not in a cancelable state (it is ${reason})`);
+      let moved: Awaited<ReturnType<typeof setPhase>>;
       if (reason === 'Pending') {
         this.sched.dequeue(kind, name);
-        moved = await setPhase(this.ctx, kind, name, 'Canceled', message, { from: ['Pending'], job: { cancelCause: 'user' } });
+        moved = await setPhase(this.ctx, kind, name, 'Canceled', message, {
+          from: ['Pending'],
+          job: { cancelCause: 'user' },
+        });
         if (moved) {
           const log = await this.ctx.logs.get(kind, name, false);
           this.ctx.logs.write(log, `[builder] canceled while pending: ${message}`);
           log.end();
         }
       } else {
-        moved = await setPhase(this.ctx, kind, name, 'Canceling', message, { from: [reason], job: { cancelCause: 'user' } });
+        moved = await setPhase(this.ctx, kind, name, 'Canceling', message, {
+          from: [reason],
+          job: { cancelCause: 'user' },
+        });
         if (moved) {
           const active = this.sched.running.get(jobKey(kind, name));
           if (active) {
@@ -84,7 +102,9 @@ export class CancelDelete {
   async delete(kind: JobKind, name: string): Promise<boolean> {
     if (kind === 'ImageBuild') {
       for (let round = 0; round < MAX_RETRIES; round++) {
-        const exports = (await this.ctx.store.list('ImageExport')).filter((e) => e.object.spec.source.imageBuildRef === name);
+        const exports = (await this.ctx.store.list('ImageExport')).filter(
+          (e) => e.object.spec.source.imageBuildRef === name,
+        );
         if (exports.length === 0) break;
         for (const e of exports) await this.delete('ImageExport', e.name);
       }

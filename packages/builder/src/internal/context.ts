@@ -19,12 +19,21 @@ export interface BuilderContext {
 export const jobKey = (kind: JobKind, name: string): string => `${kind}/${name}`;
 
 /** Resolves when the job is terminal or gone, or after `timeoutMs` (resolves false then). */
-export function waitSettled(ctx: BuilderContext, kind: JobKind, name: string, isSettled: () => boolean, timeoutMs: number): Promise<boolean> {
+export function waitSettled(
+  ctx: BuilderContext,
+  kind: JobKind,
+  name: string,
+  isSettled: () => boolean,
+  timeoutMs: number,
+): Promise<boolean> {
   if (isSettled()) return Promise.resolve(true);
   const key = jobKey(kind, name);
   return new Promise((resolve) => {
     let set = ctx.settled.get(key);
-    if (!set) ctx.settled.set(key, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      ctx.settled.set(key, set);
+    }
     const done = (): void => {
       clearTimeout(timer);
       set.delete(done);

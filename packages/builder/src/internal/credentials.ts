@@ -32,7 +32,10 @@ export class CredentialSealer {
     if (!auth) return { repo, ok: true };
     if (!auth.password.startsWith(PREFIX)) return { repo, ok: true };
     try {
-      const [iv, tag, ct] = auth.password.slice(PREFIX.length).split('.').map((s) => Buffer.from(s, 'base64'));
+      const [iv, tag, ct] = auth.password
+        .slice(PREFIX.length)
+        .split('.')
+        .map((s) => Buffer.from(s, 'base64'));
       const d = createDecipheriv('aes-256-gcm', this.#key, iv!);
       d.setAuthTag(tag!);
       const password = Buffer.concat([d.update(ct!), d.final()]).toString('utf8');

@@ -1,7 +1,13 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { downloadExtension } from '@imagebuild/core';
-import { RegistryClient, downloadArtifact, optionsFromRepository, type DownloadProgress, type DownloadResult } from '@imagebuild/oci';
+import {
+  RegistryClient,
+  downloadArtifact,
+  optionsFromRepository,
+  type DownloadProgress,
+  type DownloadResult,
+} from '@imagebuild/oci';
 import type { BuilderContext } from './context.js';
 import { resolveExportSource } from './export-source.js';
 
@@ -18,7 +24,12 @@ export interface DownloadOptions {
  * Range after an interruption, verified against the layer digest, then renamed. When `path` is a
  * directory the file is named as upstream names it: `<ImageBuild name><extension>`.
  */
-export async function downloadExport(ctx: BuilderContext, exportName: string, path: string, options: DownloadOptions = {}): Promise<DownloadResult> {
+export async function downloadExport(
+  ctx: BuilderContext,
+  exportName: string,
+  path: string,
+  options: DownloadOptions = {},
+): Promise<DownloadResult> {
   const src = await resolveExportSource(ctx, exportName);
   let file = path;
   try {

@@ -1,7 +1,7 @@
 import { redactText, type ImageBuild, type ImageExport, type Operation, type Repository } from '@imagebuild/core';
 import type { ImageBuilderOptions } from '../options.js';
 import type { JobLog } from '../logs/job-log.js';
-import { type BuilderContext } from './context.js';
+import type { BuilderContext } from './context.js';
 import type { ActiveJob, Scheduler } from './scheduler.js';
 import { patchStatus, setPhase } from './writes.js';
 
@@ -13,9 +13,15 @@ export interface ExecuteSettings {
   options: ImageBuilderOptions;
 }
 
-const ACTIVE = { ImageBuild: ['Building', 'Pushing', 'GeneratingSBOM'], ImageExport: ['Converting', 'Pushing'] } as const;
+const ACTIVE = {
+  ImageBuild: ['Building', 'Pushing', 'GeneratingSBOM'],
+  ImageExport: ['Converting', 'Pushing'],
+} as const;
 const RUNNING_MSG = { ImageBuild: 'Build is in progress', ImageExport: 'Export conversion in progress' } as const;
-const PUSHING_MSG = { ImageBuild: 'Pushing image to destination registry', ImageExport: 'Pushing artifact to destination registry' } as const;
+const PUSHING_MSG = {
+  ImageBuild: 'Pushing image to destination registry',
+  ImageExport: 'Pushing artifact to destination registry',
+} as const;
 const DONE_MSG = { ImageBuild: 'Build completed successfully', ImageExport: 'Export completed successfully' } as const;
 
 class JobFailure extends Error {}
@@ -38,16 +44,28 @@ async function repositories(ctx: BuilderContext, names: readonly string[]): Prom
 }
 
 /** Runs one claimed job to a terminal state: runner operation, heartbeat, timeouts, cancel, results. */
-export async function executeJob(ctx: BuilderContext, sched: Scheduler, settings: ExecuteSettings, job: ActiveJob): Promise<void> {
+export async function executeJob(
+  ctx: BuilderContext,
+  sched: Scheduler,
+  settings: ExecuteSettings,
+  job: ActiveJob,
+): Promise<void> {
   const { kind, name } = job;
   const runner = job.slot.runner;
-  const claimed = await setPhase(ctx, kind, name, kind === 'ImageBuild' ? 'Building' : 'Converting', RUNNING_MSG[kind], {
-    from: ['Pending'],
-    job: { runner: runner.name },
-    patch: (o) => {
-      o.status = { ...o.status, lastSeen: new Date().toISOString() };
+  const claimed = await setPhase(
+    ctx,
+    kind,
+    name,
+    kind === 'ImageBuild' ? 'Building' : 'Converting',
+    RUNNING_MSG[kind],
+    {
+      from: ['Pending'],
+      job: { runner: runner.name },
+      patch: (o) => {
+        o.status = { ...o.status, lastSeen: new Date().toISOString() };
+      },
     },
-  });
+  );
   if (!claimed) return; // canceled or deleted while queued
   const uid = claimed.job?.uid;
   const log = await ctx.logs.get(kind, name, false);
@@ -75,14 +93,22 @@ export async function executeJob(ctx: BuilderContext, sched: Scheduler, settings
     } else if (seenSince) {
       seenSince = false;
       const lastSeen = new Date(job.lastProgress).toISOString();
-      enqueueWrite(() => patchStatus(ctx, kind, name, (o) => void (o.status = { ...o.status, lastSeen })));
+      enqueueWrite(() =>
+        patchStatus(ctx, kind, name, (o) => {
+          o.status = { ...o.status, lastSeen };
+        }),
+      );
     }
   }, settings.heartbeatIntervalMs);
   heartbeat.unref?.();
   const overall =
     settings.maxDurationMs === undefined
       ? undefined
-      : setTimeout(() => stop('timeout', `timed out: exceeded the overall limit of ${Math.round(settings.maxDurationMs! / 1000)}s`), settings.maxDurationMs);
+      : setTimeout(
+          () =>
+            stop('timeout', `timed out: exceeded the overall limit of ${Math.round(settings.maxDurationMs! / 1000)}s`),
+          settings.maxDurationMs,
+        );
   overall?.unref?.();
 
   try {
@@ -99,15 +125,26 @@ export async function executeJob(ctx: BuilderContext, sched: Scheduler, settings
       });
       b.on('phase', (p) => {
         touch();
-        if (p === 'Pushing') enqueueWrite(() => setPhase(ctx, 'ImageBuild', name, 'Pushing', PUSHING_MSG.ImageBuild, { from: ['Building'], uid }));
+        if (p === 'Pushing')
+          enqueueWrite(() =>
+            setPhase(ctx, 'ImageBuild', name, 'Pushing', PUSHING_MSG.ImageBuild, { from: ['Building'], uid }),
+          );
       });
-      b.on('log', (line) => (ctx.logs.write(log, line), touch()));
+      b.on('log', (line) => {
+        ctx.logs.write(log, line);
+        touch();
+      });
       b.on('progress', touch);
       op = b as unknown as Operation<unknown, object>;
       finish = (r) => (o) => {
         const res = r as { reference: string; manifestDigest: string; platform?: string };
         const arch = res.platform?.split('/')[1];
-        o.status = { ...o.status, imageReference: res.reference, manifestDigest: res.manifestDigest, ...(arch ? { architecture: arch } : {}) };
+        o.status = {
+          ...o.status,
+          imageReference: res.reference,
+          manifestDigest: res.manifestDigest,
+          ...(arch ? { architecture: arch } : {}),
+        };
       };
     } else {
       const ie = object as ImageExport;
@@ -118,9 +155,15 @@ export async function executeJob(ctx: BuilderContext, sched: Scheduler, settings
       const e = runner.export(ie, ib, repos, { ...settings.options.exportOptions, jobId: uid });
       e.on('phase', (p) => {
         touch();
-        if (p === 'Pushing') enqueueWrite(() => setPhase(ctx, 'ImageExport', name, 'Pushing', PUSHING_MSG.ImageExport, { from: ['Converting'], uid }));
+        if (p === 'Pushing')
+          enqueueWrite(() =>
+            setPhase(ctx, 'ImageExport', name, 'Pushing', PUSHING_MSG.ImageExport, { from: ['Converting'], uid }),
+          );
       });
-      e.on('log', (line) => (ctx.logs.write(log, line), touch()));
+      e.on('log', (line) => {
+        ctx.logs.write(log, line);
+        touch();
+      });
       e.on('progress', touch);
       op = e as unknown as Operation<unknown, object>;
       finish = (r) => (o) => {
@@ -132,12 +175,15 @@ export async function executeJob(ctx: BuilderContext, sched: Scheduler, settings
     const result = await op.done();
     await chain;
     if (job.stop) throw new JobFailure(job.stop.message);
-    const done = await setPhase(ctx, kind, name, 'Completed', DONE_MSG[kind], { from: ACTIVE[kind], uid, patch: finish(result) });
+    const done = await setPhase(ctx, kind, name, 'Completed', DONE_MSG[kind], {
+      from: ACTIVE[kind],
+      uid,
+      patch: finish(result),
+    });
     if (done) {
       say(`${kind} ${name} completed`);
       if (kind === 'ImageBuild') sched.releaseDependents(name);
-    }
-    else await endStopped(ctx, sched, job, log, uid, 'the job finished after it was canceled');
+    } else await endStopped(ctx, sched, job, log, uid, 'the job finished after it was canceled');
   } catch (err) {
     await chain;
     await endStopped(ctx, sched, job, log, uid, redactText(err instanceof Error ? err.message : String(err)));

@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { DigestMismatchError, RegistryError, ValidationError, downloadExtension, throwIfAborted } from '@imagebuild/core';
+import {
+  DigestMismatchError,
+  RegistryError,
+  ValidationError,
+  downloadExtension,
+  throwIfAborted,
+} from '@imagebuild/core';
 import { RegistryClient, isImageManifestMediaType, optionsFromRepository, type ImageManifest } from '@imagebuild/oci';
 import type { BuilderContext } from './context.js';
 import { resolveExportSource } from './export-source.js';
@@ -43,15 +49,28 @@ export interface ExportArtifact {
 }
 
 /** Looks up a Completed export's artifact manifest and returns a handle that streams its file. */
-export async function openExportArtifact(ctx: BuilderContext, exportName: string, options: OpenExportOptions = {}): Promise<ExportArtifact> {
+export async function openExportArtifact(
+  ctx: BuilderContext,
+  exportName: string,
+  options: OpenExportOptions = {},
+): Promise<ExportArtifact> {
   const src = await resolveExportSource(ctx, exportName);
   const client = new RegistryClient(optionsFromRepository(src.repo));
   try {
     const fetched = await client.getManifest(src.imageName, src.manifestDigest, { signal: options.signal });
     const manifest = fetched.manifest as ImageManifest;
     const layer = Array.isArray(manifest.layers) ? manifest.layers[0] : undefined;
-    if (!isImageManifestMediaType(fetched.descriptor.mediaType) || !layer || typeof layer.digest !== 'string' || !(layer.size >= 0)) {
-      throw new RegistryError(client.registry, `artifact GET ${src.imageName}@${src.manifestDigest}`, 'manifest is not an artifact image manifest with a layer');
+    if (
+      !isImageManifestMediaType(fetched.descriptor.mediaType) ||
+      !layer ||
+      typeof layer.digest !== 'string' ||
+      !(layer.size >= 0)
+    ) {
+      throw new RegistryError(
+        client.registry,
+        `artifact GET ${src.imageName}@${src.manifestDigest}`,
+        'manifest is not an artifact image manifest with a layer',
+      );
     }
     const streams = new Set<Readable>();
     return {
@@ -67,13 +86,23 @@ export async function openExportArtifact(ctx: BuilderContext, exportName: string
           throw new ValidationError([{ path: 'offset', message: `must be an integer from 0 to ${layer.size}` }]);
         }
         if (!Number.isInteger(length) || length < 0 || offset + length > layer.size) {
-          throw new ValidationError([{ path: 'length', message: `must be an integer with offset + length ≤ ${layer.size}` }]);
+          throw new ValidationError([
+            { path: 'length', message: `must be an integer with offset + length ≤ ${layer.size}` },
+          ]);
         }
         throwIfAborted(read.signal);
         const operation = `blob GET ${src.imageName}@${layer.digest}`;
-        const blob = length === 0 ? undefined : await client.getBlob(src.imageName, layer.digest, { offset, signal: read.signal });
+        const blob =
+          length === 0 ? undefined : await client.getBlob(src.imageName, layer.digest, { offset, signal: read.signal });
         const chunks = blob
-          ? slice(blob.body, { skip: offset - blob.offset, length, verify: blob.offset === 0 && length === layer.size, digest: layer.digest, registry: client.registry, operation })
+          ? slice(blob.body, {
+              skip: offset - blob.offset,
+              length,
+              verify: blob.offset === 0 && length === layer.size,
+              digest: layer.digest,
+              registry: client.registry,
+              operation,
+            })
           : empty();
         const stream = Readable.from(chunks, { objectMode: false, highWaterMark: 1024 * 1024 });
         streams.add(stream);
@@ -118,7 +147,8 @@ async function* slice(body: AsyncIterable<Buffer>, o: SliceOptions): AsyncGenera
       chunk = chunk.subarray(n);
     }
     if (chunk.length === 0) continue;
-    if (hash && chunk.length > left) throw new RegistryError(o.registry, o.operation, `the registry sent more than the ${o.length} bytes of the blob`);
+    if (hash && chunk.length > left)
+      throw new RegistryError(o.registry, o.operation, `the registry sent more than the ${o.length} bytes of the blob`);
     if (chunk.length > left) chunk = chunk.subarray(0, left);
     left -= chunk.length;
     if (hash) {

@@ -22,18 +22,23 @@ export async function resolveExportSource(ctx: BuilderContext, exportName: strin
   if (!rec) throw new NotFoundError(`ImageExport "${exportName}" not found`);
   const ready = getReadyCondition(rec.object.status?.conditions);
   if (ready?.status !== 'True') {
-    throw new ConflictError(`ImageExport "${exportName}" is not ready (status: ${ready?.status ?? 'Unknown'}, reason: ${ready?.reason ?? 'none'})`);
+    throw new ConflictError(
+      `ImageExport "${exportName}" is not ready (status: ${ready?.status ?? 'Unknown'}, reason: ${ready?.reason ?? 'none'})`,
+    );
   }
   const digest = rec.object.status?.manifestDigest;
   if (!digest) throw new ConflictError(`ImageExport "${exportName}" has no manifestDigest`);
   const buildName = rec.object.spec.source.imageBuildRef;
   const build = await ctx.store.get('ImageBuild', buildName);
-  if (!build) throw new NotFoundError(`ImageBuild "${buildName}" (the source of ImageExport "${exportName}") not found`);
+  if (!build)
+    throw new NotFoundError(`ImageBuild "${buildName}" (the source of ImageExport "${exportName}") not found`);
   const repoName = build.object.spec.destination.repository;
   const repoRec = await ctx.store.get('Repository', repoName);
-  if (!repoRec) throw new NotFoundError(`Repository "${repoName}" (destination of ImageBuild "${buildName}") not found`);
+  if (!repoRec)
+    throw new NotFoundError(`Repository "${repoName}" (destination of ImageBuild "${buildName}") not found`);
   const { repo, ok } = ctx.sealer.unseal(repoRec.object);
-  if (!ok) throw new ConflictError(`the credentials of Repository "${repoName}" are not available; re-apply the Repository`);
+  if (!ok)
+    throw new ConflictError(`the credentials of Repository "${repoName}" are not available; re-apply the Repository`);
   return {
     buildName,
     format: rec.object.spec.format as ExportFormat,

@@ -23,7 +23,10 @@ import { listRecords, type ListOptions } from './list.js';
 import { canonical, managedMetadata } from './metadata.js';
 import type { Scheduler } from './scheduler.js';
 
-const CREATED_MSG = { ImageBuild: 'ImageBuild created, waiting to be processed', ImageExport: 'ImageExport created, waiting to be processed' };
+const CREATED_MSG = {
+  ImageBuild: 'ImageBuild created, waiting to be processed',
+  ImageExport: 'ImageExport created, waiting to be processed',
+};
 export const NEW_VERSION_ANNOTATION = 'flightctl.io/new-version-from';
 
 /** Options of `get`/`list` for builds. */
@@ -56,7 +59,10 @@ export class Jobs {
     }
     const issues = validateImageBuildAgainstRepositories(parsed, repos);
     if (parsed.spec.binding.type === 'early' && !this.enrollmentConfig) {
-      issues.push({ path: 'spec.binding.type', message: 'early binding needs an enrollment configuration: pass `enrollmentConfig` to the ImageBuilder' });
+      issues.push({
+        path: 'spec.binding.type',
+        message: 'early binding needs an enrollment configuration: pass `enrollmentConfig` to the ImageBuilder',
+      });
     }
     if (issues.length > 0) throw new ValidationError(issues, { subject: `ImageBuild "${parsed.metadata.name}"` });
     const object: ImageBuild = {
@@ -105,7 +111,14 @@ export class Jobs {
     }
     this.ctx.reasons.set(jobKey(kind, name), 'Pending');
     this.ctx.logs.create(kind, name);
-    this.ctx.hub.publish({ type: 'created', kind, name, phase: 'Pending', object, time: object.metadata.creationTimestamp! });
+    this.ctx.hub.publish({
+      type: 'created',
+      kind,
+      name,
+      phase: 'Pending',
+      object,
+      time: object.metadata.creationTimestamp!,
+    });
     return rec;
   }
 
@@ -127,7 +140,9 @@ export class Jobs {
         }
       }
       if (canonical(rec.object.spec) !== canonical(parsed.spec)) {
-        throw new ConflictError(`${kind} "${name}" exists with a different spec; specs are immutable (create a new resource${kind === 'ImageBuild' ? ' or use newVersion' : ''})`);
+        throw new ConflictError(
+          `${kind} "${name}" exists with a different spec; specs are immutable (create a new resource${kind === 'ImageBuild' ? ' or use newVersion' : ''})`,
+        );
       }
       const labels = parsed.metadata.labels ?? {};
       if (canonical(rec.object.metadata.labels ?? {}) === canonical(labels)) return rec.object;
@@ -168,7 +183,12 @@ export class Jobs {
 
   async listExports(options: ListOptions = {}): Promise<ImageExportList> {
     const { page, meta } = await listRecords(this.ctx, 'ImageExport', options);
-    return { apiVersion: 'flightctl.io/v1alpha1', kind: 'ImageExportList', metadata: meta, items: page.map((r) => r.object) };
+    return {
+      apiVersion: 'flightctl.io/v1alpha1',
+      kind: 'ImageExportList',
+      metadata: meta,
+      items: page.map((r) => r.object),
+    };
   }
 
   /** Upstream's newversion: copies the parent's whole spec, applies tag overrides, annotates the parent, no labels. */

@@ -4,7 +4,10 @@ import type { ObjectMeta } from '@imagebuild/core';
  * Server-managed metadata as upstream writes it on create: generation 1, resourceVersion "1",
  * creationTimestamp now, labels/annotations always present, client-set annotations/owner dropped.
  */
-export function managedMetadata(meta: ObjectMeta, extra: { owner?: string; annotations?: Record<string, string> } = {}): ObjectMeta {
+export function managedMetadata(
+  meta: ObjectMeta,
+  extra: { owner?: string; annotations?: Record<string, string> } = {},
+): ObjectMeta {
   const out: ObjectMeta = {
     name: meta.name,
     labels: { ...(meta.labels ?? {}) },
@@ -21,7 +24,9 @@ export function managedMetadata(meta: ObjectMeta, extra: { owner?: string; annot
 export function canonical(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) =>
     v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        )
       : v,
   );
 }

@@ -25,12 +25,21 @@ export class RunnerPool {
     readonly pingRetryMs: number,
   ) {
     this.slots = runners.map((r) => {
-      const entry: PoolEntry = 'runner' in r && typeof (r as PoolEntry).runner === 'object' ? (r as PoolEntry) : { runner: r as Runner };
-      return { runner: entry.runner, limit: entry.concurrency ?? perRunner, running: 0, okUntil: 0, downUntil: 0, lastError: undefined };
+      const entry: PoolEntry =
+        'runner' in r && typeof (r as PoolEntry).runner === 'object' ? (r as PoolEntry) : { runner: r as Runner };
+      return {
+        runner: entry.runner,
+        limit: entry.concurrency ?? perRunner,
+        running: 0,
+        okUntil: 0,
+        downUntil: 0,
+        lastError: undefined,
+      };
     });
     const names = new Set<string>();
     for (const s of this.slots) {
-      if (names.has(s.runner.name)) throw new TypeError(`runner names must be unique in a pool; "${s.runner.name}" is repeated`);
+      if (names.has(s.runner.name))
+        throw new TypeError(`runner names must be unique in a pool; "${s.runner.name}" is repeated`);
       names.add(s.runner.name);
     }
   }

@@ -24,7 +24,12 @@ export const INTERRUPTED_MESSAGE = 'interrupted by restart: the job was running 
  * (Failed for timeouts); Building/Pushing/Converting → Failed "interrupted by restart" with the engine
  * leftovers of those jobs removed through their runner's `cleanup({jobId})`.
  */
-export async function recover(ctx: BuilderContext, sched: Scheduler, pool: RunnerPool, cleanup: boolean): Promise<RecoveryReport> {
+export async function recover(
+  ctx: BuilderContext,
+  sched: Scheduler,
+  pool: RunnerPool,
+  cleanup: boolean,
+): Promise<RecoveryReport> {
   const report: RecoveryReport = { requeued: [], interrupted: [], finishedCancels: [], cleanup: [] };
   const toClean = new Map<string, Set<string>>(); // runner name ('' = unknown) → job uids
   const queue: Array<{ kind: JobKind; name: string; seq: number; buildRef?: string }> = [];
@@ -35,7 +40,10 @@ export async function recover(ctx: BuilderContext, sched: Scheduler, pool: Runne
       const id = `${kind}/${rec.name}`;
       ctx.reasons.set(jobKey(kind, rec.name), reason);
       if (reason === 'Pending') {
-        const buildRef = kind === 'ImageExport' ? (rec.object as { spec: { source: { imageBuildRef: string } } }).spec.source.imageBuildRef : undefined;
+        const buildRef =
+          kind === 'ImageExport'
+            ? (rec.object as { spec: { source: { imageBuildRef: string } } }).spec.source.imageBuildRef
+            : undefined;
         queue.push({ kind, name: rec.name, seq: rec.seq, ...(buildRef ? { buildRef } : {}) });
         report.requeued.push(id);
       } else if (reason === 'Canceling') {
@@ -53,7 +61,9 @@ export async function recover(ctx: BuilderContext, sched: Scheduler, pool: Runne
   }
   if (cleanup) {
     for (const [runnerName, uids] of toClean) {
-      const runners = runnerName ? [pool.byName(runnerName)].filter((r) => r !== undefined) : pool.slots.map((s) => s.runner);
+      const runners = runnerName
+        ? [pool.byName(runnerName)].filter((r) => r !== undefined)
+        : pool.slots.map((s) => s.runner);
       for (const runner of runners) {
         const entry: RecoveryReport['cleanup'][number] = { runner: runner.name, report: { removed: [], failed: [] } };
         try {
@@ -77,6 +87,9 @@ function noteCleanup(map: Map<string, Set<string>>, runner: string | undefined, 
   if (!uid) return;
   const key = runner ?? '';
   let set = map.get(key);
-  if (!set) map.set(key, (set = new Set()));
+  if (!set) {
+    set = new Set();
+    map.set(key, set);
+  }
   set.add(uid);
 }

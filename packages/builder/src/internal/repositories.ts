@@ -19,7 +19,14 @@ export class Repositories {
       throw err;
     }
     const masked = maskRepository(stored);
-    this.ctx.hub.publish({ type: 'created', kind: 'Repository', name: repo.metadata.name, phase: undefined, object: masked, time: new Date().toISOString() });
+    this.ctx.hub.publish({
+      type: 'created',
+      kind: 'Repository',
+      name: repo.metadata.name,
+      phase: undefined,
+      object: masked,
+      time: new Date().toISOString(),
+    });
     return masked;
   }
 
@@ -47,7 +54,11 @@ export class Repositories {
       rec.object = {
         ...rec.object,
         spec: sealed.spec,
-        metadata: { ...rec.object.metadata, labels: { ...(repo.metadata.labels ?? {}) }, resourceVersion: String(prev + 1) },
+        metadata: {
+          ...rec.object.metadata,
+          labels: { ...(repo.metadata.labels ?? {}) },
+          resourceVersion: String(prev + 1),
+        },
       };
       try {
         await this.ctx.store.update(rec, prev);
@@ -67,7 +78,12 @@ export class Repositories {
 
   async list(options: ListOptions = {}): Promise<RepositoryList> {
     const { page, meta } = await listRecords(this.ctx, 'Repository', options);
-    return { apiVersion: 'flightctl.io/v1beta1', kind: 'RepositoryList', metadata: meta, items: page.map((r) => maskRepository(r.object)) };
+    return {
+      apiVersion: 'flightctl.io/v1beta1',
+      kind: 'RepositoryList',
+      metadata: meta,
+      items: page.map((r) => maskRepository(r.object)),
+    };
   }
 
   async delete(name: string): Promise<boolean> {

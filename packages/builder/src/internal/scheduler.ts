@@ -58,7 +58,10 @@ export class Scheduler {
       const state = this.#cachedBuildState(item.buildRef!);
       if (state === 'wait') {
         let list = this.#waiting.get(item.buildRef!);
-        if (!list) this.#waiting.set(item.buildRef!, (list = []));
+        if (!list) {
+          list = [];
+          this.#waiting.set(item.buildRef!, list);
+        }
         list.push(item);
         return;
       }
@@ -152,7 +155,14 @@ export class Scheduler {
         continue;
       }
       this.#queue.splice(i, 1);
-      const job: ActiveJob = { kind: item.kind, name: item.name, slot, op: undefined, stop: undefined, lastProgress: Date.now() };
+      const job: ActiveJob = {
+        kind: item.kind,
+        name: item.name,
+        slot,
+        op: undefined,
+        stop: undefined,
+        lastProgress: Date.now(),
+      };
       this.running.set(jobKey(item.kind, item.name), job);
       void this.executor!(job).finally(() => {
         this.running.delete(jobKey(item.kind, item.name));
@@ -167,10 +177,13 @@ export class Scheduler {
     if (this.#retryTimer || this.#queue.length === 0 || this.running.size >= this.limits.concurrency) return;
     const at = this.pool.nextRetryAt();
     if (at === undefined) return;
-    this.#retryTimer = setTimeout(() => {
-      this.#retryTimer = undefined;
-      this.pump();
-    }, Math.max(10, at - Date.now()));
+    this.#retryTimer = setTimeout(
+      () => {
+        this.#retryTimer = undefined;
+        this.pump();
+      },
+      Math.max(10, at - Date.now()),
+    );
     this.#retryTimer.unref?.();
   }
 
@@ -211,7 +224,10 @@ export class Scheduler {
 
   /** Fails the queued exports of a build that ended Failed or Canceled (called when the build ends). */
   async failDependents(buildRef: string, why: 'Failed' | 'Canceled'): Promise<void> {
-    const items = [...this.#queue.filter((q) => q.kind === 'ImageExport' && q.buildRef === buildRef), ...(this.#waiting.get(buildRef) ?? [])];
+    const items = [
+      ...this.#queue.filter((q) => q.kind === 'ImageExport' && q.buildRef === buildRef),
+      ...(this.#waiting.get(buildRef) ?? []),
+    ];
     this.#waiting.delete(buildRef);
     for (const item of items) {
       this.dequeue('ImageExport', item.name);

@@ -1,4 +1,11 @@
-import { ConflictError, getReadyReason, isTerminal, setReadyCondition, transition, type ReasonOf } from '@imagebuild/core';
+import {
+  ConflictError,
+  getReadyReason,
+  isTerminal,
+  setReadyCondition,
+  transition,
+  type ReasonOf,
+} from '@imagebuild/core';
 import type { JobState, StoredRecord } from '../store/store.js';
 import type { JobKind } from '../watch/events.js';
 import { jobKey, notifySettled, type BuilderContext } from './context.js';

@@ -103,7 +103,11 @@ export class JobLog {
           this.#notify();
         }
       } catch (err) {
-        this.error = new SdkError('INTERNAL', `could not write the job log ${this.file}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+        this.error = new SdkError(
+          'INTERNAL',
+          `could not write the job log ${this.file}: ${err instanceof Error ? err.message : String(err)}`,
+          { cause: err },
+        );
         this.#pending = [];
         this.#notify();
       } finally {
@@ -176,6 +180,8 @@ function openFile(file: string, flags: 'w' | 'a'): Promise<number> {
 
 async function writeAll(fd: number, buf: Buffer): Promise<void> {
   for (let off = 0; off < buf.length; ) {
-    off += await new Promise<number>((resolve, reject) => write(fd, buf, off, buf.length - off, null, (err, n) => (err ? reject(err) : resolve(n))));
+    off += await new Promise<number>((resolve, reject) =>
+      write(fd, buf, off, buf.length - off, null, (err, n) => (err ? reject(err) : resolve(n))),
+    );
   }
 }

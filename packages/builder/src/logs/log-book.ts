@@ -85,7 +85,10 @@ export class LogBook {
     log?.end();
     this.#logs.delete(key);
     const before = log?.settled() ?? this.#tails.get(file) ?? Promise.resolve();
-    this.#chain(file, before.then(() => this.#lane.run(() => rm(file, { force: true }))).catch(() => undefined));
+    this.#chain(
+      file,
+      before.then(() => this.#lane.run(() => rm(file, { force: true }))).catch(() => undefined),
+    );
   }
 
   /** Resolves when every ended log is on disk and closed, and every removal is done. */

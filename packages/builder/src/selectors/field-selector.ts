@@ -7,7 +7,9 @@ type Getter = (resource: FieldSource) => string | undefined;
 export interface FieldSource {
   metadata: { name: string; owner?: string | undefined; creationTimestamp?: string | undefined };
   spec?: unknown;
-  status?: { conditions?: ReadonlyArray<{ type: string; reason: string }> | undefined; lastSeen?: string | undefined } | undefined;
+  status?:
+    | { conditions?: ReadonlyArray<{ type: string; reason: string }> | undefined; lastSeen?: string | undefined }
+    | undefined;
 }
 
 const readyReason: Getter = (r) => r.status?.conditions?.find((c) => c.type === 'Ready')?.reason;
@@ -23,12 +25,15 @@ const JOB: Record<string, Getter> = {
 };
 
 /** Field selectors supported per kind (upstream's set, facts §1.3). */
-export const FIELD_SELECTORS: Readonly<Record<'Repository' | 'ImageBuild' | 'ImageExport', Readonly<Record<string, Getter>>>> = {
+export const FIELD_SELECTORS: Readonly<
+  Record<'Repository' | 'ImageBuild' | 'ImageExport', Readonly<Record<string, Getter>>>
+> = {
   Repository: COMMON,
   ImageBuild: JOB,
   ImageExport: {
     ...JOB,
-    'spec.source.imageBuildRef': (r) => (r.spec as { source?: { imageBuildRef?: string } } | undefined)?.source?.imageBuildRef,
+    'spec.source.imageBuildRef': (r) =>
+      (r.spec as { source?: { imageBuildRef?: string } } | undefined)?.source?.imageBuildRef,
     'spec.format': (r) => (r.spec as { format?: string } | undefined)?.format,
   },
 };
@@ -43,19 +48,22 @@ function fail(message: string): ValidationError {
 function compileOne(kind: keyof typeof FIELD_SELECTORS, req: Requirement): (r: FieldSource) => boolean {
   const get = FIELD_SELECTORS[kind][req.key];
   if (!get) {
-    throw fail(`field ${JSON.stringify(req.key)} is not supported for ${kind}; supported: ${Object.keys(FIELD_SELECTORS[kind]).join(', ')}`);
+    throw fail(
+      `field ${JSON.stringify(req.key)} is not supported for ${kind}; supported: ${Object.keys(FIELD_SELECTORS[kind]).join(', ')}`,
+    );
   }
   const isTime = TIMESTAMPS.has(req.key);
   if (ORDERED.has(req.op) && !isTime) {
     throw fail(`operator ${req.op} needs a timestamp field (${[...TIMESTAMPS].join(', ')}); ${req.key} is a string`);
   }
-  const times = isTime && req.op !== 'exists' && req.op !== '!exists' && req.op !== 'contains' && req.op !== 'notcontains'
-    ? req.values.map((v) => {
-        const t = Date.parse(v);
-        if (Number.isNaN(t)) throw fail(`${req.key}: ${JSON.stringify(v)} is not an RFC 3339 timestamp`);
-        return t;
-      })
-    : [];
+  const times =
+    isTime && req.op !== 'exists' && req.op !== '!exists' && req.op !== 'contains' && req.op !== 'notcontains'
+      ? req.values.map((v) => {
+          const t = Date.parse(v);
+          if (Number.isNaN(t)) throw fail(`${req.key}: ${JSON.stringify(v)} is not an RFC 3339 timestamp`);
+          return t;
+        })
+      : [];
   const v0 = req.values[0] ?? '';
   return (r) => {
     const value = get(r);
@@ -67,22 +75,35 @@ function compileOne(kind: keyof typeof FIELD_SELECTORS, req: Requirement): (r: F
       const t = value === undefined ? undefined : Date.parse(value);
       if (t === undefined || Number.isNaN(t)) return req.op === '!=' || req.op === 'notin';
       switch (req.op) {
-        case '=': return t === times[0];
-        case '!=': return t !== times[0];
-        case 'in': return times.includes(t);
-        case 'notin': return !times.includes(t);
-        case '<': return t < times[0]!;
-        case '>': return t > times[0]!;
-        case '<=': return t <= times[0]!;
-        case '>=': return t >= times[0]!;
+        case '=':
+          return t === times[0];
+        case '!=':
+          return t !== times[0];
+        case 'in':
+          return times.includes(t);
+        case 'notin':
+          return !times.includes(t);
+        case '<':
+          return t < times[0]!;
+        case '>':
+          return t > times[0]!;
+        case '<=':
+          return t <= times[0]!;
+        case '>=':
+          return t >= times[0]!;
       }
     }
     switch (req.op) {
-      case '=': return value === v0;
-      case '!=': return value !== v0;
-      case 'in': return value !== undefined && req.values.includes(value);
-      case 'notin': return value === undefined || !req.values.includes(value);
-      default: return false;
+      case '=':
+        return value === v0;
+      case '!=':
+        return value !== v0;
+      case 'in':
+        return value !== undefined && req.values.includes(value);
+      case 'notin':
+        return value === undefined || !req.values.includes(value);
+      default:
+        return false;
     }
   };
 }

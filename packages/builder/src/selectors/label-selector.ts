@@ -7,7 +7,7 @@ export type LabelMatcher = (labels: Readonly<Record<string, string>> | undefined
 const LABEL_OPS = new Set(['=', '!=', 'in', 'notin', 'exists', '!exists', '<', '>']);
 
 function matches(req: Requirement, labels: Readonly<Record<string, string>>): boolean {
-  const has = Object.prototype.hasOwnProperty.call(labels, req.key);
+  const has = Object.hasOwn(labels, req.key);
   const value = has ? labels[req.key] : undefined;
   switch (req.op) {
     case 'exists':
@@ -43,14 +43,20 @@ export function compileLabelSelector(selector: string | undefined): LabelMatcher
   const reqs = parseRequirements(selector, 'labelSelector');
   for (const r of reqs) {
     if (!LABEL_OPS.has(r.op)) {
-      throw new ValidationError([{ path: 'labelSelector', message: `operator ${r.op} is not supported in label selectors` }], {
-        subject: 'labelSelector',
-      });
+      throw new ValidationError(
+        [{ path: 'labelSelector', message: `operator ${r.op} is not supported in label selectors` }],
+        {
+          subject: 'labelSelector',
+        },
+      );
     }
     if ((r.op === '<' || r.op === '>') && !/^-?\d+$/.test(r.values[0] ?? '')) {
-      throw new ValidationError([{ path: 'labelSelector', message: `${r.key}${r.op}${r.values[0]}: ${r.op} needs an integer value` }], {
-        subject: 'labelSelector',
-      });
+      throw new ValidationError(
+        [{ path: 'labelSelector', message: `${r.key}${r.op}${r.values[0]}: ${r.op} needs an integer value` }],
+        {
+          subject: 'labelSelector',
+        },
+      );
     }
   }
   return (labels) => reqs.every((r) => matches(r, labels ?? {}));

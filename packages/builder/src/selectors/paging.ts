@@ -51,6 +51,7 @@ export function paginate<T extends { seq: number }>(
   const from = start < 0 ? items.length : start;
   const page = items.slice(from, from + max);
   const remaining = items.length - from - page.length;
-  if (remaining > 0) return { page, continue: encodeContinue(page[page.length - 1]!.seq), remainingItemCount: remaining };
+  if (remaining > 0)
+    return { page, continue: encodeContinue(page[page.length - 1]!.seq), remainingItemCount: remaining };
   return { page, continue: undefined, remainingItemCount: undefined };
 }

@@ -64,23 +64,33 @@ export function parseRequirements(selector: string, param: string): Requirement[
   const out: Requirement[] = [];
   for (const term of splitTerms(selector, param)) {
     if (term === '') throw invalid(param, selector, 'empty requirement (stray comma)');
-    let m: RegExpExecArray | null;
-    if ((m = SET.exec(term))) {
-      const values = m[4]!.split(',').map((v) => v.trim());
-      if (values.some((v) => v === '')) throw invalid(param, term, `the value list of "${m[3]}" must not contain empty values`);
-      out.push({ key: m[1]!, op: m[3] as 'in' | 'notin', values });
-    } else if ((m = WORD.exec(term))) {
-      out.push({ key: m[1]!, op: m[3] as 'contains' | 'notcontains', values: [m[4]!.trim()] });
-    } else if ((m = BINARY.exec(term))) {
-      const op = m[3] === '==' ? '=' : (m[3] as SelectorOperator);
-      out.push({ key: m[1]!, op, values: [m[4]!.trim()] });
-    } else if ((m = NOT_EXISTS.exec(term))) {
-      out.push({ key: m[1]!, op: '!exists', values: [] });
-    } else if ((m = EXISTS.exec(term))) {
-      out.push({ key: m[1]!, op: 'exists', values: [] });
-    } else {
-      throw invalid(param, term, 'expected key, !key, key=value, key!=value, key in (a,b), key notin (a,b), key<value or key>value');
-    }
+    out.push(parseTerm(term, param));
   }
   return out;
+}
+
+function parseTerm(term: string, param: string): Requirement {
+  const set = SET.exec(term);
+  if (set) {
+    const values = set[4]!.split(',').map((v) => v.trim());
+    if (values.some((v) => v === ''))
+      throw invalid(param, term, `the value list of "${set[3]}" must not contain empty values`);
+    return { key: set[1]!, op: set[3] as 'in' | 'notin', values };
+  }
+  const word = WORD.exec(term);
+  if (word) return { key: word[1]!, op: word[3] as 'contains' | 'notcontains', values: [word[4]!.trim()] };
+  const binary = BINARY.exec(term);
+  if (binary) {
+    const op = binary[3] === '==' ? '=' : (binary[3] as SelectorOperator);
+    return { key: binary[1]!, op, values: [binary[4]!.trim()] };
+  }
+  const notExists = NOT_EXISTS.exec(term);
+  if (notExists) return { key: notExists[1]!, op: '!exists', values: [] };
+  const exists = EXISTS.exec(term);
+  if (exists) return { key: exists[1]!, op: 'exists', values: [] };
+  throw invalid(
+    param,
+    term,
+    'expected key, !key, key=value, key!=value, key in (a,b), key notin (a,b), key<value or key>value',
+  );
 }

@@ -69,7 +69,11 @@ function loadDriver(): { Driver: DatabaseConstructor; path: string } {
     const req = createRequire(here);
     return { Driver: req('better-sqlite3') as DatabaseConstructor, path: req.resolve('better-sqlite3') };
   } catch (err) {
-    throw new SdkError('INTERNAL', 'SqliteStore needs the better-sqlite3 package (12.x), which could not be loaded; install it with `npm install better-sqlite3@12`', { cause: err });
+    throw new SdkError(
+      'INTERNAL',
+      'SqliteStore needs the better-sqlite3 package (12.x), which could not be loaded; install it with `npm install better-sqlite3@12`',
+      { cause: err },
+    );
   }
 }
 
@@ -118,16 +122,28 @@ export class SqliteStore implements Store {
       });
     }
     this.#get = this.#db.prepare('SELECT kind, name, seq, rv, object, job FROM resources WHERE kind = ? AND name = ?');
-    this.#list = this.#db.prepare('SELECT kind, name, seq, rv, object, job FROM resources WHERE kind = ? ORDER BY seq DESC');
+    this.#list = this.#db.prepare(
+      'SELECT kind, name, seq, rv, object, job FROM resources WHERE kind = ? ORDER BY seq DESC',
+    );
     this.#exists = this.#db.prepare('SELECT rv FROM resources WHERE kind = ? AND name = ?');
-    this.#update = this.#db.prepare('UPDATE resources SET rv = ?, object = ?, job = ? WHERE kind = ? AND name = ? AND rv = ?');
+    this.#update = this.#db.prepare(
+      'UPDATE resources SET rv = ?, object = ?, job = ? WHERE kind = ? AND name = ? AND rv = ?',
+    );
     this.#delete = this.#db.prepare('DELETE FROM resources WHERE kind = ? AND name = ?');
     const next = this.#db.prepare('UPDATE sequence SET value = value + 1 WHERE id = 1 RETURNING value');
     const ins = this.#db.prepare('INSERT INTO resources (kind, name, seq, rv, object, job) VALUES (?, ?, ?, ?, ?, ?)');
     this.#insert = this.#db.transaction((rec: NewRecord) => {
-      if (this.#exists.get(rec.kind, rec.name) !== undefined) throw new ConflictError(`${rec.kind} "${rec.name}" already exists`);
+      if (this.#exists.get(rec.kind, rec.name) !== undefined)
+        throw new ConflictError(`${rec.kind} "${rec.name}" already exists`);
       const seq = (next.get() as { value: number }).value;
-      ins.run(rec.kind, rec.name, seq, rec.resourceVersion, JSON.stringify(rec.object), rec.job ? JSON.stringify(rec.job) : null);
+      ins.run(
+        rec.kind,
+        rec.name,
+        seq,
+        rec.resourceVersion,
+        JSON.stringify(rec.object),
+        rec.job ? JSON.stringify(rec.job) : null,
+      );
       return seq;
     });
   }
@@ -171,7 +187,9 @@ export class SqliteStore implements Store {
     if (changes === 1) return this.#wrote();
     const row = this.#exists.get(record.kind, record.name) as { rv: number } | undefined;
     if (!row) throw new NotFoundError(`${record.kind} "${record.name}" not found`);
-    throw new ConflictError(`${record.kind} "${record.name}" was modified concurrently (resourceVersion ${row.rv}, expected ${expectedVersion})`);
+    throw new ConflictError(
+      `${record.kind} "${record.name}" was modified concurrently (resourceVersion ${row.rv}, expected ${expectedVersion})`,
+    );
   }
 
   async delete(kind: StoredKind, name: string): Promise<boolean> {

@@ -48,7 +48,10 @@ export class WalCheckpointer {
   stop(): Promise<void> {
     this.#stopped ??= new Promise<void>((resolve) => {
       const timer = setTimeout(() => void this.#worker.terminate().then(() => resolve()), 5000);
-      this.#worker.once('exit', () => (clearTimeout(timer), resolve()));
+      this.#worker.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
       this.#worker.postMessage('stop');
     });
     return this.#stopped;

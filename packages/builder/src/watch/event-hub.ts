@@ -22,7 +22,10 @@ class Subscription implements AsyncIterableIterator<WatchEvent> {
   }
 
   accepts(ev: WatchEvent): boolean {
-    return (this.options.kind === undefined || this.options.kind === ev.kind) && (this.options.name === undefined || this.options.name === ev.name);
+    return (
+      (this.options.kind === undefined || this.options.kind === ev.kind) &&
+      (this.options.name === undefined || this.options.name === ev.name)
+    );
   }
 
   push(ev: WatchEvent): void {
@@ -70,7 +73,9 @@ class Subscription implements AsyncIterableIterator<WatchEvent> {
     }
     if (this.#state === 'overflow') {
       this.#finish();
-      throw new ConflictError('watch fell behind: more than maxBuffered events were not consumed; start a new watch and re-list');
+      throw new ConflictError(
+        'watch fell behind: more than maxBuffered events were not consumed; start a new watch and re-list',
+      );
     }
     if (this.#state === 'closed') return this.#finish();
     return undefined;
@@ -83,7 +88,8 @@ class Subscription implements AsyncIterableIterator<WatchEvent> {
     } catch (err) {
       return Promise.reject(err);
     }
-    if (this.#waiter) return Promise.reject(new TypeError('watch: next() called again before the previous call settled'));
+    if (this.#waiter)
+      return Promise.reject(new TypeError('watch: next() called again before the previous call settled'));
     return new Promise<Result>((resolve, reject) => (this.#waiter = { resolve, reject }));
   }
 

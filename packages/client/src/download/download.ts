@@ -89,7 +89,8 @@ export async function openDownload(
     size: totalSize(first.response),
     digest: first.response.headers.get('Docker-Content-Digest') ?? options.expectedDigest,
   };
-  const acceptsRanges = first.response.status === 206 || (first.response.headers.get('Accept-Ranges') ?? '').includes('bytes');
+  const acceptsRanges =
+    first.response.status === 206 || (first.response.headers.get('Accept-Ranges') ?? '').includes('bytes');
   const maxResumes = options.maxResumes ?? 3;
 
   async function* chunks(): AsyncGenerator<Uint8Array, void, undefined> {
@@ -111,16 +112,21 @@ export async function openDownload(
         if (options.signal?.aborted) throw new AbortError(`${operation} aborted`, { cause: err });
         if (err instanceof ApiError && err.status >= 400) throw err;
         if (!acceptsRanges || resumes >= maxResumes) {
-          throw new ApiError(0, `${operation}: transfer broke off at byte ${offset}${acceptsRanges ? '' : ' (server does not honour Range)'}`, {
-            cause: err,
-          });
+          throw new ApiError(
+            0,
+            `${operation}: transfer broke off at byte ${offset}${acceptsRanges ? '' : ' (server does not honour Range)'}`,
+            {
+              cause: err,
+            },
+          );
         }
         resumes++;
         await sleep(250 * resumes, options.signal).catch((e: unknown) => {
           throw new AbortError(`${operation} aborted`, { cause: e });
         });
         const next = await request(open, operation, offset, options.signal);
-        if (next.response.status !== 206) throw new ApiError(next.response.status, `${operation}: server ignored Range on resume`);
+        if (next.response.status !== 206)
+          throw new ApiError(next.response.status, `${operation}: server ignored Range on resume`);
         current = (next.data as ReadableStream<Uint8Array> | null | undefined) ?? next.response.body;
       }
     }
@@ -129,7 +135,8 @@ export async function openDownload(
     }
     const actual = `sha256:${hash.digest('hex')}`;
     for (const expected of new Set([info.digest, options.expectedDigest])) {
-      if (expected && expected.startsWith('sha256:') && expected !== actual) throw new DigestMismatchError(expected, actual);
+      if (expected && expected.startsWith('sha256:') && expected !== actual)
+        throw new DigestMismatchError(expected, actual);
     }
     completed = { bytes: offset, digest: actual, resumedFrom };
   }

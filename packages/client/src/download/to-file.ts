@@ -38,7 +38,13 @@ export async function downloadToFile(
   options: DownloadToFileOptions = {},
 ): Promise<DownloadResult> {
   const part = `${path}.part`;
-  const start = options.resume === false ? 0 : await stat(part).then((s) => s.size, () => 0);
+  const start =
+    options.resume === false
+      ? 0
+      : await stat(part).then(
+          (s) => s.size,
+          () => 0,
+        );
   const prefix = start > 0 ? await hashFile(part) : undefined;
   const session = await openDownload(open, operation, start, prefix, options);
   const file = await openFile(part, start > 0 && !session.restarted ? 'a' : 'w');
@@ -54,5 +60,11 @@ export async function downloadToFile(
   const done = session.completed;
   if (!done) throw new Error('download finished without verification'); // unreachable: chunks() sets it
   await rename(part, path);
-  return { path, bytes: done.bytes, digest: done.digest, filename: session.info.filename, resumedFrom: done.resumedFrom };
+  return {
+    path,
+    bytes: done.bytes,
+    digest: done.digest,
+    filename: session.info.filename,
+    resumedFrom: done.resumedFrom,
+  };
 }

@@ -30,7 +30,10 @@ function denial(csr: CertificateSigningRequest): string | undefined {
 }
 
 /** The `flightctl certificate request` flow, returning core's `EnrollmentConfig` (PEM fields). */
-export async function requestEnrollmentConfig(ctx: ClientContext, options: EnrollmentRequestOptions = {}): Promise<EnrollmentConfig> {
+export async function requestEnrollmentConfig(
+  ctx: ClientContext,
+  options: EnrollmentRequestOptions = {},
+): Promise<EnrollmentConfig> {
   const core = requireCore(ctx, 'enrollment');
   const name = options.name ?? `imagebuild-${randomUUID().slice(0, 8)}`;
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -55,16 +58,23 @@ export async function requestEnrollmentConfig(ctx: ClientContext, options: Enrol
     ? created
     : await pollUntil(
         async (signal) => {
-          const csr = unwrap(await core.GET('/certificatesigningrequests/{name}', { params: { path: { name } }, signal }), `get CertificateSigningRequest ${name}`);
+          const csr = unwrap(
+            await core.GET('/certificatesigningrequests/{name}', { params: { path: { name } }, signal }),
+            `get CertificateSigningRequest ${name}`,
+          );
           const denied = denial(csr);
-          if (denied) throw new ApiError(403, `CertificateSigningRequest ${name} was not signed: ${denied}`, { body: csr });
+          if (denied)
+            throw new ApiError(403, `CertificateSigningRequest ${name} was not signed: ${denied}`, { body: csr });
           return csr;
         },
         (csr) => Boolean(csr.status?.certificate),
         `certificate of CertificateSigningRequest ${name}`,
         { ...sig, timeout: options.timeout ?? 120_000, intervalMs: options.pollIntervalMs ?? 1000 },
       );
-  const wire = unwrap(await core.GET('/enrollmentconfig', { params: { query: { csr: name } }, ...sig }), `get enrollment config for ${name}`);
+  const wire = unwrap(
+    await core.GET('/enrollmentconfig', { params: { query: { csr: name } }, ...sig }),
+    `get enrollment config for ${name}`,
+  );
   const es = wire['enrollment-service'];
   const certificate = signed.status?.certificate || es.authentication['client-certificate-data'];
   return validateEnrollmentConfig({

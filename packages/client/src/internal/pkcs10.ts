@@ -14,6 +14,9 @@ export function createCsrPem(privateKey: KeyObject, publicKey: KeyObject, common
   const info = sequence(integer(0), subject, spki, context(0));
   const signature = sign('sha256', info, { key: privateKey, dsaEncoding: 'der' });
   const der = sequence(info, sequence(oid(OID_ECDSA_WITH_SHA256)), bitString(signature));
-  const b64 = der.toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '');
+  const b64 = der
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n')
+    .replace(/\n$/, '');
   return `-----BEGIN CERTIFICATE REQUEST-----\n${b64}\n-----END CERTIFICATE REQUEST-----\n`;
 }

@@ -30,5 +30,9 @@ export function isRetryableStatus(status: number): boolean {
 
 /** Delay before attempt `attempt` (1-based retry number), honouring a `Retry-After` header. */
 export function retryDelay(policy: RetryPolicy, attempt: number, retryAfter: string | null): number {
-  return backoffDelay({ baseDelayMs: policy.minDelayMs, maxDelayMs: policy.maxDelayMs }, attempt, parseRetryAfter(retryAfter));
+  return backoffDelay(
+    { baseDelayMs: policy.minDelayMs, maxDelayMs: policy.maxDelayMs },
+    attempt,
+    parseRetryAfter(retryAfter),
+  );
 }

@@ -15,7 +15,9 @@ export function labelSelector(selector: Selector | undefined): string | undefine
     for (const m of labelValueProblems(value)) issues.push({ path: `labelSelector.${key}`, message: m });
   }
   if (issues.length) throw new ValidationError(issues, { subject: 'labelSelector' });
-  return Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(',');
+  return Object.entries(selector)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
 }
 
 /** Renders a field selector; map form needs dotted field paths and values free of selector syntax. */
@@ -23,11 +25,17 @@ export function fieldSelector(selector: Selector | undefined): string | undefine
   if (selector === undefined || typeof selector === 'string') return selector;
   const issues: ValidationIssue[] = [];
   for (const [key, value] of Object.entries(selector)) {
-    if (!FIELD_PATH.test(key)) issues.push({ path: `fieldSelector.${key}`, message: 'key must be a dotted field path, e.g. spec.format' });
+    if (!FIELD_PATH.test(key))
+      issues.push({ path: `fieldSelector.${key}`, message: 'key must be a dotted field path, e.g. spec.format' });
     if (FIELD_VALUE_FORBIDDEN.test(value)) {
-      issues.push({ path: `fieldSelector.${key}`, message: 'value must not contain whitespace or any of , = ! < > ( )' });
+      issues.push({
+        path: `fieldSelector.${key}`,
+        message: 'value must not contain whitespace or any of , = ! < > ( )',
+      });
     }
   }
   if (issues.length) throw new ValidationError(issues, { subject: 'fieldSelector' });
-  return Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(',');
+  return Object.entries(selector)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
 }

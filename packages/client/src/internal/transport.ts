@@ -15,7 +15,11 @@ const REQUEST_ID = 'X-Request-Id';
  * header (`apiVersion`: v1alpha1 for the image builder, v1beta1 for the core API) and a request id; bounds time-to-headers; retries idempotent calls on network failures and
  * 408/429/502/503/504 (honouring `Retry-After`); sends through the configured undici dispatcher.
  */
-export function createTransport(options: ImageBuilderClientOptions, dispatcher: Dispatcher, apiVersion: string): Transport {
+export function createTransport(
+  options: ImageBuilderClientOptions,
+  dispatcher: Dispatcher,
+  apiVersion: string,
+): Transport {
   const policy = retryPolicy(options.retry);
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const newId = options.requestId ?? randomUUID;
@@ -28,7 +32,8 @@ export function createTransport(options: ImageBuilderClientOptions, dispatcher: 
     if (!headers.has(REQUEST_ID)) headers.set(REQUEST_ID, newId());
     if (options.userAgent) headers.set('User-Agent', options.userAgent);
     const method = input.method.toUpperCase();
-    const body = method === 'GET' || method === 'HEAD' || !input.body ? undefined : new Uint8Array(await input.arrayBuffer());
+    const body =
+      method === 'GET' || method === 'HEAD' || !input.body ? undefined : new Uint8Array(await input.arrayBuffer());
     const signal = input.signal;
     const requestId = headers.get(REQUEST_ID) ?? undefined;
     const retries = isIdempotent(method) ? policy.retries : 0;
@@ -61,7 +66,9 @@ export function createTransport(options: ImageBuilderClientOptions, dispatcher: 
         if (attempt < retries && isRetryableStatus(response.status)) {
           await response.body?.cancel().catch(() => undefined);
           signal.removeEventListener('abort', onAbort);
-          await sleep(retryDelay(policy, attempt + 1, response.headers.get('Retry-After')), signal).catch(() => undefined);
+          await sleep(retryDelay(policy, attempt + 1, response.headers.get('Retry-After')), signal).catch(
+            () => undefined,
+          );
           continue;
         }
         return response;
@@ -74,10 +81,16 @@ export function createTransport(options: ImageBuilderClientOptions, dispatcher: 
           continue;
         }
         if (timedOut) {
-          throw new TimeoutError(`${method} ${url.pathname}: no response within ${timeoutMs} ms`, { cause: err, details: { requestId } });
+          throw new TimeoutError(`${method} ${url.pathname}: no response within ${timeoutMs} ms`, {
+            cause: err,
+            details: { requestId },
+          });
         }
         const reason = err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : String(err);
-        throw new ApiError(0, `${method} ${url.origin}${url.pathname} failed: ${reason}`, { cause: err, ...(requestId ? { requestId } : {}) });
+        throw new ApiError(0, `${method} ${url.origin}${url.pathname} failed: ${reason}`, {
+          cause: err,
+          ...(requestId ? { requestId } : {}),
+        });
       }
     }
   };

@@ -32,7 +32,11 @@ function lines(text: string): string[] {
  * completion marker is reopened — with `Last-Event-ID` when the server sent `id:` fields (it then
  * sends only newer lines), otherwise by skipping as many lines as were already delivered.
  */
-export async function* followLog(open: LogOpener, operation: string, options: FollowLogOptions = {}): AsyncGenerator<string, void, undefined> {
+export async function* followLog(
+  open: LogOpener,
+  operation: string,
+  options: FollowLogOptions = {},
+): AsyncGenerator<string, void, undefined> {
   const maxReconnects = options.maxReconnects ?? 5;
   const delay = options.reconnectDelayMs ?? 1000;
   let delivered = 0;
@@ -75,7 +79,9 @@ export async function* followLog(open: LogOpener, operation: string, options: Fo
     }
     failures++;
     if (failures > maxReconnects) {
-      throw new ApiError(0, `${operation}: stream dropped ${failures} times without the completion marker`, { cause: dropped });
+      throw new ApiError(0, `${operation}: stream dropped ${failures} times without the completion marker`, {
+        cause: dropped,
+      });
     }
     await sleep(delay, options.signal).catch((e: unknown) => {
       throw new AbortError(`${operation} aborted`, { cause: e });

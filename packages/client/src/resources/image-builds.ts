@@ -24,7 +24,10 @@ export class ImageBuilds {
 
   async get(name: string, options: CallOptions & { withExports?: boolean } = {}): Promise<ImageBuild> {
     const query = options.withExports === undefined ? {} : { withExports: options.withExports };
-    const r = await this.#ctx.api.GET('/api/v1/imagebuilds/{name}', { params: { path: { name }, query }, ...signal(options) });
+    const r = await this.#ctx.api.GET('/api/v1/imagebuilds/{name}', {
+      params: { path: { name }, query },
+      ...signal(options),
+    });
     return unwrap(r, `get ImageBuild ${name}`);
   }
 
@@ -44,13 +47,19 @@ export class ImageBuilds {
 
   /** Deletes the build (cancelling it and its exports). Deleting an absent build succeeds. */
   async delete(name: string, options: CallOptions = {}): Promise<Status> {
-    const r = await this.#ctx.api.DELETE('/api/v1/imagebuilds/{name}', { params: { path: { name } }, ...signal(options) });
+    const r = await this.#ctx.api.DELETE('/api/v1/imagebuilds/{name}', {
+      params: { path: { name } },
+      ...signal(options),
+    });
     return unwrap(r, `delete ImageBuild ${name}`);
   }
 
   /** Cancels a build that has not finished; 409 (ApiError) when it already has. */
   async cancel(name: string, options: CallOptions = {}): Promise<ImageBuild> {
-    const r = await this.#ctx.api.POST('/api/v1/imagebuilds/{name}/cancel', { params: { path: { name } }, ...signal(options) });
+    const r = await this.#ctx.api.POST('/api/v1/imagebuilds/{name}/cancel', {
+      params: { path: { name } },
+      ...signal(options),
+    });
     return unwrap(r, `cancel ImageBuild ${name}`);
   }
 
@@ -66,7 +75,11 @@ export class ImageBuilds {
 
   /** The stored log as text (what `GET …/log` returns without follow). */
   async logs(name: string, options: CallOptions = {}): Promise<string> {
-    const r = await this.#ctx.api.GET('/api/v1/imagebuilds/{name}/log', { params: { path: { name } }, parseAs: 'text', ...signal(options) });
+    const r = await this.#ctx.api.GET('/api/v1/imagebuilds/{name}/log', {
+      params: { path: { name } },
+      parseAs: 'text',
+      ...signal(options),
+    });
     return unwrap(r, `log of ImageBuild ${name}`) ?? ''; // an empty body parses to undefined
   }
 
@@ -77,7 +90,11 @@ export class ImageBuilds {
   followLogs(name: string, options: FollowLogOptions = {}): AsyncIterable<string> {
     const open: LogOpener = (lastEventId, sig) =>
       this.#ctx.api.GET('/api/v1/imagebuilds/{name}/log', {
-        params: { path: { name }, query: { follow: true }, header: lastEventId ? { 'Last-Event-ID': lastEventId } : {} },
+        params: {
+          path: { name },
+          query: { follow: true },
+          header: lastEventId ? { 'Last-Event-ID': lastEventId } : {},
+        },
         parseAs: 'stream',
         signal: sig ?? null,
       });
@@ -90,5 +107,7 @@ export function signal(options: CallOptions): { signal?: AbortSignal } {
 }
 
 export function definedOnly<T extends Record<string, unknown>>(value: T): { [K in keyof T]: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as { [K in keyof T]: Exclude<T[K], undefined> };
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as {
+    [K in keyof T]: Exclude<T[K], undefined>;
+  };
 }

@@ -21,37 +21,61 @@ export class ImageExports {
   }
 
   async get(name: string, options: CallOptions = {}): Promise<ImageExport> {
-    const r = await this.#ctx.api.GET('/api/v1/imageexports/{name}', { params: { path: { name } }, ...signal(options) });
+    const r = await this.#ctx.api.GET('/api/v1/imageexports/{name}', {
+      params: { path: { name } },
+      ...signal(options),
+    });
     return unwrap(r, `get ImageExport ${name}`);
   }
 
   list(options: ListOptions = {}): Paged<ImageExport, ImageExportList> {
-    const base = { labelSelector: labelSelector(options.labelSelector), fieldSelector: fieldSelector(options.fieldSelector), limit: options.limit };
+    const base = {
+      labelSelector: labelSelector(options.labelSelector),
+      fieldSelector: fieldSelector(options.fieldSelector),
+      limit: options.limit,
+    };
     return new Paged(async (token) => {
-      const r = await this.#ctx.api.GET('/api/v1/imageexports', { params: { query: definedOnly({ ...base, continue: token }) }, ...signal(options) });
+      const r = await this.#ctx.api.GET('/api/v1/imageexports', {
+        params: { query: definedOnly({ ...base, continue: token }) },
+        ...signal(options),
+      });
       return unwrap(r, 'list ImageExports');
     }, options.continue);
   }
 
   async delete(name: string, options: CallOptions = {}): Promise<Status> {
-    const r = await this.#ctx.api.DELETE('/api/v1/imageexports/{name}', { params: { path: { name } }, ...signal(options) });
+    const r = await this.#ctx.api.DELETE('/api/v1/imageexports/{name}', {
+      params: { path: { name } },
+      ...signal(options),
+    });
     return unwrap(r, `delete ImageExport ${name}`);
   }
 
   async cancel(name: string, options: CallOptions = {}): Promise<ImageExport> {
-    const r = await this.#ctx.api.POST('/api/v1/imageexports/{name}/cancel', { params: { path: { name } }, ...signal(options) });
+    const r = await this.#ctx.api.POST('/api/v1/imageexports/{name}/cancel', {
+      params: { path: { name } },
+      ...signal(options),
+    });
     return unwrap(r, `cancel ImageExport ${name}`);
   }
 
   async logs(name: string, options: CallOptions = {}): Promise<string> {
-    const r = await this.#ctx.api.GET('/api/v1/imageexports/{name}/log', { params: { path: { name } }, parseAs: 'text', ...signal(options) });
+    const r = await this.#ctx.api.GET('/api/v1/imageexports/{name}/log', {
+      params: { path: { name } },
+      parseAs: 'text',
+      ...signal(options),
+    });
     return unwrap(r, `log of ImageExport ${name}`) ?? ''; // an empty body parses to undefined
   }
 
   followLogs(name: string, options: FollowLogOptions = {}): AsyncIterable<string> {
     const open: LogOpener = (lastEventId, sig) =>
       this.#ctx.api.GET('/api/v1/imageexports/{name}/log', {
-        params: { path: { name }, query: { follow: true }, header: lastEventId ? { 'Last-Event-ID': lastEventId } : {} },
+        params: {
+          path: { name },
+          query: { follow: true },
+          header: lastEventId ? { 'Last-Event-ID': lastEventId } : {},
+        },
         parseAs: 'stream',
         signal: sig ?? null,
       });

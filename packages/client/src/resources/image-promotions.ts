@@ -18,21 +18,35 @@ export class ImagePromotions {
   }
 
   async get(name: string, options: CallOptions = {}): Promise<ImagePromotion> {
-    const r = await this.#ctx.api.GET('/api/v1/imagepromotions/{name}', { params: { path: { name } }, ...signal(options) });
+    const r = await this.#ctx.api.GET('/api/v1/imagepromotions/{name}', {
+      params: { path: { name } },
+      ...signal(options),
+    });
     return unwrap(r, `get ImagePromotion ${name}`);
   }
 
   list(options: ListOptions = {}): Paged<ImagePromotion, ImagePromotionList> {
-    const base = { labelSelector: labelSelector(options.labelSelector), fieldSelector: fieldSelector(options.fieldSelector), limit: options.limit };
+    const base = {
+      labelSelector: labelSelector(options.labelSelector),
+      fieldSelector: fieldSelector(options.fieldSelector),
+      limit: options.limit,
+    };
     return new Paged(async (token) => {
-      const r = await this.#ctx.api.GET('/api/v1/imagepromotions', { params: { query: definedOnly({ ...base, continue: token }) }, ...signal(options) });
+      const r = await this.#ctx.api.GET('/api/v1/imagepromotions', {
+        params: { query: definedOnly({ ...base, continue: token }) },
+        ...signal(options),
+      });
       return unwrap(r, 'list ImagePromotions');
     }, options.continue);
   }
 
   /** Replaces the promotion (only labels and appended export formats may change); creates it when absent. */
   async replace(name: string, promotion: ImagePromotion, options: CallOptions = {}): Promise<ImagePromotion> {
-    const r = await this.#ctx.api.PUT('/api/v1/imagepromotions/{name}', { params: { path: { name } }, body: promotion, ...signal(options) });
+    const r = await this.#ctx.api.PUT('/api/v1/imagepromotions/{name}', {
+      params: { path: { name } },
+      body: promotion,
+      ...signal(options),
+    });
     return unwrap(r, `replace ImagePromotion ${name}`);
   }
 
@@ -47,7 +61,10 @@ export class ImagePromotions {
   }
 
   async delete(name: string, options: CallOptions = {}): Promise<Status> {
-    const r = await this.#ctx.api.DELETE('/api/v1/imagepromotions/{name}', { params: { path: { name } }, ...signal(options) });
+    const r = await this.#ctx.api.DELETE('/api/v1/imagepromotions/{name}', {
+      params: { path: { name } },
+      ...signal(options),
+    });
     return unwrap(r, `delete ImagePromotion ${name}`);
   }
 }

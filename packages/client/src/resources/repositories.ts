@@ -23,21 +23,34 @@ export class Repositories {
   }
 
   async get(name: string, options: CallOptions = {}): Promise<Repository> {
-    const r = await requireCore(this.#ctx, 'repositories').GET('/repositories/{name}', { params: { path: { name } }, ...signal(options) });
+    const r = await requireCore(this.#ctx, 'repositories').GET('/repositories/{name}', {
+      params: { path: { name } },
+      ...signal(options),
+    });
     return unwrap(r, `get Repository ${name}`);
   }
 
   list(options: ListOptions = {}): Paged<Repository, RepositoryList> {
     const core = requireCore(this.#ctx, 'repositories');
-    const base = { labelSelector: labelSelector(options.labelSelector), fieldSelector: fieldSelector(options.fieldSelector), limit: options.limit };
+    const base = {
+      labelSelector: labelSelector(options.labelSelector),
+      fieldSelector: fieldSelector(options.fieldSelector),
+      limit: options.limit,
+    };
     return new Paged(async (token) => {
-      const r = await core.GET('/repositories', { params: { query: definedOnly({ ...base, continue: token }) }, ...signal(options) });
+      const r = await core.GET('/repositories', {
+        params: { query: definedOnly({ ...base, continue: token }) },
+        ...signal(options),
+      });
       return unwrap(r, 'list Repositories');
     }, options.continue);
   }
 
   async delete(name: string, options: CallOptions = {}): Promise<CoreStatus> {
-    const r = await requireCore(this.#ctx, 'repositories').DELETE('/repositories/{name}', { params: { path: { name } }, ...signal(options) });
+    const r = await requireCore(this.#ctx, 'repositories').DELETE('/repositories/{name}', {
+      params: { path: { name } },
+      ...signal(options),
+    });
     return unwrap(r, `delete Repository ${name}`);
   }
 }

@@ -1,12 +1,27 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  existsSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ValidationError } from '../errors/index.js';
 import { PUBKEY, TEST_CERT, TEST_KEY, buildDoc, repoDoc } from '../internal/test-fixtures.js';
 import { parseImageBuild, parseRepository } from '../parse/parse-resource.js';
-import { createBuildContext, DEFAULT_RPM_REPO_URL, type AgentPackageSource, type BuildContext, type BuildContextOptions } from './build-context.js';
+import {
+  createBuildContext,
+  DEFAULT_RPM_REPO_URL,
+  type AgentPackageSource,
+  type BuildContext,
+  type BuildContextOptions,
+} from './build-context.js';
 import { renderAgentConfig, type EnrollmentConfig } from './enrollment-config.js';
 
 const REPOS = [parseRepository(repoDoc('src-repo')), parseRepository(repoDoc('dst-repo', { accessMode: 'ReadWrite' }))];
@@ -57,15 +72,22 @@ const BENIGN: Values = {
 const HOSTILE: Values = {
   username: '.a-b_c$',
   publickey: `${PUBKEY.split(' ').slice(0, 2).join(' ')} ~!#%*+,./:=?@^ comment ARG X FROM y`,
-  url: "https://example.com/$(touch${IFS}pwned)/`id`/\"'\\;|&>x<y${HOME}",
+  url: 'https://example.com/$(touch${IFS}pwned)/`id`/"\'\\;|&>x<y${HOME}',
   repoId: 'repo:x-1.a_b',
   rpm: 'evil$(x)+1.rpm'.replace(/[$()]/g, '_'),
   rpmBytes: Buffer.from('$(reboot)\n"\'\\\nRUN rm -rf /\n'),
-  enrollment: { ...ENROLLMENT, serviceUrl: 'https://x.example.com/$(reboot)/"\'\\', uiEndpoint: 'https://ui.example.com/?a=`id`' },
+  enrollment: {
+    ...ENROLLMENT,
+    serviceUrl: 'https://x.example.com/$(reboot)/"\'\\',
+    uiEndpoint: 'https://ui.example.com/?a=`id`',
+  },
   tag: '_.-x',
 };
 
-function makeContext(f: { binding: 'early' | 'late'; user: boolean; onboarding: boolean; source: SourceKind; vmTools?: boolean }, v: Values): BuildContext {
+function makeContext(
+  f: { binding: 'early' | 'late'; user: boolean; onboarding: boolean; source: SourceKind; vmTools?: boolean },
+  v: Values,
+): BuildContext {
   const build = parseImageBuild(
     buildDoc({
       binding: { type: f.binding },
@@ -85,11 +107,17 @@ function makeContext(f: { binding: 'early' | 'late'; user: boolean; onboarding: 
 const COMBOS = (['early', 'late'] as const).flatMap((binding) =>
   [false, true].flatMap((user) =>
     [false, true].flatMap((onboarding) =>
-      (['repoUrl', 'repoUrl+enable', 'enabledRepo', 'enabledRepo+enable', 'localRpms'] as const).map((source) => ({ binding, user, onboarding, source })),
+      (['repoUrl', 'repoUrl+enable', 'enabledRepo', 'enabledRepo+enable', 'localRpms'] as const).map((source) => ({
+        binding,
+        user,
+        onboarding,
+        source,
+      })),
     ),
   ),
 );
-const label = (f: (typeof COMBOS)[number]) => `${f.binding}${f.user ? ' +user' : ''}${f.onboarding ? ' +onboarding' : ''} ${f.source}`;
+const label = (f: (typeof COMBOS)[number]) =>
+  `${f.binding}${f.user ? ' +user' : ''}${f.onboarding ? ' +onboarding' : ''} ${f.source}`;
 
 /* ---- a tiny interpreter for our Containerfile, running RUN steps in busybox sh with stub tools ---- */
 const sandboxes: string[] = [];
@@ -111,7 +139,8 @@ function runInSandbox(ctx: BuildContext): { root: string; calls: string[][] } {
   mkdirSync(stubs);
   const calls = join(root, '.calls');
   const record = `#!/bin/sh\n{ printf '%s' "\${0##*/}"; for a in "$@"; do printf '\\037%s' "$a"; done; printf '\\036'; } >> "$CALLS"\n`;
-  for (const tool of ['dnf', 'systemctl', 'useradd', 'usermod', 'chown']) writeFileSync(join(stubs, tool), record, { mode: 0o755 });
+  for (const tool of ['dnf', 'systemctl', 'useradd', 'usermod', 'chown'])
+    writeFileSync(join(stubs, tool), record, { mode: 0o755 });
   writeFileSync(join(stubs, 'id'), `${record}echo 1000\n`, { mode: 0o755 });
   const rewrite = (s: string) => s.replace(/(^|[\s"'])\/(etc|home|tmp\/imagebuild)\b/g, `$1${root}/$2`);
   for (const line of logicalLines(ctx.containerfile)) {
@@ -138,7 +167,13 @@ function runInSandbox(ctx: BuildContext): { root: string; calls: string[][] } {
     } else throw new Error(`unexpected instruction ${instr}`);
   }
   const log = existsSync(calls) ? readFileSync(calls, 'utf8') : '';
-  return { root, calls: log.split('\u001e').filter(Boolean).map((r) => r.split('\u001f')) };
+  return {
+    root,
+    calls: log
+      .split('\u001e')
+      .filter(Boolean)
+      .map((r) => r.split('\u001f')),
+  };
 }
 
 function mode(path: string): number {
@@ -150,77 +185,115 @@ describe('createBuildContext', () => {
     const ctx = makeContext(f, BENIGN);
     expect(ctx.containerfile).toMatchSnapshot();
     // Every ARG has a value and every value has an ARG; COPY sources exist.
-    const declared = logicalLines(ctx.containerfile).filter((l) => l.startsWith('ARG ')).map((l) => l.slice(4));
+    const declared = logicalLines(ctx.containerfile)
+      .filter((l) => l.startsWith('ARG '))
+      .map((l) => l.slice(4));
     expect(declared.sort()).toEqual(Object.keys(ctx.buildArgs).sort());
   });
 
-  it.each(COMBOS.map((c) => [label(c), c] as const))('values reach the image only through build args and files: %s', (_name, f) => {
-    const benign = makeContext(f, BENIGN);
-    const hostile = makeContext(f, HOSTILE);
-    expect(hostile.containerfile).toBe(benign.containerfile);
-    for (const v of [HOSTILE.username, HOSTILE.publickey, HOSTILE.url, HOSTILE.repoId, HOSTILE.rpm, HOSTILE.enrollment.serviceUrl]) {
-      expect(hostile.containerfile).not.toContain(v);
-    }
-    if (f.source.startsWith('repoUrl')) expect(hostile.buildArgs['RPM_REPO_URL']).toBe(HOSTILE.url);
-    if (f.source.endsWith('+enable')) expect(hostile.buildArgs['RPM_REPO_ENABLE']).toBe(HOSTILE.repoId);
-    if (f.user) expect(hostile.buildArgs['USERNAME']).toBe(HOSTILE.username);
-  });
+  it.each(COMBOS.map((c) => [label(c), c] as const))(
+    'values reach the image only through build args and files: %s',
+    (_name, f) => {
+      const benign = makeContext(f, BENIGN);
+      const hostile = makeContext(f, HOSTILE);
+      expect(hostile.containerfile).toBe(benign.containerfile);
+      for (const v of [
+        HOSTILE.username,
+        HOSTILE.publickey,
+        HOSTILE.url,
+        HOSTILE.repoId,
+        HOSTILE.rpm,
+        HOSTILE.enrollment.serviceUrl,
+      ]) {
+        expect(hostile.containerfile).not.toContain(v);
+      }
+      if (f.source.startsWith('repoUrl')) expect(hostile.buildArgs['RPM_REPO_URL']).toBe(HOSTILE.url);
+      if (f.source.endsWith('+enable')) expect(hostile.buildArgs['RPM_REPO_ENABLE']).toBe(HOSTILE.repoId);
+      if (f.user) expect(hostile.buildArgs['USERNAME']).toBe(HOSTILE.username);
+    },
+  );
 
-  it.each(COMBOS.map((c) => [label(c), c] as const))('the generated steps do what they say with hostile values: %s', (_name, f) => {
-    const ctx = makeContext(f, HOSTILE);
-    const { root, calls } = runInSandbox(ctx);
-    const dnfFlags = [
-      '-y',
-      '--setopt=timeout=5',
-      '--setopt=retries=0',
-      '--setopt=skip_if_unavailable=true',
-      ...(f.source.endsWith('+enable') ? [`--enablerepo=${HOSTILE.repoId}`] : []),
-    ];
-    const expected: string[][] = [];
-    if (f.source.startsWith('repoUrl')) expected.push(['dnf', '-y', 'config-manager', '--add-repo', HOSTILE.url]);
-    if (f.source === 'localRpms') expected.push(['dnf', 'install', ...dnfFlags, `${root}/tmp/imagebuild/rpms/${HOSTILE.rpm}`]);
-    else expected.push(['dnf', 'install', ...dnfFlags, 'flightctl-agent', ...(f.onboarding ? ['flightctl-onboarding'] : [])]);
-    expected.push(['dnf', 'clean', 'all'], ['systemctl', 'enable', 'flightctl-agent.service']);
-    if (f.onboarding) expected.push(['systemctl', 'enable', 'flightctl-onboarding-setup.service']);
-    expected.push(['dnf', 'install', ...dnfFlags, 'open-vm-tools'], ['dnf', 'clean', 'all'], ['systemctl', 'enable', 'vmtoolsd.service']);
-    if (f.binding === 'late') expected.push(['dnf', 'install', ...dnfFlags, 'ignition', 'afterburn', 'cloud-init'], ['dnf', 'clean', 'all']);
-    else expected.push(['chown', '0:0', `${root}/etc/flightctl/config.yaml`]);
-    if (f.user) {
-      const u = HOSTILE.username;
-      expected.push(['useradd', '-m', '-s', '/bin/bash', u], ['usermod', '-aG', 'wheel', u], ['id', '-u', u], ['id', '-g', u], [
-        'chown',
-        '-R',
-        '1000:1000',
-        `${root}/home/${u}/.ssh`,
-      ]);
-    }
-    expect(calls).toEqual(expected);
+  it.each(COMBOS.map((c) => [label(c), c] as const))(
+    'the generated steps do what they say with hostile values: %s',
+    (_name, f) => {
+      const ctx = makeContext(f, HOSTILE);
+      const { root, calls } = runInSandbox(ctx);
+      const dnfFlags = [
+        '-y',
+        '--setopt=timeout=5',
+        '--setopt=retries=0',
+        '--setopt=skip_if_unavailable=true',
+        ...(f.source.endsWith('+enable') ? [`--enablerepo=${HOSTILE.repoId}`] : []),
+      ];
+      const expected: string[][] = [];
+      if (f.source.startsWith('repoUrl')) expected.push(['dnf', '-y', 'config-manager', '--add-repo', HOSTILE.url]);
+      if (f.source === 'localRpms')
+        expected.push(['dnf', 'install', ...dnfFlags, `${root}/tmp/imagebuild/rpms/${HOSTILE.rpm}`]);
+      else
+        expected.push([
+          'dnf',
+          'install',
+          ...dnfFlags,
+          'flightctl-agent',
+          ...(f.onboarding ? ['flightctl-onboarding'] : []),
+        ]);
+      expected.push(['dnf', 'clean', 'all'], ['systemctl', 'enable', 'flightctl-agent.service']);
+      if (f.onboarding) expected.push(['systemctl', 'enable', 'flightctl-onboarding-setup.service']);
+      expected.push(
+        ['dnf', 'install', ...dnfFlags, 'open-vm-tools'],
+        ['dnf', 'clean', 'all'],
+        ['systemctl', 'enable', 'vmtoolsd.service'],
+      );
+      if (f.binding === 'late')
+        expected.push(['dnf', 'install', ...dnfFlags, 'ignition', 'afterburn', 'cloud-init'], ['dnf', 'clean', 'all']);
+      else expected.push(['chown', '0:0', `${root}/etc/flightctl/config.yaml`]);
+      if (f.user) {
+        const u = HOSTILE.username;
+        expected.push(
+          ['useradd', '-m', '-s', '/bin/bash', u],
+          ['usermod', '-aG', 'wheel', u],
+          ['id', '-u', u],
+          ['id', '-g', u],
+          ['chown', '-R', '1000:1000', `${root}/home/${u}/.ssh`],
+        );
+      }
+      expect(calls).toEqual(expected);
 
-    if (f.binding === 'early') {
-      const cfg = `${root}/etc/flightctl/config.yaml`;
-      expect(readFileSync(cfg, 'utf8')).toBe(renderAgentConfig(HOSTILE.enrollment));
-      expect(mode(cfg)).toBe(0o600);
-    } else expect(existsSync(`${root}/etc/flightctl`)).toBe(false);
-    if (f.user) {
-      const u = HOSTILE.username;
-      expect(readdirSync(`${root}/etc/sudoers.d`)).toEqual([u]);
-      expect(readFileSync(`${root}/etc/sudoers.d/${u}`, 'utf8')).toBe(`${u} ALL=(ALL) NOPASSWD: ALL\n`);
-      expect(mode(`${root}/etc/sudoers.d/${u}`)).toBe(0o440);
-      expect(mode(`${root}/home/${u}/.ssh`)).toBe(0o700);
-      expect(readFileSync(`${root}/home/${u}/.ssh/authorized_keys`, 'utf8')).toBe(`${HOSTILE.publickey}\n`);
-      expect(mode(`${root}/home/${u}/.ssh/authorized_keys`)).toBe(0o600);
-    }
-    expect(existsSync(`${root}/tmp/imagebuild`)).toBe(false);
-    expect(existsSync(join(root, 'pwned'))).toBe(false);
-    const staged = f.binding === 'early' || f.user || f.source === 'localRpms';
-    expect(readdirSync(root).sort()).toEqual(
-      ['.calls', '.stubs', ...(f.binding === 'early' || f.user ? ['etc'] : []), ...(f.user ? ['home'] : []), ...(staged ? ['tmp'] : [])].sort(),
-    );
-    if (staged) expect(readdirSync(join(root, 'tmp'))).toEqual([]);
-  });
+      if (f.binding === 'early') {
+        const cfg = `${root}/etc/flightctl/config.yaml`;
+        expect(readFileSync(cfg, 'utf8')).toBe(renderAgentConfig(HOSTILE.enrollment));
+        expect(mode(cfg)).toBe(0o600);
+      } else expect(existsSync(`${root}/etc/flightctl`)).toBe(false);
+      if (f.user) {
+        const u = HOSTILE.username;
+        expect(readdirSync(`${root}/etc/sudoers.d`)).toEqual([u]);
+        expect(readFileSync(`${root}/etc/sudoers.d/${u}`, 'utf8')).toBe(`${u} ALL=(ALL) NOPASSWD: ALL\n`);
+        expect(mode(`${root}/etc/sudoers.d/${u}`)).toBe(0o440);
+        expect(mode(`${root}/home/${u}/.ssh`)).toBe(0o700);
+        expect(readFileSync(`${root}/home/${u}/.ssh/authorized_keys`, 'utf8')).toBe(`${HOSTILE.publickey}\n`);
+        expect(mode(`${root}/home/${u}/.ssh/authorized_keys`)).toBe(0o600);
+      }
+      expect(existsSync(`${root}/tmp/imagebuild`)).toBe(false);
+      expect(existsSync(join(root, 'pwned'))).toBe(false);
+      const staged = f.binding === 'early' || f.user || f.source === 'localRpms';
+      expect(readdirSync(root).sort()).toEqual(
+        [
+          '.calls',
+          '.stubs',
+          ...(f.binding === 'early' || f.user ? ['etc'] : []),
+          ...(f.user ? ['home'] : []),
+          ...(staged ? ['tmp'] : []),
+        ].sort(),
+      );
+      if (staged) expect(readdirSync(join(root, 'tmp'))).toEqual([]);
+    },
+  );
 
   it('can leave out open-vm-tools', () => {
-    const ctx = makeContext({ binding: 'late', user: false, onboarding: false, source: 'repoUrl', vmTools: false }, BENIGN);
+    const ctx = makeContext(
+      { binding: 'late', user: false, onboarding: false, source: 'repoUrl', vmTools: false },
+      BENIGN,
+    );
     expect(ctx.containerfile).not.toContain('open-vm-tools');
     expect(ctx.containerfile).toMatchSnapshot();
   });
@@ -256,13 +329,23 @@ describe('createBuildContext', () => {
     const a = await read();
     expect((await read()).equals(a)).toBe(true);
     for (const f of ctx.files) expect(a.includes(Buffer.from(f.content))).toBe(true);
-    expect(ctx.files.map((f) => f.path)).toEqual(['Containerfile', 'agent-config.yaml', `rpms/${HOSTILE.rpm}`, 'user-publickey.txt']);
+    expect(ctx.files.map((f) => f.path)).toEqual([
+      'Containerfile',
+      'agent-config.yaml',
+      `rpms/${HOSTILE.rpm}`,
+      'user-publickey.txt',
+    ]);
   });
 
   it('accepts the enrollment configuration as an agent config.yaml text', () => {
     const build = parseImageBuild(buildDoc({ binding: { type: 'early' } }));
-    const ctx = createBuildContext(build, REPOS, { enrollment: renderAgentConfig(ENROLLMENT), dnf: { timeout: 30, retries: 2, skipUnavailable: false } });
-    expect(Buffer.from(ctx.files.find((f) => f.path === 'agent-config.yaml')!.content).toString()).toBe(renderAgentConfig(ENROLLMENT));
+    const ctx = createBuildContext(build, REPOS, {
+      enrollment: renderAgentConfig(ENROLLMENT),
+      dnf: { timeout: 30, retries: 2, skipUnavailable: false },
+    });
+    expect(Buffer.from(ctx.files.find((f) => f.path === 'agent-config.yaml')!.content).toString()).toBe(
+      renderAgentConfig(ENROLLMENT),
+    );
     expect(ctx.buildArgs).toMatchObject({ DNF_TIMEOUT: '30', DNF_RETRIES: '2', DNF_SKIP_UNAVAILABLE: 'false' });
   });
 
@@ -272,7 +355,13 @@ describe('createBuildContext', () => {
     let caught: unknown;
     try {
       createBuildContext(build, readOnly, {
-        agentPackages: { type: 'localRpms', files: [{ name: '../x.rpm', content: new Uint8Array() }, { name: '../x.rpm', content: new Uint8Array() }] },
+        agentPackages: {
+          type: 'localRpms',
+          files: [
+            { name: '../x.rpm', content: new Uint8Array() },
+            { name: '../x.rpm', content: new Uint8Array() },
+          ],
+        },
         dnf: { timeout: -1, retries: 1.5 },
       });
     } catch (err) {
@@ -289,14 +378,18 @@ describe('createBuildContext', () => {
       'options.enrollment',
     ]);
     const secret = 'secret-key-material-123';
-    expect(() => createBuildContext(build, REPOS, { enrollment: { ...ENROLLMENT, clientKey: secret } })).toThrowError(/clientKey: must be a PEM private key/);
+    expect(() => createBuildContext(build, REPOS, { enrollment: { ...ENROLLMENT, clientKey: secret } })).toThrowError(
+      /clientKey: must be a PEM private key/,
+    );
     try {
       createBuildContext(build, REPOS, { enrollment: { ...ENROLLMENT, clientKey: secret } });
     } catch (err) {
       expect(JSON.stringify((err as ValidationError).issues) + (err as Error).message).not.toContain(secret);
     }
     expect(() =>
-      createBuildContext(parseImageBuild(buildDoc()), REPOS, { agentPackages: { type: 'repoUrl', url: 'https://x/a b', enableRepo: 'a b' } }),
+      createBuildContext(parseImageBuild(buildDoc()), REPOS, {
+        agentPackages: { type: 'repoUrl', url: 'https://x/a b', enableRepo: 'a b' },
+      }),
     ).toThrowError(/options\.agentPackages\.url.*options\.agentPackages\.enableRepo/);
   });
 });

@@ -1,7 +1,11 @@
 import type { Readable } from 'node:stream';
 import { ValidationError, type ValidationIssue } from '../errors/index.js';
 import type { ImageBuild } from '../resources/image-build.js';
-import { findRepository, validateImageBuildAgainstRepositories, type RepositoryLookup } from '../resources/cross-check.js';
+import {
+  findRepository,
+  validateImageBuildAgainstRepositories,
+  type RepositoryLookup,
+} from '../resources/cross-check.js';
 import { imageReferenceFor } from '../refs/image-ref.js';
 import { publickeyProblems, usernameProblems } from '../resources/rules.js';
 import {
@@ -13,7 +17,12 @@ import {
   type ContainerfileFeatures,
 } from './containerfile.js';
 import { deterministicTar, type ContextFile } from './deterministic-tar.js';
-import { parseEnrollmentConfig, renderAgentConfig, validateEnrollmentConfig, type EnrollmentConfig } from './enrollment-config.js';
+import {
+  parseEnrollmentConfig,
+  renderAgentConfig,
+  validateEnrollmentConfig,
+  type EnrollmentConfig,
+} from './enrollment-config.js';
 
 /** Upstream's default agent package repository. */
 export const DEFAULT_RPM_REPO_URL = 'https://rpm.flightctl.io/flightctl-epel.repo';
@@ -80,10 +89,12 @@ function optionIssues(opts: BuildContextOptions, source: AgentPackageSource): Va
     issues.push({ path: 'options.agentPackages.enableRepo', message: `must match ${REPO_ID.source}` });
   }
   if (source.type === 'localRpms') {
-    if (source.files.length === 0) issues.push({ path: 'options.agentPackages.files', message: 'must list at least one RPM' });
+    if (source.files.length === 0)
+      issues.push({ path: 'options.agentPackages.files', message: 'must list at least one RPM' });
     const seen = new Set<string>();
     source.files.forEach((f, i) => {
-      if (!RPM_NAME.test(f.name)) issues.push({ path: `options.agentPackages.files[${i}].name`, message: `must match ${RPM_NAME.source}` });
+      if (!RPM_NAME.test(f.name))
+        issues.push({ path: `options.agentPackages.files[${i}].name`, message: `must match ${RPM_NAME.source}` });
       if (seen.has(f.name)) issues.push({ path: `options.agentPackages.files[${i}].name`, message: 'must be unique' });
       seen.add(f.name);
     });
@@ -107,25 +118,42 @@ function resolveEnrollment(e: EnrollmentConfig | string): EnrollmentConfig {
  * (`parseImageBuild`); its repositories are checked with upstream's cross-resource rules. Throws
  * `ValidationError` listing every problem.
  */
-export function createBuildContext(build: ImageBuild, repositories: RepositoryLookup, options: BuildContextOptions = {}): BuildContext {
+export function createBuildContext(
+  build: ImageBuild,
+  repositories: RepositoryLookup,
+  options: BuildContextOptions = {},
+): BuildContext {
   const source: AgentPackageSource = options.agentPackages ?? { type: 'repoUrl' };
   const issues = [...validateImageBuildAgainstRepositories(build, repositories), ...optionIssues(options, source)];
   const user = build.spec.userConfiguration;
   if (user) {
     // Defense in depth: the values reach a shell as quoted variables, but re-check the rules anyway.
-    for (const m of usernameProblems(user.username)) issues.push({ path: 'spec.userConfiguration.username', message: m });
-    for (const m of publickeyProblems(user.publickey)) issues.push({ path: 'spec.userConfiguration.publickey', message: m });
+    for (const m of usernameProblems(user.username))
+      issues.push({ path: 'spec.userConfiguration.username', message: m });
+    for (const m of publickeyProblems(user.publickey))
+      issues.push({ path: 'spec.userConfiguration.publickey', message: m });
   }
   const early = build.spec.binding.type === 'early';
   if (early && options.enrollment === undefined) {
     issues.push({ path: 'options.enrollment', message: 'is required for early binding' });
   }
-  if (issues.length > 0) throw new ValidationError(issues, { subject: `build context for ImageBuild "${build.metadata.name}"` });
+  if (issues.length > 0)
+    throw new ValidationError(issues, { subject: `build context for ImageBuild "${build.metadata.name}"` });
 
   const files: ContextFile[] = [];
   const enc = (s: string): Uint8Array => Buffer.from(s, 'utf8');
-  if (early) files.push({ path: CONTEXT_AGENT_CONFIG, mode: 0o600, content: enc(renderAgentConfig(resolveEnrollment(options.enrollment!))) });
-  if (user) files.push({ path: CONTEXT_PUBLICKEY, mode: 0o644, content: enc(`${user.publickey.replace(/\r?\n$/, '').trim()}\n`) });
+  if (early)
+    files.push({
+      path: CONTEXT_AGENT_CONFIG,
+      mode: 0o600,
+      content: enc(renderAgentConfig(resolveEnrollment(options.enrollment!))),
+    });
+  if (user)
+    files.push({
+      path: CONTEXT_PUBLICKEY,
+      mode: 0o644,
+      content: enc(`${user.publickey.replace(/\r?\n$/, '').trim()}\n`),
+    });
   if (source.type === 'localRpms') {
     for (const f of source.files) files.push({ path: `${CONTEXT_RPM_DIR}/${f.name}`, mode: 0o644, content: f.content });
   }
@@ -145,7 +173,11 @@ export function createBuildContext(build: ImageBuild, repositories: RepositoryLo
   const sourceRepo = findRepository(repositories, build.spec.source.repository)!;
   const destRepo = findRepository(repositories, build.spec.destination.repository)!;
   const sourceImage = imageReferenceFor(sourceRepo, build.spec.source.imageName, build.spec.source.imageTag);
-  const destinationImage = imageReferenceFor(destRepo, build.spec.destination.imageName, build.spec.destination.imageTag);
+  const destinationImage = imageReferenceFor(
+    destRepo,
+    build.spec.destination.imageName,
+    build.spec.destination.imageTag,
+  );
 
   const dnf = options.dnf ?? {};
   const values: Record<string, string> = {

@@ -9,14 +9,24 @@ async function collect(r: AsyncIterable<unknown>): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-async function entries(tar: Buffer): Promise<{ name: string; type: string; mode: number; uid: number; gid: number; mtime: number; body: string }[]> {
+async function entries(
+  tar: Buffer,
+): Promise<{ name: string; type: string; mode: number; uid: number; gid: number; mtime: number; body: string }[]> {
   const ex = extract();
   const out: { name: string; type: string; mode: number; uid: number; gid: number; mtime: number; body: string }[] = [];
   const done = (async () => {
     for await (const entry of ex) {
       const body = await collect(entry);
       const h = entry.header;
-      out.push({ name: h.name, type: String(h.type), mode: h.mode ?? -1, uid: h.uid ?? -1, gid: h.gid ?? -1, mtime: h.mtime?.getTime() ?? -1, body: body.toString() });
+      out.push({
+        name: h.name,
+        type: String(h.type),
+        mode: h.mode ?? -1,
+        uid: h.uid ?? -1,
+        gid: h.gid ?? -1,
+        mtime: h.mtime?.getTime() ?? -1,
+        body: body.toString(),
+      });
     }
   })();
   ex.end(tar);
@@ -47,7 +57,10 @@ describe('deterministicTar', () => {
   });
 
   it('gives the same bytes for the same files in any order, on every call', async () => {
-    const sha = async (f: ContextFile[]) => createHash('sha256').update(await collect(deterministicTar(f))).digest('hex');
+    const sha = async (f: ContextFile[]) =>
+      createHash('sha256')
+        .update(await collect(deterministicTar(f)))
+        .digest('hex');
     const a = await sha(FILES);
     expect(await sha([...FILES].reverse())).toBe(a);
     expect(await sha(FILES)).toBe(a);

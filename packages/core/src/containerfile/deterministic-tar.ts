@@ -35,7 +35,11 @@ export function deterministicTar(files: readonly ContextFile[]): Readable {
   const common = { mtime: CONTEXT_MTIME, uid: 0, gid: 0, uname: '', gname: '' };
   for (const e of entries) {
     if (e.dir) p.entry({ ...common, name: `${e.path}/`, type: 'directory', mode: 0o755 });
-    else p.entry({ ...common, name: e.path, type: 'file', mode: e.file.mode, size: e.file.content.byteLength }, Buffer.from(e.file.content));
+    else
+      p.entry(
+        { ...common, name: e.path, type: 'file', mode: e.file.mode, size: e.file.content.byteLength },
+        Buffer.from(e.file.content),
+      );
   }
   p.finalize();
   return Readable.from(p as AsyncIterable<Buffer>, { objectMode: false });

@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ValidationError } from '../errors/index.js';
 import { TEST_CERT, TEST_KEY } from '../internal/test-fixtures.js';
-import { parseEnrollmentConfig, renderAgentConfig, validateEnrollmentConfig, type EnrollmentConfig } from './enrollment-config.js';
+import {
+  parseEnrollmentConfig,
+  renderAgentConfig,
+  validateEnrollmentConfig,
+  type EnrollmentConfig,
+} from './enrollment-config.js';
 
 const CFG: EnrollmentConfig = {
   serviceUrl: 'https://agent-api.example.com:7443',

@@ -5,8 +5,7 @@ import { toValidationIssues } from '../parse/issues.js';
 
 const CERT = /^-----BEGIN CERTIFICATE-----\r?\n[\s\S]+?-----END CERTIFICATE-----\s*$/;
 const KEY = /^-----BEGIN ([A-Z]+ )?PRIVATE KEY-----\r?\n[\s\S]+?-----END ([A-Z]+ )?PRIVATE KEY-----\s*$/;
-const httpUrl = (what: string) =>
-  z.url({ protocol: /^https?$/, error: `must be an http(s) URL (${what})` });
+const httpUrl = (what: string) => z.url({ protocol: /^https?$/, error: `must be an http(s) URL (${what})` });
 
 /**
  * What an early-binding image needs to enrol with Flight Control: the enrollment service and its CA,
@@ -27,7 +26,9 @@ export const EnrollmentConfigSchema = z.object({
 export type EnrollmentConfig = z.output<typeof EnrollmentConfigSchema>;
 
 function invalid(error: z.ZodError, prefix: string): ValidationError {
-  return new ValidationError(toValidationIssues(error, prefix ? prefix.split('.') : []), { subject: 'enrollment config' });
+  return new ValidationError(toValidationIssues(error, prefix ? prefix.split('.') : []), {
+    subject: 'enrollment config',
+  });
 }
 
 /** Validates an `EnrollmentConfig` object; throws `ValidationError` (the key is never echoed). */
@@ -80,20 +81,35 @@ export function parseEnrollmentConfig(yamlText: string): EnrollmentConfig {
     const e = err as { code?: string; linePos?: { line: number; col: number }[] };
     const at = e.linePos?.[0];
     throw new ValidationError(
-      [{ path: '', message: `invalid YAML (${e.code ?? 'syntax error'})${at ? ` at line ${at.line}, column ${at.col}` : ''}` }],
+      [
+        {
+          path: '',
+          message: `invalid YAML (${e.code ?? 'syntax error'})${at ? ` at line ${at.line}, column ${at.col}` : ''}`,
+        },
+      ],
       { subject: 'enrollment config' },
     );
   }
   const es = (doc as { 'enrollment-service'?: Record<string, unknown> } | null)?.['enrollment-service'];
   if (typeof es !== 'object' || es === null) {
-    throw new ValidationError([{ path: 'enrollment-service', message: 'is required' }], { subject: 'enrollment config' });
+    throw new ValidationError([{ path: 'enrollment-service', message: 'is required' }], {
+      subject: 'enrollment config',
+    });
   }
   const auth = (es['authentication'] ?? {}) as Record<string, unknown>;
   const svc = (es['service'] ?? {}) as Record<string, unknown>;
   const fields: Array<[keyof EnrollmentConfig, string, unknown]> = [
     ['serviceUrl', 'enrollment-service.service.server', svc['server']],
-    ['certificateAuthority', 'enrollment-service.service.certificate-authority-data', decodeData(svc['certificate-authority-data'])],
-    ['clientCertificate', 'enrollment-service.authentication.client-certificate-data', decodeData(auth['client-certificate-data'])],
+    [
+      'certificateAuthority',
+      'enrollment-service.service.certificate-authority-data',
+      decodeData(svc['certificate-authority-data']),
+    ],
+    [
+      'clientCertificate',
+      'enrollment-service.authentication.client-certificate-data',
+      decodeData(auth['client-certificate-data']),
+    ],
     ['clientKey', 'enrollment-service.authentication.client-key-data', decodeData(auth['client-key-data'])],
     ['uiEndpoint', 'enrollment-service.enrollment-ui-endpoint', es['enrollment-ui-endpoint']],
   ];
@@ -102,6 +118,9 @@ export function parseEnrollmentConfig(yamlText: string): EnrollmentConfig {
   const res = EnrollmentConfigSchema.safeParse(input, { reportInput: true });
   if (res.success) return res.data;
   const byField = new Map(fields.map(([k, p]) => [k as string, p]));
-  const issues = toValidationIssues(res.error).map((i) => ({ path: byField.get(i.path) ?? i.path, message: i.message }));
+  const issues = toValidationIssues(res.error).map((i) => ({
+    path: byField.get(i.path) ?? i.path,
+    message: i.message,
+  }));
   throw new ValidationError(issues, { subject: 'enrollment config' });
 }

@@ -36,10 +36,18 @@ describe('SdkError hierarchy', () => {
       expect(isSdkError(err)).toBe(true);
       expect(err.toJSON()).toMatchObject({ code, name: err.name });
     }
-    expect(new ValidationError([{ path: 'spec.x', message: 'is required' }, { path: '', message: 'bad' }], { subject: 'ImageBuild "b"' }).message).toBe(
-      'ImageBuild "b" is invalid: spec.x: is required; bad',
+    expect(
+      new ValidationError(
+        [
+          { path: 'spec.x', message: 'is required' },
+          { path: '', message: 'bad' },
+        ],
+        { subject: 'ImageBuild "b"' },
+      ).message,
+    ).toBe('ImageBuild "b" is invalid: spec.x: is required; bad');
+    expect(new IllegalTransitionError('ImageExport', 'Pending', 'Pushing').message).toBe(
+      'ImageExport cannot move from Pending to Pushing',
     );
-    expect(new IllegalTransitionError('ImageExport', 'Pending', 'Pushing').message).toBe('ImageExport cannot move from Pending to Pushing');
     expect(new RegistryError('r:5000', 'push', 'denied').message).toBe('push on r:5000: denied');
   });
 
@@ -63,7 +71,11 @@ describe('SdkError hierarchy', () => {
       expect(text).not.toContain('p4ssw0rd-value');
       expect(text).not.toContain('abcdefghijklmnop');
       expect(text).not.toContain(':pw@');
-      expect(err.details).toEqual({ password: REDACTED, nested: { token: REDACTED, clientKey: REDACTED, user: 'u' }, url: `https://u:${REDACTED}@host/x` });
+      expect(err.details).toEqual({
+        password: REDACTED,
+        nested: { token: REDACTED, clientKey: REDACTED, user: 'u' },
+        url: `https://u:${REDACTED}@host/x`,
+      });
     } finally {
       unregisterSecret('p4ssw0rd-value');
     }
@@ -72,10 +84,14 @@ describe('SdkError hierarchy', () => {
 
   it('masks PEM private keys and the base64 form of registered secrets', () => {
     const pem = '-----BEGIN EC PRIVATE KEY-----\nMHcCAQEE\n-----END EC PRIVATE KEY-----';
-    expect(redactText(`key: ${pem}`)).toBe(`key: -----BEGIN EC PRIVATE KEY-----${REDACTED}-----END EC PRIVATE KEY-----`);
+    expect(redactText(`key: ${pem}`)).toBe(
+      `key: -----BEGIN EC PRIVATE KEY-----${REDACTED}-----END EC PRIVATE KEY-----`,
+    );
     registerSecret('another-secret');
     try {
-      expect(redactText(`auth ${Buffer.from('another-secret').toString('base64')}`)).not.toContain(Buffer.from('another-secret').toString('base64').replace(/=+$/, ''));
+      expect(redactText(`auth ${Buffer.from('another-secret').toString('base64')}`)).not.toContain(
+        Buffer.from('another-secret').toString('base64').replace(/=+$/, ''),
+      );
     } finally {
       unregisterSecret('another-secret');
     }

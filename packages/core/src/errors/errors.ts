@@ -13,7 +13,11 @@ export class ValidationError extends SdkError {
   readonly issues: readonly ValidationIssue[];
   constructor(issues: readonly ValidationIssue[], options: SdkErrorOptions & { subject?: string } = {}) {
     const head = options.subject ? `${options.subject} is invalid` : 'invalid input';
-    super('VALIDATION', `${head}: ${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ')}`, options);
+    super(
+      'VALIDATION',
+      `${head}: ${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ')}`,
+      options,
+    );
     this.issues = issues;
   }
 }
@@ -51,7 +55,11 @@ export class ApiError extends SdkError {
   readonly reason: string;
   readonly requestId: string | undefined;
   readonly body: unknown;
-  constructor(status: number, message: string, options: SdkErrorOptions & { reason?: string; requestId?: string; body?: unknown } = {}) {
+  constructor(
+    status: number,
+    message: string,
+    options: SdkErrorOptions & { reason?: string; requestId?: string; body?: unknown } = {},
+  ) {
     super('API', message, options);
     this.status = status;
     this.reason = options.reason ?? '';

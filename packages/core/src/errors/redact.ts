@@ -8,7 +8,8 @@
 
 export const REDACTED = '[REDACTED]';
 
-const SECRET_KEY = /^(password|passwd|token|access_?token|refresh_?token|identity_?token|registry_?token|auth|authorization|secret|client[-_]?key(?:[-_]?data)?|private[-_]?key|key[-_]?data|x-registry-auth|x-registry-config|credentials?)$/i;
+const SECRET_KEY =
+  /^(password|passwd|token|access_?token|refresh_?token|identity_?token|registry_?token|auth|authorization|secret|client[-_]?key(?:[-_]?data)?|private[-_]?key|key[-_]?data|x-registry-auth|x-registry-config|credentials?)$/i;
 
 const knownSecrets = new Set<string>();
 
@@ -35,7 +36,10 @@ const PATTERNS: ReadonlyArray<[RegExp, string]> = [
   [/(authorization\s*[:=]\s*)(basic|bearer)\s+[^\s"',]+/gi, `$1$2 ${REDACTED}`],
   [/\b(basic|bearer)\s+[A-Za-z0-9._~+/-]{8,}=*/gi, `$1 ${REDACTED}`],
   [/(\/\/[^/\s:@]+):[^@\s/]+@/g, `$1:${REDACTED}@`],
-  [/("?(?:password|token|access_token|identitytoken|registrytoken|auth)"?\s*[:=]\s*)"(?:[^"\\]|\\.)*"/gi, `$1"${REDACTED}"`],
+  [
+    /("?(?:password|token|access_token|identitytoken|registrytoken|auth)"?\s*[:=]\s*)"(?:[^"\\]|\\.)*"/gi,
+    `$1"${REDACTED}"`,
+  ],
   [/(-----BEGIN [A-Z ]*PRIVATE KEY-----)[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----)/g, `$1${REDACTED}$2`],
 ];
 

@@ -43,6 +43,7 @@ export class SdkError extends Error {
     Object.defineProperty(this, BRAND, { value: true });
   }
 
+  // `this` is the class instanceof was called on: SdkError itself matches any copy by its brand
   static override [Symbol.hasInstance](value: unknown): boolean {
     if (this === SdkError) return typeof value === 'object' && value !== null && BRAND in value;
     return Function.prototype[Symbol.hasInstance].call(this, value);

@@ -8,7 +8,13 @@ const T1 = '2026-01-01T00:05:00.000Z';
 describe('setReadyCondition', () => {
   it.each(IMAGE_BUILD_REASONS.map((r) => [r]))('status is True only for Completed (%s)', (reason) => {
     const [c] = setReadyCondition(undefined, reason, 'm', T0);
-    expect(c).toEqual({ type: 'Ready', status: reason === 'Completed' ? 'True' : 'False', reason, message: 'm', lastTransitionTime: T0 });
+    expect(c).toEqual({
+      type: 'Ready',
+      status: reason === 'Completed' ? 'True' : 'False',
+      reason,
+      message: 'm',
+      lastTransitionTime: T0,
+    });
   });
 
   it('keeps lastTransitionTime while the status value stays the same', () => {
@@ -24,9 +30,26 @@ describe('setReadyCondition', () => {
 
   it('leaves other conditions alone and keeps observedGeneration', () => {
     const other = { type: 'Other', status: 'True' as const, reason: 'x', message: '', lastTransitionTime: T0 };
-    const ready = { type: 'Ready', status: 'False' as const, reason: 'Pending', message: '', lastTransitionTime: T0, observedGeneration: 3 };
+    const ready = {
+      type: 'Ready',
+      status: 'False' as const,
+      reason: 'Pending',
+      message: '',
+      lastTransitionTime: T0,
+      observedGeneration: 3,
+    };
     const out = setReadyCondition([other, ready], 'Failed', 'boom', T1);
-    expect(out).toEqual([other, { type: 'Ready', status: 'False', reason: 'Failed', message: 'boom', lastTransitionTime: T0, observedGeneration: 3 }]);
+    expect(out).toEqual([
+      other,
+      {
+        type: 'Ready',
+        status: 'False',
+        reason: 'Failed',
+        message: 'boom',
+        lastTransitionTime: T0,
+        observedGeneration: 3,
+      },
+    ]);
     expect(getReadyCondition(out)?.reason).toBe('Failed');
     expect(getReadyReason({ status: { conditions: out } })).toBe('Failed');
     expect(getReadyReason({})).toBeUndefined();

@@ -8,7 +8,9 @@ export function getReadyCondition(conditions: readonly Condition[] | undefined):
 }
 
 /** The Ready condition's reason (the lifecycle state), if any. */
-export function getReadyReason(resource: { status?: { conditions?: readonly Condition[] | undefined } | undefined }): string | undefined {
+export function getReadyReason(resource: {
+  status?: { conditions?: readonly Condition[] | undefined } | undefined;
+}): string | undefined {
   return getReadyCondition(resource.status?.conditions)?.reason;
 }
 

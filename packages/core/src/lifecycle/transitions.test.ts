@@ -2,7 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { IllegalTransitionError } from '../errors/index.js';
 import { IMAGE_BUILD_REASONS } from '../resources/image-build.js';
 import { IMAGE_EXPORT_REASONS } from '../resources/image-export.js';
-import { canCancel, canTransition, cancelTarget, isActive, isTerminal, transition, transitionTable, type LifecycleKind } from './transitions.js';
+import {
+  canCancel,
+  canTransition,
+  cancelTarget,
+  isActive,
+  isTerminal,
+  transition,
+  transitionTable,
+  type LifecycleKind,
+} from './transitions.js';
 
 /** The expected legal moves, written out independently of the implementation's table. */
 const LEGAL: Record<LifecycleKind, string[]> = {
@@ -39,7 +48,10 @@ const LEGAL: Record<LifecycleKind, string[]> = {
     'Canceling>Failed',
   ],
 };
-const REASONS: Record<LifecycleKind, readonly string[]> = { ImageBuild: IMAGE_BUILD_REASONS, ImageExport: IMAGE_EXPORT_REASONS };
+const REASONS: Record<LifecycleKind, readonly string[]> = {
+  ImageBuild: IMAGE_BUILD_REASONS,
+  ImageExport: IMAGE_EXPORT_REASONS,
+};
 
 describe.each(['ImageBuild', 'ImageExport'] as const)('%s lifecycle', (kind) => {
   const pairs = REASONS[kind].flatMap((from) => REASONS[kind].map((to) => [from, to] as const));
@@ -63,7 +75,11 @@ describe.each(['ImageBuild', 'ImageExport'] as const)('%s lifecycle', (kind) => 
   });
   it('the table lists exactly the legal moves', () => {
     const table = transitionTable(kind) as Record<string, readonly string[]>;
-    expect(Object.entries(table).flatMap(([f, tos]) => tos.map((t) => `${f}>${t}`)).sort()).toEqual([...LEGAL[kind]].sort());
+    expect(
+      Object.entries(table)
+        .flatMap(([f, tos]) => tos.map((t) => `${f}>${t}`))
+        .sort(),
+    ).toEqual([...LEGAL[kind]].sort());
   });
   it('treats a missing status as Pending and refuses unknown reasons', () => {
     expect(canTransition(kind, undefined, 'Canceled')).toBe(true);
@@ -84,7 +100,11 @@ describe.each(['ImageBuild', 'ImageExport'] as const)('%s lifecycle', (kind) => 
 
 describe('isActive', () => {
   it('follows upstream: build Building/Pushing/GeneratingSBOM, export Converting/Pushing', () => {
-    expect(IMAGE_BUILD_REASONS.filter((r) => isActive('ImageBuild', r))).toEqual(['Building', 'Pushing', 'GeneratingSBOM']);
+    expect(IMAGE_BUILD_REASONS.filter((r) => isActive('ImageBuild', r))).toEqual([
+      'Building',
+      'Pushing',
+      'GeneratingSBOM',
+    ]);
     expect(IMAGE_EXPORT_REASONS.filter((r) => isActive('ImageExport', r))).toEqual(['Converting', 'Pushing']);
     expect(isActive('ImageBuild', undefined)).toBe(false);
     expect(canCancel('ImageBuild', undefined)).toBe(true);

@@ -49,12 +49,14 @@ export function reasonsOf<K extends LifecycleKind>(kind: K): readonly ReasonOf<K
 }
 
 /** The transition table of a kind: reason → the reasons it may move to. */
-export function transitionTable<K extends LifecycleKind>(kind: K): Readonly<Record<ReasonOf<K>, readonly ReasonOf<K>[]>> {
+export function transitionTable<K extends LifecycleKind>(
+  kind: K,
+): Readonly<Record<ReasonOf<K>, readonly ReasonOf<K>[]>> {
   return TABLES[kind] as unknown as Readonly<Record<ReasonOf<K>, readonly ReasonOf<K>[]>>;
 }
 
 function isReason(kind: LifecycleKind, reason: string): boolean {
-  return Object.prototype.hasOwnProperty.call(TABLES[kind], reason);
+  return Object.hasOwn(TABLES[kind], reason);
 }
 
 /** True when the table allows `from → to`. A missing status counts as Pending. */
@@ -65,7 +67,11 @@ export function canTransition(kind: LifecycleKind, from: string | undefined, to:
 }
 
 /** Returns `to` when `from → to` is legal; throws `IllegalTransitionError` otherwise. */
-export function transition<K extends LifecycleKind>(kind: K, from: ReasonOf<K> | undefined, to: ReasonOf<K>): ReasonOf<K> {
+export function transition<K extends LifecycleKind>(
+  kind: K,
+  from: ReasonOf<K> | undefined,
+  to: ReasonOf<K>,
+): ReasonOf<K> {
   if (!canTransition(kind, from, to)) throw new IllegalTransitionError(kind, from ?? 'Pending', to);
   return to;
 }

@@ -1,1 +1,7 @@
-export { Operation, throwIfAborted, type OperationBaseEvents, type OperationContext, type OperationOptions } from './operation.js';
+export {
+  Operation,
+  throwIfAborted,
+  type OperationBaseEvents,
+  type OperationContext,
+  type OperationOptions,
+} from './operation.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AbortError, BuildError, SdkError } from '../errors/index.js';
+import { AbortError, BuildError, type SdkError } from '../errors/index.js';
 import { Operation, throwIfAborted } from './operation.js';
 
 interface Events {

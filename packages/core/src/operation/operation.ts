@@ -61,9 +61,10 @@ export class Operation<R, E extends object = object> extends EventEmitter<EventM
           return result;
         },
         (err: unknown) => {
-          const error = this.#controller.signal.aborted && !(err instanceof SdkError && err.code !== 'ABORTED')
-            ? abortErrorFrom(this.#controller.signal, err)
-            : wrap(err);
+          const error =
+            this.#controller.signal.aborted && !(err instanceof SdkError && err.code !== 'ABORTED')
+              ? abortErrorFrom(this.#controller.signal, err)
+              : wrap(err);
           this.#settle(external, onExternalAbort, error);
           throw error;
         },
@@ -101,7 +102,12 @@ function defaultWrap(err: unknown): SdkError {
 
 function abortErrorFrom(signal: AbortSignal, cause?: unknown): AbortError {
   if (signal.reason instanceof AbortError) return signal.reason;
-  const why = signal.reason instanceof Error ? signal.reason.message : typeof signal.reason === 'string' ? signal.reason : undefined;
+  const why =
+    signal.reason instanceof Error
+      ? signal.reason.message
+      : typeof signal.reason === 'string'
+        ? signal.reason
+        : undefined;
   return new AbortError(why ? `operation aborted: ${why}` : 'operation aborted', { cause: cause ?? signal.reason });
 }
 

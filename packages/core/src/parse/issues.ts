@@ -42,7 +42,9 @@ export function toValidationIssues(error: z.ZodError, prefix: readonly PropertyK
       case 'invalid_type': {
         const input = (issue as { input?: unknown }).input;
         const message =
-          input === undefined ? 'is required' : `must be ${EXPECTED[issue.expected] ?? issue.expected}, got ${typeName(input)}`;
+          input === undefined
+            ? 'is required'
+            : `must be ${EXPECTED[issue.expected] ?? issue.expected}, got ${typeName(input)}`;
         out.push({ path: formatPath(path), message });
         break;
       }
@@ -62,10 +64,14 @@ export function toValidationIssues(error: z.ZodError, prefix: readonly PropertyK
         break;
       }
       case 'invalid_value':
-        out.push({ path: formatPath(path), message: (issue as { input?: unknown }).input === undefined ? 'is required' : issue.message });
+        out.push({
+          path: formatPath(path),
+          message: (issue as { input?: unknown }).input === undefined ? 'is required' : issue.message,
+        });
         break;
       case 'too_small':
-        if (issue.origin === 'string' && issue.minimum === 1) out.push({ path: formatPath(path), message: 'is required' });
+        if (issue.origin === 'string' && issue.minimum === 1)
+          out.push({ path: formatPath(path), message: 'is required' });
         else out.push({ path: formatPath(path), message: issue.message });
         break;
       default:

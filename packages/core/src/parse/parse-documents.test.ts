@@ -46,7 +46,12 @@ describe('parseDocuments', () => {
   });
 
   it('parses JSON objects and arrays', () => {
-    const one = JSON.stringify({ apiVersion: 'v1alpha1', kind: 'ImageExport', metadata: { name: 'x' }, spec: { source: { type: 'imageBuild', imageBuildRef: 'b' }, format: 'vmdk' } });
+    const one = JSON.stringify({
+      apiVersion: 'v1alpha1',
+      kind: 'ImageExport',
+      metadata: { name: 'x' },
+      spec: { source: { type: 'imageBuild', imageBuildRef: 'b' }, format: 'vmdk' },
+    });
     expect(parseDocuments(one).map((r) => r.ok)).toEqual([true]);
     expect(parseDocuments(`[${one},${one}]`).map((r) => [r.index, r.ok])).toEqual([
       [0, true],
@@ -120,7 +125,9 @@ spec:
   ociAuth: {authType: basic, username: u, password: "${secret}"}
 `);
     expect(res[0]!.ok).toBe(false);
-    expect(JSON.stringify(res.map((r) => (r.ok ? r : { issues: r.error.issues, message: r.error.message })))).not.toContain(secret);
+    expect(
+      JSON.stringify(res.map((r) => (r.ok ? r : { issues: r.error.issues, message: r.error.message }))),
+    ).not.toContain(secret);
   });
 
   it('rejects duplicate keys and skips empty documents', () => {
@@ -131,11 +138,14 @@ spec:
 
   it('parseDocumentsOrThrow returns resources or throws one error naming documents', () => {
     expect(parseDocumentsOrThrow(YAML_OK).map((r) => r.kind)).toEqual(['Repository', 'ImageBuild', 'ImageExport']);
-    expect(() => parseDocumentsOrThrow(`${YAML_OK}---\nkind: ImageExport\n`)).toThrowError(/\[3\]\.apiVersion: is required/);
+    expect(() => parseDocumentsOrThrow(`${YAML_OK}---\nkind: ImageExport\n`)).toThrowError(
+      /\[3\]\.apiVersion: is required/,
+    );
   });
 
   it('upstreamOnly refuses local-only export formats', () => {
-    const text = 'apiVersion: v1alpha1\nkind: ImageExport\nmetadata: {name: e}\nspec: {source: {type: imageBuild, imageBuildRef: b}, format: gce}\n';
+    const text =
+      'apiVersion: v1alpha1\nkind: ImageExport\nmetadata: {name: e}\nspec: {source: {type: imageBuild, imageBuildRef: b}, format: gce}\n';
     expect(parseDocuments(text)[0]!.ok).toBe(true);
     const r = parseDocuments(text, { upstreamOnly: true })[0]!;
     expect(!r.ok && r.error.issues[0]?.path).toBe('spec.format');

@@ -29,7 +29,12 @@ export type DocumentResult =
   | { index: number; ok: false; kind: string | undefined; error: ValidationError };
 
 function fail(index: number, kind: string | undefined, path: string, message: string): DocumentResult {
-  return { index, ok: false, kind, error: new ValidationError([{ path, message }], { subject: `document ${index + 1}` }) };
+  return {
+    index,
+    ok: false,
+    kind,
+    error: new ValidationError([{ path, message }], { subject: `document ${index + 1}` }),
+  };
 }
 
 function lineCol(text: string, offset: number): string {
@@ -46,7 +51,12 @@ export function parseResource(value: unknown, options: ParseOptions = {}, index 
   const kind = (value as { kind?: unknown }).kind;
   if (kind === undefined) return fail(index, undefined, 'kind', 'is required');
   if (typeof kind !== 'string' || !(kind in SCHEMAS)) {
-    return fail(index, typeof kind === 'string' ? kind : undefined, 'kind', `must be one of ${RESOURCE_KINDS.join(', ')}`);
+    return fail(
+      index,
+      typeof kind === 'string' ? kind : undefined,
+      'kind',
+      `must be one of ${RESOURCE_KINDS.join(', ')}`,
+    );
   }
   const k = kind as ResourceKind;
   const name = (value as { metadata?: { name?: unknown } }).metadata?.name;
@@ -101,7 +111,9 @@ export function parseDocumentsOrThrow(text: string, options: ParseOptions = {}):
   const bad = results.filter((r) => !r.ok);
   if (bad.length > 0) {
     const issues = bad.flatMap((r) =>
-      r.ok ? [] : r.error.issues.map((i) => ({ path: `[${r.index}]${i.path ? `.${i.path}` : ''}`, message: i.message })),
+      r.ok
+        ? []
+        : r.error.issues.map((i) => ({ path: `[${r.index}]${i.path ? `.${i.path}` : ''}`, message: i.message })),
     );
     throw new ValidationError(issues, { subject: `${bad.length} of ${results.length} documents` });
   }

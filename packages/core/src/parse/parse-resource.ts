@@ -47,9 +47,14 @@ export function safeParseWith<T>(
     const kind = (input as { kind?: unknown }).kind;
     if (kind === 'ImageExport') issues.push(...upstreamIssues(input, ''));
     if (kind === 'ImageBuild' || kind === 'ImageBuildList' || kind === 'ImageExportList') {
-      const items = (kind === 'ImageBuild' ? (input as { imageexports?: unknown }).imageexports : (input as { items?: unknown }).items);
+      const items =
+        kind === 'ImageBuild'
+          ? (input as { imageexports?: unknown }).imageexports
+          : (input as { items?: unknown }).items;
       if (Array.isArray(items) && kind !== 'ImageBuildList') {
-        items.forEach((it, i) => issues.push(...upstreamIssues(it, `${kind === 'ImageBuild' ? 'imageexports' : 'items'}[${i}].`)));
+        items.forEach((it, i) => {
+          issues.push(...upstreamIssues(it, `${kind === 'ImageBuild' ? 'imageexports' : 'items'}[${i}].`));
+        });
       }
     }
   }

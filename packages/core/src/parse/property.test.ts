@@ -19,10 +19,14 @@ const publickey = fc
     fc.option(fc.stringMatching(/^[A-Za-z0-9@.:_~!#%*+,=?^-]{1,20}$/), { nil: undefined }),
   )
   .map(([t, d, c]) => [t, d, ...(c ? [c] : [])].join(' '));
-const labelKey = fc.tuple(fc.option(dnsName, { nil: undefined }), fc.stringMatching(/^[A-Za-z0-9]([-A-Za-z0-9_.]{0,10}[A-Za-z0-9])?$/)).map(([p, n]) => (p ? `${p}/${n}` : n));
+const labelKey = fc
+  .tuple(fc.option(dnsName, { nil: undefined }), fc.stringMatching(/^[A-Za-z0-9]([-A-Za-z0-9_.]{0,10}[A-Za-z0-9])?$/))
+  .map(([p, n]) => (p ? `${p}/${n}` : n));
 const labelValue = fc.stringMatching(/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,10}[A-Za-z0-9])?)?$/);
 const labels = fc.option(fc.dictionary(labelKey, labelValue, { maxKeys: 4 }), { nil: undefined });
-const metadata = fc.record({ name: dnsName, labels }, { requiredKeys: ['name'] }).map((m) => (m.labels === undefined ? { name: m.name } : m));
+const metadata = fc
+  .record({ name: dnsName, labels }, { requiredKeys: ['name'] })
+  .map((m) => (m.labels === undefined ? { name: m.name } : m));
 const location = fc.record({ repository: dnsName, imageName, imageTag });
 
 const imageBuild = fc.record(
@@ -56,8 +60,13 @@ const ipv4 = fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)).map((o
 const hostname = fc
   .tuple(fc.array(label63, { minLength: 0, maxLength: 3 }), fc.stringMatching(/^[a-z]([-a-z0-9]{0,6}[a-z0-9])?$/))
   .map(([ls, last]) => [...ls, last].join('.'));
-const ipv6 = fc.ipV6().filter((a) => !a.includes('.')).map((a) => `[${a}]`);
-const registry = fc.tuple(fc.oneof(hostname, ipv4, ipv6), fc.option(fc.integer({ min: 1, max: 65535 }), { nil: undefined })).map(([h, p]) => (p ? `${h}:${p}` : h));
+const ipv6 = fc
+  .ipV6()
+  .filter((a) => !a.includes('.'))
+  .map((a) => `[${a}]`);
+const registry = fc
+  .tuple(fc.oneof(hostname, ipv4, ipv6), fc.option(fc.integer({ min: 1, max: 65535 }), { nil: undefined }))
+  .map(([h, p]) => (p ? `${h}:${p}` : h));
 const repository = fc.record({
   apiVersion: fc.constantFrom('v1beta1', 'flightctl.io/v1beta1'),
   kind: fc.constant('Repository'),
@@ -68,7 +77,11 @@ const repository = fc.record({
       registry,
       scheme: fc.constantFrom('http', 'https'),
       accessMode: fc.constantFrom('Read', 'ReadWrite'),
-      ociAuth: fc.record({ authType: fc.constant('docker'), username: fc.string({ minLength: 1, maxLength: 20 }), password: fc.string({ minLength: 1, maxLength: 40 }) }),
+      ociAuth: fc.record({
+        authType: fc.constant('docker'),
+        username: fc.string({ minLength: 1, maxLength: 20 }),
+        password: fc.string({ minLength: 1, maxLength: 40 }),
+      }),
       skipServerVerification: fc.boolean(),
     },
     { requiredKeys: ['type', 'registry'] },
@@ -97,14 +110,36 @@ type Mutation = { path: string; set: unknown } | { path: string; remove: true };
 const SECRET = 'S3cr3t-marker-value';
 const MUTATIONS: Record<string, fc.Arbitrary<Mutation>> = {
   ImageBuild: fc.oneof(
-    fc.constantFrom('-x', '.x', 'a b', 'x'.repeat(129), '', 'a:b', 'ä').map((v) => ({ path: 'spec.source.imageTag', set: v })),
-    fc.constantFrom('A', 'a/', '/a', 'quay.io:5000/a', '', 'a___b', 'x'.repeat(256)).map((v) => ({ path: 'spec.destination.imageName', set: v })),
+    fc
+      .constantFrom('-x', '.x', 'a b', 'x'.repeat(129), '', 'a:b', 'ä')
+      .map((v) => ({ path: 'spec.source.imageTag', set: v })),
+    fc
+      .constantFrom('A', 'a/', '/a', 'quay.io:5000/a', '', 'a___b', 'x'.repeat(256))
+      .map((v) => ({ path: 'spec.destination.imageName', set: v })),
     fc.constantFrom('Bad', '-a', '', 'a..b', 'x'.repeat(254), 'a_b').map((v) => ({ path: 'metadata.name', set: v })),
     fc.constantFrom('middle', '', 3).map((v) => ({ path: 'spec.binding.type', set: v })),
-    fc.constantFrom('spec.binding', 'spec.source', 'spec.destination', 'spec.source.repository', 'metadata', 'apiVersion').map((p) => ({ path: p, remove: true as const })),
+    fc
+      .constantFrom(
+        'spec.binding',
+        'spec.source',
+        'spec.destination',
+        'spec.source.repository',
+        'metadata',
+        'apiVersion',
+      )
+      .map((p) => ({ path: p, remove: true as const })),
     fc.constantFrom(1, 'str', null, [], true).map((v) => ({ path: 'spec.source', set: v })),
-    fc.constantFrom('a@b', ' a', 'a ', '-a', '..', 'x'.repeat(257)).map((v) => ({ path: 'spec.userConfiguration.username', set: v })),
-    fc.constantFrom('ssh-rsa short', `ssh-rsa ${'A'.repeat(60)} $(id)`, 'x', `ssh-rsa ${'A'.repeat(60)}\nssh-rsa ${'A'.repeat(60)}`).map((v) => ({ path: 'spec.userConfiguration.publickey', set: v })),
+    fc
+      .constantFrom('a@b', ' a', 'a ', '-a', '..', 'x'.repeat(257))
+      .map((v) => ({ path: 'spec.userConfiguration.username', set: v })),
+    fc
+      .constantFrom(
+        'ssh-rsa short',
+        `ssh-rsa ${'A'.repeat(60)} $(id)`,
+        'x',
+        `ssh-rsa ${'A'.repeat(60)}\nssh-rsa ${'A'.repeat(60)}`,
+      )
+      .map((v) => ({ path: 'spec.userConfiguration.publickey', set: v })),
     fc.constantFrom('spec.extra', 'extra').map((p) => ({ path: p, set: 1 })),
     fc.constantFrom('true', 1, null).map((v) => ({ path: 'spec.onboarding', set: v })),
     fc.constantFrom('v2', 'flightctl.io/v1beta1', 7).map((v) => ({ path: 'apiVersion', set: v })),
@@ -118,11 +153,17 @@ const MUTATIONS: Record<string, fc.Arbitrary<Mutation>> = {
     fc.constant({ path: 'spec.imageReference', set: 'x' }),
   ),
   Repository: fc.oneof(
-    fc.constantFrom('', 'Quay.io', 'a:0', 'a:65536', '[::1', '[zz::1]', 'http://x', 'a/b', '999.1.1.1', ':5000').map((v) => ({ path: 'spec.registry', set: v })),
+    fc
+      .constantFrom('', 'Quay.io', 'a:0', 'a:65536', '[::1', '[zz::1]', 'http://x', 'a/b', '999.1.1.1', ':5000')
+      .map((v) => ({ path: 'spec.registry', set: v })),
     fc.constantFrom('ftp', 'HTTPS').map((v) => ({ path: 'spec.scheme', set: v })),
     fc.constantFrom('Write', 'readwrite').map((v) => ({ path: 'spec.accessMode', set: v })),
-    fc.constantFrom('', 42, SECRET + 'x'.repeat(8200)).map((v) => ({ path: 'spec.ociAuth', set: { authType: 'docker', username: 'u', password: v } })),
-    fc.constantFrom('basic', '').map((v) => ({ path: 'spec.ociAuth', set: { authType: v, username: 'u', password: SECRET } })),
+    fc
+      .constantFrom('', 42, SECRET + 'x'.repeat(8200))
+      .map((v) => ({ path: 'spec.ociAuth', set: { authType: 'docker', username: 'u', password: v } })),
+    fc
+      .constantFrom('basic', '')
+      .map((v) => ({ path: 'spec.ociAuth', set: { authType: v, username: 'u', password: SECRET } })),
     fc.constantFrom('git', '').map((v) => ({ path: 'spec.type', set: v })),
     fc.constant({ path: 'spec.url', set: 'https://x' }),
   ),
@@ -173,7 +214,8 @@ describe('property: generated documents', () => {
         const issues = r.error.issues;
         if (issues.length === 0) throw new Error('no issues');
         for (const i of issues) {
-          if (typeof i.path !== 'string' || i.path.length === 0 || i.message.length === 0) throw new Error(`issue without path or rule: ${JSON.stringify(i)}`);
+          if (typeof i.path !== 'string' || i.path.length === 0 || i.message.length === 0)
+            throw new Error(`issue without path or rule: ${JSON.stringify(i)}`);
         }
         const paths = issues.map((i) => i.path);
         // The broken field, or its enclosing object when the mutation removed a whole object.

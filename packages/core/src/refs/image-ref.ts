@@ -21,7 +21,13 @@ function invalid(message: string): never {
 }
 
 function isDomain(first: string): boolean {
-  return first.includes('.') || first.includes(':') || first.startsWith('[') || first === 'localhost' || first !== first.toLowerCase();
+  return (
+    first.includes('.') ||
+    first.includes(':') ||
+    first.startsWith('[') ||
+    first === 'localhost' ||
+    first !== first.toLowerCase()
+  );
 }
 
 function checkRegistry(registry: string): void {

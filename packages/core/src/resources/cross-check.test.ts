@@ -7,14 +7,20 @@ const build = parseImageBuild(buildDoc());
 
 describe('validateImageBuildAgainstRepositories', () => {
   it('accepts a ReadWrite destination and any source mode', () => {
-    const repos = [parseRepository(repoDoc('src-repo')), parseRepository(repoDoc('dst-repo', { accessMode: 'ReadWrite' }))];
+    const repos = [
+      parseRepository(repoDoc('src-repo')),
+      parseRepository(repoDoc('dst-repo', { accessMode: 'ReadWrite' })),
+    ];
     expect(validateImageBuildAgainstRepositories(build, repos)).toEqual([]);
     expect(validateImageBuildAgainstRepositories(build, new Map(repos.map((r) => [r.metadata.name, r])))).toEqual([]);
   });
   it('refuses a destination without ReadWrite (omitted means Read)', () => {
     const repos = [parseRepository(repoDoc('src-repo')), parseRepository(repoDoc('dst-repo'))];
     expect(validateImageBuildAgainstRepositories(build, repos)).toEqual([
-      { path: 'spec.destination.repository', message: `Repository "dst-repo" must have 'ReadWrite' access mode, got "Read"` },
+      {
+        path: 'spec.destination.repository',
+        message: `Repository "dst-repo" must have 'ReadWrite' access mode, got "Read"`,
+      },
     ]);
   });
   it('reports every missing repository', () => {

@@ -14,7 +14,10 @@ export function findRepository(repositories: RepositoryLookup, name: string): Re
  * Upstream's cross-resource rules for creating an ImageBuild: both repositories must exist and be OCI;
  * the destination must have (effective) access mode ReadWrite. Returns every problem (empty when fine).
  */
-export function validateImageBuildAgainstRepositories(build: ImageBuild, repositories: RepositoryLookup): ValidationIssue[] {
+export function validateImageBuildAgainstRepositories(
+  build: ImageBuild,
+  repositories: RepositoryLookup,
+): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   for (const side of ['source', 'destination'] as const) {
     const name = build.spec[side].repository;
@@ -26,12 +29,18 @@ export function validateImageBuildAgainstRepositories(build: ImageBuild, reposit
     }
     const type = (repo.spec as { type: string }).type;
     if (type !== 'oci') {
-      issues.push({ path, message: `Repository ${JSON.stringify(name)} must be of type 'oci', got ${JSON.stringify(type)}` });
+      issues.push({
+        path,
+        message: `Repository ${JSON.stringify(name)} must be of type 'oci', got ${JSON.stringify(type)}`,
+      });
       continue;
     }
     const mode = repo.spec.accessMode ?? 'Read';
     if (side === 'destination' && mode !== 'ReadWrite') {
-      issues.push({ path, message: `Repository ${JSON.stringify(name)} must have 'ReadWrite' access mode, got ${JSON.stringify(mode)}` });
+      issues.push({
+        path,
+        message: `Repository ${JSON.stringify(name)} must have 'ReadWrite' access mode, got ${JSON.stringify(mode)}`,
+      });
     }
   }
   return issues;

@@ -33,7 +33,12 @@ interface FormatFacts {
  * referrer, the download file extension). Upstream pushes qcow2-disk-container as a KubeVirt containerDisk.
  */
 const FACTS: Readonly<Record<ExportFormat, FormatFacts>> = {
-  qcow2: { bibType: 'qcow2', outputPath: 'qcow2/disk.qcow2', artifactType: 'application/vnd.qcow2', extension: '.qcow2' },
+  qcow2: {
+    bibType: 'qcow2',
+    outputPath: 'qcow2/disk.qcow2',
+    artifactType: 'application/vnd.qcow2',
+    extension: '.qcow2',
+  },
   vmdk: { bibType: 'vmdk', outputPath: 'vmdk/disk.vmdk', artifactType: 'application/vnd.vmdk', extension: '.vmdk' },
   iso: { bibType: 'iso', outputPath: 'bootiso/install.iso', artifactType: 'application/vnd.iso', extension: '.iso' },
   'qcow2-disk-container': {

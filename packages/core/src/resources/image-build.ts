@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { ApiVersionSchema, ConditionSchema, DateTimeSchema, ListMetaSchema, ObjectMetaSchema, kindSchema, ruleCheck } from './meta.js';
+import {
+  ApiVersionSchema,
+  ConditionSchema,
+  DateTimeSchema,
+  ListMetaSchema,
+  ObjectMetaSchema,
+  kindSchema,
+  ruleCheck,
+} from './meta.js';
 import { ImageExportSchema } from './image-export.js';
 import { IMAGE_NAME, IMAGE_NAME_MAX, IMAGE_TAG, IMAGE_TAG_MAX, publickeyProblems, usernameProblems } from './rules.js';
 
@@ -8,7 +16,10 @@ export const ImageNameSchema = z
   .string()
   .min(1, 'is required')
   .max(IMAGE_NAME_MAX, `must be no more than ${IMAGE_NAME_MAX} characters`)
-  .regex(IMAGE_NAME, 'must be an OCI repository path: lowercase components separated by /, with ., _, __ or - between alphanumerics (no registry host, no tag)');
+  .regex(
+    IMAGE_NAME,
+    'must be an OCI repository path: lowercase components separated by /, with ., _, __ or - between alphanumerics (no registry host, no tag)',
+  );
 
 /** `imageTag`: `^[\w][\w.-]{0,127}$`. */
 export const ImageTagSchema = z

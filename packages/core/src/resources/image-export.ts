@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { ApiVersionSchema, ConditionSchema, DateTimeSchema, ListMetaSchema, ObjectMetaSchema, kindSchema } from './meta.js';
+import {
+  ApiVersionSchema,
+  ConditionSchema,
+  DateTimeSchema,
+  ListMetaSchema,
+  ObjectMetaSchema,
+  kindSchema,
+} from './meta.js';
 import { ExportFormatSchema } from './export-format.js';
 
 /** `spec.source`: the only variant upstream has is `{type: imageBuild, imageBuildRef}`. */
@@ -16,7 +23,15 @@ export const ImageExportSpecSchema = z.strictObject({
 });
 export type ImageExportSpec = z.output<typeof ImageExportSpecSchema>;
 
-export const IMAGE_EXPORT_REASONS = ['Pending', 'Converting', 'Pushing', 'Completed', 'Failed', 'Canceling', 'Canceled'] as const;
+export const IMAGE_EXPORT_REASONS = [
+  'Pending',
+  'Converting',
+  'Pushing',
+  'Completed',
+  'Failed',
+  'Canceling',
+  'Canceled',
+] as const;
 export type ImageExportReason = (typeof IMAGE_EXPORT_REASONS)[number];
 
 export const ImageExportStatusSchema = z.object({

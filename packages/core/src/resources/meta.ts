@@ -1,10 +1,5 @@
 import { z } from 'zod';
-import {
-  ANNOTATIONS_TOTAL_MAX,
-  dns1123SubdomainProblems,
-  labelValueProblems,
-  qualifiedNameProblems,
-} from './rules.js';
+import { ANNOTATIONS_TOTAL_MAX, dns1123SubdomainProblems, labelValueProblems, qualifiedNameProblems } from './rules.js';
 
 /** Adds one issue per broken rule, with the given problems function. */
 export function ruleCheck(problems: (v: string) => string[]) {
@@ -21,7 +16,8 @@ export const ResourceNameSchema = z.string().superRefine(ruleCheck(dns1123Subdom
 
 const LabelsSchema = z.record(z.string(), z.string()).superRefine((labels, ctx) => {
   for (const [key, value] of Object.entries(labels)) {
-    for (const message of qualifiedNameProblems(key)) ctx.addIssue({ code: 'custom', message: `key ${message}`, path: [key] });
+    for (const message of qualifiedNameProblems(key))
+      ctx.addIssue({ code: 'custom', message: `key ${message}`, path: [key] });
     for (const message of labelValueProblems(value)) ctx.addIssue({ code: 'custom', message, path: [key] });
   }
 });
@@ -30,9 +26,11 @@ const AnnotationsSchema = z.record(z.string(), z.string()).superRefine((annotati
   let total = 0;
   for (const [key, value] of Object.entries(annotations)) {
     total += key.length + value.length;
-    for (const message of qualifiedNameProblems(key)) ctx.addIssue({ code: 'custom', message: `key ${message}`, path: [key] });
+    for (const message of qualifiedNameProblems(key))
+      ctx.addIssue({ code: 'custom', message: `key ${message}`, path: [key] });
   }
-  if (total > ANNOTATIONS_TOTAL_MAX) ctx.addIssue({ code: 'custom', message: `total size must be no more than ${ANNOTATIONS_TOTAL_MAX} bytes` });
+  if (total > ANNOTATIONS_TOTAL_MAX)
+    ctx.addIssue({ code: 'custom', message: `total size must be no more than ${ANNOTATIONS_TOTAL_MAX} bytes` });
 });
 
 /** Core `ObjectMeta` (shared by every resource); `name` is required for the resources this SDK creates. */

@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { ConditionSchema, CoreApiVersionSchema, ListMetaSchema, ObjectMetaSchema, kindSchema, ruleCheck } from './meta.js';
+import {
+  ConditionSchema,
+  CoreApiVersionSchema,
+  ListMetaSchema,
+  ObjectMetaSchema,
+  kindSchema,
+  ruleCheck,
+} from './meta.js';
 import { ImageNameSchema, ImageTagSchema } from './image-build.js';
 import { registryProblems } from './rules.js';
 

@@ -105,7 +105,10 @@ export function publickeyProblems(value: string): string[] {
   if (PUBLICKEY_FORBIDDEN.test(line)) {
     out.push('must not contain any of ;|&`(){}[]<>"\'\\, tab or $');
   }
-  const fields = line.trim().split(/\s+/).filter((f) => f.length > 0);
+  const fields = line
+    .trim()
+    .split(/\s+/)
+    .filter((f) => f.length > 0);
   if (fields.length < 2) {
     out.push('must have at least a key type and base64 key data separated by whitespace');
     return out;
@@ -149,7 +152,9 @@ export function isIPv6(host: string): boolean {
 }
 
 /** Splits `host[:port]` / `[v6][:port]`; undefined when the shape is wrong. */
-export function splitHostPort(value: string): { host: string; port: string | undefined; bracketed: boolean } | undefined {
+export function splitHostPort(
+  value: string,
+): { host: string; port: string | undefined; bracketed: boolean } | undefined {
   if (value.startsWith('[')) {
     const close = value.indexOf(']');
     if (close < 0) return undefined;
@@ -164,7 +169,8 @@ export function splitHostPort(value: string): { host: string; port: string | und
 
 /** A Repository's `registry`: hostname, FQDN, IPv4 or bracketed IPv6, with an optional port 1..65535. */
 export function registryProblems(value: string): string[] {
-  const rule = 'must be a hostname, FQDN, IPv4 address or [IPv6] address, with an optional :port (e.g. quay.io, 192.168.1.1:5000, [::1]:5000)';
+  const rule =
+    'must be a hostname, FQDN, IPv4 address or [IPv6] address, with an optional :port (e.g. quay.io, 192.168.1.1:5000, [::1]:5000)';
   if (value.length === 0) return ['is required'];
   if (value.length > REGISTRY_MAX) return [`must be no more than ${REGISTRY_MAX} characters`];
   const hp = splitHostPort(value);
@@ -174,7 +180,8 @@ export function registryProblems(value: string): string[] {
     if (!isIPv6(hp.host)) out.push('must contain a valid IPv6 address inside the brackets');
   } else if (!IPV4.test(hp.host)) {
     if (!HOSTNAME.test(hp.host)) out.push(rule);
-    else if (hp.host.split('.').some((l) => l.length > 63)) out.push('each DNS label must be no more than 63 characters');
+    else if (hp.host.split('.').some((l) => l.length > 63))
+      out.push('each DNS label must be no more than 63 characters');
   }
   if (hp.port !== undefined) {
     const n = /^\d{1,5}$/.test(hp.port) ? Number(hp.port) : NaN;

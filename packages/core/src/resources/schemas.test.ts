@@ -29,14 +29,31 @@ describe('ImageBuild schema', () => {
 
   it('accepts userConfiguration, onboarding, status and embedded exports', () => {
     const b = parseImageBuild({
-      ...buildDoc({ userConfiguration: { username: 'admin', publickey: PUBKEY }, onboarding: true, binding: { type: 'early' } }),
+      ...buildDoc({
+        userConfiguration: { username: 'admin', publickey: PUBKEY },
+        onboarding: true,
+        binding: { type: 'early' },
+      }),
       status: {
-        conditions: [{ type: 'Ready', status: 'False', reason: 'Building', message: 'm', lastTransitionTime: '2026-01-01T00:00:00Z' }],
+        conditions: [
+          {
+            type: 'Ready',
+            status: 'False',
+            reason: 'Building',
+            message: 'm',
+            lastTransitionTime: '2026-01-01T00:00:00Z',
+          },
+        ],
         imageReference: 'q/x:1',
         lastSeen: '2026-01-01T00:00:00.123+02:00',
       },
       imageexports: [
-        { apiVersion: 'v1alpha1', kind: 'ImageExport', metadata: { name: 'e' }, spec: { source: { type: 'imageBuild', imageBuildRef: 'my-build' }, format: 'iso' } },
+        {
+          apiVersion: 'v1alpha1',
+          kind: 'ImageExport',
+          metadata: { name: 'e' },
+          spec: { source: { type: 'imageBuild', imageBuildRef: 'my-build' }, format: 'iso' },
+        },
       ],
     });
     expect(b.spec.userConfiguration?.username).toBe('admin');
@@ -82,7 +99,9 @@ describe('ImageBuild schema', () => {
   });
 
   it('reports missing required fields', () => {
-    const issues = issuesOf(() => parseImageBuild({ apiVersion: 'v1alpha1', kind: 'ImageBuild', metadata: {}, spec: {} }));
+    const issues = issuesOf(() =>
+      parseImageBuild({ apiVersion: 'v1alpha1', kind: 'ImageBuild', metadata: {}, spec: {} }),
+    );
     expect(issues).toEqual(
       expect.arrayContaining([
         { path: 'metadata.name', message: 'is required' },
@@ -95,7 +114,12 @@ describe('ImageBuild schema', () => {
 
   it('refuses unknown top-level fields (closed object) and a wrong kind', () => {
     const issues = issuesOf(() => parseImageBuild({ ...buildDoc(), kind: 'ImageExport', bogus: true }));
-    expect(issues).toEqual(expect.arrayContaining([{ path: 'bogus', message: 'is not a known field' }, { path: 'kind', message: 'must be ImageBuild' }]));
+    expect(issues).toEqual(
+      expect.arrayContaining([
+        { path: 'bogus', message: 'is not a known field' },
+        { path: 'kind', message: 'must be ImageBuild' },
+      ]),
+    );
   });
 
   it('reports a wrong type without echoing the value', () => {
@@ -104,7 +128,12 @@ describe('ImageBuild schema', () => {
   });
 
   it('parses lists', () => {
-    const list = parseImageBuildList({ apiVersion: 'v1alpha1', kind: 'ImageBuildList', metadata: { continue: 'x' }, items: [buildDoc()] });
+    const list = parseImageBuildList({
+      apiVersion: 'v1alpha1',
+      kind: 'ImageBuildList',
+      metadata: { continue: 'x' },
+      items: [buildDoc()],
+    });
     expect(list.items).toHaveLength(1);
   });
 });
@@ -120,7 +149,10 @@ describe('ImageExport schema', () => {
     expect(parseImageExport(exp('qcow2-disk-container')).spec.format).toBe('qcow2-disk-container');
     expect(parseImageExport(exp('raw')).spec.format).toBe('raw');
     expect(issuesOf(() => parseImageExport(exp('raw'), { upstreamOnly: true }))).toEqual([
-      { path: 'spec.format', message: 'must be one of vmdk, qcow2, iso, qcow2-disk-container (the others are local-only)' },
+      {
+        path: 'spec.format',
+        message: 'must be one of vmdk, qcow2, iso, qcow2-disk-container (the others are local-only)',
+      },
     ]);
   });
   it('refuses unknown formats and source types', () => {
@@ -129,7 +161,9 @@ describe('ImageExport schema', () => {
     expect(issues.find((i) => i.path === 'spec.source.type')?.message).toBe("must be 'imageBuild'");
   });
   it('requires imageBuildRef', () => {
-    expect(issuesOf(() => parseImageExport(exp('iso', { type: 'imageBuild' })))).toEqual([{ path: 'spec.source.imageBuildRef', message: 'is required' }]);
+    expect(issuesOf(() => parseImageExport(exp('iso', { type: 'imageBuild' })))).toEqual([
+      { path: 'spec.source.imageBuildRef', message: 'is required' },
+    ]);
   });
 });
 
@@ -140,24 +174,46 @@ describe('Repository schema', () => {
     expect(r.spec.scheme).toBe('https');
     expect(r.spec.accessMode).toBe('Read');
   });
-  it.each(['quay.io', 'localhost', 'localhost:5000', '127.0.0.1:5000', '[::1]:5000', '[2001:db8::1]', 'registry.example.com:443', 'a-b.c1.io'])(
-    'accepts registry %s',
-    (registry) => {
-      expect(parseRepository(repoDoc('r', { registry })).spec.registry).toBe(registry);
-    },
-  );
-  it.each(['', 'Quay.io', 'quay.io:0', 'quay.io:65536', 'quay.io:x', '[::1', '[zz::1]:5000', '::1', 'http://quay.io', 'quay.io/path', '999.1.1.1', '-a.io', `${'a'.repeat(64)}.io`])(
-    'refuses registry %j',
-    (registry) => {
-      const issues = issuesOf(() => parseRepository(repoDoc('r', { registry })));
-      expect(issues.length).toBeGreaterThan(0);
-      expect(issues.every((i) => i.path === 'spec.registry')).toBe(true);
-    },
-  );
+  it.each([
+    'quay.io',
+    'localhost',
+    'localhost:5000',
+    '127.0.0.1:5000',
+    '[::1]:5000',
+    '[2001:db8::1]',
+    'registry.example.com:443',
+    'a-b.c1.io',
+  ])('accepts registry %s', (registry) => {
+    expect(parseRepository(repoDoc('r', { registry })).spec.registry).toBe(registry);
+  });
+  it.each([
+    '',
+    'Quay.io',
+    'quay.io:0',
+    'quay.io:65536',
+    'quay.io:x',
+    '[::1',
+    '[zz::1]:5000',
+    '::1',
+    'http://quay.io',
+    'quay.io/path',
+    '999.1.1.1',
+    '-a.io',
+    `${'a'.repeat(64)}.io`,
+  ])('refuses registry %j', (registry) => {
+    const issues = issuesOf(() => parseRepository(repoDoc('r', { registry })));
+    expect(issues.length).toBeGreaterThan(0);
+    expect(issues.every((i) => i.path === 'spec.registry')).toBe(true);
+  });
   it('never echoes the password', () => {
     const password = 'Sup3r$ecret-password-value';
     const issues = issuesOf(() =>
-      parseRepository(repoDoc('r', { ociAuth: { authType: 'docker', username: '', password: password + 'x'.repeat(8192) }, scheme: 'ftp' })),
+      parseRepository(
+        repoDoc('r', {
+          ociAuth: { authType: 'docker', username: '', password: password + 'x'.repeat(8192) },
+          scheme: 'ftp',
+        }),
+      ),
     );
     const text = JSON.stringify(issues);
     expect(text).not.toContain(password);
@@ -187,15 +243,31 @@ describe('Repository schema', () => {
 
 describe('other bodies', () => {
   it('newversion request', () => {
-    expect(parseImageBuildNewVersionRequest({ name: 'n', destinationImageTag: 'v2' })).toEqual({ name: 'n', destinationImageTag: 'v2' });
-    expect(issuesOf(() => parseImageBuildNewVersionRequest({ name: '', sourceImageTag: '.x', other: 1 })).map((i) => i.path).sort()).toEqual([
-      'name',
-      'other',
-      'sourceImageTag',
-    ]);
+    expect(parseImageBuildNewVersionRequest({ name: 'n', destinationImageTag: 'v2' })).toEqual({
+      name: 'n',
+      destinationImageTag: 'v2',
+    });
+    expect(
+      issuesOf(() => parseImageBuildNewVersionRequest({ name: '', sourceImageTag: '.x', other: 1 }))
+        .map((i) => i.path)
+        .sort(),
+    ).toEqual(['name', 'other', 'sourceImageTag']);
   });
   it('Status body', () => {
-    expect(parseStatus({ apiVersion: 'flightctl.io/v1alpha1', kind: 'Status', code: 404, message: 'x', reason: '', status: '' }).code).toBe(404);
-    expect(issuesOf(() => parseStatus({ kind: 'Status', code: 1.5 })).map((i) => i.path).sort()).toEqual(['apiVersion', 'code', 'message', 'reason', 'status']);
+    expect(
+      parseStatus({
+        apiVersion: 'flightctl.io/v1alpha1',
+        kind: 'Status',
+        code: 404,
+        message: 'x',
+        reason: '',
+        status: '',
+      }).code,
+    ).toBe(404);
+    expect(
+      issuesOf(() => parseStatus({ kind: 'Status', code: 1.5 }))
+        .map((i) => i.path)
+        .sort(),
+    ).toEqual(['apiVersion', 'code', 'message', 'reason', 'status']);
   });
 });

@@ -29,7 +29,12 @@ export function parseRetryAfter(value: string | null | undefined, now = Date.now
  * when given (capped at `maxDelayMs`), otherwise `baseDelayMs · 2^(attempt-1)`
  * capped at `maxDelayMs`, with "equal jitter" (a uniform value in [exp/2, exp]).
  */
-export function backoffDelay(bounds: BackoffBounds, attempt: number, retryAfterMs?: number, random: () => number = Math.random): number {
+export function backoffDelay(
+  bounds: BackoffBounds,
+  attempt: number,
+  retryAfterMs?: number,
+  random: () => number = Math.random,
+): number {
   if (retryAfterMs !== undefined) return Math.min(retryAfterMs, bounds.maxDelayMs);
   const exp = Math.min(bounds.baseDelayMs * 2 ** (Math.max(1, attempt) - 1), bounds.maxDelayMs);
   return Math.round(exp / 2 + random() * (exp / 2));

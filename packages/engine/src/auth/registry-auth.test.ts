@@ -17,7 +17,8 @@ const repo = (registry: string, auth?: { username: string; password: string }, c
     },
   }) as Repository;
 
-const decode = (h: string): unknown => JSON.parse(Buffer.from(h.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8'));
+const decode = (h: string): unknown =>
+  JSON.parse(Buffer.from(h.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8'));
 
 describe('registry auth headers', () => {
   it('URL-safe base64 keeps the padding', () => {

@@ -22,24 +22,38 @@ const int = (no: number, n: number): number[] => [...varint(no << 3), ...varint(
 const msg = (...fields: number[][]): Uint8Array => Uint8Array.from(fields.flat());
 const timestamp = msg(int(1, 1_700_000_000), int(2, 5));
 
-function vertex(digest: string, name: string, extra: { started?: boolean; completed?: boolean; cached?: boolean; error?: string } = {}): number[] {
-  return bytes(1, msg(
-    bytes(1, digest),
-    bytes(2, 'sha256:input'),
-    bytes(3, name),
-    ...(extra.cached ? [int(4, 1)] : []),
-    ...(extra.started ? [bytes(5, timestamp)] : []),
-    ...(extra.completed ? [bytes(6, timestamp)] : []),
-    ...(extra.error ? [bytes(7, extra.error)] : []),
-  ));
+function vertex(
+  digest: string,
+  name: string,
+  extra: { started?: boolean; completed?: boolean; cached?: boolean; error?: string } = {},
+): number[] {
+  return bytes(
+    1,
+    msg(
+      bytes(1, digest),
+      bytes(2, 'sha256:input'),
+      bytes(3, name),
+      ...(extra.cached ? [int(4, 1)] : []),
+      ...(extra.started ? [bytes(5, timestamp)] : []),
+      ...(extra.completed ? [bytes(6, timestamp)] : []),
+      ...(extra.error ? [bytes(7, extra.error)] : []),
+    ),
+  );
 }
-const log = (digest: string, text: string): number[] => bytes(3, msg(bytes(1, digest), bytes(2, timestamp), int(3, 1), bytes(4, text)));
+const log = (digest: string, text: string): number[] =>
+  bytes(3, msg(bytes(1, digest), bytes(2, timestamp), int(3, 1), bytes(4, text)));
 const b64 = (...fields: number[][]): string => Buffer.from(msg(...fields)).toString('base64');
 
 describe('protobuf reader', () => {
   it('walks varint, fixed and length-delimited fields; rejects truncation', () => {
-    const fields = [...protoFields(Uint8Array.from([0x08, 0x96, 0x01, 0x11, 1, 2, 3, 4, 5, 6, 7, 8, 0x1a, 0x02, 0x68, 0x69]))];
-    expect(fields.map((f) => [f.no, f.wire])).toEqual([[1, 0], [2, 1], [3, 2]]);
+    const fields = [
+      ...protoFields(Uint8Array.from([0x08, 0x96, 0x01, 0x11, 1, 2, 3, 4, 5, 6, 7, 8, 0x1a, 0x02, 0x68, 0x69])),
+    ];
+    expect(fields.map((f) => [f.no, f.wire])).toEqual([
+      [1, 0],
+      [2, 1],
+      [3, 2],
+    ]);
     expect(fields[0]!.value).toBe(150n);
     expect(() => [...protoFields(Uint8Array.from([0x1a, 0x05, 0x68]))]).toThrow(ProtoFormatError);
     expect(() => [...protoFields(Uint8Array.from([0x08, 0x96]))]).toThrow(ProtoFormatError);
@@ -48,8 +62,15 @@ describe('protobuf reader', () => {
 
 describe('BuildKit trace', () => {
   it('decodes vertexes and logs of a StatusResponse', () => {
-    const s = decodeStatusResponse(msg(vertex('sha256:a', '[1/2] FROM base', { started: true, cached: true, completed: true }), log('sha256:a', 'hi\n')));
-    expect(s.vertexes).toEqual([{ digest: 'sha256:a', name: '[1/2] FROM base', cached: true, started: true, completed: true, error: '' }]);
+    const s = decodeStatusResponse(
+      msg(
+        vertex('sha256:a', '[1/2] FROM base', { started: true, cached: true, completed: true }),
+        log('sha256:a', 'hi\n'),
+      ),
+    );
+    expect(s.vertexes).toEqual([
+      { digest: 'sha256:a', name: '[1/2] FROM base', cached: true, started: true, completed: true, error: '' },
+    ]);
     expect(s.logs).toEqual([{ vertex: 'sha256:a', msg: 'hi\n' }]);
   });
 
@@ -84,6 +105,8 @@ describe('BuildKit trace', () => {
   });
 
   it('does not throw on garbage', () => {
-    expect(new BuildkitTrace().lines(Buffer.from([0x0a, 0x7f, 0x01]).toString('base64'))[0]).toMatch(/undecodable BuildKit trace: truncated/);
+    expect(new BuildkitTrace().lines(Buffer.from([0x0a, 0x7f, 0x01]).toString('base64'))[0]).toMatch(
+      /undecodable BuildKit trace: truncated/,
+    );
   });
 });

@@ -43,7 +43,8 @@ export async function pushImage(deps: BuildDeps, job: PushJob): Promise<BuildRes
       image: job.image,
       destination: job.image,
       registryAuth: registryAuthHeader(job.repository),
-      tlsVerify: spec.scheme !== 'http' && spec.skipServerVerification !== true && repositoryCaPem(job.repository) === undefined,
+      tlsVerify:
+        spec.scheme !== 'http' && spec.skipServerVerification !== true && repositoryCaPem(job.repository) === undefined,
       signal: job.signal,
     });
     let engineDigest: string | undefined;
@@ -55,7 +56,8 @@ export async function pushImage(deps: BuildDeps, job: PushJob): Promise<BuildRes
         if (error) throw new PushError(registryName, redactText(error));
         const aux = msg.aux as { Digest?: unknown } | undefined;
         if (aux && typeof aux.Digest === 'string') engineDigest = aux.Digest;
-        const text = typeof msg.status === 'string' ? msg.status : typeof msg.stream === 'string' ? msg.stream : undefined;
+        const text =
+          typeof msg.status === 'string' ? msg.status : typeof msg.stream === 'string' ? msg.stream : undefined;
         if (text === undefined) continue;
         for (const line of text.split('\n').filter((l) => l.trim() !== '')) {
           const status = msg.id ? `${msg.id}: ${line}` : line;
@@ -67,7 +69,12 @@ export async function pushImage(deps: BuildDeps, job: PushJob): Promise<BuildRes
           layers.add(msg.id);
           if (/^(Pushed|Layer already exists|Mounted from)/.test(msg.status ?? '')) pushed.add(msg.id);
           if (msg.progressDetail?.current !== undefined && msg.progressDetail.total) {
-            job.progress({ phase: 'Pushing', unit: 'bytes', done: msg.progressDetail.current, total: msg.progressDetail.total });
+            job.progress({
+              phase: 'Pushing',
+              unit: 'bytes',
+              done: msg.progressDetail.current,
+              total: msg.progressDetail.total,
+            });
           } else {
             job.progress({ phase: 'Pushing', unit: 'layers', done: pushed.size, total: layers.size });
           }
@@ -76,14 +83,25 @@ export async function pushImage(deps: BuildDeps, job: PushJob): Promise<BuildRes
     } catch (err) {
       throwIfAborted(job.signal);
       if (err instanceof PushError) throw err;
-      throw new EngineError(conn.name, `connection lost during push: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      throw new EngineError(
+        conn.name,
+        `connection lost during push: ${err instanceof Error ? err.message : String(err)}`,
+        { cause: err },
+      );
     }
     throwIfAborted(job.signal);
     const tag = ref.tag ?? 'latest';
     const head = await registry.head(ref.repository, tag, job.signal);
-    if (!head) throw new RegistryError(registryName, `manifest HEAD ${ref.repository}:${tag}`, 'pushed tag not found after push');
+    if (!head)
+      throw new RegistryError(
+        registryName,
+        `manifest HEAD ${ref.repository}:${tag}`,
+        'pushed tag not found after push',
+      );
     if (engineDigest && DIGEST.test(engineDigest) && engineDigest !== head.digest && conn.info.kind === 'docker') {
-      throw new DigestMismatchError(engineDigest, head.digest, { details: { registry: registryName, image: job.image } });
+      throw new DigestMismatchError(engineDigest, head.digest, {
+        details: { registry: registryName, image: job.image },
+      });
     }
     const platformManifest = await registry.resolvePlatform(ref.repository, head.digest, job.platform, job.signal);
     return {

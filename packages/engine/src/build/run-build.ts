@@ -52,7 +52,10 @@ export async function runBuild(
   ctx: OperationContext<BuildEvents>,
 ): Promise<BuildResult> {
   const { conn, dialect } = deps;
-  const context = createBuildContext(imageBuild, repositories, { ...options.context, enrollment: options.enrollmentConfig });
+  const context = createBuildContext(imageBuild, repositories, {
+    ...options.context,
+    enrollment: options.enrollmentConfig,
+  });
   const sourceRepo = findRepository(repositories, imageBuild.spec.source.repository)!;
   const destRepo = findRepository(repositories, imageBuild.spec.destination.repository)!;
   const jobId = options.jobId ?? randomUUID();
@@ -101,23 +104,31 @@ export async function runBuild(
         const error = inBandError(msg);
         if (error) {
           for (const l of lines.flush()) onLine(l);
-          throw new BuildError(`build of ${context.destinationImage} failed: ${redactText(error)}`, { logTail: tail.lines });
+          throw new BuildError(`build of ${context.destinationImage} failed: ${redactText(error)}`, {
+            logTail: tail.lines,
+          });
         }
         output.message(msg);
-        if (msg.id === 'moby.buildkit.trace' && typeof msg.aux === 'string') for (const l of trace.lines(msg.aux)) onLine(l);
+        if (msg.id === 'moby.buildkit.trace' && typeof msg.aux === 'string')
+          for (const l of trace.lines(msg.aux)) onLine(l);
         else if (typeof msg.stream === 'string') for (const l of lines.push(msg.stream)) onLine(l);
         else if (typeof msg.status === 'string') log(msg.id ? `${msg.id}: ${msg.status}` : msg.status);
       }
     } catch (err) {
       throwIfAborted(ctx.signal);
       if (err instanceof BuildError) throw err;
-      throw new EngineError(conn.name, `connection lost during build: ${err instanceof Error ? err.message : String(err)}`, {
-        cause: err,
-      });
+      throw new EngineError(
+        conn.name,
+        `connection lost during build: ${err instanceof Error ? err.message : String(err)}`,
+        {
+          cause: err,
+        },
+      );
     }
     for (const l of lines.flush()) onLine(l);
     throwIfAborted(ctx.signal);
-    if (!output.imageId) throw new BuildError(`build of ${context.destinationImage} ended without an image id`, { logTail: tail.lines });
+    if (!output.imageId)
+      throw new BuildError(`build of ${context.destinationImage} ended without an image id`, { logTail: tail.lines });
 
     ctx.emit('phase', 'Pushing');
     const result = await pushImage(deps, {

@@ -2,8 +2,21 @@ import { RUNNER_JOB_LABEL, SdkError } from '@imagebuild/core';
 import type { EngineConnection } from '../connection/engine-connection.js';
 import { removeContainer, removeImage } from './job-resources.js';
 
-interface RawContainer { Id: string; Image?: string; ImageID?: string; Created?: number; Names?: string[] | null; Labels?: Record<string, string> | null }
-interface RawImage { Id: string; ParentId?: string; Created?: number; RepoTags?: string[] | null; Labels?: Record<string, string> | null }
+interface RawContainer {
+  Id: string;
+  Image?: string;
+  ImageID?: string;
+  Created?: number;
+  Names?: string[] | null;
+  Labels?: Record<string, string> | null;
+}
+interface RawImage {
+  Id: string;
+  ParentId?: string;
+  Created?: number;
+  RepoTags?: string[] | null;
+  Labels?: Record<string, string> | null;
+}
 
 /** What the build left a trace of, for the sweep after an abort or failure. */
 export interface BuildTrace {
@@ -60,8 +73,16 @@ export async function sweepBuildLeftovers(
     return [...ours].some((o) => b.startsWith(o) || o.startsWith(b));
   };
   const sourceId = await conn
-    .json<{ Id: string }>({ method: 'GET', path: conn.compat(`/images/${encodeURIComponent(trace.sourceImage)}/json`), ok: [200, 404], signal })
-    .then((i) => (i?.Id ? bare(i.Id) : undefined), () => undefined);
+    .json<{ Id: string }>({
+      method: 'GET',
+      path: conn.compat(`/images/${encodeURIComponent(trace.sourceImage)}/json`),
+      ok: [200, 404],
+      signal,
+    })
+    .then(
+      (i) => (i?.Id ? bare(i.Id) : undefined),
+      () => undefined,
+    );
   const inspected = new Set<string>();
   let quiet = 0;
   for (;;) {
@@ -81,7 +102,9 @@ export async function sweepBuildLeftovers(
       const image = bare(c.ImageID ?? c.Image ?? '');
       const label = c.Labels?.[RUNNER_JOB_LABEL];
       if (label !== undefined && label !== trace.jobId) continue;
-      const mine = label === trace.jobId || isOurs(image) ||
+      const mine =
+        label === trace.jobId ||
+        isOurs(image) ||
         (sourceId !== undefined && image === sourceId && (c.Created ?? 0) >= trace.startedAt && !trace.concurrent());
       if (mine) {
         found++;
@@ -102,9 +125,17 @@ export async function sweepBuildLeftovers(
         const untagged = (i.RepoTags ?? []).every((t) => t === '<none>:<none>');
         const label = i.Labels?.[RUNNER_JOB_LABEL];
         if (label !== undefined && label !== trace.jobId) continue;
-        if (label === trace.jobId || isOurs(id) || isOurs(i.ParentId) ||
-          (untagged && label === undefined && sourceId !== undefined && bare(i.ParentId ?? '') === sourceId &&
-            (i.Created ?? 0) >= trace.startedAt && !trace.concurrent())) {
+        if (
+          label === trace.jobId ||
+          isOurs(id) ||
+          isOurs(i.ParentId) ||
+          (untagged &&
+            label === undefined &&
+            sourceId !== undefined &&
+            bare(i.ParentId ?? '') === sourceId &&
+            (i.Created ?? 0) >= trace.startedAt &&
+            !trace.concurrent())
+        ) {
           ours.add(id);
           grew = true;
         }
@@ -118,12 +149,24 @@ export async function sweepBuildLeftovers(
       if (!(i.RepoTags ?? []).every((t) => t === '<none>:<none>') || inspected.has(id)) continue;
       inspected.add(id);
       const info = await conn
-        .json<{ Container?: string; Config?: { Image?: string }; ContainerConfig?: { Image?: string } }>({ method: 'GET', path: conn.compat(`/images/${id}/json`), ok: [200, 404], signal })
+        .json<{ Container?: string; Config?: { Image?: string }; ContainerConfig?: { Image?: string } }>({
+          method: 'GET',
+          path: conn.compat(`/images/${id}/json`),
+          ok: [200, 404],
+          signal,
+        })
         .catch(() => null);
       const container = info?.Container ?? '';
-      if (isOurs(info?.Config?.Image) || isOurs(info?.ContainerConfig?.Image) || (container !== '' && trace.containerIds.some((c) => container.startsWith(c)))) ours.add(id);
+      if (
+        isOurs(info?.Config?.Image) ||
+        isOurs(info?.ContainerConfig?.Image) ||
+        (container !== '' && trace.containerIds.some((c) => container.startsWith(c)))
+      )
+        ours.add(id);
     }
-    for (const i of candidates.filter((c) => ours.has(bare(c.Id))).sort((a, b) => (b.Created ?? 0) - (a.Created ?? 0))) {
+    for (const i of candidates
+      .filter((c) => ours.has(bare(c.Id)))
+      .sort((a, b) => (b.Created ?? 0) - (a.Created ?? 0))) {
       found++;
       await removeImage(conn, bare(i.Id), true, signal).catch(() => undefined);
     }
@@ -138,7 +181,11 @@ export async function sweepBuildLeftovers(
 }
 
 /** A compat listing (`all=true`), or why there is none: the engine answered an error, or could not be reached. */
-async function list<T>(conn: EngineConnection, path: string, signal: AbortSignal): Promise<T | 'refused' | 'unreachable'> {
+async function list<T>(
+  conn: EngineConnection,
+  path: string,
+  signal: AbortSignal,
+): Promise<T | 'refused' | 'unreachable'> {
   try {
     return await conn.json<T>({ method: 'GET', path: conn.compat(path), query: { all: true }, signal });
   } catch (err) {
@@ -148,7 +195,10 @@ async function list<T>(conn: EngineConnection, path: string, signal: AbortSignal
 
 /** Ids of every container, podman's external (buildah) ones included: the `before` set of a build. */
 export async function containerIds(conn: EngineConnection, signal: AbortSignal): Promise<Set<string>> {
-  const list = (await conn.json<RawContainer[]>({ method: 'GET', path: conn.compat('/containers/json'), query: { all: true }, signal }).catch(() => null)) ?? [];
+  const list =
+    (await conn
+      .json<RawContainer[]>({ method: 'GET', path: conn.compat('/containers/json'), query: { all: true }, signal })
+      .catch(() => null)) ?? [];
   const ext = conn.info.kind === 'podman' ? await externalContainers(conn, signal) : [];
   return new Set([...list, ...ext].map((c) => c.Id));
 }
@@ -156,8 +206,19 @@ export async function containerIds(conn: EngineConnection, signal: AbortSignal):
 /** podman's storage-only containers (buildah working containers). */
 async function externalContainers(conn: EngineConnection, signal: AbortSignal): Promise<RawContainer[]> {
   const list = await conn
-    .json<Array<RawContainer & { IsInfra?: boolean }>>({ method: 'GET', path: conn.libpod('/containers/json'), query: { all: true, external: true }, signal })
+    .json<Array<RawContainer & { IsInfra?: boolean }>>({
+      method: 'GET',
+      path: conn.libpod('/containers/json'),
+      query: { all: true, external: true },
+      signal,
+    })
     .catch(() => null);
-  const regular = new Set(((await conn.json<RawContainer[]>({ method: 'GET', path: conn.compat('/containers/json'), query: { all: true }, signal }).catch(() => null)) ?? []).map((c) => c.Id));
+  const regular = new Set(
+    (
+      (await conn
+        .json<RawContainer[]>({ method: 'GET', path: conn.compat('/containers/json'), query: { all: true }, signal })
+        .catch(() => null)) ?? []
+    ).map((c) => c.Id),
+  );
   return (list ?? []).filter((c) => !regular.has(c.Id));
 }

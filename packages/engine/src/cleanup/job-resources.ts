@@ -7,14 +7,24 @@ interface Listed {
 }
 
 /** Containers and images carrying the job label (one job, or all jobs). */
-export async function listJobResources(conn: EngineConnection, jobId: string | undefined, signal?: AbortSignal): Promise<RunnerResource[]> {
+export async function listJobResources(
+  conn: EngineConnection,
+  jobId: string | undefined,
+  signal?: AbortSignal,
+): Promise<RunnerResource[]> {
   const filters = JSON.stringify({ label: [jobId === undefined ? RUNNER_JOB_LABEL : `${RUNNER_JOB_LABEL}=${jobId}`] });
   const [containers, images] = await Promise.all([
-    conn.json<Listed[]>({ method: 'GET', path: conn.compat('/containers/json'), query: { all: true, filters }, signal }),
+    conn.json<Listed[]>({
+      method: 'GET',
+      path: conn.compat('/containers/json'),
+      query: { all: true, filters },
+      signal,
+    }),
     conn.json<Listed[]>({ method: 'GET', path: conn.compat('/images/json'), query: { filters }, signal }),
   ]);
   const out: RunnerResource[] = [];
-  for (const c of containers ?? []) out.push({ kind: 'container', id: c.Id, jobId: c.Labels?.[RUNNER_JOB_LABEL] ?? '' });
+  for (const c of containers ?? [])
+    out.push({ kind: 'container', id: c.Id, jobId: c.Labels?.[RUNNER_JOB_LABEL] ?? '' });
   for (const i of images ?? []) out.push({ kind: 'image', id: i.Id, jobId: i.Labels?.[RUNNER_JOB_LABEL] ?? '' });
   return out;
 }
@@ -31,7 +41,12 @@ export async function removeContainer(conn: EngineConnection, id: string, signal
 }
 
 /** Removes an image by id or reference; missing is fine. `force` also removes other tags of the same id. */
-export async function removeImage(conn: EngineConnection, ref: string, force: boolean, signal?: AbortSignal): Promise<void> {
+export async function removeImage(
+  conn: EngineConnection,
+  ref: string,
+  force: boolean,
+  signal?: AbortSignal,
+): Promise<void> {
   await conn.json({
     method: 'DELETE',
     path: conn.compat(`/images/${encodeURIComponent(ref)}`),
@@ -49,7 +64,12 @@ export async function removeImage(conn: EngineConnection, ref: string, force: bo
 export async function imageIds(conn: EngineConnection, signal?: AbortSignal): Promise<Set<string>> {
   for (let attempt = 1; ; attempt++) {
     try {
-      const list = await conn.json<Listed[]>({ method: 'GET', path: conn.compat('/images/json'), query: { all: true }, signal });
+      const list = await conn.json<Listed[]>({
+        method: 'GET',
+        path: conn.compat('/images/json'),
+        query: { all: true },
+        signal,
+      });
       return new Set((list ?? []).map((i) => i.Id.replace(/^sha256:/, '')));
     } catch (err) {
       if (signal?.aborted || attempt >= 5) throw err;

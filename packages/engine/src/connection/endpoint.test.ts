@@ -10,7 +10,12 @@ describe('modemOptions', () => {
   });
 
   it('tcp: http by default, https with TLS material, default ports', () => {
-    expect(modemOptions({ url: 'tcp://h:1234' })).toMatchObject({ host: 'h', port: '1234', protocol: 'http', socketPath: undefined });
+    expect(modemOptions({ url: 'tcp://h:1234' })).toMatchObject({
+      host: 'h',
+      port: '1234',
+      protocol: 'http',
+      socketPath: undefined,
+    });
     expect(modemOptions({ url: 'tcp://h', tls: { ca: 'CA', cert: 'C', key: 'K' } })).toMatchObject({
       host: 'h',
       port: '2376',
@@ -60,7 +65,11 @@ describe('negotiate', () => {
       apiVersion: '1.41',
       libpodApiVersion: '4.3.1',
     });
-    expect(negotiate({ 'api-version': '1.52' })).toEqual({ kind: 'docker', apiVersion: '1.47', libpodApiVersion: undefined });
+    expect(negotiate({ 'api-version': '1.52' })).toEqual({
+      kind: 'docker',
+      apiVersion: '1.47',
+      libpodApiVersion: undefined,
+    });
     expect(negotiate({ 'api-version': '1.30' })).toMatch(/older than the minimum/);
     expect(negotiate({})).toMatch(/without an API-Version/);
   });

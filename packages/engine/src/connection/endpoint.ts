@@ -78,7 +78,8 @@ export function modemOptions(endpoint: EngineEndpoint): ModemOptions {
     case 'http:':
     case 'https:': {
       const tls = url.protocol === 'https:' || endpoint.tls !== undefined;
-      if (url.protocol === 'http:' && endpoint.tls !== undefined) throw invalid('uses http:// but TLS material was given');
+      if (url.protocol === 'http:' && endpoint.tls !== undefined)
+        throw invalid('uses http:// but TLS material was given');
       const port = url.port || (tls ? '2376' : '2375');
       return {
         ...base,

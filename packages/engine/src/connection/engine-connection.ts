@@ -45,7 +45,8 @@ export class EngineConnection {
       await readText(ping);
     } catch (err) {
       if (options.signal?.aborted) throw new AbortError('operation aborted', { cause: err });
-      if (timeout.aborted) throw new EngineError(name, `no answer to /_ping within ${options.timeoutMs ?? 5000} ms`, { cause: err });
+      if (timeout.aborted)
+        throw new EngineError(name, `no answer to /_ping within ${options.timeoutMs ?? 5000} ms`, { cause: err });
       throw tlsFailure(name, endpoint, err) ?? sshFailure(name, endpoint, err) ?? err;
     }
     const facts = negotiate(ping.headers);

@@ -3,8 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { sshFailure } from './ssh-failure.js';
 
 const name = 'engine at ssh://root@h:22';
-const authError = (): Error => Object.assign(new Error('All configured authentication methods failed'), { level: 'client-authentication' });
-const wrapped = (cause: Error): EngineError => new EngineError(name, `GET /_ping: connection failed: ${cause.message}`, { cause });
+const authError = (): Error =>
+  Object.assign(new Error('All configured authentication methods failed'), { level: 'client-authentication' });
+const wrapped = (cause: Error): EngineError =>
+  new EngineError(name, `GET /_ping: connection failed: ${cause.message}`, { cause });
 
 describe('sshFailure', () => {
   it('names the refused user and says the given key was refused', () => {
@@ -14,7 +16,9 @@ describe('sshFailure', () => {
   });
 
   it('says when no key was given', () => {
-    expect(sshFailure(name, { url: 'ssh://h' }, wrapped(authError()))?.message).toContain('for user (default): no engine.ssh.privateKey was given');
+    expect(sshFailure(name, { url: 'ssh://h' }, wrapped(authError()))?.message).toContain(
+      'for user (default): no engine.ssh.privateKey was given',
+    );
   });
 
   it('other failures are not authentication failures', () => {

@@ -17,7 +17,10 @@ export function sshFailure(name: string, endpoint: EngineEndpoint, err: unknown)
     }
     if ((e as Error & { level?: unknown }).level !== 'client-authentication') continue;
     const user = sshUser(endpoint.url);
-    const given = endpoint.ssh?.privateKey !== undefined ? 'engine.ssh.privateKey was refused' : 'no engine.ssh.privateKey was given';
+    const given =
+      endpoint.ssh?.privateKey !== undefined
+        ? 'engine.ssh.privateKey was refused'
+        : 'no engine.ssh.privateKey was given';
     return new EngineError(
       name,
       `ssh authentication failed for user ${user}: ${given}; give a key the remote accepts for that user (engine.ssh.privateKey) or an agent holding one (engine.ssh.agent or SSH_AUTH_SOCK)`,

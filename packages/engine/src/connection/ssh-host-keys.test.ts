@@ -14,7 +14,8 @@ function blob(fill: number): Buffer {
   key.copy(out, 8 + type.length);
   return out;
 }
-const line = (fill: number, prefix = ''): string => `${prefix}ssh-ed25519 ${blob(fill).toString('base64')} host@example`;
+const line = (fill: number, prefix = ''): string =>
+  `${prefix}ssh-ed25519 ${blob(fill).toString('base64')} host@example`;
 
 describe('hostKeyVerifier', () => {
   it('accepts exactly the listed keys (pub lines and known_hosts lines)', () => {

@@ -10,7 +10,12 @@ export function hostKeyVerifier(lines: readonly string[]): (key: Buffer) => bool
     const blob = keyBlob(line);
     if (!blob) {
       throw new ValidationError(
-        [{ path: `engine.ssh.hostKeys[${i}]`, message: 'is not an OpenSSH public key line (expected "<type> <base64 key> [comment]")' }],
+        [
+          {
+            path: `engine.ssh.hostKeys[${i}]`,
+            message: 'is not an OpenSSH public key line (expected "<type> <base64 key> [comment]")',
+          },
+        ],
         { subject: 'engine endpoint' },
       );
     }

@@ -2,7 +2,8 @@ import { EngineError, SdkError } from '@imagebuild/core';
 import type { EngineEndpoint } from './endpoint.js';
 
 /** TLS alerts an engine sends when it refuses our client certificate (or its absence). */
-const CLIENT_CERT_ALERTS = /^ERR_SSL_(?:SSLV3|TLSV1|TLSV13)_ALERT_(BAD_CERTIFICATE|CERTIFICATE_REQUIRED|CERTIFICATE_UNKNOWN|UNKNOWN_CA|CERTIFICATE_EXPIRED|CERTIFICATE_REVOKED|UNSUPPORTED_CERTIFICATE|HANDSHAKE_FAILURE|ACCESS_DENIED)$/;
+const CLIENT_CERT_ALERTS =
+  /^ERR_SSL_(?:SSLV3|TLSV1|TLSV13)_ALERT_(BAD_CERTIFICATE|CERTIFICATE_REQUIRED|CERTIFICATE_UNKNOWN|UNKNOWN_CA|CERTIFICATE_EXPIRED|CERTIFICATE_REVOKED|UNSUPPORTED_CERTIFICATE|HANDSHAKE_FAILURE|ACCESS_DENIED)$/;
 
 /** Node's codes for an engine certificate we do not trust. */
 const SERVER_CERT_CODES = new Set([
@@ -32,7 +33,9 @@ export function tlsFailure(name: string, endpoint: EngineEndpoint, err: unknown)
     const hint = hasCert
       ? 'engine.tls.cert must be signed by a CA the engine trusts (dockerd --tlscacert), valid now and for client authentication, and match engine.tls.key'
       : 'no client certificate was given: set engine.tls.cert and engine.tls.key (or DOCKER_CERT_PATH holding cert.pem and key.pem)';
-    return new EngineError(name, `the engine refused the TLS client certificate (TLS alert: ${what}); ${hint}`, { cause: err });
+    return new EngineError(name, `the engine refused the TLS client certificate (TLS alert: ${what}); ${hint}`, {
+      cause: err,
+    });
   }
   if (code && SERVER_CERT_CODES.has(code)) {
     const detail = err instanceof Error && err.cause instanceof Error ? err.cause.message : code;

@@ -19,8 +19,13 @@ function ctx(env: Record<string, string>, files: Record<string, string> = {}, ui
     fs: {
       exists: (p) => p in files,
       readFile: (p) => files[p],
-      readdir: (p) =>
-        [...new Set(Object.keys(files).filter((f) => f.startsWith(`${p}/`)).map((f) => f.slice(p.length + 1).split('/')[0] ?? ''))],
+      readdir: (p) => [
+        ...new Set(
+          Object.keys(files)
+            .filter((f) => f.startsWith(`${p}/`))
+            .map((f) => f.slice(p.length + 1).split('/')[0] ?? ''),
+        ),
+      ],
     },
   };
 }
@@ -61,10 +66,15 @@ describe('discoverEngine', () => {
     const seen: string[] = [];
     const found = await discoverEngine({
       strategies: ALL,
-      context: ctx({ DOCKER_HOST: 'tcp://10.0.0.1:2375', XDG_RUNTIME_DIR: '/run/user/7' }, { '/run/user/7/podman/podman.sock': '' }),
+      context: ctx(
+        { DOCKER_HOST: 'tcp://10.0.0.1:2375', XDG_RUNTIME_DIR: '/run/user/7' },
+        { '/run/user/7/podman/podman.sock': '' },
+      ),
       connect: (ep: EngineEndpoint) => {
         tried.push(ep.url);
-        return ep.url.startsWith('tcp') ? Promise.reject(new Error('ECONNREFUSED')) : Promise.resolve({ info: { kind: 'podman' } });
+        return ep.url.startsWith('tcp')
+          ? Promise.reject(new Error('ECONNREFUSED'))
+          : Promise.resolve({ info: { kind: 'podman' } });
       },
       onAttempt: (a) => seen.push(`${a.strategy}:${a.ok}`),
     });
@@ -81,16 +91,25 @@ describe('discoverEngine', () => {
       context: ctx({}),
       connect: () => Promise.resolve({ info: { kind: 'docker' } }),
     }).catch((e: unknown) => e);
-    expect((err as RuntimeNotFoundError).attempts[0]).toMatchObject({ strategy: 'explicit', reason: 'found docker, need podman' });
+    expect((err as RuntimeNotFoundError).attempts[0]).toMatchObject({
+      strategy: 'explicit',
+      reason: 'found docker, need podman',
+    });
   });
 });
 
 describe('strategies', () => {
   it('DOCKER_HOST applies DOCKER_TLS_VERIFY and DOCKER_CERT_PATH to tcp URLs', () => {
     const r = dockerHostStrategy.resolve(
-      ctx({ DOCKER_HOST: 'tcp://h:2376', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: '/c' }, { '/c/ca.pem': 'CA', '/c/cert.pem': 'CERT', '/c/key.pem': 'KEY' }),
+      ctx(
+        { DOCKER_HOST: 'tcp://h:2376', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: '/c' },
+        { '/c/ca.pem': 'CA', '/c/cert.pem': 'CERT', '/c/key.pem': 'KEY' },
+      ),
     );
-    expect(r).toEqual({ endpoint: { url: 'tcp://h:2376', tls: { ca: 'CA', cert: 'CERT', key: 'KEY' } }, target: 'tcp://h:2376' });
+    expect(r).toEqual({
+      endpoint: { url: 'tcp://h:2376', tls: { ca: 'CA', cert: 'CERT', key: 'KEY' } },
+      target: 'tcp://h:2376',
+    });
     expect(dockerHostStrategy.resolve(ctx({ DOCKER_HOST: 'unix:///s.sock', DOCKER_TLS_VERIFY: '1' }))).toEqual({
       endpoint: { url: 'unix:///s.sock' },
       target: 'unix:///s.sock',
@@ -101,23 +120,37 @@ describe('strategies', () => {
     const r = containerHostStrategy.resolve(
       ctx({ CONTAINER_HOST: 'ssh://core@h:22/run/podman/podman.sock', CONTAINER_SSHKEY: '/k' }, { '/k': 'PRIVATE' }),
     );
-    expect(r).toMatchObject({ endpoint: { url: 'ssh://core@h:22/run/podman/podman.sock', ssh: { privateKey: 'PRIVATE' } } });
+    expect(r).toMatchObject({
+      endpoint: { url: 'ssh://core@h:22/run/podman/podman.sock', ssh: { privateKey: 'PRIVATE' } },
+    });
   });
 
   it('docker context: reads currentContext and its meta.json endpoint and TLS files', () => {
     const files = {
       '/home/u/.docker/config.json': JSON.stringify({ currentContext: 'remote' }),
-      '/home/u/.docker/contexts/meta/aaa/meta.json': JSON.stringify({ Name: 'other', Endpoints: { docker: { Host: 'unix:///o' } } }),
-      '/home/u/.docker/contexts/meta/bbb/meta.json': JSON.stringify({ Name: 'remote', Endpoints: { docker: { Host: 'tcp://r:2376' } } }),
+      '/home/u/.docker/contexts/meta/aaa/meta.json': JSON.stringify({
+        Name: 'other',
+        Endpoints: { docker: { Host: 'unix:///o' } },
+      }),
+      '/home/u/.docker/contexts/meta/bbb/meta.json': JSON.stringify({
+        Name: 'remote',
+        Endpoints: { docker: { Host: 'tcp://r:2376' } },
+      }),
       '/home/u/.docker/contexts/tls/bbb/docker/ca.pem': 'CA',
     };
     expect(dockerContextStrategy.resolve(ctx({}, files))).toEqual({
       endpoint: { url: 'tcp://r:2376', tls: { ca: 'CA', cert: undefined, key: undefined } },
       target: 'context remote: tcp://r:2376',
     });
-    expect(dockerContextStrategy.resolve(ctx({ DOCKER_CONTEXT: 'other' }, files))).toMatchObject({ endpoint: { url: 'unix:///o' } });
-    expect(dockerContextStrategy.resolve(ctx({ DOCKER_CONTEXT: 'nope' }, files))).toMatchObject({ skip: expect.stringContaining('"nope" not found') });
-    expect(dockerContextStrategy.resolve(ctx({ DOCKER_CONTEXT: 'default' }, files))).toMatchObject({ skip: 'current context is "default"' });
+    expect(dockerContextStrategy.resolve(ctx({ DOCKER_CONTEXT: 'other' }, files))).toMatchObject({
+      endpoint: { url: 'unix:///o' },
+    });
+    expect(dockerContextStrategy.resolve(ctx({ DOCKER_CONTEXT: 'nope' }, files))).toMatchObject({
+      skip: expect.stringContaining('"nope" not found'),
+    });
+    expect(dockerContextStrategy.resolve(ctx({ DOCKER_CONTEXT: 'default' }, files))).toMatchObject({
+      skip: 'current context is "default"',
+    });
     expect(dockerContextStrategy.resolve(ctx({}))).toMatchObject({ skip: 'no docker config.json' });
   });
 
@@ -125,9 +158,13 @@ describe('strategies', () => {
     expect(podmanRootfulStrategy.resolve(ctx({}, { '/run/podman/podman.sock': '' }))).toMatchObject({
       endpoint: { url: 'unix:///run/podman/podman.sock' },
     });
-    expect(podmanRootlessStrategy.resolve(ctx({ XDG_RUNTIME_DIR: '/x' }, { '/x/podman/podman.sock': '' }))).toMatchObject({
+    expect(
+      podmanRootlessStrategy.resolve(ctx({ XDG_RUNTIME_DIR: '/x' }, { '/x/podman/podman.sock': '' })),
+    ).toMatchObject({
       endpoint: { url: 'unix:///x/podman/podman.sock' },
     });
-    expect(podmanRootlessStrategy.resolve(ctx({}, {}, 42))).toMatchObject({ target: '/run/user/42/podman/podman.sock' });
+    expect(podmanRootlessStrategy.resolve(ctx({}, {}, 42))).toMatchObject({
+      target: '/run/user/42/podman/podman.sock',
+    });
   });
 });

@@ -2,7 +2,7 @@ import { AbortError, RuntimeNotFoundError, type DiscoveryAttempt } from '@imageb
 import type { EngineEndpoint } from '../connection/endpoint.js';
 import { EngineConnection } from '../connection/engine-connection.js';
 import { nodeDiscoveryContext } from './node-context.js';
-import type { DiscoveryContext, DiscoveryStrategy } from './types.js';
+import type { DiscoveryContext, DiscoveryStrategy, StrategyResult } from './types.js';
 
 /** A discovery attempt as reported to `onAttempt` (successful ones too). */
 export interface ReportedAttempt extends DiscoveryAttempt {
@@ -39,7 +39,9 @@ export async function discoverEngine<C extends { info: { kind: string } } = Engi
 ): Promise<Discovered<C>> {
   const ctx = options.context ?? nodeDiscoveryContext();
   const connect =
-    options.connect ?? ((ep: EngineEndpoint, signal: AbortSignal | undefined) => EngineConnection.open(ep, { signal }) as unknown as Promise<C>);
+    options.connect ??
+    ((ep: EngineEndpoint, signal: AbortSignal | undefined) =>
+      EngineConnection.open(ep, { signal }) as unknown as Promise<C>);
   const attempts: ReportedAttempt[] = [];
   const report = (a: ReportedAttempt): void => {
     attempts.push(a);
@@ -47,7 +49,7 @@ export async function discoverEngine<C extends { info: { kind: string } } = Engi
   };
   for (const strategy of options.strategies) {
     if (options.signal?.aborted) throw new AbortError('engine discovery aborted');
-    let result;
+    let result: StrategyResult;
     try {
       result = strategy.resolve(ctx);
     } catch (err) {
@@ -55,20 +57,40 @@ export async function discoverEngine<C extends { info: { kind: string } } = Engi
       continue;
     }
     if ('skip' in result) {
-      report({ strategy: strategy.name, ...(result.target ? { target: result.target } : {}), reason: result.skip, ok: false });
+      report({
+        strategy: strategy.name,
+        ...(result.target ? { target: result.target } : {}),
+        reason: result.skip,
+        ok: false,
+      });
       continue;
     }
     try {
       const connection = await connect(result.endpoint, options.signal);
       if (options.expect && connection.info.kind !== options.expect) {
-        report({ strategy: strategy.name, target: result.target, reason: `found ${connection.info.kind}, need ${options.expect}`, ok: false });
+        report({
+          strategy: strategy.name,
+          target: result.target,
+          reason: `found ${connection.info.kind}, need ${options.expect}`,
+          ok: false,
+        });
         continue;
       }
-      report({ strategy: strategy.name, target: result.target, reason: `connected to ${connection.info.kind}`, ok: true });
+      report({
+        strategy: strategy.name,
+        target: result.target,
+        reason: `connected to ${connection.info.kind}`,
+        ok: true,
+      });
       return { connection, strategy: strategy.name, attempts };
     } catch (err) {
       if (options.signal?.aborted) throw new AbortError('engine discovery aborted', { cause: err });
-      report({ strategy: strategy.name, target: result.target, reason: err instanceof Error ? err.message : String(err), ok: false });
+      report({
+        strategy: strategy.name,
+        target: result.target,
+        reason: err instanceof Error ? err.message : String(err),
+        ok: false,
+      });
     }
   }
   throw new RuntimeNotFoundError(attempts.map(({ ok: _ok, ...a }) => a));

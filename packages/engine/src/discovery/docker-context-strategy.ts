@@ -41,7 +41,10 @@ export const dockerContextStrategy: DiscoveryStrategy = {
       if (meta.Name !== name) continue;
       const host = meta.Endpoints?.docker?.Host;
       if (!host) return { skip: `context "${name}" has no docker endpoint`, target: name };
-      return { endpoint: withTls(ctx, `${configDir}/contexts/tls/${id}/docker`, host), target: `context ${name}: ${host}` };
+      return {
+        endpoint: withTls(ctx, `${configDir}/contexts/tls/${id}/docker`, host),
+        target: `context ${name}: ${host}`,
+      };
     }
     return { skip: `context "${name}" not found under ${metaDir}`, target: name };
   },

@@ -20,7 +20,9 @@ export interface DiscoveryContext {
 }
 
 /** A strategy's answer: an endpoint to try, or why it does not apply. */
-export type StrategyResult = { endpoint: EngineEndpoint; target: string } | { skip: string; target?: string | undefined };
+export type StrategyResult =
+  | { endpoint: EngineEndpoint; target: string }
+  | { skip: string; target?: string | undefined };
 
 /** One way of finding an engine. Strategies are tried in order; see `discoverEngine`. */
 export interface DiscoveryStrategy {

@@ -17,7 +17,11 @@ export interface ContainerSpec {
 }
 
 /** Creates the container (compat API: the same body works on podman and dockerd). */
-export async function createContainer(conn: EngineConnection, spec: ContainerSpec, signal: AbortSignal): Promise<string> {
+export async function createContainer(
+  conn: EngineConnection,
+  spec: ContainerSpec,
+  signal: AbortSignal,
+): Promise<string> {
   const res = await conn.json<{ Id: string }>({
     method: 'POST',
     path: conn.compat('/containers/create'),
@@ -48,7 +52,12 @@ export async function startContainer(conn: EngineConnection, id: string, signal:
 }
 
 /** Follows the container's stdout+stderr as lines until it exits. */
-export async function followLogs(conn: EngineConnection, id: string, onLine: (line: string) => void, signal: AbortSignal): Promise<void> {
+export async function followLogs(
+  conn: EngineConnection,
+  id: string,
+  onLine: (line: string) => void,
+  signal: AbortSignal,
+): Promise<void> {
   const res = await conn.stream({
     method: 'GET',
     path: conn.compat(`/containers/${id}/logs`),
@@ -65,7 +74,12 @@ export async function followLogs(conn: EngineConnection, id: string, onLine: (li
 
 /** Waits for the container to exit and returns its exit code. */
 export async function waitContainer(conn: EngineConnection, id: string, signal: AbortSignal): Promise<number> {
-  const res = await conn.stream({ method: 'POST', path: conn.compat(`/containers/${id}/wait`), query: { condition: 'not-running' }, signal });
+  const res = await conn.stream({
+    method: 'POST',
+    path: conn.compat(`/containers/${id}/wait`),
+    query: { condition: 'not-running' },
+    signal,
+  });
   const text = await readText(res);
   try {
     const body = JSON.parse(text) as { StatusCode?: number } | number;

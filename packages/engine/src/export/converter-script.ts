@@ -25,6 +25,14 @@ export interface ConverterArgs {
 export function converterCommand(args: ConverterArgs): { entrypoint: string[]; cmd: string[] } {
   return {
     entrypoint: ['/bin/sh', '-c'],
-    cmd: [CONVERTER_SCRIPT, 'convert', args.reference, args.type, args.rootfs, args.targetArch ?? '', String(args.tlsVerify)],
+    cmd: [
+      CONVERTER_SCRIPT,
+      'convert',
+      args.reference,
+      args.type,
+      args.rootfs,
+      args.targetArch ?? '',
+      String(args.tlsVerify),
+    ],
   };
 }

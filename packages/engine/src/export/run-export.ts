@@ -61,7 +61,9 @@ export async function runExport(
   const reference = options.imageReference ?? defaultReference(imageBuild, destRepo);
   const ref = parseImageRef(reference);
   if (ref.registry !== destRepo.spec.registry) {
-    throw new ValidationError([{ path: 'options.imageReference', message: `must be in the destination registry ${destRepo.spec.registry}` }]);
+    throw new ValidationError([
+      { path: 'options.imageReference', message: `must be in the destination registry ${destRepo.spec.registry}` },
+    ]);
   }
   const jobId = options.jobId ?? randomUUID();
   const platform = options.platform ?? conn.info.platform;
@@ -73,7 +75,12 @@ export async function runExport(
   let containerId: string | undefined;
   try {
     ctx.emit('phase', 'Converting');
-    const subject = await registry.resolvePlatform(ref.repository, ref.digest ?? ref.tag ?? 'latest', platform, ctx.signal);
+    const subject = await registry.resolvePlatform(
+      ref.repository,
+      ref.digest ?? ref.tag ?? 'latest',
+      platform,
+      ctx.signal,
+    );
     const pinned = `${ref.registry}/${ref.repository}@${subject.digest}`;
     work = await mkdtemp(join(tmpdir(), `imagebuild-export-${jobTag(jobId)}`));
     await mkdir(join(work, 'output'));
@@ -128,7 +135,10 @@ export async function runExport(
     const size = await stat(file).then(
       (s) => s.size,
       () => {
-        throw new ConversionError(`converter succeeded but wrote no ${exportOutputPath(format)}`, { exitCode, logTail: tail.lines });
+        throw new ConversionError(`converter succeeded but wrote no ${exportOutputPath(format)}`, {
+          exitCode,
+          logTail: tail.lines,
+        });
       },
     );
     ctx.emit('phase', 'Pushing');
@@ -138,9 +148,19 @@ export async function runExport(
     // qcow2-disk-container: a real KubeVirt containerdisk (pullable image, /disk/disk.qcow2), packed without an engine build.
     const pushed =
       format === 'qcow2-disk-container'
-        ? await registry.pushContainerDisk({ repository: ref.repository, file, subject, platform, onProgress }, ctx.signal)
+        ? await registry.pushContainerDisk(
+            { repository: ref.repository, file, subject, platform, onProgress },
+            ctx.signal,
+          )
         : await registry.pushArtifact(
-            { repository: ref.repository, file, subject, artifactType: artifactType(format), title: artifactTitle(format), onProgress },
+            {
+              repository: ref.repository,
+              file,
+              subject,
+              artifactType: artifactType(format),
+              title: artifactTitle(format),
+              onProgress,
+            },
             ctx.signal,
           );
     return {
@@ -163,11 +183,19 @@ export async function runExport(
 function checkInputs(imageExport: ImageExport, imageBuild: ImageBuild, repositories: RepositoryLookup): Repository {
   const issues: { path: string; message: string }[] = [];
   if (imageExport.spec.source.imageBuildRef !== imageBuild.metadata.name) {
-    issues.push({ path: 'spec.source.imageBuildRef', message: `must name the ImageBuild given ("${imageBuild.metadata.name ?? ''}")` });
+    issues.push({
+      path: 'spec.source.imageBuildRef',
+      message: `must name the ImageBuild given ("${imageBuild.metadata.name ?? ''}")`,
+    });
   }
   const destRepo = findRepository(repositories, imageBuild.spec.destination.repository);
-  if (!destRepo) issues.push({ path: 'spec.destination.repository', message: `Repository "${imageBuild.spec.destination.repository}" was not given` });
-  if (issues.length > 0 || !destRepo) throw new ValidationError(issues, { subject: `ImageExport "${imageExport.metadata.name ?? ''}"` });
+  if (!destRepo)
+    issues.push({
+      path: 'spec.destination.repository',
+      message: `Repository "${imageBuild.spec.destination.repository}" was not given`,
+    });
+  if (issues.length > 0 || !destRepo)
+    throw new ValidationError(issues, { subject: `ImageExport "${imageExport.metadata.name ?? ''}"` });
   return destRepo;
 }
 

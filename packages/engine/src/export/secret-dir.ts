@@ -37,7 +37,9 @@ export async function createSecretDir(secrets: ConverterSecrets): Promise<Secret
     if (secrets.credentials) {
       await mkdir(join(path, 'auth'), { mode: 0o700 });
       const auth = Buffer.from(`${secrets.credentials.username}:${secrets.credentials.password}`).toString('base64');
-      await writeFile(join(path, 'auth', 'auth.json'), JSON.stringify({ auths: { [secrets.registry]: { auth } } }), { mode: 0o600 });
+      await writeFile(join(path, 'auth', 'auth.json'), JSON.stringify({ auths: { [secrets.registry]: { auth } } }), {
+        mode: 0o600,
+      });
       binds.push(`${join(path, 'auth')}:/run/containers/0:ro`);
     }
     if (secrets.caPem) {

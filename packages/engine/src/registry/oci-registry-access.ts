@@ -41,10 +41,23 @@ export function ociRegistryAccess(repository: Repository): RegistryAccess {
       };
     },
     pushContainerDisk: async (req, signal) => {
-      const op = pushContainerDisk(client, { repository: req.repository, file: req.file, subject: req.subject, platform: toPlatform(req.platform), signal });
+      const op = pushContainerDisk(client, {
+        repository: req.repository,
+        file: req.file,
+        subject: req.subject,
+        platform: toPlatform(req.platform),
+        signal,
+      });
       op.on('progress', (p) => req.onProgress({ bytesDone: p.bytesDone, bytesTotal: p.bytesTotal }));
       const r = await op.done();
-      return { mediaType: r.mediaType, digest: r.digest, size: r.size, artifactType: r.artifactType, layerDigest: r.layer.digest, layerSize: r.layer.size };
+      return {
+        mediaType: r.mediaType,
+        digest: r.digest,
+        size: r.size,
+        artifactType: r.artifactType,
+        layerDigest: r.layer.digest,
+        layerSize: r.layer.size,
+      };
     },
     close: () => client.close(),
   };

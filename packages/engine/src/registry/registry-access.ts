@@ -38,7 +38,13 @@ export interface RegistryAccess {
    * `/disk/disk.qcow2`) referring to `subject`. `layerDigest`/`layerSize` describe the tar layer.
    */
   pushContainerDisk(
-    request: { repository: string; file: string; subject: ManifestRef; platform: string; onProgress: (p: ArtifactPushProgress) => void },
+    request: {
+      repository: string;
+      file: string;
+      subject: ManifestRef;
+      platform: string;
+      onProgress: (p: ArtifactPushProgress) => void;
+    },
     signal: AbortSignal,
   ): Promise<ManifestRef & { artifactType: string; layerDigest: string; layerSize: number }>;
   close(): Promise<void>;

@@ -14,7 +14,11 @@ describe('jsonMessages', () => {
     const text = '{"stream":"Step 1/2 : FROM x\\n"}\r\n{"stream":"a {brace} \\"q\\""}\n{"aux":{"ID":"sha256:1"}}\n';
     for (let cut = 1; cut < text.length; cut += 7) {
       const msgs = await collect([text.slice(0, cut), text.slice(cut)]);
-      expect(msgs).toEqual([{ stream: 'Step 1/2 : FROM x\n' }, { stream: 'a {brace} "q"' }, { aux: { ID: 'sha256:1' } }]);
+      expect(msgs).toEqual([
+        { stream: 'Step 1/2 : FROM x\n' },
+        { stream: 'a {brace} "q"' },
+        { aux: { ID: 'sha256:1' } },
+      ]);
     }
   });
 
@@ -28,7 +32,9 @@ describe('jsonMessages', () => {
   });
 
   it('finds in-band errors in a 200 stream', async () => {
-    const [m] = await collect(['{"errorDetail":{"message":"building at STEP \\"COPY\\": no such file"},"error":"short"}']);
+    const [m] = await collect([
+      '{"errorDetail":{"message":"building at STEP \\"COPY\\": no such file"},"error":"short"}',
+    ]);
     expect(inBandError(m!)).toBe('building at STEP "COPY": no such file');
     expect(inBandError({ error: 'only error' })).toBe('only error');
     expect(inBandError({ stream: 'fine' })).toBeUndefined();

@@ -19,7 +19,7 @@ export class LineSplitter {
   }
 }
 
-// eslint-disable-next-line no-control-regex
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matches ANSI escape sequences on purpose
 const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]/g;
 
 function clean(line: string): string {

@@ -3,7 +3,10 @@ import type { ImageBuilder } from '@imagebuild/builder';
 import type { Route } from './router.js';
 
 /** The builder methods the adapter uses. */
-export type BuilderApi = Pick<ImageBuilder, 'create' | 'get' | 'list' | 'delete' | 'cancel' | 'newVersion' | 'logs' | 'openExport'>;
+export type BuilderApi = Pick<
+  ImageBuilder,
+  'create' | 'get' | 'list' | 'delete' | 'cancel' | 'newVersion' | 'logs' | 'openExport'
+>;
 
 export interface RequestContext {
   req: IncomingMessage;

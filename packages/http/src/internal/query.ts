@@ -10,7 +10,12 @@ export function boolParam(url: URL, name: string, fallback = false): boolean {
 }
 
 /** The list parameters: selectors, `limit` (0..1000) and `continue`. */
-export function listParams(url: URL): { labelSelector?: string; fieldSelector?: string; limit?: number; continue?: string } {
+export function listParams(url: URL): {
+  labelSelector?: string;
+  fieldSelector?: string;
+  limit?: number;
+  continue?: string;
+} {
   const out: { labelSelector?: string; fieldSelector?: string; limit?: number; continue?: string } = {};
   const label = url.searchParams.get('labelSelector');
   const field = url.searchParams.get('fieldSelector');

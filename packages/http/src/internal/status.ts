@@ -34,11 +34,21 @@ export function statusBody(code: number, message: string, apiVersion = 'flightct
 
 export function sendJson(res: ServerResponse, code: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(code, { ...headers, 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(text)) });
+  res.writeHead(code, {
+    ...headers,
+    'Content-Type': 'application/json',
+    'Content-Length': String(Buffer.byteLength(text)),
+  });
   res.end(text);
 }
 
-export function sendStatus(res: ServerResponse, code: number, message: string, headers: Record<string, string> = {}, apiVersion?: string): void {
+export function sendStatus(
+  res: ServerResponse,
+  code: number,
+  message: string,
+  headers: Record<string, string> = {},
+  apiVersion?: string,
+): void {
   if (res.headersSent) {
     res.destroy();
     return;
@@ -60,6 +70,7 @@ export function httpStatusOf(err: unknown): number {
 
 /** The message for an error: validation issues one per line, as upstream joins them. */
 export function messageOf(err: unknown): string {
-  if (err instanceof ValidationError) return err.issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('\n');
+  if (err instanceof ValidationError)
+    return err.issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('\n');
   return err instanceof Error ? err.message : String(err);
 }

@@ -18,9 +18,10 @@ export async function handleDownload(ctx: RequestContext): Promise<void> {
   const ie = await builder.get('ImageExport', name);
   const ready = getReadyCondition(ie.status?.conditions);
   if (!ready) throw new ApiError(400, 'imageExport ready condition not found');
-  if (ready.status !== 'True') throw new ApiError(400, `imageExport is not ready (status: ${ready.status}, reason: ${ready.reason})`);
+  if (ready.status !== 'True')
+    throw new ApiError(400, `imageExport is not ready (status: ${ready.status}, reason: ${ready.reason})`);
   if (!ie.status?.manifestDigest) throw new ApiError(400, 'imageExport manifestDigest is not set');
-  let artifact;
+  let artifact: Awaited<ReturnType<typeof builder.openExport>>;
   try {
     artifact = await builder.openExport(name, { signal });
   } catch (err) {
@@ -39,10 +40,16 @@ export async function handleDownload(ctx: RequestContext): Promise<void> {
       'Accept-Ranges': 'bytes',
     };
     const ifRange = req.headers['if-range'];
-    const rangeHeader = typeof req.headers.range === 'string' && (ifRange === undefined || ifRange === etag) ? req.headers.range : undefined;
+    const rangeHeader =
+      typeof req.headers.range === 'string' && (ifRange === undefined || ifRange === etag)
+        ? req.headers.range
+        : undefined;
     const range = parseRange(rangeHeader, size);
     if (range === 'unsatisfiable') {
-      return sendStatus(res, 416, `range not satisfiable for ${size} bytes`, { ...headers, 'Content-Range': `bytes */${size}` });
+      return sendStatus(res, 416, `range not satisfiable for ${size} bytes`, {
+        ...headers,
+        'Content-Range': `bytes */${size}`,
+      });
     }
     const start = range?.start ?? 0;
     const length = range ? range.end - range.start + 1 : size;

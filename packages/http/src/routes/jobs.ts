@@ -8,7 +8,8 @@ const KIND = { imagebuilds: 'ImageBuild', imageexports: 'ImageExport' } as const
 
 /** The body as an object of the route's kind (a missing `kind` is filled in; a different one is 400). */
 function asKind(body: unknown, kind: string): Record<string, unknown> {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ApiError(400, `the body must be a JSON object (${kind})`);
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new ApiError(400, `the body must be a JSON object (${kind})`);
   const obj = body as Record<string, unknown>;
   if (obj.kind === undefined) return { ...obj, kind };
   if (obj.kind !== kind) throw new ApiError(400, `kind: must be ${kind}`);
@@ -27,7 +28,11 @@ export async function handleJobs(ctx: RequestContext): Promise<void> {
       const params = listParams(url);
       const list =
         kind === 'ImageBuild'
-          ? await builder.list('ImageBuild', { ...params, withExports: boolParam(url, 'withExports'), signal: ctx.signal })
+          ? await builder.list('ImageBuild', {
+              ...params,
+              withExports: boolParam(url, 'withExports'),
+              signal: ctx.signal,
+            })
           : await builder.list('ImageExport', { ...params, signal: ctx.signal });
       return sendJson(res, 200, list, headers);
     }

@@ -26,16 +26,27 @@ export async function handleLogs(ctx: RequestContext, keepAliveMs: number): Prom
     const lines: string[] = [];
     for await (const line of builder.logs(kind, name, { signal: ctx.signal })) lines.push(line);
     const text = lines.map((l) => `${l}\n`).join('');
-    res.writeHead(200, { ...headers, 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(Buffer.byteLength(text)) });
+    res.writeHead(200, {
+      ...headers,
+      'Content-Type': 'text/plain; charset=utf-8',
+      'Content-Length': String(Buffer.byteLength(text)),
+    });
     res.end(text);
     return;
   }
   let from = 0;
   if (resuming) {
-    if (!/^\d+$/.test(lastId)) throw new ApiError(400, 'Last-Event-ID must be the line number of the last line received');
+    if (!/^\d+$/.test(lastId))
+      throw new ApiError(400, 'Last-Event-ID must be the line number of the last line received');
     from = Number(lastId);
   }
-  res.writeHead(200, { ...headers, 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+  res.writeHead(200, {
+    ...headers,
+    'Content-Type': 'text/event-stream',
+    'Cache-Control': 'no-cache',
+    Connection: 'keep-alive',
+    'X-Accel-Buffering': 'no',
+  });
   res.flushHeaders();
   const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), keepAliveMs);
   try {

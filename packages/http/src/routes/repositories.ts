@@ -21,7 +21,8 @@ export async function handleRepositories(ctx: RequestContext): Promise<void> {
       return sendJson(res, 200, { ...list, items: list.items.map(withStatus) }, headers);
     }
     const body = await readJsonBody(req, ctx.maxBodyBytes);
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ApiError(400, 'the body must be a JSON object (Repository)');
+    if (typeof body !== 'object' || body === null || Array.isArray(body))
+      throw new ApiError(400, 'the body must be a JSON object (Repository)');
     const obj = body as Record<string, unknown>;
     if (obj.kind !== undefined && obj.kind !== 'Repository') throw new ApiError(400, 'kind: must be Repository');
     const created = await builder.create({ ...obj, kind: 'Repository' } as never);

@@ -21,7 +21,13 @@ export class RegistryAuth {
   #bearer: { realm: string; service: string | undefined } | undefined;
   readonly #tokens = new Map<string, CachedToken>();
 
-  constructor(registry: string, username: string | undefined, password: string | undefined, request: RequestFn, userAgent: string) {
+  constructor(
+    registry: string,
+    username: string | undefined,
+    password: string | undefined,
+    request: RequestFn,
+    userAgent: string,
+  ) {
     this.#registry = registry;
     this.#request = request;
     this.#userAgent = userAgent;
@@ -50,7 +56,11 @@ export class RegistryAuth {
    * Handles a 401: learns the challenge and prepares credentials for a retry.
    * Returns true when a retry with fresh credentials is worth it.
    */
-  async onUnauthorized(wwwAuthenticate: string | undefined, scope: string, signal: AbortSignal | undefined): Promise<boolean> {
+  async onUnauthorized(
+    wwwAuthenticate: string | undefined,
+    scope: string,
+    signal: AbortSignal | undefined,
+  ): Promise<boolean> {
     const challenges = wwwAuthenticate ? parseWwwAuthenticate(wwwAuthenticate) : [];
     const bearer = challenges.find((c) => c.scheme === 'bearer');
     if (bearer?.params['realm']) {
@@ -70,7 +80,14 @@ export class RegistryAuth {
   /** Obtains a token for `scope` before a non-replayable request, when bearer auth is in use. */
   async ensure(scope: string, signal: AbortSignal | undefined): Promise<void> {
     if (this.#mode !== 'bearer' || !this.#bearer || this.headerFor(scope)) return;
-    await this.#fetchToken(scope, { scheme: 'bearer', params: { realm: this.#bearer.realm, ...(this.#bearer.service ? { service: this.#bearer.service } : {}) } }, signal);
+    await this.#fetchToken(
+      scope,
+      {
+        scheme: 'bearer',
+        params: { realm: this.#bearer.realm, ...(this.#bearer.service ? { service: this.#bearer.service } : {}) },
+      },
+      signal,
+    );
   }
 
   async #fetchToken(scope: string, challenge: Challenge, signal: AbortSignal | undefined): Promise<void> {
@@ -79,7 +96,11 @@ export class RegistryAuth {
     try {
       url = new URL(realm);
     } catch {
-      throw new RegistryError(this.#registry, 'token', `invalid bearer realm in WWW-Authenticate: ${JSON.stringify(realm.slice(0, 200))}`);
+      throw new RegistryError(
+        this.#registry,
+        'token',
+        `invalid bearer realm in WWW-Authenticate: ${JSON.stringify(realm.slice(0, 200))}`,
+      );
     }
     if (challenge.params['service']) url.searchParams.set('service', challenge.params['service']);
     // Our scope (what this request needs) plus the challenge's, deduplicated.
@@ -92,19 +113,38 @@ export class RegistryAuth {
     try {
       res = await this.#request(url, { method: 'GET', headers, signal });
     } catch (err) {
-      throw new RegistryError(this.#registry, 'token', `token request to ${url.origin} failed: ${(err as Error).message}`, { cause: err });
+      throw new RegistryError(
+        this.#registry,
+        'token',
+        `token request to ${url.origin} failed: ${(err as Error).message}`,
+        { cause: err },
+      );
     }
     const text = await readErrorBody(res.body);
     if (res.status !== 200) {
-      throw new RegistryError(this.#registry, 'token', `token endpoint ${url.origin}${url.pathname} answered HTTP ${res.status}${res.status === 401 ? ' (credentials rejected)' : ''}`, { status: res.status });
+      throw new RegistryError(
+        this.#registry,
+        'token',
+        `token endpoint ${url.origin}${url.pathname} answered HTTP ${res.status}${res.status === 401 ? ' (credentials rejected)' : ''}`,
+        { status: res.status },
+      );
     }
     let body: { token?: unknown; access_token?: unknown; expires_in?: unknown };
     try {
       body = JSON.parse(text) as typeof body;
     } catch {
-      throw new RegistryError(this.#registry, 'token', `token endpoint ${url.origin}${url.pathname} returned a body that is not JSON`);
+      throw new RegistryError(
+        this.#registry,
+        'token',
+        `token endpoint ${url.origin}${url.pathname} returned a body that is not JSON`,
+      );
     }
-    const token = typeof body.token === 'string' ? body.token : typeof body.access_token === 'string' ? body.access_token : undefined;
+    const token =
+      typeof body.token === 'string'
+        ? body.token
+        : typeof body.access_token === 'string'
+          ? body.access_token
+          : undefined;
     if (!token) throw new RegistryError(this.#registry, 'token', 'token endpoint returned no token');
     registerSecret(token);
     const ttl = typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : 60;

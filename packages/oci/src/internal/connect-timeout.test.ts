@@ -16,11 +16,16 @@ const fillers: Socket[] = [];
 const dir = mkdtempSync(join(tmpdir(), 'ib-connect-'));
 
 beforeAll(async () => {
-  child = spawn(process.execPath, ['-e', `require('node:net').createServer().listen({ port: 0, host: '127.0.0.1', backlog: 1 }, function () { console.log(this.address().port); })`]);
-  const port = Number(await new Promise<string>((resolve, reject) => {
-    child.stdout?.once('data', (d: Buffer) => resolve(d.toString().trim()));
-    child.once('error', reject);
-  }));
+  child = spawn(process.execPath, [
+    '-e',
+    `require('node:net').createServer().listen({ port: 0, host: '127.0.0.1', backlog: 1 }, function () { console.log(this.address().port); })`,
+  ]);
+  const port = Number(
+    await new Promise<string>((resolve, reject) => {
+      child.stdout?.once('data', (d: Buffer) => resolve(d.toString().trim()));
+      child.once('error', reject);
+    }),
+  );
   child.kill('SIGSTOP'); // accepts nothing from now on
   for (let i = 0; i < 4; i++) fillers.push(connect(port, '127.0.0.1').on('error', () => undefined)); // fill the accept queue
   await new Promise((r) => setTimeout(r, 200));
@@ -33,10 +38,13 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const client = (): RegistryClient => new RegistryClient({
-  registry, scheme: 'http', retry: { attempts: 2, baseDelayMs: 5, maxDelayMs: 20 },
-  timeouts: { connectMs: 300, headersMs: 5_000, idleMs: 5_000 },
-});
+const client = (): RegistryClient =>
+  new RegistryClient({
+    registry,
+    scheme: 'http',
+    retry: { attempts: 2, baseDelayMs: 5, maxDelayMs: 20 },
+    timeouts: { connectMs: 300, headersMs: 5_000, idleMs: 5_000 },
+  });
 
 describe('connect timeout', () => {
   it('a connection that is never established fails a small request with the connect timeout, naming the registry', async () => {
@@ -53,7 +61,9 @@ describe('connect timeout', () => {
   it('and fails a blob download (bare-socket path) the same way, leaving no file', async () => {
     const c = client();
     const file = join(dir, 'blob');
-    const err = await downloadBlob(c, { repository: 'app', digest: `sha256:${'a'.repeat(64)}`, file }).done().catch((e: unknown) => e);
+    const err = await downloadBlob(c, { repository: 'app', digest: `sha256:${'a'.repeat(64)}`, file })
+      .done()
+      .catch((e: unknown) => e);
     await c.close();
     expect(err).toBeInstanceOf(RegistryError);
     expect((err as RegistryError).operation).toBe(`blob GET app@sha256:${'a'.repeat(64)}`);

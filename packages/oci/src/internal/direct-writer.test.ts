@@ -9,18 +9,24 @@ import { alignedSharedSlabs } from './slab-pool.js';
 const dir = mkdtempSync(join(tmpdir(), 'ib-direct-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function writeAll(useDirect: boolean, name: string, pieces: { bytes: Buffer; at: number }[]): Promise<{ file: string; direct: boolean; background: number }> {
+async function writeAll(
+  useDirect: boolean,
+  name: string,
+  pieces: { bytes: Buffer; at: number }[],
+): Promise<{ file: string; direct: boolean; background: number }> {
   const file = join(dir, name);
   const fd = openSync(file, 'w');
   const w = await SlabWriter.open(file, fd, useDirect);
   const direct = w.direct;
   let background = 0;
   try {
-    await Promise.all(pieces.map(({ bytes, at }) => {
-      const p = w.write(bytes, at);
-      if (p) background++;
-      return p;
-    }));
+    await Promise.all(
+      pieces.map(({ bytes, at }) => {
+        const p = w.write(bytes, at);
+        if (p) background++;
+        return p;
+      }),
+    );
   } finally {
     await w.close();
     closeSync(fd);

@@ -17,7 +17,10 @@ export const DIRECT_ALIGN = 4096;
 export class SlabWriter {
   #direct: FileHandle | undefined;
 
-  private constructor(readonly fd: number, direct: FileHandle | undefined) {
+  private constructor(
+    readonly fd: number,
+    direct: FileHandle | undefined,
+  ) {
     this.#direct = direct;
   }
 
@@ -40,7 +43,12 @@ export class SlabWriter {
    */
   write(bytes: Buffer, position: number): Promise<void> | undefined {
     const d = this.#direct;
-    if (d && position % DIRECT_ALIGN === 0 && bytes.length % DIRECT_ALIGN === 0 && bytes.byteOffset % DIRECT_ALIGN === 0) {
+    if (
+      d &&
+      position % DIRECT_ALIGN === 0 &&
+      bytes.length % DIRECT_ALIGN === 0 &&
+      bytes.byteOffset % DIRECT_ALIGN === 0
+    ) {
       return new Promise<void>((resolve, reject) => {
         const next = (done: number): void => {
           write(d.fd, bytes, done, bytes.length - done, position + done, (err, n) => {
@@ -65,7 +73,8 @@ export class SlabWriter {
   }
 
   #writeSync(bytes: Buffer, position: number): void {
-    for (let done = 0; done < bytes.length;) done += writeSync(this.fd, bytes, done, bytes.length - done, position + done);
+    for (let done = 0; done < bytes.length; )
+      done += writeSync(this.fd, bytes, done, bytes.length - done, position + done);
   }
 
   #stopDirect(): void {

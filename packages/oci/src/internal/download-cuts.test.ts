@@ -25,14 +25,20 @@ describe('download over connections that keep breaking', () => {
         const range = /range: bytes=(\d+)-/i.exec(b.toString('latin1'));
         const from = range ? Number(range[1]) : 0;
         starts.push(from);
-        const status = range ? `206 Partial Content\r\ncontent-range: bytes ${from}-${blob.length - 1}/${blob.length}` : '200 OK';
+        const status = range
+          ? `206 Partial Content\r\ncontent-range: bytes ${from}-${blob.length - 1}/${blob.length}`
+          : '200 OK';
         socket.write(`HTTP/1.1 ${status}\r\ncontent-length: ${blob.length - from}\r\n\r\n`);
         socket.end(blob.subarray(from, from + PER_CONNECTION)); // then close: the body is cut short
       });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     const registry = `127.0.0.1:${(server.address() as { port: number }).port}`;
-    const client = new RegistryClient({ registry, scheme: 'http', retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5 } });
+    const client = new RegistryClient({
+      registry,
+      scheme: 'http',
+      retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5 },
+    });
     try {
       const file = join(dir, 'blob');
       const r = await downloadBlob(client, { repository: 'app', digest, size: blob.length, file }).done();

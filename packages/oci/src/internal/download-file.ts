@@ -40,7 +40,8 @@ const WORKER_HASH_FROM = 32 * 1024 * 1024;
 /** Hashes a file's first `length` bytes. */
 async function hashPrefix(path: string, length: number, hash: StreamHash): Promise<void> {
   if (length === 0) return;
-  for await (const chunk of createReadStream(path, { start: 0, end: length - 1, highWaterMark: 1024 * 1024 })) await hash.update(chunk as Buffer);
+  for await (const chunk of createReadStream(path, { start: 0, end: length - 1, highWaterMark: 1024 * 1024 }))
+    await hash.update(chunk as Buffer);
 }
 
 /**
@@ -59,7 +60,9 @@ function fileSink(fh: FileHandle, state: SinkState, onWritten: () => void): Writ
       hashed.push(state.hash.update(c));
       total += c.length;
     }
-    let { bytesWritten } = await pending.catch((err: unknown) => { throw new DiskWriteError(err, state.position); });
+    const { bytesWritten } = await pending.catch((err: unknown) => {
+      throw new DiskWriteError(err, state.position);
+    });
     state.position += bytesWritten;
     if (bytesWritten < total) {
       // Short write (rare): write the rest, already hashed.
@@ -78,7 +81,10 @@ function fileSink(fh: FileHandle, state: SinkState, onWritten: () => void): Writ
     writev(chunks, cb) {
       const p = writeAll(chunks.map((c) => c.chunk as Buffer));
       state.inflight = p.catch(() => undefined);
-      p.then(() => cb(), (err: unknown) => cb(err instanceof DiskWriteError ? err : new DiskWriteError(err, state.position)));
+      p.then(
+        () => cb(),
+        (err: unknown) => cb(err instanceof DiskWriteError ? err : new DiskWriteError(err, state.position)),
+      );
     },
   });
 }
@@ -99,7 +105,10 @@ const SINK_HWM = 1024 * 1024;
 /** A failed write to the partial file: not a network error, never retried. */
 export class DiskWriteError extends Error {
   /** `position`: where the failed write started; the partial file is cut there. */
-  constructor(cause: unknown, readonly position: number) {
+  constructor(
+    cause: unknown,
+    readonly position: number,
+  ) {
     super(`cannot write the partial file: ${(cause as Error).message}`, { cause });
   }
 }
@@ -112,7 +121,10 @@ export class DiskWriteError extends Error {
  */
 export async function downloadToFile(client: RegistryClient, a: DownloadFileArgs): Promise<{ size: number }> {
   const partial = `${a.file}.partial`;
-  const existing = await stat(partial).then((s) => s.size, () => 0);
+  const existing = await stat(partial).then(
+    (s) => s.size,
+    () => 0,
+  );
   // Resume from an aligned offset (re-fetching < 4 KiB), so that direct writes stay aligned.
   let position = a.size !== undefined && existing > a.size ? 0 : existing - (existing % DIRECT_ALIGN);
   if (a.size !== undefined && existing === a.size) position = existing; // complete: only verify
@@ -127,7 +139,11 @@ export async function downloadToFile(client: RegistryClient, a: DownloadFileArgs
     throw err;
   }
   const state: SinkState = {
-    position, hash, writer, slabs: alignedSharedSlabs(SLAB_COUNT, SLAB_SIZE), inflight: Promise.resolve(),
+    position,
+    hash,
+    writer,
+    slabs: alignedSharedSlabs(SLAB_COUNT, SLAB_SIZE),
+    inflight: Promise.resolve(),
   };
   let total = a.size;
   let actual: string | undefined;
@@ -142,7 +158,15 @@ export async function downloadToFile(client: RegistryClient, a: DownloadFileArgs
         let raw = client.transport.rawBlobs;
         if (raw) {
           try {
-            await rawAttempt(client, a, state, (n) => { total ??= n; }, report);
+            await rawAttempt(
+              client,
+              a,
+              state,
+              (n) => {
+                total ??= n;
+              },
+              report,
+            );
           } catch (err) {
             if (!(err instanceof RawUnsupported)) throw err;
             raw = false; // e.g. a chunked body: this attempt goes through undici
@@ -161,20 +185,43 @@ export async function downloadToFile(client: RegistryClient, a: DownloadFileArgs
           await pipeline(res.body, fileSink(fh, state, report), { signal: a.signal });
         }
         if (total === undefined) total = state.position;
-        if (state.position !== total) throw new RegistryError(client.registry, `blob GET ${a.repository}@${a.digest}`, `body ended at ${state.position} of ${total} bytes`);
+        if (state.position !== total)
+          throw new RegistryError(
+            client.registry,
+            `blob GET ${a.repository}@${a.digest}`,
+            `body ended at ${state.position} of ${total} bytes`,
+          );
       } catch (err) {
         await state.inflight; // the position and hash include a batch only once it is on disk
         if (a.signal.aborted) throw abortError(a.signal, err);
         if (err instanceof DiskWriteError) {
           await fh.truncate(err.position).catch(() => undefined); // keep only the bytes before the failed write
-          throw new SdkError('INTERNAL', `blob GET ${a.repository}@${a.digest}: ${err.message}`, { cause: err.cause, details: { file: partial } });
+          throw new SdkError('INTERNAL', `blob GET ${a.repository}@${a.digest}: ${err.message}`, {
+            cause: err.cause,
+            details: { file: partial },
+          });
         }
-        if (err instanceof SdkError && !(err instanceof RegistryError && (err.status === undefined || err.status >= 500))) throw err;
+        if (
+          err instanceof SdkError &&
+          !(err instanceof RegistryError && (err.status === undefined || err.status >= 500))
+        )
+          throw err;
         if (tlsFailureCode(err)) throw err;
         failures = state.position > before ? 1 : failures + 1;
-        if (failures >= client.transport.retry.attempts && err instanceof RequestTimeoutError) throw networkError(client.registry, `blob GET ${a.repository}@${a.digest}`, err);
-        if (failures >= client.transport.retry.attempts) throw err instanceof SdkError ? err : new RegistryError(client.registry, `blob GET ${a.repository}@${a.digest}`, `download interrupted: ${(err as Error).message}`, { cause: err });
-        await sleep(backoffDelay(client.transport.retry, failures), a.signal).catch((e: unknown) => { throw abortError(a.signal, e); });
+        if (failures >= client.transport.retry.attempts && err instanceof RequestTimeoutError)
+          throw networkError(client.registry, `blob GET ${a.repository}@${a.digest}`, err);
+        if (failures >= client.transport.retry.attempts)
+          throw err instanceof SdkError
+            ? err
+            : new RegistryError(
+                client.registry,
+                `blob GET ${a.repository}@${a.digest}`,
+                `download interrupted: ${(err as Error).message}`,
+                { cause: err },
+              );
+        await sleep(backoffDelay(client.transport.retry, failures), a.signal).catch((e: unknown) => {
+          throw abortError(a.signal, e);
+        });
       }
     }
     await fh.truncate(state.position); // a restarted download may leave an older, longer tail
@@ -186,7 +233,9 @@ export async function downloadToFile(client: RegistryClient, a: DownloadFileArgs
   }
   if (actual !== a.digest) {
     await rm(partial, { force: true });
-    throw new DigestMismatchError(a.digest, actual, { details: { registry: client.registry, repository: a.repository } });
+    throw new DigestMismatchError(a.digest, actual, {
+      details: { registry: client.registry, repository: a.repository },
+    });
   }
   await rename(partial, a.file);
   return { size: state.position };

@@ -16,7 +16,11 @@ function writeTo(socket: Socket, bytes: Buffer): Promise<void> {
  * chunk (with its file position) before it is sent.
  */
 export async function writeFileRange(
-  socket: Socket, path: string, start: number, end: number, onChunk: (bytes: Buffer, position: number) => void,
+  socket: Socket,
+  path: string,
+  start: number,
+  end: number,
+  onChunk: (bytes: Buffer, position: number) => void,
 ): Promise<void> {
   const fh = await open(path, 'r');
   try {

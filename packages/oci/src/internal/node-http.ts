@@ -20,7 +20,9 @@ export interface PlainRequest {
 
 export type RequestFn = (url: URL, req: PlainRequest) => Promise<PlainResponse>;
 
-export function flattenHeaders(headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>): Record<string, string | undefined> {
+export function flattenHeaders(
+  headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>,
+): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
   for (const [k, v] of Object.entries(headers)) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
   return out;
@@ -32,49 +34,65 @@ export function flattenHeaders(headers: IncomingHttpHeaders | Record<string, str
  * default because undici's WASM parser costs ~40 MiB of RSS once V8 tiers it up.
  */
 export function nodeHttp(
-  tls: { ca?: string[]; rejectUnauthorized: boolean; minVersion: 'TLSv1.2' }, limits: RegistryTimeouts = DEFAULT_TIMEOUTS,
+  tls: { ca?: string[]; rejectUnauthorized: boolean; minVersion: 'TLSv1.2' },
+  limits: RegistryTimeouts = DEFAULT_TIMEOUTS,
 ): { request: RequestFn; close: () => void } {
   const http = new HttpAgent({ keepAlive: true, keepAliveMsecs: 10_000 });
   const https = new HttpsAgent({ keepAlive: true, keepAliveMsecs: 10_000, ...tls });
-  const request: RequestFn = (url, r) => new Promise<PlainResponse>((resolve, reject) => {
-    const secure = url.protocol === 'https:';
-    const send = secure ? httpsRequest : httpRequest;
-    // Socket idle timeouts by phase: connecting (a new socket), waiting for the head, then the body.
-    let phase: TimeoutPhase = 'connect';
-    let response: Readable | undefined;
-    const arm = (socket: Socket, p: TimeoutPhase): void => {
-      phase = p;
-      socket.setTimeout(limits[`${p}Ms`]);
-    };
-    const req = send(url, { method: r.method, headers: r.headers, agent: secure ? https : http, timeout: limits.connectMs, ...(r.signal ? { signal: r.signal } : {}) }, (res) => {
-      arm(res.socket, 'idle');
-      response = res;
-      resolve({ status: res.statusCode ?? 0, headers: flattenHeaders(res.headers), body: res });
-    });
-    req.on('socket', (socket) => {
-      const sent = (): void => arm(socket, r.body === undefined || typeof r.body === 'string' || Buffer.isBuffer(r.body) ? 'headers' : 'idle');
-      if (socket.connecting) {
-        arm(socket, 'connect');
-        socket.once(secure ? 'secureConnect' : 'connect', sent);
+  const request: RequestFn = (url, r) =>
+    new Promise<PlainResponse>((resolve, reject) => {
+      const secure = url.protocol === 'https:';
+      const send = secure ? httpsRequest : httpRequest;
+      // Socket idle timeouts by phase: connecting (a new socket), waiting for the head, then the body.
+      let phase: TimeoutPhase = 'connect';
+      let response: Readable | undefined;
+      const arm = (socket: Socket, p: TimeoutPhase): void => {
+        phase = p;
+        socket.setTimeout(limits[`${p}Ms`]);
+      };
+      const req = send(
+        url,
+        {
+          method: r.method,
+          headers: r.headers,
+          agent: secure ? https : http,
+          timeout: limits.connectMs,
+          ...(r.signal ? { signal: r.signal } : {}),
+        },
+        (res) => {
+          arm(res.socket, 'idle');
+          response = res;
+          resolve({ status: res.statusCode ?? 0, headers: flattenHeaders(res.headers), body: res });
+        },
+      );
+      req.on('socket', (socket) => {
+        const sent = (): void =>
+          arm(
+            socket,
+            r.body === undefined || typeof r.body === 'string' || Buffer.isBuffer(r.body) ? 'headers' : 'idle',
+          );
+        if (socket.connecting) {
+          arm(socket, 'connect');
+          socket.once(secure ? 'secureConnect' : 'connect', sent);
+        } else {
+          sent();
+        }
+      });
+      req.on('timeout', () => {
+        const err = new RequestTimeoutError(phase, limits[`${phase}Ms`]);
+        response?.destroy(err); // a body being read fails with the timeout, not a bare 'aborted'
+        req.destroy(err);
+      });
+      req.setNoDelay(true);
+      req.on('error', reject);
+      const body = r.body;
+      if (body === undefined || typeof body === 'string' || Buffer.isBuffer(body)) {
+        req.end(body);
       } else {
-        sent();
+        body.on('error', (err) => req.destroy(err));
+        body.pipe(req);
       }
     });
-    req.on('timeout', () => {
-      const err = new RequestTimeoutError(phase, limits[`${phase}Ms`]);
-      response?.destroy(err); // a body being read fails with the timeout, not a bare 'aborted'
-      req.destroy(err);
-    });
-    req.setNoDelay(true);
-    req.on('error', reject);
-    const body = r.body;
-    if (body === undefined || typeof body === 'string' || Buffer.isBuffer(body)) {
-      req.end(body);
-    } else {
-      body.on('error', (err) => req.destroy(err));
-      body.pipe(req);
-    }
-  });
   return {
     request,
     close: () => {

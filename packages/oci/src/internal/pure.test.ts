@@ -10,9 +10,14 @@ import { optionsFromRepository } from '../client-options.js';
 
 describe('parseWwwAuthenticate', () => {
   it('parses bearer params with quoted commas, and several challenges', () => {
-    const c = parseWwwAuthenticate('Bearer realm="https://auth.io/token",service="reg",scope="repository:a/b:pull,push", Basic realm="x"');
+    const c = parseWwwAuthenticate(
+      'Bearer realm="https://auth.io/token",service="reg",scope="repository:a/b:pull,push", Basic realm="x"',
+    );
     expect(c).toEqual([
-      { scheme: 'bearer', params: { realm: 'https://auth.io/token', service: 'reg', scope: 'repository:a/b:pull,push' } },
+      {
+        scheme: 'bearer',
+        params: { realm: 'https://auth.io/token', service: 'reg', scope: 'repository:a/b:pull,push' },
+      },
       { scheme: 'basic', params: { realm: 'x' } },
     ]);
     expect(parseWwwAuthenticate('Basic realm="a \\"q\\""')[0]?.params['realm']).toBe('a "q"');
@@ -32,10 +37,17 @@ describe('retry policy', () => {
 });
 
 describe('selectPlatform', () => {
-  const d = (arch: string, variant?: string) => ({ mediaType: 'm', digest: `sha256:${arch}${variant ?? ''}`, size: 1, platform: { os: 'linux', architecture: arch, ...(variant ? { variant } : {}) } });
+  const d = (arch: string, variant?: string) => ({
+    mediaType: 'm',
+    digest: `sha256:${arch}${variant ?? ''}`,
+    size: 1,
+    platform: { os: 'linux', architecture: arch, ...(variant ? { variant } : {}) },
+  });
   it('defaults to linux/amd64, honours variant, and takes a single entry', () => {
     expect(selectPlatform([d('arm64'), d('amd64')])?.digest).toBe('sha256:amd64');
-    expect(selectPlatform([d('arm', 'v6'), d('arm', 'v7')], { os: 'linux', architecture: 'arm', variant: 'v7' })?.digest).toBe('sha256:armv7');
+    expect(
+      selectPlatform([d('arm', 'v6'), d('arm', 'v7')], { os: 'linux', architecture: 'arm', variant: 'v7' })?.digest,
+    ).toBe('sha256:armv7');
     expect(selectPlatform([d('arm64')])?.digest).toBe('sha256:arm64');
     expect(selectPlatform([d('arm64'), d('s390x')])).toBeUndefined();
   });
@@ -43,7 +55,13 @@ describe('selectPlatform', () => {
 
 describe('registry errors', () => {
   it('names registry, operation, status and OCI codes; garbage bodies are summarised, not echoed', () => {
-    const e = registryErrorFromResponse('r:1', 'manifest GET a:b', 404, 'application/json', '{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}');
+    const e = registryErrorFromResponse(
+      'r:1',
+      'manifest GET a:b',
+      404,
+      'application/json',
+      '{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}',
+    );
     expect(e.message).toBe('manifest GET a:b on r:1: HTTP 404: MANIFEST_UNKNOWN (manifest unknown)');
     expect(e.ociCodes).toEqual(['MANIFEST_UNKNOWN']);
     const g = registryErrorFromResponse('r:1', 'ping', 502, 'text/html', '<html>password=hunter2</html>');
@@ -54,13 +72,32 @@ describe('registry errors', () => {
 
 describe('references and Repository options', () => {
   it('parses registry/repository:tag@digest and rejects bad input with a ValidationError', () => {
-    expect(parseImageReference('127.0.0.1:5000/a/b:1')).toEqual({ registry: '127.0.0.1:5000', repository: 'a/b', tag: '1' });
+    expect(parseImageReference('127.0.0.1:5000/a/b:1')).toEqual({
+      registry: '127.0.0.1:5000',
+      repository: 'a/b',
+      tag: '1',
+    });
     expect(() => parseImageReference('noslash')).toThrow(ValidationError);
     expect(() => parseImageReference('r.io/UPPER:1')).toThrow(/repository/);
   });
   it('maps a Repository spec (scheme, ociAuth, base64 ca.crt, skipServerVerification)', () => {
-    const o = optionsFromRepository({ spec: { registry: 'r.io', scheme: 'http', ociAuth: { authType: 'docker', username: 'u', password: 'p' }, 'ca.crt': Buffer.from('PEM').toString('base64'), skipServerVerification: true } });
-    expect(o).toMatchObject({ registry: 'r.io', scheme: 'http', username: 'u', password: 'p', ca: 'PEM', skipTlsVerify: true });
+    const o = optionsFromRepository({
+      spec: {
+        registry: 'r.io',
+        scheme: 'http',
+        ociAuth: { authType: 'docker', username: 'u', password: 'p' },
+        'ca.crt': Buffer.from('PEM').toString('base64'),
+        skipServerVerification: true,
+      },
+    });
+    expect(o).toMatchObject({
+      registry: 'r.io',
+      scheme: 'http',
+      username: 'u',
+      password: 'p',
+      ca: 'PEM',
+      skipTlsVerify: true,
+    });
   });
 });
 
@@ -69,8 +106,16 @@ describe('tlsFailureCode', () => {
     const { tlsFailureCode } = await import('./tls-errors.js');
     const tls = Object.assign(new Error('self-signed certificate'), { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' });
     expect(tlsFailureCode(tls)).toBe('DEPTH_ZERO_SELF_SIGNED_CERT');
-    expect(tlsFailureCode(new Error('fetch failed', { cause: new Error('x', { cause: tls }) }))).toBe('DEPTH_ZERO_SELF_SIGNED_CERT');
-    for (const code of ['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'CERT_HAS_EXPIRED', 'ERR_TLS_CERT_ALTNAME_INVALID', 'ERR_SSL_WRONG_VERSION_NUMBER']) {
+    expect(tlsFailureCode(new Error('fetch failed', { cause: new Error('x', { cause: tls }) }))).toBe(
+      'DEPTH_ZERO_SELF_SIGNED_CERT',
+    );
+    for (const code of [
+      'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+      'SELF_SIGNED_CERT_IN_CHAIN',
+      'CERT_HAS_EXPIRED',
+      'ERR_TLS_CERT_ALTNAME_INVALID',
+      'ERR_SSL_WRONG_VERSION_NUMBER',
+    ]) {
       expect(tlsFailureCode(Object.assign(new Error(code), { code }))).toBe(code);
     }
     expect(tlsFailureCode(Object.assign(new Error('reset'), { code: 'ECONNRESET' }))).toBeUndefined();

@@ -18,7 +18,11 @@ import { DIRECT_ALIGN } from './direct-writer.js';
  * `setTotal` learns the blob's size from the response.
  */
 export async function rawAttempt(
-  client: RegistryClient, a: DownloadFileArgs, state: SinkState, setTotal: (size: number | undefined) => void, report: () => void,
+  client: RegistryClient,
+  a: DownloadFileArgs,
+  state: SinkState,
+  setTotal: (size: number | undefined) => void,
+  report: () => void,
 ): Promise<void> {
   const operation = `blob GET ${a.repository}@${a.digest}`;
   const offset = state.position;
@@ -35,7 +39,9 @@ export async function rawAttempt(
     state.position += bytes.length;
     report();
     if (!written && !hashed) return;
-    const writeDone = written?.catch((err: unknown) => { throw new DiskWriteError(err, at); });
+    const writeDone = written?.catch((err: unknown) => {
+      throw new DiskWriteError(err, at);
+    });
     return { released: Promise.all([writeDone, hashed]).then(() => undefined) };
   };
   const onHead = (h: RawHead): SlabSink => {
@@ -43,7 +49,11 @@ export async function rawAttempt(
     if (h.status === 206) {
       const m = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(h.headers['content-range'] ?? '');
       if (!m || Number(m[1]) !== offset) {
-        throw new RegistryError(client.registry, operation, `bad Content-Range ${JSON.stringify(h.headers['content-range'])} for range from ${offset}`);
+        throw new RegistryError(
+          client.registry,
+          operation,
+          `bad Content-Range ${JSON.stringify(h.headers['content-range'])} for range from ${offset}`,
+        );
       }
       if (m[3] !== '*') setTotal(Number(m[3]));
     } else {
@@ -58,10 +68,17 @@ export async function rawAttempt(
     return sink;
   };
   try {
-    await client.transport.getRaw({
-      path: `/v2/${a.repository}/blobs/${a.digest}`, scope: `repository:${a.repository}:pull`, operation,
-      headers: offset > 0 ? { range: `bytes=${offset}-` } : {}, signal: a.signal,
-    }, onHead, { slabs: () => state.slabs, resumeAlign: DIRECT_ALIGN });
+    await client.transport.getRaw(
+      {
+        path: `/v2/${a.repository}/blobs/${a.digest}`,
+        scope: `repository:${a.repository}:pull`,
+        operation,
+        headers: offset > 0 ? { range: `bytes=${offset}-` } : {},
+        signal: a.signal,
+      },
+      onHead,
+      { slabs: () => state.slabs, resumeAlign: DIRECT_ALIGN },
+    );
   } catch (err) {
     // A partial file that already holds the whole blob (an earlier run stopped before the rename).
     if (!(err instanceof RegistryError && err.status === 416 && offset > 0)) throw err;

@@ -125,11 +125,21 @@ export function rawRequest(o: RawGetOptions): Promise<RawGetResult> {
       o.signal?.removeEventListener('abort', onAbort);
       socket.destroy();
       // Settle after every queued slab reached the sink and was released, so that the caller's position covers them.
-      const released = (): Promise<void> => (unreleased === 0 ? Promise.resolve() : new Promise<void>((r) => { allReleased = r; }));
-      chain.then(released, (sinkErr: unknown) => released().then(() => Promise.reject(sinkErr as Error))).then(
-        () => (failed ?? err ? reject(failed ?? err) : resolve({ ...(head as RawHead), body: collected ? Buffer.concat(collected) : undefined, streamed })),
-        (sinkErr: unknown) => reject(sinkErr),
-      );
+      const released = (): Promise<void> =>
+        unreleased === 0
+          ? Promise.resolve()
+          : new Promise<void>((r) => {
+              allReleased = r;
+            });
+      chain
+        .then(released, (sinkErr: unknown) => released().then(() => Promise.reject(sinkErr as Error)))
+        .then(
+          () =>
+            (failed ?? err)
+              ? reject(failed ?? err)
+              : resolve({ ...(head as RawHead), body: collected ? Buffer.concat(collected) : undefined, streamed }),
+          (sinkErr: unknown) => reject(sinkErr),
+        );
     };
     /** Hands the filled part of `cur` to the sink; `align`: on a failure, only a multiple of it. */
     const flush = (align = 1): void => {
@@ -149,17 +159,22 @@ export function rawRequest(o: RawGetOptions): Promise<RawGetResult> {
           socket.resume();
         }
       };
-      chain = chain.then(() => to(bytes)).then((r) => {
-        if (!r) return release();
-        r.released.then(release, (err: unknown) => {
-          failed ??= err as Error;
-          release();
-          settle(failed);
-        });
-      }, (err: unknown) => {
-        release();
-        throw err;
-      });
+      chain = chain
+        .then(() => to(bytes))
+        .then(
+          (r) => {
+            if (!r) return release();
+            r.released.then(release, (err: unknown) => {
+              failed ??= err as Error;
+              release();
+              settle(failed);
+            });
+          },
+          (err: unknown) => {
+            release();
+            throw err;
+          },
+        );
       chain.catch((err: unknown) => {
         failed ??= err as Error;
         settle(failed);
@@ -248,9 +263,10 @@ export function rawRequest(o: RawGetOptions): Promise<RawGetResult> {
     const onread = { buffer: (): Buffer => cur.subarray(fill), callback: onData };
     const port = Number(o.url.port) || (o.url.protocol === 'https:' ? 443 : 80);
     const host = o.url.hostname.replace(/^\[|\]$/g, '');
-    const socket: Socket = o.url.protocol === 'https:'
-      ? tlsConnect({ ...o.tls, host, port, ALPNProtocols: ['http/1.1'], onread } as ConnectionOptions) // @types/node lacks tls `onread` (supported since Node 12)
-      : netConnect({ host, port, onread });
+    const socket: Socket =
+      o.url.protocol === 'https:'
+        ? tlsConnect({ ...o.tls, host, port, ALPNProtocols: ['http/1.1'], onread } as ConnectionOptions) // @types/node lacks tls `onread` (supported since Node 12)
+        : netConnect({ host, port, onread });
     socket.setNoDelay(true);
     arm('connect');
     // Until the head: a request without a body waits `headersMs`; one with a body is idle-limited while it is sent
@@ -272,7 +288,13 @@ export function rawRequest(o: RawGetOptions): Promise<RawGetResult> {
         settle();
       } else {
         flush(o.resumeAlign); // keep what arrived: a resume continues after it
-        settle(new Error(head ? `connection closed with ${remaining} body bytes missing` : 'connection closed before the response head'));
+        settle(
+          new Error(
+            head
+              ? `connection closed with ${remaining} body bytes missing`
+              : 'connection closed before the response head',
+          ),
+        );
       }
     });
     socket.on('close', () => settle(new Error('connection closed')));

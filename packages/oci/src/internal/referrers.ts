@@ -15,18 +15,29 @@ export function referrersTag(digest: string): string {
   return digest.replace(':', '-');
 }
 
-export async function listReferrers(client: RegistryClient, repo: string, digest: string, options: ListReferrersOptions): Promise<Descriptor[]> {
+export async function listReferrers(
+  client: RegistryClient,
+  repo: string,
+  digest: string,
+  options: ListReferrersOptions,
+): Promise<Descriptor[]> {
   const t = client.transport;
   const operation = `referrers ${repo}@${digest}`;
   const filter = (list: Descriptor[]): Descriptor[] =>
     options.artifactType === undefined ? list : list.filter((d) => d.artifactType === options.artifactType);
-  let path: string | undefined = `/v2/${repo}/referrers/${digest}${options.artifactType ? `?artifactType=${encodeURIComponent(options.artifactType)}` : ''}`;
+  let path: string | undefined =
+    `/v2/${repo}/referrers/${digest}${options.artifactType ? `?artifactType=${encodeURIComponent(options.artifactType)}` : ''}`;
   const out: Descriptor[] = [];
   let first = true;
   while (path) {
     const res = await t.send({
-      method: 'GET', path, scope: `repository:${repo}:pull`, operation, headers: { accept: MediaType.OciIndex },
-      accept: first ? [404, 400, 405] : [], signal: options.signal,
+      method: 'GET',
+      path,
+      scope: `repository:${repo}:pull`,
+      operation,
+      headers: { accept: MediaType.OciIndex },
+      accept: first ? [404, 400, 405] : [],
+      signal: options.signal,
     });
     if (res.status !== 200) {
       await readErrorBody(res.body);
@@ -36,7 +47,11 @@ export async function listReferrers(client: RegistryClient, repo: string, digest
     const bytes = await readLimited(res.body, 4 * 1024 * 1024, t.registry, operation);
     const index = parseJson<ImageIndex>(bytes, t.registry, operation);
     if (contentType !== MediaType.OciIndex && index.mediaType !== MediaType.OciIndex) {
-      throw new RegistryError(t.registry, operation, `referrers API answered ${contentType || 'no content type'}, not an image index`);
+      throw new RegistryError(
+        t.registry,
+        operation,
+        `referrers API answered ${contentType || 'no content type'}, not an image index`,
+      );
     }
     out.push(...(Array.isArray(index.manifests) ? index.manifests : []));
     first = false;
@@ -45,7 +60,12 @@ export async function listReferrers(client: RegistryClient, repo: string, digest
   return filter(out);
 }
 
-async function fromTagSchema(client: RegistryClient, repo: string, digest: string, options: CallOptions): Promise<Descriptor[]> {
+async function fromTagSchema(
+  client: RegistryClient,
+  repo: string,
+  digest: string,
+  options: CallOptions,
+): Promise<Descriptor[]> {
   try {
     const fetched = await client.getManifest(repo, referrersTag(digest), options);
     const manifests = 'manifests' in fetched.manifest ? fetched.manifest.manifests : undefined;
@@ -61,7 +81,13 @@ async function fromTagSchema(client: RegistryClient, repo: string, digest: strin
  * deduplicated, using `If-Match` when the registry offered an ETag. Retries on
  * a lost race (412).
  */
-export async function addToReferrersIndex(client: RegistryClient, repo: string, subjectDigest: string, referrer: Descriptor, options: CallOptions): Promise<void> {
+export async function addToReferrersIndex(
+  client: RegistryClient,
+  repo: string,
+  subjectDigest: string,
+  referrer: Descriptor,
+  options: CallOptions,
+): Promise<void> {
   const tag = referrersTag(subjectDigest);
   for (let attempt = 1; ; attempt++) {
     let manifests: Descriptor[] = [];
@@ -77,7 +103,11 @@ export async function addToReferrersIndex(client: RegistryClient, repo: string, 
     if (manifests.some((m) => m.digest === referrer.digest)) return;
     const index: ImageIndex = { schemaVersion: 2, mediaType: MediaType.OciIndex, manifests: [...manifests, referrer] };
     try {
-      await client.putManifest(repo, tag, index, { mediaType: MediaType.OciIndex, ...(etag ? { ifMatch: etag } : {}), ...options });
+      await client.putManifest(repo, tag, index, {
+        mediaType: MediaType.OciIndex,
+        ...(etag ? { ifMatch: etag } : {}),
+        ...options,
+      });
       return;
     } catch (err) {
       if (err instanceof RegistryError && err.status === 412 && attempt < 5) continue;

@@ -1,6 +1,5 @@
 import type { BackoffBounds } from '@imagebuild/core/retry';
 
-
 /** The registry client's retry policy: exponential backoff with jitter, honouring `Retry-After`. */
 export interface RetryPolicy extends BackoffBounds {
   /** Attempts in total, including the first (default 5). */

@@ -53,7 +53,9 @@ describe('stream hashes', () => {
   it('aligned shared slabs: page-aligned views of one shared memory, sizes checked', () => {
     const slabs = alignedSharedSlabs(3, 128 * 1024);
     expect(slabs.map((s) => [s.length, s.byteOffset % 4096, s.buffer instanceof SharedArrayBuffer])).toEqual([
-      [131072, 0, true], [131072, 0, true], [131072, 0, true],
+      [131072, 0, true],
+      [131072, 0, true],
+      [131072, 0, true],
     ]);
     expect(() => alignedSharedSlabs(1, 5000)).toThrow(/multiple of 65536/);
   });
@@ -66,7 +68,10 @@ describe('stream hashes', () => {
     } finally {
       vi.unstubAllGlobals();
     }
-    expect(slabs.map((s) => [s.length, s.buffer instanceof SharedArrayBuffer])).toEqual([[65536, false], [65536, false]]);
+    expect(slabs.map((s) => [s.length, s.buffer instanceof SharedArrayBuffer])).toEqual([
+      [65536, false],
+      [65536, false],
+    ]);
     const bytes = randomBytes(65536);
     bytes.copy(slabs[0] as Buffer);
     const h = workerHash();
@@ -74,4 +79,3 @@ describe('stream hashes', () => {
     expect(await h.digest()).toBe(sha(bytes));
   });
 });
-

@@ -43,7 +43,9 @@ async function stallServer(handler: Handler): Promise<{ registry: string; reques
 
 const client = (registry: string, attempts: number): RegistryClient => {
   const c = new RegistryClient({
-    registry, scheme: 'http', retry: { attempts, baseDelayMs: 5, maxDelayMs: 20 },
+    registry,
+    scheme: 'http',
+    retry: { attempts, baseDelayMs: 5, maxDelayMs: 20 },
     timeouts: { connectMs: 2_000, headersMs: 300, idleMs: 300 },
   });
   cleanups.push(() => void c.close());
@@ -53,7 +55,9 @@ const client = (registry: string, attempts: number): RegistryClient => {
 describe('registry timeouts', () => {
   it('a response head that never comes fails an idempotent request after its retries, naming registry and operation', async () => {
     const { registry, requests } = await stallServer(() => undefined); // reads the request, never answers
-    const err = await client(registry, 2).getManifest('app', 'v1').catch((e: unknown) => e);
+    const err = await client(registry, 2)
+      .getManifest('app', 'v1')
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RegistryError);
     const e = err as RegistryError;
     expect(e.registry).toBe(registry);
@@ -65,23 +69,34 @@ describe('registry timeouts', () => {
 
   it('a stalled non-idempotent request is not retried by the transport', async () => {
     const { registry, requests } = await stallServer(() => undefined);
-    const err = await client(registry, 3).transport.send({
-      method: 'POST', path: '/v2/app/blobs/uploads/', scope: 'repository:app:pull,push', operation: 'blob upload start app',
-      headers: { 'content-length': '0' }, retryable: false,
-    }).catch((e: unknown) => e);
+    const err = await client(registry, 3)
+      .transport.send({
+        method: 'POST',
+        path: '/v2/app/blobs/uploads/',
+        scope: 'repository:app:pull,push',
+        operation: 'blob upload start app',
+        headers: { 'content-length': '0' },
+        retryable: false,
+      })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RegistryError);
-    expect((err as RegistryError).message).toBe(`blob upload start app on ${registry}: connection stalled: no response head within 300 ms (timeouts.headersMs)`);
+    expect((err as RegistryError).message).toBe(
+      `blob upload start app on ${registry}: connection stalled: no response head within 300 ms (timeouts.headersMs)`,
+    );
     expect(requests).toEqual(['POST /v2/app/blobs/uploads/ HTTP/1.1']);
   });
 
   it('an upload whose session POST stalls fails with a typed error naming the operation', async () => {
     const { registry, requests } = await stallServer((head, socket) => {
       // The existence check is answered (absent); the session POST gets silence.
-      if (head.startsWith('HEAD')) socket.write('HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
+      if (head.startsWith('HEAD'))
+        socket.write('HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
     });
     const dir = mkdtempSync(join(tmpdir(), 'ib-timeout-'));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    const err = await client(registry, 3).uploadBlob('app', Buffer.from('hello')).catch((e: unknown) => e);
+    const err = await client(registry, 3)
+      .uploadBlob('app', Buffer.from('hello'))
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RegistryError);
     expect((err as RegistryError).operation).toMatch(/upload start app/);
     expect((err as RegistryError).details).toMatchObject({ timeout: 'headers' });
@@ -97,9 +112,12 @@ describe('registry timeouts', () => {
       const range = /range: bytes=(\d+)-/i.exec(head);
       const from = range ? Number(range[1]) : 0;
       ranges.push(range ? from : undefined);
-      const status = range ? `206 Partial Content\r\ncontent-range: bytes ${from}-${blob.length - 1}/${blob.length}` : '200 OK';
+      const status = range
+        ? `206 Partial Content\r\ncontent-range: bytes ${from}-${blob.length - 1}/${blob.length}`
+        : '200 OK';
       socket.write(`HTTP/1.1 ${status}\r\ncontent-length: ${blob.length - from}\r\n\r\n`);
-      if (index === 0) socket.write(blob.subarray(0, cut)); // then silence, connection open
+      if (index === 0)
+        socket.write(blob.subarray(0, cut)); // then silence, connection open
       else socket.end(blob.subarray(from));
     });
     const dir = mkdtempSync(join(tmpdir(), 'ib-timeout-'));
@@ -119,14 +137,18 @@ describe('registry timeouts', () => {
     const { registry, requests } = await stallServer((head, socket, index) => {
       const range = /range: bytes=(\d+)-/i.exec(head);
       const from = range ? Number(range[1]) : 0;
-      const status = range ? `206 Partial Content\r\ncontent-range: bytes ${from}-${blob.length - 1}/${blob.length}` : '200 OK';
+      const status = range
+        ? `206 Partial Content\r\ncontent-range: bytes ${from}-${blob.length - 1}/${blob.length}`
+        : '200 OK';
       socket.write(`HTTP/1.1 ${status}\r\ncontent-length: ${blob.length - from}\r\n\r\n`);
       if (index === 0) socket.write(blob.subarray(0, 10_000)); // a little, then silence; later attempts: the head only
     });
     const dir = mkdtempSync(join(tmpdir(), 'ib-timeout-'));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     const file = join(dir, 'blob');
-    const err = await downloadBlob(client(registry, 2), { repository: 'app', digest, file }).done().catch((e: unknown) => e);
+    const err = await downloadBlob(client(registry, 2), { repository: 'app', digest, file })
+      .done()
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RegistryError);
     expect((err as RegistryError).registry).toBe(registry);
     expect((err as RegistryError).operation).toBe(`blob GET app@${digest}`);

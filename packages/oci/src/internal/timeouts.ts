@@ -28,7 +28,10 @@ const WHAT: Record<TimeoutPhase, string> = {
  */
 export class RequestTimeoutError extends Error {
   readonly code = 'IB_REQUEST_TIMEOUT';
-  constructor(readonly phase: TimeoutPhase, readonly ms: number) {
+  constructor(
+    readonly phase: TimeoutPhase,
+    readonly ms: number,
+  ) {
     super(`${WHAT[phase]} within ${ms} ms (timeouts.${phase}Ms)`);
     this.name = 'RequestTimeoutError';
   }

@@ -27,7 +27,11 @@ const TLS_CODES = new Set([
 export function tlsFailureCode(err: unknown): string | undefined {
   for (let e: unknown = err, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
     const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && (TLS_CODES.has(code) || code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_CERT'))) return code;
+    if (
+      typeof code === 'string' &&
+      (TLS_CODES.has(code) || code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_CERT'))
+    )
+      return code;
   }
   return undefined;
 }

@@ -109,7 +109,12 @@ export class Transport {
         const tls = tlsFailureCode(err);
         if (tls) {
           // A certificate the client does not trust does not become trusted by retrying.
-          throw new RegistryError(this.registry, req.operation, `TLS failure (${tls}), not retried: ${describeNetworkError(err)}`, { cause: err, details: { tls } });
+          throw new RegistryError(
+            this.registry,
+            req.operation,
+            `TLS failure (${tls}), not retried: ${describeNetworkError(err)}`,
+            { cause: err, details: { tls } },
+          );
         }
         if (retryable && attempt < this.retry.attempts) {
           await this.#sleep(backoffDelay(this.retry, attempt), req.signal);
@@ -145,8 +150,17 @@ export class Transport {
    * statuses become RegistryError. Network failures are thrown as they are (the
    * caller resumes), after every byte received reached the sink.
    */
-  async getRaw(req: { path: string; scope: string; operation: string; headers: Record<string, string>; signal?: AbortSignal | undefined },
-    onHead: (head: RawHead) => SlabSink | undefined, reading: { slabs?: () => Buffer[]; resumeAlign?: number } = {}): Promise<RawGetResult> {
+  async getRaw(
+    req: {
+      path: string;
+      scope: string;
+      operation: string;
+      headers: Record<string, string>;
+      signal?: AbortSignal | undefined;
+    },
+    onHead: (head: RawHead) => SlabSink | undefined,
+    reading: { slabs?: () => Buffer[]; resumeAlign?: number } = {},
+  ): Promise<RawGetResult> {
     let url = this.url(req.path);
     let authRetried = false;
     for (let hop = 0; ; hop++) {
@@ -158,10 +172,24 @@ export class Transport {
       const ok = (h: RawHead): boolean => h.status >= 200 && h.status < 300;
       let res: RawGetResult;
       try {
-        res = await rawRequest({ url, headers, tls: this.tls, timeouts: this.timeouts, signal: req.signal, ...reading, onHead: (h) => (ok(h) ? onHead(h) : undefined) });
+        res = await rawRequest({
+          url,
+          headers,
+          tls: this.tls,
+          timeouts: this.timeouts,
+          signal: req.signal,
+          ...reading,
+          onHead: (h) => (ok(h) ? onHead(h) : undefined),
+        });
       } catch (err) {
         const tls = tlsFailureCode(err);
-        if (tls) throw new RegistryError(this.registry, req.operation, `TLS failure (${tls}), not retried: ${describeNetworkError(err)}`, { cause: err, details: { tls } });
+        if (tls)
+          throw new RegistryError(
+            this.registry,
+            req.operation,
+            `TLS failure (${tls}), not retried: ${describeNetworkError(err)}`,
+            { cause: err, details: { tls } },
+          );
         throw err;
       }
       if (ok(res)) return res;
@@ -174,7 +202,13 @@ export class Transport {
         authRetried = true;
         if (await this.auth.onUnauthorized(res.headers['www-authenticate'], req.scope, req.signal)) continue;
       }
-      throw registryErrorFromResponse(this.registry, req.operation, res.status, res.headers['content-type'], res.body?.toString('utf8') ?? '');
+      throw registryErrorFromResponse(
+        this.registry,
+        req.operation,
+        res.status,
+        res.headers['content-type'],
+        res.body?.toString('utf8') ?? '',
+      );
     }
   }
 
@@ -184,11 +218,16 @@ export class Transport {
    * 401 as in `send`, no retries otherwise; errors typed as in `send`.
    */
   async sendRaw(req: {
-    method: 'PUT' | 'PATCH'; path: string; scope: string; operation: string; headers: Record<string, string>;
-    body: (socket: Socket) => Promise<void>; signal?: AbortSignal | undefined;
+    method: 'PUT' | 'PATCH';
+    path: string;
+    scope: string;
+    operation: string;
+    headers: Record<string, string>;
+    body: (socket: Socket) => Promise<void>;
+    signal?: AbortSignal | undefined;
   }): Promise<RawGetResult> {
     const url = this.url(req.path);
-    for (let authRetried = false; ;) {
+    for (let authRetried = false; ; ) {
       const headers: Record<string, string> = { 'user-agent': this.userAgent, ...req.headers };
       if (url.origin === this.origin) {
         const authorization = this.auth.headerFor(req.scope);
@@ -196,12 +235,27 @@ export class Transport {
       }
       let res: RawGetResult;
       try {
-        res = await rawRequest({ method: req.method, url, headers, tls: this.tls, timeouts: this.timeouts, signal: req.signal, body: req.body, onHead: () => undefined });
+        res = await rawRequest({
+          method: req.method,
+          url,
+          headers,
+          tls: this.tls,
+          timeouts: this.timeouts,
+          signal: req.signal,
+          body: req.body,
+          onHead: () => undefined,
+        });
       } catch (err) {
         if (req.signal?.aborted) throw abortError(req.signal, err);
         if (err instanceof SdkError) throw err;
         const tls = tlsFailureCode(err);
-        if (tls) throw new RegistryError(this.registry, req.operation, `TLS failure (${tls}), not retried: ${describeNetworkError(err)}`, { cause: err, details: { tls } });
+        if (tls)
+          throw new RegistryError(
+            this.registry,
+            req.operation,
+            `TLS failure (${tls}), not retried: ${describeNetworkError(err)}`,
+            { cause: err, details: { tls } },
+          );
         throw networkError(this.registry, req.operation, err);
       }
       if (res.status >= 200 && res.status < 300) return res;
@@ -209,7 +263,13 @@ export class Transport {
         authRetried = true;
         if (await this.auth.onUnauthorized(res.headers['www-authenticate'], req.scope, req.signal)) continue;
       }
-      throw registryErrorFromResponse(this.registry, req.operation, res.status, res.headers['content-type'], res.body?.toString('utf8') ?? '');
+      throw registryErrorFromResponse(
+        this.registry,
+        req.operation,
+        res.status,
+        res.headers['content-type'],
+        res.body?.toString('utf8') ?? '',
+      );
     }
   }
 
@@ -247,7 +307,10 @@ export class Transport {
 /** A failed request as a RegistryError; a stall carries `details: { timeout, timeoutMs }`. */
 export function networkError(registry: string, operation: string, err: unknown): RegistryError {
   if (err instanceof RequestTimeoutError) {
-    return new RegistryError(registry, operation, `connection stalled: ${err.message}`, { cause: err, details: { timeout: err.phase, timeoutMs: err.ms } });
+    return new RegistryError(registry, operation, `connection stalled: ${err.message}`, {
+      cause: err,
+      details: { timeout: err.phase, timeoutMs: err.ms },
+    });
   }
   return new RegistryError(registry, operation, `request failed: ${describeNetworkError(err)}`, { cause: err });
 }

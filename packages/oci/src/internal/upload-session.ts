@@ -44,14 +44,24 @@ export class UploadSession {
     const query = mount ? `?mount=${encodeURIComponent(mount.digest)}&from=${encodeURIComponent(mount.from)}` : '';
     const scope = mount ? `repository:${repo}:pull,push repository:${mount.from}:pull` : `repository:${repo}:pull,push`;
     const res = await t.send({
-      method: 'POST', path: `/v2/${repo}/blobs/uploads/${query}`, scope, operation: `blob upload start ${repo}`,
-      headers: { 'content-length': '0' }, retryable: false, signal,
+      method: 'POST',
+      path: `/v2/${repo}/blobs/uploads/${query}`,
+      scope,
+      operation: `blob upload start ${repo}`,
+      headers: { 'content-length': '0' },
+      retryable: false,
+      signal,
     });
     await readErrorBody(res.body);
     if (mount && res.status === 201) return undefined;
     const loc = res.headers['location'];
     if (res.status !== 202 || !loc) {
-      throw new RegistryError(t.registry, `blob upload start ${repo}`, `expected 202 with a Location header, got ${res.status}`, { status: res.status });
+      throw new RegistryError(
+        t.registry,
+        `blob upload start ${repo}`,
+        `expected 202 with a Location header, got ${res.status}`,
+        { status: res.status },
+      );
     }
     return new UploadSession(t, repo, new URL(loc, t.url(`/v2/${repo}/blobs/uploads/`)), onEnd);
   }
@@ -65,8 +75,12 @@ export class UploadSession {
   async offset(signal: AbortSignal | undefined): Promise<number | undefined> {
     try {
       const res = await this.#t.send({
-        method: 'GET', path: this.location.href, scope: `repository:${this.#repo}:pull,push`,
-        operation: `blob upload status ${this.#repo}`, accept: [404, 400, 416], signal,
+        method: 'GET',
+        path: this.location.href,
+        scope: `repository:${this.#repo}:pull,push`,
+        operation: `blob upload status ${this.#repo}`,
+        accept: [404, 400, 416],
+        signal,
       });
       await readErrorBody(res.body);
       if (res.status !== 204 && res.status !== 200) return undefined;
@@ -90,8 +104,11 @@ export class UploadSession {
     let outcome: UploadSessionEnd['outcome'] = 'invalidated';
     try {
       const res = await this.#t.send({
-        method: 'DELETE', path: this.location.href, scope: `repository:${this.#repo}:pull,push`,
-        operation: `blob upload cancel ${this.#repo}`, accept: [404, 400, 416],
+        method: 'DELETE',
+        path: this.location.href,
+        scope: `repository:${this.#repo}:pull,push`,
+        operation: `blob upload cancel ${this.#repo}`,
+        accept: [404, 400, 416],
       });
       await readErrorBody(res.body);
       if (res.status >= 200 && res.status < 300) outcome = 'deleted';

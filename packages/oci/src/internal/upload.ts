@@ -73,7 +73,12 @@ function recoverable(err: unknown): boolean {
   return !(err instanceof SdkError);
 }
 
-export async function uploadBlob(t: Transport, repo: string, source: BlobSource, opts: UploadOptions): Promise<Descriptor> {
+export async function uploadBlob(
+  t: Transport,
+  repo: string,
+  source: BlobSource,
+  opts: UploadOptions,
+): Promise<Descriptor> {
   const mediaType = opts.mediaType ?? OCTET;
   const signal = opts.signal;
   let size = opts.size;
@@ -81,13 +86,16 @@ export async function uploadBlob(t: Transport, repo: string, source: BlobSource,
     const st = await stat(source.file).catch((err: unknown) => {
       throw new ValidationError([{ path: 'file', message: `cannot be read: ${(err as Error).message}` }]);
     });
-    if (size !== undefined && size !== st.size) throw new ValidationError([{ path: 'size', message: `is ${size} but the file has ${st.size} bytes` }]);
+    if (size !== undefined && size !== st.size)
+      throw new ValidationError([{ path: 'size', message: `is ${size} but the file has ${st.size} bytes` }]);
     size = st.size;
   } else if (Buffer.isBuffer(source)) {
     size = source.length;
   }
   const progress = (done: number): void => opts.onProgress?.({ bytesDone: done, bytesTotal: size });
-  const digest = opts.digest ?? (Buffer.isBuffer(source) ? `sha256:${createHash('sha256').update(source).digest('hex')}` : undefined);
+  const digest =
+    opts.digest ??
+    (Buffer.isBuffer(source) ? `sha256:${createHash('sha256').update(source).digest('hex')}` : undefined);
   const operation = `blob upload ${repo}${digest ? `@${digest}` : ''}`;
 
   if (digest) {
@@ -107,7 +115,9 @@ export async function uploadBlob(t: Transport, repo: string, source: BlobSource,
     }
   }
   if (Buffer.isBuffer(source) || ('file' in source && digest && !opts.chunked)) {
-    const body = Buffer.isBuffer(source) ? (): Buffer => source : (): Readable => createReadStream(source.file, { highWaterMark: 1024 * 1024 });
+    const body = Buffer.isBuffer(source)
+      ? (): Buffer => source
+      : (): Readable => createReadStream(source.file, { highWaterMark: 1024 * 1024 });
     const file = Buffer.isBuffer(source) ? undefined : source.file;
     return monolithic(t, repo, body, file, digest as string, size ?? 0, mediaType, operation, opts, preopened);
   }
@@ -116,8 +126,20 @@ export async function uploadBlob(t: Transport, repo: string, source: BlobSource,
   return streamed(t, repo, source.stream, mediaType, operation, opts);
 }
 
-async function headSize(t: Transport, repo: string, digest: string, signal: AbortSignal | undefined): Promise<number | undefined> {
-  const res = await t.send({ method: 'HEAD', path: `/v2/${repo}/blobs/${digest}`, scope: `repository:${repo}:pull,push`, operation: `blob HEAD ${repo}@${digest}`, accept: [404], signal });
+async function headSize(
+  t: Transport,
+  repo: string,
+  digest: string,
+  signal: AbortSignal | undefined,
+): Promise<number | undefined> {
+  const res = await t.send({
+    method: 'HEAD',
+    path: `/v2/${repo}/blobs/${digest}`,
+    scope: `repository:${repo}:pull,push`,
+    operation: `blob HEAD ${repo}@${digest}`,
+    accept: [404],
+    signal,
+  });
   discard(res.body);
   if (res.status === 404) return undefined;
   const n = Number(res.headers['content-length']);
@@ -130,11 +152,23 @@ function withDigest(url: URL, digest: string): string {
   return u.href;
 }
 
-async function finish(t: Transport, repo: string, session: UploadSession, digest: string, size: number, operation: string, signal: AbortSignal | undefined): Promise<void> {
+async function finish(
+  t: Transport,
+  repo: string,
+  session: UploadSession,
+  digest: string,
+  size: number,
+  operation: string,
+  signal: AbortSignal | undefined,
+): Promise<void> {
   try {
     const res = await t.send({
-      method: 'PUT', path: withDigest(session.location, digest), scope: `repository:${repo}:pull,push`, operation,
-      headers: { 'content-length': '0' }, signal,
+      method: 'PUT',
+      path: withDigest(session.location, digest),
+      scope: `repository:${repo}:pull,push`,
+      operation,
+      headers: { 'content-length': '0' },
+      signal,
     });
     await readErrorBody(res.body);
   } catch (err) {
@@ -149,8 +183,16 @@ async function finish(t: Transport, repo: string, session: UploadSession, digest
 }
 
 async function monolithic(
-  t: Transport, repo: string, body: () => Readable | Buffer, file: string | undefined, digest: string, size: number, mediaType: string,
-  operation: string, opts: UploadOptions, preopened: UploadSession | undefined,
+  t: Transport,
+  repo: string,
+  body: () => Readable | Buffer,
+  file: string | undefined,
+  digest: string,
+  size: number,
+  mediaType: string,
+  operation: string,
+  opts: UploadOptions,
+  preopened: UploadSession | undefined,
 ): Promise<Descriptor> {
   const signal = opts.signal;
   let session = preopened;
@@ -163,21 +205,43 @@ async function monolithic(
       if (file !== undefined && t.rawBlobs) {
         // A file over a bare socket through two reused buffers (file-body.ts).
         await t.sendRaw({
-          method: 'PUT', path: withDigest(current.location, digest), scope: `repository:${repo}:pull,push`, operation,
-          headers: { 'content-type': OCTET, 'content-length': String(size) }, signal,
-          body: (socket) => writeFileRange(socket, file, 0, size, (b) => { sent += b.length; opts.onProgress?.({ bytesDone: sent, bytesTotal: size }); }),
+          method: 'PUT',
+          path: withDigest(current.location, digest),
+          scope: `repository:${repo}:pull,push`,
+          operation,
+          headers: { 'content-type': OCTET, 'content-length': String(size) },
+          signal,
+          body: (socket) =>
+            writeFileRange(socket, file, 0, size, (b) => {
+              sent += b.length;
+              opts.onProgress?.({ bytesDone: sent, bytesTotal: size });
+            }),
         });
         current.committed();
         opts.onProgress?.({ bytesDone: size, bytesTotal: size });
         return { mediaType, digest, size };
       }
       const res = await t.send({
-        method: 'PUT', path: withDigest(current.location, digest), scope: `repository:${repo}:pull,push`, operation,
-        headers: { 'content-type': OCTET, 'content-length': String(size) }, replayable: true, retryable: false, signal,
+        method: 'PUT',
+        path: withDigest(current.location, digest),
+        scope: `repository:${repo}:pull,push`,
+        operation,
+        headers: { 'content-type': OCTET, 'content-length': String(size) },
+        replayable: true,
+        retryable: false,
+        signal,
         body: () => {
           const b = body();
           if (Buffer.isBuffer(b)) return b;
-          return b.pipe(new Transform({ transform(chunk: Buffer, _e, cb) { sent += chunk.length; opts.onProgress?.({ bytesDone: sent, bytesTotal: size }); cb(null, chunk); } }));
+          return b.pipe(
+            new Transform({
+              transform(chunk: Buffer, _e, cb) {
+                sent += chunk.length;
+                opts.onProgress?.({ bytesDone: sent, bytesTotal: size });
+                cb(null, chunk);
+              },
+            }),
+          );
         },
       });
       await readErrorBody(res.body);
@@ -196,12 +260,22 @@ async function monolithic(
       await session?.cancel();
       session = undefined;
       if (!recoverable(err) || attempt >= t.retry.attempts) throw err;
-      await sleep(backoffDelay(t.retry, attempt), signal).catch((e: unknown) => { throw abortError(signal, e); });
+      await sleep(backoffDelay(t.retry, attempt), signal).catch((e: unknown) => {
+        throw abortError(signal, e);
+      });
     }
   }
 }
 
-async function chunkedFile(t: Transport, repo: string, path: string, size: number, mediaType: string, operation: string, opts: UploadOptions): Promise<Descriptor> {
+async function chunkedFile(
+  t: Transport,
+  repo: string,
+  path: string,
+  size: number,
+  mediaType: string,
+  operation: string,
+  opts: UploadOptions,
+): Promise<Descriptor> {
   const signal = opts.signal;
   const chunkSize = Math.max(1, opts.chunkSize ?? Number.POSITIVE_INFINITY);
   let reported = 0;
@@ -225,16 +299,32 @@ async function chunkedFile(t: Transport, repo: string, path: string, size: numbe
           const start = offset;
           const current = session;
           const patch = {
-            path: current.location.href, scope: `repository:${repo}:pull,push`, operation,
-            headers: { 'content-type': OCTET, 'content-length': String(end - start), 'content-range': `${start}-${end - 1}` },
+            path: current.location.href,
+            scope: `repository:${repo}:pull,push`,
+            operation,
+            headers: {
+              'content-type': OCTET,
+              'content-length': String(end - start),
+              'content-range': `${start}-${end - 1}`,
+            },
             // A small chunk in flight may finish after an abort (keeps the session deletable); a whole-file PATCH stops at once.
             signal: end - start <= GRACEFUL_CHUNK_MAX ? graceful(signal) : signal,
           };
           if (t.rawBlobs) {
-            const res = await t.sendRaw({ ...patch, method: 'PATCH', body: (socket) => writeFileRange(socket, path, start, end, (b, p) => src.observe(b, p)) });
+            const res = await t.sendRaw({
+              ...patch,
+              method: 'PATCH',
+              body: (socket) => writeFileRange(socket, path, start, end, (b, p) => src.observe(b, p)),
+            });
             current.advance(res.headers['location']);
           } else {
-            const res = await t.send({ ...patch, method: 'PATCH', body: () => src.read(start, end), replayable: true, retryable: false });
+            const res = await t.send({
+              ...patch,
+              method: 'PATCH',
+              body: () => src.read(start, end),
+              replayable: true,
+              retryable: false,
+            });
             await readErrorBody(res.body);
             current.advance(res.headers['location']);
           }
@@ -247,7 +337,12 @@ async function chunkedFile(t: Transport, repo: string, path: string, size: numbe
           offset = resumeAt;
         }
       }
-      if (src.hashedUpTo !== size) throw new RegistryError(t.registry, operation, `file changed while uploading (${src.hashedUpTo} of ${size} bytes hashed)`);
+      if (src.hashedUpTo !== size)
+        throw new RegistryError(
+          t.registry,
+          operation,
+          `file changed while uploading (${src.hashedUpTo} of ${size} bytes hashed)`,
+        );
       const digest = src.digest();
       await finish(t, repo, session, digest, size, operation, signal);
       return { mediaType, digest, size };
@@ -255,13 +350,20 @@ async function chunkedFile(t: Transport, repo: string, path: string, size: numbe
       await session?.cancel();
       if (signal?.aborted) throw abortError(signal, err);
       if (!recoverable(err) || ++failures >= t.retry.attempts * 2) throw err;
-      await sleep(backoffDelay(t.retry, Math.min(failures, 4)), signal).catch((e: unknown) => { throw abortError(signal, e); });
+      await sleep(backoffDelay(t.retry, Math.min(failures, 4)), signal).catch((e: unknown) => {
+        throw abortError(signal, e);
+      });
     }
   }
 }
 
 async function streamed(
-  t: Transport, repo: string, stream: Readable | AsyncIterable<Uint8Array>, mediaType: string, operation: string, opts: UploadOptions,
+  t: Transport,
+  repo: string,
+  stream: Readable | AsyncIterable<Uint8Array>,
+  mediaType: string,
+  operation: string,
+  opts: UploadOptions,
 ): Promise<Descriptor> {
   const signal = opts.signal;
   const hash = createHash('sha256');
@@ -270,23 +372,31 @@ async function streamed(
   if (!session) throw new RegistryError(t.registry, operation, 'no upload session');
   try {
     const source = stream instanceof Readable ? stream : Readable.from(stream);
-    const tap = source.pipe(new Transform({
-      transform(chunk: Buffer, _e, cb) {
-        hash.update(chunk);
-        size += chunk.length;
-        opts.onProgress?.({ bytesDone: size, bytesTotal: opts.size });
-        cb(null, chunk);
-      },
-    }));
+    const tap = source.pipe(
+      new Transform({
+        transform(chunk: Buffer, _e, cb) {
+          hash.update(chunk);
+          size += chunk.length;
+          opts.onProgress?.({ bytesDone: size, bytesTotal: opts.size });
+          cb(null, chunk);
+        },
+      }),
+    );
     const res = await t.send({
-      method: 'PATCH', path: session.location.href, scope: `repository:${repo}:pull,push`, operation,
+      method: 'PATCH',
+      path: session.location.href,
+      scope: `repository:${repo}:pull,push`,
+      operation,
       headers: { 'content-type': OCTET, ...(opts.size !== undefined ? { 'content-length': String(opts.size) } : {}) },
-      body: () => tap, retryable: false, signal,
+      body: () => tap,
+      retryable: false,
+      signal,
     });
     await readErrorBody(res.body);
     session.advance(res.headers['location']);
     const digest = `sha256:${hash.digest('hex')}`;
-    if (opts.digest && opts.digest !== digest) throw new ValidationError([{ path: 'digest', message: `is ${opts.digest} but the stream hashes to ${digest}` }]);
+    if (opts.digest && opts.digest !== digest)
+      throw new ValidationError([{ path: 'digest', message: `is ${opts.digest} but the stream hashes to ${digest}` }]);
     await finish(t, repo, session, digest, size, operation, signal);
     return { mediaType, digest, size };
   } catch (err) {
