@@ -19,7 +19,7 @@ import { MemoryStore } from './store/memory-store.js';
 import type { Store } from './store/store.js';
 import { EventHub } from './watch/event-hub.js';
 import type { JobKind, WatchEvent, WatchOptions } from './watch/events.js';
-import { LogBook, type LogReadOptions } from './logs/log-book.js';
+import { LogBook, type LogReadOptions, type LogWindow, type LogWindowOptions } from './logs/log-book.js';
 import { CredentialSealer } from './internal/credentials.js';
 import { jobKey, type BuilderContext } from './internal/context.js';
 import { RunnerPool } from './internal/pool.js';
@@ -69,7 +69,7 @@ export class ImageBuilder {
     this.#ctx = {
       store,
       hub: new EventHub(),
-      logs: new LogBook(logDir, positive(options.logTailLines, 1000, 'logTailLines')),
+      logs: new LogBook(logDir, positive(options.logTailLines, 1000, 'logTailLines'), options.logDir === undefined),
       sealer: new CredentialSealer(options.credentialKey),
       reasons: new Map(),
       settled: new Map(),
@@ -196,6 +196,21 @@ export class ImageBuilder {
   }
 
   /**
+   * A window of a job's log for paging: by default the last 500 lines (what upstream keeps of a
+   * finished log), or `limit` lines from line `from` (0-based); with the bounds and the total line
+   * count when it was opened. Lines are streamed from disk as they are iterated: any window costs
+   * time and memory for its own lines only.
+   */
+  async readLog(kind: JobKind, name: string, options: LogWindowOptions = {}): Promise<LogWindow> {
+    await this.#open();
+    const rec = await this.#ctx.store.get(kind, name);
+    if (!rec) throw new NotFoundError(`${kind} "${name}" not found`);
+    const reason = this.#ctx.reasons.get(jobKey(kind, name));
+    const log = await this.#ctx.logs.get(kind, name, isTerminal(reason));
+    return this.#ctx.logs.window(log, options);
+  }
+
+  /**
    * Downloads a Completed export's file to `path` (a file, or a directory → `<build name><ext>`):
    * resumable and digest-verified. Not ready → `ConflictError`.
    */
@@ -228,7 +243,7 @@ export class ImageBuilder {
     const deadline = Date.now() + 30_000;
     while (this.#sched.running.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     this.#ctx.hub.closeAll();
-    await this.#ctx.logs.flush();
+    await this.#ctx.logs.dispose(); // a temporary log directory goes with the builder
     await this.#ctx.store.close();
   }
 }

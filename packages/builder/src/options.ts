@@ -24,7 +24,7 @@ export interface ImageBuilderOptions {
   maxDurationMs?: number | undefined;
   /** How often running jobs are checked for staleness and `status.lastSeen` is refreshed. Default: min(staleAfterMs / 4, 30 s). */
   heartbeatIntervalMs?: number | undefined;
-  /** Directory of the job logs (whole logs, one file each). Default: a new temporary directory. */
+  /** Directory of the job logs (whole logs, one file each). Default: a new temporary directory, removed by `close()`. */
   logDir?: string | undefined;
   /** Recent lines of a running job kept in memory. Default 1,000. */
   logTailLines?: number | undefined;

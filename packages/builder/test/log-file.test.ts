@@ -1,12 +1,22 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { SdkError } from '@imagebuild/core';
 import { LogBook } from '../src/logs/log-book.js';
+import { MAX_LINE_LENGTH } from '../src/logs/job-log.js';
+import { MARK_EVERY } from '../src/logs/line-index.js';
 import { collect } from './helpers.js';
 
-const book = (ring: number) => new LogBook(mkdtempSync(join(tmpdir(), 'ib-logfile-')), ring);
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+const book = (ring: number) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ib-logfile-'));
+  dirs.push(dir);
+  return new LogBook(dir, ring);
+};
 const lines = (n: number, p = 'line') => Array.from({ length: n }, (_, i) => `${p} ${i}`);
 
 describe('job log files (asynchronous writer)', () => {
@@ -67,5 +77,87 @@ describe('job log files (asynchronous writer)', () => {
     expect(log.fromRing(8)).toEqual(lines(10).slice(8)); // the tail is still served from memory
     log.end();
     await b.flush();
+  });
+
+  it('a window is the last 500 lines by default, or limit lines from a line; paging covers the log exactly once', async () => {
+    const b = book(16);
+    const log = b.create('ImageBuild', 'w');
+    const all = lines(5 * MARK_EVERY + 7, 'wïndow');
+    for (const l of all) b.write(log, l);
+    const tail = b.window(log, {});
+    expect([tail.from, tail.to, tail.total]).toEqual([all.length - 500, all.length, all.length]);
+    expect(await collect(tail.lines)).toEqual(all.slice(-500));
+    const paged: string[] = [];
+    for (let from = 0; from < all.length; ) {
+      const page = b.window(log, { from, limit: 999 });
+      paged.push(...(await collect(page.lines)));
+      from = page.to;
+    }
+    expect(paged).toEqual(all);
+    const mid = b.window(log, { from: 3 * MARK_EVERY - 1, limit: 3 });
+    expect(await collect(mid.lines)).toEqual(all.slice(3 * MARK_EVERY - 1, 3 * MARK_EVERY + 2));
+    expect(b.window(log, { tail: 10 }).from).toBe(all.length - 10);
+    const past = b.window(log, { from: all.length + 5, limit: 10 });
+    expect([past.from, past.to]).toEqual([all.length, all.length]);
+    expect(await collect(past.lines)).toEqual([]);
+    log.end();
+    await b.flush();
+  });
+
+  it('a read seeks to the nearest index mark: line k*1024 starts at the byte offset the file has', async () => {
+    const b = book(4);
+    const log = b.create('ImageBuild', 'i');
+    const all = lines(3 * MARK_EVERY + 1, 'ü'); // multi-byte characters: offsets are bytes, not characters
+    for (const l of all) b.write(log, l);
+    log.end();
+    await b.flush();
+    const text = readFileSync(log.file);
+    for (const k of [1, 2, 3]) {
+      const { offset, skip } = log.index.seek(k * MARK_EVERY + 5);
+      expect(skip).toBe(5);
+      expect(
+        text
+          .subarray(offset, offset + 64)
+          .toString('utf8')
+          .split('\n')[0],
+      ).toBe(all[k * MARK_EVERY]);
+    }
+    // The same index, rebuilt from the file after a restart.
+    const again = await new LogBook(b.dir, 4).get('ImageBuild', 'i', true);
+    expect(again.index.marks).toEqual(log.index.marks);
+    expect(again.index.bytes).toBe(text.length);
+  });
+
+  it('output without newlines is cut into lines of MAX_LINE_LENGTH; CR LF split across pieces ends one line', async () => {
+    const b = book(8);
+    const log = b.create('ImageBuild', 'long');
+    const chunk = 'x'.repeat(4096);
+    for (let i = 0; i < 40; i++) log.append(chunk); // 160 Ki characters, no newline
+    log.append('tail\r');
+    log.append('\nnext\r\n');
+    log.end();
+    await b.flush();
+    const got = await collect(b.read(log, {}));
+    expect(got.map((l) => l.length)).toEqual([
+      MAX_LINE_LENGTH,
+      MAX_LINE_LENGTH,
+      40 * 4096 - 2 * MAX_LINE_LENGTH + 4,
+      4,
+    ]);
+    expect(got.at(-2)!.endsWith('xtail')).toBe(true);
+    expect(got.at(-1)).toBe('next');
+  });
+
+  it('a file left without its last newline: the partial line counts, and appended lines start on a new line', async () => {
+    const b = book(4);
+    writeFileSync(join(b.dir, 'ImageBuild.p.log'), 'one\ntwo\nhal');
+    const log = await b.get('ImageBuild', 'p', false);
+    expect(log.total).toBe(3);
+    expect(await collect(b.window(log, { from: 2 }).lines)).toEqual(['hal']);
+    b.write(log, 'after');
+    log.end();
+    await b.flush();
+    expect(readFileSync(log.file, 'utf8')).toBe('one\ntwo\nhal\nafter\n');
+    expect(await collect(b.read(log, {}))).toEqual(['one', 'two', 'hal', 'after']);
   });
 });

@@ -1,11 +1,23 @@
 import { close, open, write } from 'node:fs';
 import { SdkError } from '@imagebuild/core';
 import { IoLane } from './io-lane.js';
+import { LineIndex } from './line-index.js';
+
+/**
+ * Longest line kept whole, in UTF-16 units; longer output is cut into lines of this size. Bounds
+ * memory for output that never ends a line, and stays under the 1 MiB line limit of upstream's
+ * `flightctl logs` reader (64 Ki units are at most 192 KiB of UTF-8).
+ */
+export const MAX_LINE_LENGTH = 64 * 1024;
 
 /** How a job log's file is started. */
 export interface JobLogFile {
   /** A new job: the file is started empty (whatever a deleted namesake left is dropped). Default false: append. */
   fresh?: boolean | undefined;
+  /** The existing file's line index (appending after a restart). Default: an empty file. */
+  index?: LineIndex | undefined;
+  /** The existing file ends without a newline: one is written before the first appended line. */
+  unterminated?: boolean | undefined;
   /** Earlier work on the same path (a previous log's close, a delete) to finish first. */
   after?: Promise<void> | undefined;
   /** The lane the file operations run in (shared by a LogBook's logs). Default: a lane of its own. */
@@ -33,6 +45,9 @@ export class JobLog {
   readonly #base: number;
   #partial = '';
   #pending: string[] = [];
+  /** Where lines start in the file (for lines already counted in `total`, whether flushed or not). */
+  readonly index: LineIndex;
+  #unterminated: boolean;
   #fd: number | undefined;
   readonly #ready: Promise<void>;
   readonly #lane: IoLane;
@@ -45,34 +60,58 @@ export class JobLog {
   constructor(
     readonly file: string,
     ringSize: number,
-    initialTotal = 0,
     start: JobLogFile = {},
   ) {
     this.#ringSize = Math.max(1, ringSize);
-    this.total = this.flushed = this.#base = initialTotal;
+    this.index = start.index ?? new LineIndex();
+    this.#unterminated = start.unterminated === true;
+    this.total = this.flushed = this.#base = this.index.lines;
     this.#ready = start.after ?? Promise.resolve();
     this.#lane = start.lane ?? new IoLane();
     this.#flags = start.fresh ? 'w' : 'a';
   }
 
-  /** Appends text; every `\n`-terminated piece is a line, a trailing piece waits for the rest. */
+  /**
+   * Appends text; every `\n`-terminated piece is a line (a `\r` before the `\n` dropped), a trailing
+   * piece waits for the rest. Only the new text is scanned, so output dripped a byte at a time costs
+   * linear time; a piece longer than `MAX_LINE_LENGTH` is cut into lines of that length.
+   */
   append(text: string): void {
     if (this.ended) return;
-    const parts = (this.#partial + text).split(/\r?\n/);
-    this.#partial = parts.pop() ?? '';
-    if (parts.length > 0) this.#add(parts);
+    const parts = text.split('\n');
+    const rest = parts.pop() ?? '';
+    const lines: string[] = [];
+    for (let i = 0; i < parts.length; i++) {
+      let l = parts[i]!;
+      if (i === 0 && this.#partial !== '') {
+        l = this.#partial + l;
+        this.#partial = '';
+      }
+      cut(l.endsWith('\r') ? l.slice(0, -1) : l, lines);
+    }
+    let partial = this.#partial + rest;
+    // Keep a trailing `\r` with the partial: its `\n` may come in the next piece.
+    while (partial.length > MAX_LINE_LENGTH) {
+      const at = cutAt(partial, MAX_LINE_LENGTH);
+      lines.push(partial.slice(0, at));
+      partial = partial.slice(at);
+    }
+    this.#partial = partial;
+    if (lines.length > 0) this.#add(lines);
   }
 
   /** Appends one whole line. */
   line(text: string): void {
     if (this.ended) return;
-    if (this.#partial === '' && !text.includes('\n') && !text.includes('\r')) this.#add([text]);
+    if (this.#partial === '' && text.length <= MAX_LINE_LENGTH && !text.includes('\n') && !text.includes('\r'))
+      this.#add([text]);
     else this.append(`${text}\n`);
   }
 
   #add(lines: string[]): void {
     const ring = this.#ring;
     for (const l of lines) {
+      this.index.add(Buffer.byteLength(l) + 1);
       if (ring.length < this.#ringSize) ring.push(l);
       else ring[(this.total - this.#base) % this.#ringSize] = l;
       this.total++;
@@ -98,7 +137,9 @@ export class JobLog {
             this.#flags = 'a';
           }
           const fd = this.#fd;
-          await this.#lane.run(() => writeAll(fd, Buffer.from(`${batch.join('\n')}\n`)));
+          const lead = this.#unterminated ? '\n' : '';
+          this.#unterminated = false;
+          await this.#lane.run(() => writeAll(fd, Buffer.from(`${lead}${batch.join('\n')}\n`)));
           this.flushed += batch.length;
           this.#notify();
         }
@@ -130,7 +171,7 @@ export class JobLog {
     if (this.#partial !== '') {
       const p = this.#partial;
       this.#partial = '';
-      this.#add([p]);
+      this.#add([p.endsWith('\r') ? p.slice(0, -1) : p]);
     }
     this.ended = true;
     this.#closed = new Promise<void>((resolve) => (this.#closeDone = resolve));
@@ -171,6 +212,23 @@ export class JobLog {
   #notify(): void {
     for (const w of [...this.#waiters]) w();
   }
+}
+
+/** Pushes `line`, cut into pieces of at most `MAX_LINE_LENGTH`. */
+function cut(line: string, out: string[]): void {
+  let l = line;
+  while (l.length > MAX_LINE_LENGTH) {
+    const at = cutAt(l, MAX_LINE_LENGTH);
+    out.push(l.slice(0, at));
+    l = l.slice(at);
+  }
+  out.push(l);
+}
+
+/** `max`, or one less so a surrogate pair is not split. */
+function cutAt(s: string, max: number): number {
+  const c = s.charCodeAt(max - 1);
+  return c >= 0xd800 && c <= 0xdbff ? max - 1 : max;
 }
 
 // Plain callback fs (lighter than fs/promises' FileHandle for many small writes).

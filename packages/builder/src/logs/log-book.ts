@@ -1,12 +1,10 @@
-import { createReadStream, existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { redactText, throwIfAborted } from '@imagebuild/core';
+import { SdkError, redactText, throwIfAborted } from '@imagebuild/core';
 import { JobLog } from './job-log.js';
 import { IoLane } from './io-lane.js';
-
-const BATCH = 5000;
+import { indexFile, readLineRange } from './line-index.js';
 
 /** Options of `logs()`. */
 export interface LogReadOptions {
@@ -16,6 +14,27 @@ export interface LogReadOptions {
   from?: number | undefined;
   signal?: AbortSignal | undefined;
 }
+
+/** Which lines of a log `readLog()` returns: the last `tail` lines, or `limit` lines from `from`. */
+export interface LogWindowOptions {
+  /** First line (0-based). Default: `total - tail`. */
+  from?: number | undefined;
+  /** Lines before the end to start at, when `from` is not given. Default 500 (upstream's stored tail). */
+  tail?: number | undefined;
+  /** Most lines returned. Default: to the end of what is there now. */
+  limit?: number | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+/** A window of a log: lines `[from, to)` of the `total` there were when it was opened, streamed from disk. */
+export interface LogWindow {
+  from: number;
+  to: number;
+  total: number;
+  lines: AsyncGenerator<string, void, undefined>;
+}
+
+export const DEFAULT_LOG_TAIL = 500;
 
 /**
  * Every job's log: files under one directory, plus bounded in-memory tails of running jobs.
@@ -32,8 +51,16 @@ export class LogBook {
   constructor(
     readonly dir: string,
     readonly ringSize: number,
+    /** The directory is a temporary one of ours: `dispose()` removes it. */
+    readonly temporary = false,
   ) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
+  }
+
+  /** Waits for pending file work, then removes the directory if it is a temporary one. */
+  async dispose(): Promise<void> {
+    await this.flush();
+    if (this.temporary) await rm(this.dir, { recursive: true, force: true });
   }
 
   #file(kind: string, name: string): string {
@@ -50,7 +77,7 @@ export class LogBook {
   /** Starts a fresh log for a new job (any file left by a deleted namesake is removed first). */
   create(kind: string, name: string): JobLog {
     const file = this.#file(kind, name);
-    const log = new JobLog(file, this.ringSize, 0, { fresh: true, after: this.#tails.get(file), lane: this.#lane });
+    const log = new JobLog(file, this.ringSize, { fresh: true, after: this.#tails.get(file), lane: this.#lane });
     this.#logs.set(`${kind}/${name}`, log);
     return log;
   }
@@ -61,10 +88,15 @@ export class LogBook {
     let log = this.#logs.get(key);
     if (!log) {
       const file = this.#file(kind, name);
-      const total = existsSync(file) ? await countLines(file) : 0;
+      const found = existsSync(file) ? await indexFile(file) : undefined;
       log = this.#logs.get(key);
       if (!log) {
-        log = new JobLog(file, this.ringSize, total, { after: this.#tails.get(file), lane: this.#lane });
+        log = new JobLog(file, this.ringSize, {
+          after: this.#tails.get(file),
+          lane: this.#lane,
+          index: found?.index,
+          unterminated: found?.unterminated,
+        });
         if (ended) log.end();
         this.#logs.set(key, log);
       }
@@ -97,55 +129,54 @@ export class LogBook {
   }
 
   /** Reads lines `[from, ∞)`; with `follow`, waits for more until `isEnded()` and the log is drained. */
-  async *read(log: JobLog, options: LogReadOptions): AsyncGenerator<string, void, undefined> {
-    let next = Math.max(0, options.from ?? 0);
+  read(log: JobLog, options: LogReadOptions): AsyncGenerator<string, void, undefined> {
+    return this.#read(log, Math.max(0, options.from ?? 0), Number.POSITIVE_INFINITY, options);
+  }
+
+  /** Lines `[from, from + limit)` — or the last `tail` — of the lines there are now, with the bounds. */
+  window(log: JobLog, options: LogWindowOptions): LogWindow {
+    const total = log.total;
+    const from = Math.min(total, Math.max(0, options.from ?? total - (options.tail ?? DEFAULT_LOG_TAIL)));
+    const to = options.limit === undefined ? total : Math.min(total, from + Math.max(0, options.limit));
+    return { from, to, total, lines: this.#read(log, from, to, { signal: options.signal }) };
+  }
+
+  async *#read(
+    log: JobLog,
+    from: number,
+    to: number,
+    options: LogReadOptions,
+  ): AsyncGenerator<string, void, undefined> {
+    let next = from;
     const signal = options.signal;
-    for (;;) {
+    while (next < to) {
       throwIfAborted(signal);
       if (next < log.total) {
-        let lines = log.fromRing(next);
-        if (!lines) {
-          // Older than the in-memory tail: from the file, once the writer has put them there.
-          if (next >= log.flushed) {
-            if (log.error) throw log.error;
-            await log.changed(signal);
-            continue;
+        const ring = log.fromRing(next);
+        if (ring) {
+          for (const line of ring) {
+            if (next >= to) return;
+            yield line;
+            next++;
           }
-          lines = await readLines(log.file, next, Math.min(log.flushed, next + BATCH));
+          continue;
         }
-        for (const line of lines) {
+        // Older than the in-memory tail: from the file, once the writer has put them there.
+        if (next >= log.flushed) {
+          if (log.error) throw log.error;
+          await log.changed(signal);
+          continue;
+        }
+        const start = next;
+        for await (const line of readLineRange(log.file, log.index, next, Math.min(log.flushed, to))) {
           yield line;
           next++;
         }
+        if (next === start) throw new SdkError('INTERNAL', `the job log ${log.file} is shorter than its line count`);
         continue;
       }
       if (!options.follow || log.ended) return;
       await log.changed(signal);
     }
   }
-}
-
-async function countLines(file: string): Promise<number> {
-  let n = 0;
-  for await (const chunk of createReadStream(file)) {
-    const buf = chunk as Buffer;
-    for (let i = buf.indexOf(10); i >= 0; i = buf.indexOf(10, i + 1)) n++;
-  }
-  return n;
-}
-
-async function readLines(file: string, from: number, to: number): Promise<string[]> {
-  const out: string[] = [];
-  if (to <= from) return out;
-  const rl = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
-  let i = 0;
-  try {
-    for await (const line of rl) {
-      if (i >= from) out.push(line);
-      if (++i >= to) break;
-    }
-  } finally {
-    rl.close();
-  }
-  return out;
 }
