@@ -7,15 +7,28 @@ import type { IncomingMessage } from 'node:http';
 export type AuthHook = (req: IncomingMessage) => boolean | Promise<boolean>;
 
 export interface ImageBuilderHandlerOptions {
+  /**
+   * Checks every API request (not `/healthz`, `/readyz`, `GET /api/v1/auth/config`). It also
+   * answers `GET /api/v1/auth/validate`, which `flightctl login --token` calls.
+   */
   auth?: AuthHook;
   /** Largest accepted request body. Default 50 MiB (upstream's limit). Larger → 413. */
   maxBodyBytes?: number;
-  /** Path prefix the API is mounted under, e.g. `/_/imagebuilder`. Default none. */
-  basePath?: string;
+  /**
+   * Path prefixes the API is served under. Default `['', '/_/imagebuilder']`: the root, and the
+   * image-builder address `flightctl login` derives for a plain `http(s)://host:port`.
+   */
+  basePath?: string | readonly string[];
   /** Also serve the core API's `/api/v1/repositories` (so one URL sets up a whole build). Default true. */
   serveRepositories?: boolean;
-  /** Interval of SSE keep-alive comments. Default 15 s. */
+  /** Interval of SSE keep-alive comments (resumable framing only). Default 15 s. */
   keepAliveMs?: number;
+  /**
+   * Refuse what a Flight Control server refuses: export formats other than qcow2, vmdk, iso and
+   * qcow2-disk-container (400). Default false.
+   */
+  strictUpstream?: boolean;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 50 * 1024 * 1024;
+export const DEFAULT_BASE_PATHS: readonly string[] = ['', '/_/imagebuilder'];

@@ -1,12 +1,39 @@
 import type { IncomingMessage } from 'node:http';
 import { ApiError } from '@imagebuild/core';
+import { quote } from './echo.js';
+import { JsonCheckError, checkJson } from './json-check.js';
 
 /**
- * Reads a JSON request body of at most `max` bytes: 413 when larger (by Content-Length or while
- * reading), 400 `can't decode JSON body: …` when it is not JSON.
+ * The media type of a request body, lower-cased, without parameters; 415 unless it is one of
+ * `accepted` (a `charset` other than UTF-8 is refused too — the body is read as UTF-8).
  */
-export async function readJsonBody(req: IncomingMessage, max: number): Promise<unknown> {
-  const declared = Number(req.headers['content-length'] ?? NaN);
+export function requireMediaType(req: IncomingMessage, accepted: readonly string[]): string {
+  const header = req.headers['content-type'] ?? '';
+  const [type = '', ...params] = header.split(';');
+  const media = type.trim().toLowerCase();
+  const charset = params.map((p) => p.trim().toLowerCase()).find((p) => p.startsWith('charset='));
+  const okCharset = charset === undefined || /^charset="?utf-?8"?$/.test(charset);
+  if (!accepted.includes(media) || !okCharset) {
+    req.resume();
+    const got = header === '' ? 'no Content-Type' : `Content-Type ${quote(header, 64)}`;
+    throw new ApiError(415, `unsupported media type: ${got}; send ${accepted.join(' or ')}`);
+  }
+  return media;
+}
+
+/**
+ * Reads a JSON request body of at most `max` bytes: 415 unless it is `application/json` (or one of
+ * `accepted`), 413 when larger (by Content-Length or while reading), 400 `can't decode JSON body: …`
+ * when it is not JSON or repeats a key — naming the position or the key's path, never quoting
+ * the body. Returns the parsed value and the media type.
+ */
+export async function readJsonBody(
+  req: IncomingMessage,
+  max: number,
+  accepted: readonly string[] = ['application/json'],
+): Promise<{ value: unknown; media: string }> {
+  const media = requireMediaType(req, accepted);
+  const declared = Number(req.headers['content-length'] ?? Number.NaN);
   if (Number.isFinite(declared) && declared > max) {
     req.resume();
     throw new ApiError(413, `request body of ${declared} bytes exceeds the limit of ${max} bytes`);
@@ -23,8 +50,11 @@ export async function readJsonBody(req: IncomingMessage, max: number): Promise<u
   }
   const text = Buffer.concat(chunks).toString('utf8');
   try {
-    return JSON.parse(text) as unknown;
+    checkJson(text);
+    return { value: JSON.parse(text) as unknown, media };
   } catch (err) {
-    throw new ApiError(400, `can't decode JSON body: ${(err as Error).message}`);
+    // V8's own message quotes the input: only our checker's words go out.
+    const why = err instanceof JsonCheckError ? err.message : 'not valid JSON';
+    throw new ApiError(400, `can't decode JSON body: ${why}`);
   }
 }

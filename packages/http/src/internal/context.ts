@@ -5,7 +5,7 @@ import type { Route } from './router.js';
 /** The builder methods the adapter uses. */
 export type BuilderApi = Pick<
   ImageBuilder,
-  'create' | 'get' | 'list' | 'delete' | 'cancel' | 'newVersion' | 'logs' | 'openExport'
+  'create' | 'apply' | 'get' | 'list' | 'delete' | 'cancel' | 'newVersion' | 'logs' | 'readLog' | 'openExport'
 >;
 
 export interface RequestContext {
@@ -19,4 +19,6 @@ export interface RequestContext {
   /** Headers every response carries (API version, Vary, request id). */
   headers: Record<string, string>;
   maxBodyBytes: number;
+  /** Refuse what a Flight Control server would refuse (export formats it does not know). */
+  strictUpstream: boolean;
 }

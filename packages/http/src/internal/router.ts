@@ -33,9 +33,16 @@ export function matchRoute(pathname: string): Route | undefined {
 
 /** Methods allowed on a route (for 405 and `Allow`). */
 export function allowedMethods(route: Route): string[] {
-  if (route.collection === 'repositories') return route.name ? ['GET', 'DELETE'] : ['GET', 'POST'];
+  if (route.collection === 'repositories') return route.name ? ['GET', 'PUT', 'PATCH', 'DELETE'] : ['GET', 'POST'];
   if (route.sub === 'cancel' || route.sub === 'newversion') return ['POST'];
   if (route.sub) return ['GET'];
   if (!route.name) return ['GET', 'POST'];
   return route.collection === 'imagepromotions' ? ['GET', 'PUT', 'PATCH', 'DELETE'] : ['GET', 'DELETE'];
+}
+
+/** The core API's login endpoints (`flightctl login` reads both): `config` or `validate`. */
+export function matchAuth(pathname: string): 'config' | 'validate' | undefined {
+  if (pathname === '/api/v1/auth/config') return 'config';
+  if (pathname === '/api/v1/auth/validate') return 'validate';
+  return undefined;
 }

@@ -10,6 +10,7 @@ import {
   ValidationError,
   redactText,
 } from '@imagebuild/core';
+import { cleanMessage } from './echo.js';
 
 /** A Flight Control `Status` body. */
 export interface StatusBody {
@@ -26,7 +27,8 @@ export function statusBody(code: number, message: string, apiVersion = 'flightct
     apiVersion,
     kind: 'Status',
     code,
-    message: redactText(message),
+    // Credentials redacted, control characters escaped, length bounded — whatever the message echoes.
+    message: cleanMessage(redactText(message)),
     reason: STATUS_CODES[code] ?? '',
     status: code < 400 ? 'Success' : 'Failure',
   };

@@ -1,4 +1,9 @@
-import { ApiError, parseImageBuildNewVersionRequest } from '@imagebuild/core';
+import {
+  ApiError,
+  UPSTREAM_EXPORT_FORMATS,
+  isUpstreamExportFormat,
+  parseImageBuildNewVersionRequest,
+} from '@imagebuild/core';
 import { readJsonBody } from '../internal/body.js';
 import type { RequestContext } from '../internal/context.js';
 import { boolParam, listParams } from '../internal/query.js';
@@ -14,6 +19,13 @@ function asKind(body: unknown, kind: string): Record<string, unknown> {
   if (obj.kind === undefined) return { ...obj, kind };
   if (obj.kind !== kind) throw new ApiError(400, `kind: must be ${kind}`);
   return obj;
+}
+
+/** With `strictUpstream`, an export format a Flight Control server does not know is refused (400). */
+function checkUpstreamFormat(body: Record<string, unknown>): void {
+  const format = (body.spec as { format?: unknown } | undefined)?.format;
+  if (typeof format === 'string' && !isUpstreamExportFormat(format))
+    throw new ApiError(400, `spec.format: must be one of ${UPSTREAM_EXPORT_FORMATS.join(', ')} on this server`);
 }
 
 /** `/imagebuilds` and `/imageexports`: list, create, get, delete, cancel, newversion. */
@@ -36,14 +48,15 @@ export async function handleJobs(ctx: RequestContext): Promise<void> {
           : await builder.list('ImageExport', { ...params, signal: ctx.signal });
       return sendJson(res, 200, list, headers);
     }
-    const body = asKind(await readJsonBody(req, ctx.maxBodyBytes), kind);
+    const body = asKind((await readJsonBody(req, ctx.maxBodyBytes)).value, kind);
+    if (ctx.strictUpstream && kind === 'ImageExport') checkUpstreamFormat(body);
     return sendJson(res, 201, await builder.create(body), headers);
   }
   switch (route.sub) {
     case 'cancel':
       return sendJson(res, 200, await builder.cancel(kind, name), headers);
     case 'newversion': {
-      const body = parseImageBuildNewVersionRequest(await readJsonBody(req, ctx.maxBodyBytes));
+      const body = parseImageBuildNewVersionRequest((await readJsonBody(req, ctx.maxBodyBytes)).value);
       const request = {
         newName: body.name,
         ...(body.sourceImageTag === undefined ? {} : { sourceImageTag: body.sourceImageTag }),
