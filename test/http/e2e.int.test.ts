@@ -147,7 +147,12 @@ describe('client ↔ HTTP adapter ↔ real podman runner', () => {
     await client.imageBuilds.newVersion(BUILD, { name, destinationImageTag: 'v2' });
     const open = (lastId?: string): Promise<Response> =>
       fetch(`${srv.url}/api/v1/imagebuilds/${name}/log?follow=true`, {
-        headers: { authorization: `Bearer ${TOKEN}`, ...(lastId ? { 'Last-Event-ID': lastId } : {}) },
+        // The resumable framing (id: per line) is asked for with Accept, as an EventSource does.
+        headers: {
+          authorization: `Bearer ${TOKEN}`,
+          accept: 'text/event-stream',
+          ...(lastId ? { 'Last-Event-ID': lastId } : {}),
+        },
       });
     const first = await open();
     expect(first.headers.get('content-type')).toBe('text/event-stream');

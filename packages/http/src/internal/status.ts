@@ -70,9 +70,14 @@ export function httpStatusOf(err: unknown): number {
   return 500;
 }
 
-/** The message for an error: validation issues one per line, as upstream joins them. */
+const oneLine = (text: string): string => text.replace(/\n/g, '\\n');
+
+/**
+ * The message for an error: validation issues one per line, as upstream joins them — a newline
+ * inside an issue (an echoed value) is escaped, so every line of the message is one issue.
+ */
 export function messageOf(err: unknown): string {
   if (err instanceof ValidationError)
-    return err.issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('\n');
-  return err instanceof Error ? err.message : String(err);
+    return err.issues.map((i) => oneLine(i.path ? `${i.path}: ${i.message}` : i.message)).join('\n');
+  return oneLine(err instanceof Error ? err.message : String(err));
 }
