@@ -7,7 +7,7 @@
  * corrupted transfer never ends as a clean response.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -146,6 +146,7 @@ afterAll(async () => {
   await srv?.close();
   await builder?.close();
   await proxy?.close();
+  rmSync(out, { recursive: true, force: true });
 });
 
 describe('download streaming from the registry', () => {

@@ -7,7 +7,7 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -80,6 +80,7 @@ afterAll(async () => {
   await client?.close();
   await srv?.close();
   await builder?.close();
+  rmSync(out, { recursive: true, force: true });
 });
 
 describe('client ↔ HTTP adapter ↔ real podman runner', () => {
@@ -214,6 +215,7 @@ describe('client ↔ HTTP adapter ↔ real podman runner', () => {
     );
     expect(stdout).toContain(`downloaded ${join(dir, `${BUILD}-example.vmdk`)}`);
     expect(statSync(join(dir, `${BUILD}-example.vmdk`)).size).toBeGreaterThan(0);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it("every response conforms to our OpenAPI documents and upstream's", () => {
