@@ -98,6 +98,12 @@ describe('upstream flightctl against the adapter', () => {
     };
     expect((await cli.apply(ie)).status).toBe(201);
 
+    const listed = await cli.list('imagebuilds');
+    expect(listed.status).toBe(200);
+    expect(
+      (JSON.parse(listed.body) as { items: Array<{ metadata: { name: string } }> }).items.map((i) => i.metadata.name),
+    ).toContain('cli-build');
+    expect((await cli.list('imageexports')).status).toBe(200);
     const got = await cli.get('imagebuilds', 'cli-build');
     expect(got.status).toBe(200);
     expect(JSON.parse(got.body).metadata.name).toBe('cli-build');

@@ -59,7 +59,13 @@ export function createImageBuilderHandler(
     const given = req.headers['x-request-id'];
     // Echoed in a header: only a plain token of bounded length, else a fresh one.
     const requestId = typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
-    const url = new URL(req.url ?? '/', 'http://adapter.invalid');
+    let url: URL;
+    try {
+      // Origin-form only: a target starting with // would otherwise be read as an authority.
+      url = new URL((req.url ?? '/').replace(/^\/+/, '/'), 'http://adapter.invalid');
+    } catch {
+      return sendStatus(res, 400, 'malformed request target', { 'X-Request-Id': requestId });
+    }
     const base = bases.find((b) => b === '' || url.pathname === b || url.pathname.startsWith(`${b}/`));
     if (base === undefined)
       return sendStatus(res, 404, `${quote(url.pathname)} not found`, { 'X-Request-Id': requestId });

@@ -144,6 +144,12 @@ export class Flightctl {
     return this.#call(`${this.imageBuilderServer}/api/v1/${kind}/${name}${q}`, 'GET', 'v1alpha1');
   }
 
+  /** `flightctl get imagebuilds` / `get imageexports` (zero-valued parameters are left out; withExports is not). */
+  async list(kind: 'imagebuilds' | 'imageexports'): Promise<CliResult> {
+    const q = kind === 'imagebuilds' ? '?withExports=false' : '';
+    return this.#call(`${this.imageBuilderServer}/api/v1/${kind}${q}`, 'GET', 'v1alpha1');
+  }
+
   /** `flightctl logs -f TYPE/NAME`: what it would print, and whether it ended orderly. */
   async logsFollow(kind: 'imagebuilds' | 'imageexports', name: string): Promise<{ printed: string[]; sse: boolean }> {
     const r = await this.#call(`${this.imageBuilderServer}/api/v1/${kind}/${name}/log?follow=true`, 'GET', 'v1alpha1');
