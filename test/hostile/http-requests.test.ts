@@ -3,6 +3,7 @@
  * the adapter's own process (CPU ≤ 1 s, RSS growth ≤ 200 MiB), which must survive every case and
  * answer /healthz afterwards; no response and nothing it prints may contain the secret canary.
  */
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { budget, CPU_BUDGET_MS, RSS_BUDGET_BYTES, startChild, type Child } from './http-support/child-harness.js';
 import { exchange, open, send, sleep, type Reply } from './http-support/raw.js';
@@ -172,6 +173,46 @@ describe('hostile HTTP requests', () => {
       const many = Array.from({ length: 1000 }, (_, i) => `${i}-${i}`).join(',');
       expect((await get('mem-small', `bytes=${many}`)).status).toBe(200);
       expect((await get('mem-small', `bytes=${'-'.repeat(5000)}`)).status).toBe(200);
+    });
+  });
+
+  it('fuzzed bodies and content types on every write route: a 4xx or a success, never a 5xx', async () => {
+    const objects = fc.oneof(
+      fc.json({ maxDepth: 4 }),
+      fc
+        .record({
+          apiVersion: fc.constantFrom('flightctl.io/v1alpha1', 'flightctl.io/v1beta1', ''),
+          kind: fc.constantFrom('ImageBuild', 'ImageExport', 'Repository', '__proto__'),
+          metadata: fc.record({ name: fc.string({ maxLength: 80 }), labels: fc.dictionary(fc.string(), fc.string()) }),
+          spec: fc.jsonValue({ maxDepth: 3 }),
+        })
+        .map((o) => JSON.stringify(o).replace('"kind"', `"password":"${child.canary}","kind"`)),
+    );
+    const cases = fc.sample(
+      fc.tuple(
+        fc.constantFrom(
+          ['POST', '/api/v1/imagebuilds'],
+          ['POST', '/api/v1/imageexports'],
+          ['POST', '/api/v1/repositories'],
+          ['PUT', '/api/v1/repositories/fz'],
+          ['PATCH', '/api/v1/repositories/secret-repo'],
+          ['POST', '/api/v1/imagebuilds/x/newversion'],
+        ),
+        fc.constantFrom(
+          'application/json',
+          'application/json-patch+json',
+          'application/merge-patch+json',
+          'text/plain',
+        ),
+        objects,
+      ),
+      { numRuns: 150, seed: 12 },
+    );
+    await hostile(async () => {
+      for (const [[method, path], type, body] of cases) {
+        const r = keep(await send(`${child.url}${path}`, { method, headers: { ...auth, 'content-type': type }, body }));
+        expect(r.status, `${method} ${path} ${type}: ${r.body}`).toBeLessThan(500);
+      }
     });
   });
 
