@@ -13,19 +13,11 @@ export async function listJobResources(
   signal?: AbortSignal,
 ): Promise<RunnerResource[]> {
   const filters = JSON.stringify({ label: [jobId === undefined ? RUNNER_JOB_LABEL : `${RUNNER_JOB_LABEL}=${jobId}`] });
-  const [containers, images] = await Promise.all([
-    conn.json<Listed[]>({
-      method: 'GET',
-      path: conn.compat('/containers/json'),
-      query: { all: true, filters },
-      signal,
-    }),
-    conn.json<Listed[]>({ method: 'GET', path: conn.compat('/images/json'), query: { filters }, signal }),
-  ]);
+  const containers = await listing(conn, '/containers/json', { all: true, filters }, signal);
+  const images = await listing(conn, '/images/json', { filters }, signal);
   const out: RunnerResource[] = [];
-  for (const c of containers ?? [])
-    out.push({ kind: 'container', id: c.Id, jobId: c.Labels?.[RUNNER_JOB_LABEL] ?? '' });
-  for (const i of images ?? []) out.push({ kind: 'image', id: i.Id, jobId: i.Labels?.[RUNNER_JOB_LABEL] ?? '' });
+  for (const c of containers) out.push({ kind: 'container', id: c.Id, jobId: c.Labels?.[RUNNER_JOB_LABEL] ?? '' });
+  for (const i of images) out.push({ kind: 'image', id: i.Id, jobId: i.Labels?.[RUNNER_JOB_LABEL] ?? '' });
   return out;
 }
 
@@ -62,15 +54,23 @@ export async function removeImage(
  * retries a few times; it throws rather than return a partial answer.
  */
 export async function imageIds(conn: EngineConnection, signal?: AbortSignal): Promise<Set<string>> {
+  const list = await listing(conn, '/images/json', { all: true }, signal);
+  return new Set(list.map((i) => i.Id.replace(/^sha256:/, '')));
+}
+
+/**
+ * A compat listing. podman answers 500 while another client removes layers concurrently, so this
+ * retries a few times; it throws rather than return a partial answer.
+ */
+async function listing(
+  conn: EngineConnection,
+  path: string,
+  query: Record<string, string | boolean>,
+  signal: AbortSignal | undefined,
+): Promise<Listed[]> {
   for (let attempt = 1; ; attempt++) {
     try {
-      const list = await conn.json<Listed[]>({
-        method: 'GET',
-        path: conn.compat('/images/json'),
-        query: { all: true },
-        signal,
-      });
-      return new Set((list ?? []).map((i) => i.Id.replace(/^sha256:/, '')));
+      return (await conn.json<Listed[]>({ method: 'GET', path: conn.compat(path), query, signal })) ?? [];
     } catch (err) {
       if (signal?.aborted || attempt >= 5) throw err;
       await new Promise((r) => setTimeout(r, 200 * attempt));
