@@ -1,12 +1,14 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { TempDirs } from '@imagebuild/testkit';
 import { SdkError } from '@imagebuild/core';
 import { LogBook } from '../src/logs/log-book.js';
 import { collect } from './helpers.js';
 
-const book = (ring: number) => new LogBook(mkdtempSync(join(tmpdir(), 'ib-logfile-')), ring);
+const dirs = new TempDirs();
+afterAll(() => dirs.removeAll());
+const book = (ring: number) => new LogBook(dirs.make('ib-logfile-'), ring);
 const lines = (n: number, p = 'line') => Array.from({ length: n }, (_, i) => `${p} ${i}`);
 
 describe('job log files (asynchronous writer)', () => {

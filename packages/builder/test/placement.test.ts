@@ -1,13 +1,14 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { TempDirs } from '@imagebuild/testkit';
 import { AbortError, RuntimeNotFoundError } from '@imagebuild/core';
 import { ImageBuilder, type ImageBuilderOptions } from '../src/index.js';
 import { InstantRunner } from './instant-runner.js';
 import { build, exp, repo } from './fixtures.js';
 import { collect, waitForReason } from './helpers.js';
 
+const dirs = new TempDirs();
+afterAll(() => dirs.removeAll());
 let b: ImageBuilder | undefined;
 afterEach(async () => {
   await b?.close();
@@ -128,13 +129,9 @@ describe('the log folder', () => {
     expect(existsSync(dir)).toBe(true);
     await own.close();
     expect(existsSync(dir)).toBe(false);
-    const given = mkdtempSync(join(tmpdir(), 'ib-given-logs-'));
-    try {
-      const other = new ImageBuilder({ runners: [new InstantRunner()], handleSignals: false, logDir: given });
-      await other.close();
-      expect(existsSync(given)).toBe(true);
-    } finally {
-      rmSync(given, { recursive: true, force: true });
-    }
+    const given = dirs.make('ib-given-logs-');
+    const other = new ImageBuilder({ runners: [new InstantRunner()], handleSignals: false, logDir: given });
+    await other.close();
+    expect(existsSync(given)).toBe(true);
   });
 });
