@@ -78,28 +78,41 @@ async function listing(
   }
 }
 
+/** After a pass that removed something, how long the next pass waits, and the overall bound. */
+const SETTLE_PAUSE_MS = 1000;
+const SETTLE_LIMIT_MS = 30_000;
+
 /**
  * Removes labelled containers first, then labelled images, for one job or for every job not in
- * `keep`. Each failure is reported, not thrown.
+ * `keep`. Each failure is reported, not thrown. A job whose client went away may still be winding
+ * down in the engine (podman commits the step in progress after its client disconnected, even a
+ * first layer when nothing was there yet), so passes repeat, a second apart, until one after the
+ * first finds nothing (at most 30 s).
  */
 export async function cleanupJobResources(
   conn: EngineConnection,
   options: { jobId?: string | undefined; keep?: readonly string[] | undefined; signal?: AbortSignal | undefined },
 ): Promise<CleanupReport> {
   const keep = new Set(options.keep ?? []);
-  const all = await listJobResources(conn, options.jobId, options.signal);
-  const targets = all.filter((r) => !keep.has(r.jobId));
-  const report: CleanupReport = { removed: [], failed: [] };
-  for (const kind of ['container', 'image'] as const) {
-    for (const r of targets.filter((t) => t.kind === kind)) {
-      try {
-        if (kind === 'container') await removeContainer(conn, r.id, options.signal);
-        else await removeImage(conn, r.id, true, options.signal);
-        report.removed.push(r);
-      } catch (err) {
-        report.failed.push({ ...r, reason: err instanceof Error ? err.message : String(err) });
+  const removed: CleanupReport['removed'] = [];
+  const until = Date.now() + SETTLE_LIMIT_MS;
+  for (let pass = 1; ; pass++) {
+    const all = await listJobResources(conn, options.jobId, options.signal);
+    const targets = all.filter((r) => !keep.has(r.jobId));
+    const failed: CleanupReport['failed'] = [];
+    for (const kind of ['container', 'image'] as const) {
+      for (const r of targets.filter((t) => t.kind === kind)) {
+        try {
+          if (kind === 'container') await removeContainer(conn, r.id, options.signal);
+          else await removeImage(conn, r.id, true, options.signal);
+          removed.push(r);
+        } catch (err) {
+          failed.push({ ...r, reason: err instanceof Error ? err.message : String(err) });
+        }
       }
     }
+    if ((targets.length === 0 && pass > 1) || Date.now() + SETTLE_PAUSE_MS > until || options.signal?.aborted)
+      return { removed, failed };
+    await new Promise((r) => setTimeout(r, SETTLE_PAUSE_MS));
   }
-  return report;
 }
