@@ -47,17 +47,19 @@ export async function volumeNames(socket: string): Promise<Set<string>> {
 }
 
 /**
- * Everything of process `pid` still on the engine (containers and images labelled with its jobs,
- * images tagged `tag`, volumes not in `volumesBefore`) and in the temp folders.
+ * Everything of process `pid` (thread `thread`, or any) still on the engine (containers and images
+ * labelled with its jobs, images tagged `tag`, volumes not in `volumesBefore`) and in the temp folders.
  */
 export async function leftovers(
   socket: string,
   pid: number,
   tag: string,
   volumesBefore: Set<string>,
+  thread?: number,
 ): Promise<string[]> {
+  const owner = thread === undefined ? `-p${pid}-t` : `-p${pid}-t${thread}`;
   const mine = (labels: Record<string, string> | null | undefined): boolean =>
-    (labels?.['io.imagebuild.job'] ?? '').includes(`-p${pid}-t`);
+    (labels?.['io.imagebuild.job'] ?? '').includes(owner);
   const out: string[] = [];
   const containers = await get<Listed[]>(socket, '/v1.41/containers/json?all=true');
   for (const c of containers) if (mine(c.Labels)) out.push(`container ${c.Id.slice(0, 12)}`);
@@ -74,7 +76,7 @@ export async function leftovers(
     } catch {
       continue;
     }
-    for (const n of names) if (n.startsWith('imagebuild-') && n.includes(`-p${pid}-t`)) out.push(`folder ${base}/${n}`);
+    for (const n of names) if (n.startsWith('imagebuild-') && n.includes(owner)) out.push(`folder ${base}/${n}`);
   }
   return out;
 }
