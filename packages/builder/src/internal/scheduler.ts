@@ -45,6 +45,8 @@ export class Scheduler {
   #again = false;
   #retryTimer: NodeJS.Timeout | undefined;
   #placementTimer: NodeJS.Timeout | undefined;
+  /** Queued jobs marked as waiting for a reachable runner (the scans below are skipped at 0). */
+  #unplaced = 0;
   #closed = false;
   executor: JobExecutor | undefined;
 
@@ -200,6 +202,7 @@ export class Scheduler {
     for (const item of [...this.#queue]) {
       if (item.unplacedSince !== undefined) continue;
       item.unplacedSince = now;
+      this.#unplaced++;
       await setMessage(
         this.ctx,
         item.kind,
@@ -212,6 +215,8 @@ export class Scheduler {
   }
 
   async #clearUnplaced(): Promise<void> {
+    if (this.#unplaced === 0) return;
+    this.#unplaced = 0;
     for (const item of [...this.#queue]) {
       if (item.unplacedSince === undefined) continue;
       item.unplacedSince = undefined;
@@ -248,6 +253,7 @@ export class Scheduler {
     );
     for (const item of due) {
       this.dequeue(item.kind, item.name);
+      this.#unplaced = Math.max(0, this.#unplaced - 1);
       const message = `no runner reached its engine within ${wait} (placementTimeoutMs): ${report}`;
       const rec = await setPhase(this.ctx, item.kind, item.name, 'Failed', message, { from: ['Pending'] });
       if (!rec) continue;
