@@ -114,6 +114,9 @@ export class ImageBuilder {
       return report;
     });
     this.#swept.catch(() => undefined);
+    // Jobs wait for the sweep (the API does not): removing a dead job's layers while a new build
+    // looks up its cache on the same engine fails that build in podman ("layer not known").
+    if (cleanup) this.#sched.holdUntil(this.#swept);
     this.#unsignal = options.handleSignals === false ? undefined : closeOnSignals(this);
   }
 

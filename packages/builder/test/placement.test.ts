@@ -107,7 +107,7 @@ describe('a job no runner can take', () => {
     const runner = new InstantRunner({ name: 'busy', behaviour: (_k, n) => (n === 'b1' ? 'hang' : 'ok') });
     const builder = await setup([{ runner, concurrency: 1 } as never], { placementTimeoutMs: 50 });
     await builder.create(build('b1'));
-    await waitForReason(builder, 'ImageBuild', 'b1', ['Building']);
+    await waitForReason(builder, 'ImageBuild', 'b1', ['Building', 'Pushing']);
     await builder.create(build('b2'));
     await new Promise((r) => setTimeout(r, 150));
     expect(await readyMessage(builder, 'ImageBuild', 'b2')).toBe('ImageBuild created, waiting to be processed');

@@ -78,7 +78,7 @@ describe('the start-up sweep', () => {
       await first.create(repo('src'));
       await first.create(repo('dst'));
       await first.create(build('b1'));
-      await waitForReason(first, 'ImageBuild', 'b1', ['Building']);
+      await waitForReason(first, 'ImageBuild', 'b1', ['Building', 'Pushing']);
       while (runner.resources.size === 0) await new Promise((r) => setTimeout(r, 5));
       const running = [...runner.resources.keys()];
       const second = new ImageBuilder({ runners: [runner], handleSignals: false });

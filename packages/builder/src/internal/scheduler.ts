@@ -48,6 +48,8 @@ export class Scheduler {
   /** Queued jobs marked as waiting for a reachable runner (the scans below are skipped at 0). */
   #unplaced = 0;
   #closed = false;
+  /** While set, nothing starts (the start-up sweep must not race the jobs it would share layers with). */
+  #hold: Promise<unknown> | undefined;
   executor: JobExecutor | undefined;
 
   constructor(
@@ -119,9 +121,22 @@ export class Scheduler {
     return n;
   }
 
+  /** Starts no job until `work` settles (then schedules as usual). */
+  holdUntil(work: Promise<unknown>): void {
+    const hold = work.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#hold = hold;
+    void hold.then(() => {
+      if (this.#hold === hold) this.#hold = undefined;
+      this.pump();
+    });
+  }
+
   /** Runs the scheduling loop (serialised; a call during a run schedules another pass). */
   pump(): void {
-    if (this.#closed) return;
+    if (this.#closed || this.#hold) return;
     if (this.#pumping) {
       this.#again = true;
       return;
