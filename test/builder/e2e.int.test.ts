@@ -1,15 +1,16 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canTransition, getReadyCondition, type Runner } from '@imagebuild/core';
 import { ImageBuilder, MemoryStore, type WatchEvent } from '@imagebuild/builder';
 import { DockerRunner } from '@imagebuild/runner-docker';
 import { PodmanRunner } from '@imagebuild/runner-podman';
-import { loadHarnessEnv, type HarnessEnv } from '@imagebuild/testkit';
+import { loadHarnessEnv, TempDirs, type HarnessEnv } from '@imagebuild/testkit';
 
 const env: HarnessEnv = loadHarnessEnv();
+const dirs = new TempDirs();
+afterAll(() => dirs.removeAll());
 const reason = (o: {
   status?:
     | {
@@ -105,7 +106,7 @@ describe.each(engines)('ImageBuilder end to end on %s', (engine, makeRunner) => 
     expect(built.status?.imageReference).toBe(`${env.registryPlain}/tests/builder-e2e:${name}`);
     const exported = await settle(b, 'ImageExport', `${name}-qcow2`);
     expect(reason(exported), reason(exported)?.message).toMatchObject({ reason: 'Completed' });
-    const dir = mkdtempSync(join(tmpdir(), 'ib-dl-'));
+    const dir = dirs.make('ib-dl-');
     const res = await b.download(`${name}-qcow2`, dir);
     expect(res.file).toBe(join(dir, `${name}.qcow2`));
     expect(`sha256:${createHash('sha256').update(readFileSync(res.file)).digest('hex')}`).toBe(res.digest);

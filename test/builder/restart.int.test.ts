@@ -1,20 +1,21 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { canTransition, getReadyCondition, isTerminal } from '@imagebuild/core';
 import { ImageBuilder, INTERRUPTED_MESSAGE, SqliteStore } from '@imagebuild/builder';
 import { PodmanRunner } from '@imagebuild/runner-podman';
-import { loadHarnessEnv } from '@imagebuild/testkit';
+import { loadHarnessEnv, TempDirs } from '@imagebuild/testkit';
+
+const dirs = new TempDirs();
+afterAll(() => dirs.removeAll());
 
 const child = fileURLToPath(new URL('./fixtures/restart-child.ts', import.meta.url));
 
 describe('SIGKILL with 20 jobs in flight, then restart (SQLite store, real podman)', () => {
   it('loses nothing: every job ends in a legal state, Pending ones run, interrupted ones fail, no engine leftovers', async () => {
     const env = loadHarnessEnv();
-    const dir = mkdtempSync(join(tmpdir(), 'ib-restart-'));
+    const dir = dirs.make('ib-restart-');
     const dbPath = join(dir, 'builder.sqlite');
     const logDir = join(dir, 'logs');
     const id = Date.now().toString(36);

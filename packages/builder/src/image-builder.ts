@@ -1,7 +1,9 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  AbortError,
   NotFoundError,
   isTerminal,
   type ImageBuild,
@@ -29,6 +31,9 @@ import { Repositories } from './internal/repositories.js';
 import { Jobs, type NewVersionRequest, type WithExports } from './internal/jobs.js';
 import { CancelDelete } from './internal/cancel-delete.js';
 import { recover, type RecoveryReport } from './internal/recovery.js';
+import { sweepLeftovers } from './internal/sweep.js';
+import { closeOnSignals, onExit } from './internal/signals.js';
+import { ownerTag } from './internal/job-owner.js';
 import type { ListOptions } from './internal/list.js';
 import { downloadExport, type DownloadOptions } from './internal/download.js';
 import { openExportArtifact, type ExportArtifact, type OpenExportOptions } from './internal/export-artifact.js';
@@ -57,6 +62,12 @@ export class ImageBuilder {
   readonly #jobs: Jobs;
   readonly #cd: CancelDelete;
   readonly #ready: Promise<RecoveryReport>;
+  /** Recovery, then the start-up sweep (in the background: it does not hold up the API). */
+  readonly #swept: Promise<RecoveryReport>;
+  /** The log folder, when the builder made it (removed by `close()`). */
+  readonly #ownLogDir: string | undefined;
+  readonly #unsignal: (() => void) | undefined;
+  readonly #unexit: (() => void) | undefined;
   #closed = false;
 
   constructor(options: ImageBuilderOptions) {
@@ -64,8 +75,13 @@ export class ImageBuilder {
       throw new TypeError('ImageBuilder needs at least one runner (options.runners)');
     const concurrency = positive(options.concurrency, 2, 'concurrency');
     const staleAfterMs = positive(options.staleAfterMs, 180_000, 'staleAfterMs');
+    const placementTimeoutMs = positive(options.placementTimeoutMs, 120_000, 'placementTimeoutMs');
     const store: Store = options.store ?? new MemoryStore();
-    const logDir = options.logDir ?? mkdtempSync(join(tmpdir(), 'imagebuild-logs-'));
+    // The owner tag in the name lets a later builder's sweep remove it if this process is killed.
+    this.#ownLogDir = options.logDir ? undefined : mkdtempSync(join(tmpdir(), `imagebuild-logs-${ownerTag()}-`));
+    const logDir = options.logDir ?? this.#ownLogDir!;
+    const own = this.#ownLogDir;
+    this.#unexit = own ? onExit(() => rmSync(own, { recursive: true, force: true })) : undefined;
     this.#ctx = {
       store,
       hub: new EventHub(),
@@ -79,7 +95,7 @@ export class ImageBuilder {
       positive(options.perRunnerConcurrency, concurrency, 'perRunnerConcurrency'),
       options.pingRetryMs ?? 5000,
     );
-    this.#sched = new Scheduler(this.#ctx, this.#pool, { concurrency });
+    this.#sched = new Scheduler(this.#ctx, this.#pool, { concurrency, placementTimeoutMs });
     const settings = {
       staleAfterMs,
       maxDurationMs: options.maxDurationMs,
@@ -90,13 +106,31 @@ export class ImageBuilder {
     this.#repos = new Repositories(this.#ctx);
     this.#jobs = new Jobs(this.#ctx, this.#sched, options.enrollmentConfig);
     this.#cd = new CancelDelete(this.#ctx, this.#sched, options.deleteCancelTimeoutMs ?? 30_000);
-    this.#ready = recover(this.#ctx, this.#sched, this.#pool, options.cleanupOnStart ?? true);
+    const cleanup = options.cleanupOnStart ?? true;
+    this.#ready = recover(this.#ctx, this.#sched, this.#pool, cleanup);
     this.#ready.catch(() => undefined);
+    this.#swept = this.#ready.then(async (report) => {
+      if (cleanup) report.sweep = await sweepLeftovers(this.#pool.slots.map((s) => s.runner));
+      return report;
+    });
+    this.#swept.catch(() => undefined);
+    // Jobs wait for the sweep (the API does not): removing a dead job's layers while a new build
+    // looks up its cache on the same engine fails that build in podman ("layer not known").
+    if (cleanup) this.#sched.holdUntil(this.#swept);
+    this.#unsignal = options.handleSignals === false ? undefined : closeOnSignals(this);
   }
 
-  /** Resolves once restart recovery is done (with what it did); rejects if the store could not be read. */
-  ready(): Promise<RecoveryReport> {
-    return this.#ready;
+  /**
+   * Resolves once the builder can run jobs: restart recovery and the start-up sweep are done (the
+   * report says what they did) and at least one runner reaches its engine. Rejects with
+   * `RuntimeNotFoundError` listing every runner's discovery report when none does, with the store's
+   * error if it could not be read, and with `AbortError` on `signal`.
+   */
+  async ready(options: { signal?: AbortSignal | undefined } = {}): Promise<RecoveryReport> {
+    const { signal } = options;
+    const report = await untilAborted(this.#swept, signal);
+    await this.#pool.probe(signal);
+    return report;
   }
 
   /** Directory holding the job logs. */
@@ -229,11 +263,15 @@ export class ImageBuilder {
     return openExportArtifact(this.#ctx, exportName, options);
   }
 
-  /** Stops scheduling, ends watches and closes the store. Running jobs are aborted and end Failed. */
+  /**
+   * Stops scheduling, ends watches and closes the store. Running jobs are aborted and end Failed
+   * (their runners remove what they created). The log folder is removed when the builder made it.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#ready.catch(() => undefined);
+    this.#unsignal?.();
+    await this.#swept.catch(() => undefined);
     this.#sched.close();
     const running = [...this.#sched.running.values()];
     for (const job of running) {
@@ -245,7 +283,19 @@ export class ImageBuilder {
     this.#ctx.hub.closeAll();
     await this.#ctx.logs.dispose(); // a temporary log directory goes with the builder
     await this.#ctx.store.close();
+    if (this.#ownLogDir) await rm(this.#ownLogDir, { recursive: true, force: true });
+    this.#unexit?.();
   }
+}
+
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  if (signal.aborted) return Promise.reject(new AbortError('ready() was aborted'));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new AbortError('ready() was aborted'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 function positive(value: number | undefined, fallback: number, name: string): number {

@@ -10,6 +10,7 @@ export type { ListOptions } from './internal/list.js';
 export type { NewVersionRequest, WithExports } from './internal/jobs.js';
 export { NEW_VERSION_ANNOTATION } from './internal/jobs.js';
 export type { RecoveryReport } from './internal/recovery.js';
+export type { SweepReport } from './internal/sweep.js';
 export { INTERRUPTED_MESSAGE } from './internal/recovery.js';
 export { compileLabelSelector, type LabelMatcher } from './selectors/label-selector.js';
 export { compileFieldSelector, FIELD_SELECTORS } from './selectors/field-selector.js';

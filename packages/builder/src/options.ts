@@ -44,6 +44,22 @@ export interface ImageBuilderOptions {
   deleteCancelTimeoutMs?: number | undefined;
   /** How long a runner's failed `ping` keeps it out of the pool. Default 5,000. */
   pingRetryMs?: number | undefined;
-  /** Clean up engine leftovers of interrupted jobs on start (durable stores). Default true. */
+  /**
+   * How long a queued job waits when no runner reaches its engine. Meanwhile its Ready message
+   * carries every runner's discovery report; then it fails (Failed, with that report).
+   * Default 120,000 (2 min). While such a job waits, its timer keeps the process alive.
+   */
+  placementTimeoutMs?: number | undefined;
+  /**
+   * On start, remove what earlier jobs left behind: engine leftovers of the store's interrupted jobs,
+   * and the labelled containers and images, export and secret folders and default log folders of
+   * jobs whose process is gone (on this host). Default true.
+   */
   cleanupOnStart?: boolean | undefined;
+  /**
+   * On SIGINT, SIGTERM or SIGHUP, close the builder (running jobs are aborted and clean up after
+   * themselves), then let the signal take its course: the process ends by it unless the program
+   * listens to it too. Default true; false leaves signals to the program (call `close()` yourself).
+   */
+  handleSignals?: boolean | undefined;
 }

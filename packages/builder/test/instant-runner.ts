@@ -33,6 +33,8 @@ export interface InstantRunnerOptions {
   lines?: number;
   /** Makes ping fail while true. */
   down?: () => boolean;
+  /** The error a failing ping throws (default an `EngineError` "engine is down"). */
+  downError?: () => Error;
 }
 
 const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
@@ -69,7 +71,7 @@ export class InstantRunner implements Runner {
   }
 
   async ping(): Promise<EngineInfo> {
-    if (this.opts.down?.()) throw new EngineError(this.name, 'engine is down');
+    if (this.opts.down?.()) throw this.opts.downError?.() ?? new EngineError(this.name, 'engine is down');
     return {
       kind: this.engine,
       version: '0',

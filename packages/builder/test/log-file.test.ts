@@ -1,22 +1,16 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { TempDirs } from '@imagebuild/testkit';
 import { SdkError } from '@imagebuild/core';
 import { LogBook } from '../src/logs/log-book.js';
 import { MAX_LINE_LENGTH } from '../src/logs/job-log.js';
 import { MARK_EVERY } from '../src/logs/line-index.js';
 import { collect } from './helpers.js';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-const book = (ring: number) => {
-  const dir = mkdtempSync(join(tmpdir(), 'ib-logfile-'));
-  dirs.push(dir);
-  return new LogBook(dir, ring);
-};
+const dirs = new TempDirs();
+afterAll(() => dirs.removeAll());
+const book = (ring: number) => new LogBook(dirs.make('ib-logfile-'), ring);
 const lines = (n: number, p = 'line') => Array.from({ length: n }, (_, i) => `${p} ${i}`);
 
 describe('job log files (asynchronous writer)', () => {

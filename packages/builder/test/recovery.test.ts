@@ -1,16 +1,18 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { TempDirs } from '@imagebuild/testkit';
 import { setReadyCondition } from '@imagebuild/core';
 import { ImageBuilder, INTERRUPTED_MESSAGE, SqliteStore } from '../src/index.js';
 import { InstantRunner } from './instant-runner.js';
 import { build, exp, reasonOf, repo } from './fixtures.js';
 import { collect, waitForReason } from './helpers.js';
 
+const dirs = new TempDirs();
+afterAll(() => dirs.removeAll());
+
 describe('restart recovery (state machine; the SIGKILL proof is test/builder/restart.int.test.ts)', () => {
   it('Pending runs, active → Failed "interrupted by restart" with leftovers cleaned, Canceling → Canceled or Failed (timeout)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ib-recover-'));
+    const dir = dirs.make('ib-recover-');
     const path = join(dir, 'db.sqlite');
     const store = new SqliteStore({ path });
     const put = async (name: string, reason: string, job: Record<string, unknown> = {}) => {
@@ -56,7 +58,7 @@ describe('restart recovery (state machine; the SIGKILL proof is test/builder/res
   });
 
   it('logs survive a restart and keep their line offsets', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ib-recover-'));
+    const dir = dirs.make('ib-recover-');
     const mk = () =>
       new ImageBuilder({
         runners: [new InstantRunner({ lines: 5 })],

@@ -80,9 +80,10 @@ describe('queue and pool', () => {
 
   it('times out a job that makes no progress (staleness), and one over maxDurationMs', async () => {
     await setup([new InstantRunner({ behaviour: by({ quiet: 'silent', busy: 'hang' }) })], {
-      staleAfterMs: 80,
-      heartbeatIntervalMs: 10,
-      maxDurationMs: 300,
+      // margins wide enough for a loaded machine: 'busy' logs every 5 ms, a stall of 600 ms would fail it as stale
+      staleAfterMs: 600,
+      heartbeatIntervalMs: 20,
+      maxDurationMs: 1500,
     });
     await b.create(build('quiet'));
     await b.create(build('busy'));

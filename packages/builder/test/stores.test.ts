@@ -1,14 +1,17 @@
-import { mkdtempSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { TempDirs } from '@imagebuild/testkit';
 import { ConflictError, NotFoundError } from '@imagebuild/core';
 import { MemoryStore, SqliteStore, type Store } from '../src/index.js';
 import { build } from './fixtures.js';
 
+const dirs = new TempDirs();
+afterAll(() => dirs.removeAll());
+
 const stores: Array<[string, () => Store]> = [
   ['MemoryStore', () => new MemoryStore()],
-  ['SqliteStore', () => new SqliteStore({ path: join(mkdtempSync(join(tmpdir(), 'ib-store-')), 'db.sqlite') })],
+  ['SqliteStore', () => new SqliteStore({ path: join(dirs.make('ib-store-'), 'db.sqlite') })],
 ];
 
 describe.each(stores)('%s', (_name, make) => {
@@ -55,7 +58,7 @@ describe.each(stores)('%s', (_name, make) => {
 
 describe('SqliteStore durability', () => {
   it('a reopened file has every record and continues the sequence', async () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'ib-store-')), 'db.sqlite');
+    const path = join(dirs.make('ib-store-'), 'db.sqlite');
     const s1 = new SqliteStore({ path });
     for (let i = 0; i < 5; i++)
       await s1.insert({ kind: 'ImageBuild', name: `b${i}`, resourceVersion: 1, object: build(`b${i}`) as never });
@@ -71,7 +74,7 @@ describe('SqliteStore durability', () => {
 
 describe('SqliteStore checkpoints', () => {
   it('copies the WAL into the database file from a worker thread while the store is open (no inline checkpoint)', async () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'ib-store-')), 'db.sqlite');
+    const path = join(dirs.make('ib-store-'), 'db.sqlite');
     const s = new SqliteStore({ path });
     const big = {
       ...build('x'),
@@ -90,7 +93,7 @@ describe('SqliteStore checkpoints', () => {
   });
 
   it('inline mode leaves checkpoints to SQLite (none below its 1000-page threshold)', async () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'ib-store-')), 'db.sqlite');
+    const path = join(dirs.make('ib-store-'), 'db.sqlite');
     const s = new SqliteStore({ path, checkpoints: 'inline' });
     const big = { ...build('x'), spec: { ...build('x').spec, pad: 'q'.repeat(2000) } };
     for (let i = 0; i < 120; i++)

@@ -21,6 +21,7 @@ import {
 } from '@imagebuild/core';
 import { runBuild } from './build/run-build.js';
 import { cleanupJobResources, listJobResources } from './cleanup/job-resources.js';
+import { removeJobFolders } from './cleanup/job-folders.js';
 import type { EngineEndpoint } from './connection/endpoint.js';
 import type { EngineConnection } from './connection/engine-connection.js';
 import type { EngineDialect } from './dialect.js';
@@ -147,6 +148,8 @@ export class EngineRunner implements Runner {
   async cleanup(
     options: RunnerCallOptions & { jobId?: string | undefined; keep?: readonly string[] | undefined } = {},
   ): Promise<CleanupReport> {
+    // The job's folders are on this host: removed even when the engine cannot be reached.
+    if (options.jobId !== undefined) await removeJobFolders(options.jobId);
     return cleanupJobResources(await this.connection(options.signal), options);
   }
 

@@ -11,3 +11,4 @@ export {
   type HarnessEngine,
 } from './harness-env.js';
 export { startFaultProxy, type FaultProxy, type FaultProxyOptions, type CutPlan } from './fault-proxy.js';
+export { TempDirs } from './temp-dirs.js';

@@ -4,6 +4,7 @@ import type { JobLog } from '../logs/job-log.js';
 import type { BuilderContext } from './context.js';
 import type { ActiveJob, Scheduler } from './scheduler.js';
 import { patchStatus, setPhase } from './writes.js';
+import { newJobId, runningJobIds } from './job-owner.js';
 
 /** Timing knobs of job execution. */
 export interface ExecuteSettings {
@@ -50,6 +51,23 @@ export async function executeJob(
   settings: ExecuteSettings,
   job: ActiveJob,
 ): Promise<void> {
+  // A fresh id naming this process: what the job creates is swept only once this process is done with it.
+  const uid = newJobId();
+  runningJobIds.add(uid);
+  try {
+    await runJob(ctx, sched, settings, job, uid);
+  } finally {
+    runningJobIds.delete(uid);
+  }
+}
+
+async function runJob(
+  ctx: BuilderContext,
+  sched: Scheduler,
+  settings: ExecuteSettings,
+  job: ActiveJob,
+  uid: string,
+): Promise<void> {
   const { kind, name } = job;
   const runner = job.slot.runner;
   const claimed = await setPhase(
@@ -60,14 +78,13 @@ export async function executeJob(
     RUNNING_MSG[kind],
     {
       from: ['Pending'],
-      job: { runner: runner.name },
+      job: { runner: runner.name, uid },
       patch: (o) => {
         o.status = { ...o.status, lastSeen: new Date().toISOString() };
       },
     },
   );
   if (!claimed) return; // canceled or deleted while queued
-  const uid = claimed.job?.uid;
   const log = await ctx.logs.get(kind, name, false);
   const say = (line: string): void => ctx.logs.write(log, `[builder] ${line}`);
   say(`${kind} ${name} started on runner ${runner.name} (${runner.engine})`);

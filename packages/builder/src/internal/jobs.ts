@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import {
   ConflictError,
   NotFoundError,
@@ -22,8 +21,9 @@ import { jobKey, type BuilderContext } from './context.js';
 import { listRecords, type ListOptions } from './list.js';
 import { canonical, managedMetadata } from './metadata.js';
 import type { Scheduler } from './scheduler.js';
+import { newJobId } from './job-owner.js';
 
-const CREATED_MSG = {
+export const CREATED_MSG = {
   ImageBuild: 'ImageBuild created, waiting to be processed',
   ImageExport: 'ImageExport created, waiting to be processed',
 };
@@ -104,7 +104,7 @@ export class Jobs {
     const name = object.metadata.name;
     let rec: StoredRecord<K>;
     try {
-      rec = await this.ctx.store.insert<K>({ kind, name, resourceVersion: 1, object, job: { uid: randomUUID() } });
+      rec = await this.ctx.store.insert<K>({ kind, name, resourceVersion: 1, object, job: { uid: newJobId() } });
     } catch (err) {
       if (err instanceof ConflictError) throw new ConflictError(`${kind} "${name}" already exists`);
       throw err;

@@ -1,4 +1,4 @@
-import type { Runner } from '@imagebuild/core';
+import { AbortError, RuntimeNotFoundError, type DiscoveryAttempt, type Runner } from '@imagebuild/core';
 import type { PoolEntry } from '../options.js';
 
 const PING_OK_TTL_MS = 30_000;
@@ -13,6 +13,8 @@ export interface PoolSlot {
   /** After a failed ping, out of the pool until this time. */
   downUntil: number;
   lastError: string | undefined;
+  /** The last failed ping's error (cleared by a successful one): the runner's discovery report. */
+  lastFailure: unknown;
 }
 
 /** The runners of a builder, chosen by availability (a cached `ping`) and load. */
@@ -34,6 +36,7 @@ export class RunnerPool {
         okUntil: 0,
         downUntil: 0,
         lastError: undefined,
+        lastFailure: undefined,
       };
     });
     const names = new Set<string>();
@@ -66,22 +69,69 @@ export class RunnerPool {
       .filter((s) => s.running < s.limit && s.downUntil <= now)
       .sort((a, b) => a.running / a.limit - b.running / b.limit);
     for (const slot of candidates) {
-      if (slot.okUntil < Date.now()) {
-        try {
-          await slot.runner.ping();
-          slot.okUntil = Date.now() + PING_OK_TTL_MS;
-          slot.lastError = undefined;
-        } catch (err) {
-          slot.downUntil = Date.now() + this.pingRetryMs;
-          slot.lastError = err instanceof Error ? err.message : String(err);
-          continue;
-        }
-      }
+      if (slot.okUntil < Date.now() && !(await this.#ping(slot))) continue;
       if (slot.running >= slot.limit) continue;
       slot.running++;
       return slot;
     }
     return undefined;
+  }
+
+  async #ping(slot: PoolSlot, signal?: AbortSignal): Promise<boolean> {
+    try {
+      await slot.runner.ping(signal ? { signal } : {});
+      slot.okUntil = Date.now() + PING_OK_TTL_MS;
+      slot.downUntil = 0;
+      slot.lastError = undefined;
+      slot.lastFailure = undefined;
+      return true;
+    } catch (err) {
+      if (signal?.aborted) throw new AbortError('waiting for a runner was aborted', { cause: err });
+      slot.downUntil = Date.now() + this.pingRetryMs;
+      slot.lastError = err instanceof Error ? err.message : String(err);
+      slot.lastFailure = err;
+      return false;
+    }
+  }
+
+  /** True when every runner's last ping failed: no job can be placed until one comes back. */
+  allDown(): boolean {
+    return this.slots.every((s) => s.lastFailure !== undefined);
+  }
+
+  /** Every runner's discovery report, as one error (what `ready()` rejects with). */
+  unreachable(): RuntimeNotFoundError {
+    const attempts: DiscoveryAttempt[] = [];
+    for (const s of this.slots) {
+      const err = s.lastFailure;
+      // by shape, not class: the runner may carry another copy of core (ESM next to CJS)
+      const tried = (err as { attempts?: unknown } | undefined)?.attempts;
+      if (Array.isArray(tried) && tried.length > 0) {
+        for (const a of tried as DiscoveryAttempt[])
+          attempts.push({ ...a, strategy: `${s.runner.name}: ${a.strategy}` });
+      } else if (err !== undefined) {
+        attempts.push({ strategy: s.runner.name, reason: s.lastError ?? String(err) });
+      }
+    }
+    return new RuntimeNotFoundError(attempts, { cause: this.slots.find((s) => s.lastFailure)?.lastFailure });
+  }
+
+  /**
+   * Pings every runner at once: resolves with the first that answers, rejects with
+   * {@link unreachable} when none does.
+   */
+  async probe(signal?: AbortSignal): Promise<Runner> {
+    const first = await new Promise<PoolSlot | undefined>((resolve, reject) => {
+      let left = this.slots.length;
+      for (const slot of this.slots) {
+        this.#ping(slot, signal).then((ok) => {
+          if (ok) resolve(slot);
+          else if (--left === 0) resolve(undefined);
+        }, reject);
+      }
+    });
+    if (!first) throw this.unreachable();
+    return first.runner;
   }
 
   release(slot: PoolSlot): void {

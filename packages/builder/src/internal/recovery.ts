@@ -4,6 +4,7 @@ import { jobKey, type BuilderContext } from './context.js';
 import type { RunnerPool } from './pool.js';
 import type { Scheduler } from './scheduler.js';
 import { setPhase } from './writes.js';
+import type { SweepReport } from './sweep.js';
 
 /** What the builder found and did when it opened its store. */
 export interface RecoveryReport {
@@ -15,6 +16,11 @@ export interface RecoveryReport {
   finishedCancels: string[];
   /** Engine leftovers of interrupted jobs, per runner. */
   cleanup: Array<{ runner: string; report?: CleanupReport; error?: string }>;
+  /**
+   * What the start-up sweep removed (jobs of processes that are gone); set once `ready()` resolves
+   * with `cleanupOnStart` on.
+   */
+  sweep?: SweepReport;
 }
 
 export const INTERRUPTED_MESSAGE = 'interrupted by restart: the job was running when the builder process stopped';

@@ -3,7 +3,8 @@ import type { Operation } from '@imagebuild/core';
 import type { JobKind } from '../watch/events.js';
 import { jobKey, type BuilderContext } from './context.js';
 import type { PoolSlot, RunnerPool } from './pool.js';
-import { setPhase } from './writes.js';
+import { setMessage, setPhase } from './writes.js';
+import { CREATED_MSG } from './jobs.js';
 
 /** A queued (Pending) job. */
 export interface QueueItem {
@@ -12,6 +13,8 @@ export interface QueueItem {
   seq: number;
   /** For exports: the build they wait for. */
   buildRef?: string | undefined;
+  /** Since when (ms) no runner could take it because none reaches its engine. */
+  unplacedSince?: number | undefined;
 }
 
 /** A job running in this process. */
@@ -27,6 +30,8 @@ export interface ActiveJob {
 
 export interface SchedulerLimits {
   concurrency: number;
+  /** A queued job no runner can take (none reaches its engine) fails after this long. */
+  placementTimeoutMs: number;
 }
 
 export type JobExecutor = (job: ActiveJob) => Promise<void>;
@@ -39,7 +44,12 @@ export class Scheduler {
   #pumping = false;
   #again = false;
   #retryTimer: NodeJS.Timeout | undefined;
+  #placementTimer: NodeJS.Timeout | undefined;
+  /** Queued jobs marked as waiting for a reachable runner (the scans below are skipped at 0). */
+  #unplaced = 0;
   #closed = false;
+  /** While set, nothing starts (the start-up sweep must not race the jobs it would share layers with). */
+  #hold: Promise<unknown> | undefined;
   executor: JobExecutor | undefined;
 
   constructor(
@@ -111,9 +121,22 @@ export class Scheduler {
     return n;
   }
 
+  /** Starts no job until `work` settles (then schedules as usual). */
+  holdUntil(work: Promise<unknown>): void {
+    const hold = work.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#hold = hold;
+    void hold.then(() => {
+      if (this.#hold === hold) this.#hold = undefined;
+      this.pump();
+    });
+  }
+
   /** Runs the scheduling loop (serialised; a call during a run schedules another pass). */
   pump(): void {
-    if (this.#closed) return;
+    if (this.#closed || this.#hold) return;
     if (this.#pumping) {
       this.#again = true;
       return;
@@ -145,9 +168,15 @@ export class Scheduler {
           continue;
         }
       }
-      if (!this.pool.hasCandidate()) break;
+      if (!this.pool.hasCandidate()) {
+        await this.#noteUnplaced();
+        break;
+      }
       const slot = await this.pool.acquire();
-      if (!slot) break;
+      if (!slot) {
+        await this.#noteUnplaced();
+        break;
+      }
       if (this.#queue[i] !== item) {
         // The queue changed while pinging (cancel/delete); release and rescan.
         this.pool.release(slot);
@@ -170,7 +199,85 @@ export class Scheduler {
         this.pump();
       });
     }
+    if (!this.pool.allDown()) await this.#clearUnplaced();
     this.#armRetry();
+  }
+
+  /**
+   * Nothing could be placed. When that is because no runner reaches its engine (not because all
+   * are busy), every queued job says so in its Ready message at once, with the runners' discovery
+   * reports, and fails once it has waited `placementTimeoutMs` (a timer that keeps the process
+   * alive: a program awaiting the job gets its end instead of exiting with nothing pending).
+   */
+  async #noteUnplaced(): Promise<void> {
+    if (!this.pool.allDown()) return this.#clearUnplaced();
+    const now = Date.now();
+    const wait = duration(this.limits.placementTimeoutMs);
+    const report = this.pool.unreachable().message;
+    for (const item of [...this.#queue]) {
+      if (item.unplacedSince !== undefined) continue;
+      item.unplacedSince = now;
+      this.#unplaced++;
+      await setMessage(
+        this.ctx,
+        item.kind,
+        item.name,
+        'Pending',
+        `waiting for a runner: none reaches its engine (retrying; the job fails if none does within ${wait}): ${report}`,
+      );
+    }
+    this.#armPlacement();
+  }
+
+  async #clearUnplaced(): Promise<void> {
+    if (this.#unplaced === 0) return;
+    this.#unplaced = 0;
+    for (const item of [...this.#queue]) {
+      if (item.unplacedSince === undefined) continue;
+      item.unplacedSince = undefined;
+      await setMessage(this.ctx, item.kind, item.name, 'Pending', CREATED_MSG[item.kind]);
+    }
+  }
+
+  #armPlacement(): void {
+    if (this.#placementTimer || this.#closed) return;
+    const since = this.#queue.map((q) => q.unplacedSince).filter((t) => t !== undefined);
+    if (since.length === 0) return;
+    const at = Math.min(...since) + this.limits.placementTimeoutMs;
+    this.#placementTimer = setTimeout(
+      () => {
+        this.#placementTimer = undefined;
+        void this.#expireUnplaced().catch(() => undefined);
+      },
+      Math.max(10, at - Date.now()),
+    );
+  }
+
+  async #expireUnplaced(): Promise<void> {
+    if (this.#closed) return;
+    if (!this.pool.allDown()) {
+      await this.#clearUnplaced();
+      this.pump();
+      return;
+    }
+    const now = Date.now();
+    const wait = duration(this.limits.placementTimeoutMs);
+    const report = this.pool.unreachable().message;
+    const due = this.#queue.filter(
+      (q) => q.unplacedSince !== undefined && now - q.unplacedSince >= this.limits.placementTimeoutMs,
+    );
+    for (const item of due) {
+      this.dequeue(item.kind, item.name);
+      this.#unplaced = Math.max(0, this.#unplaced - 1);
+      const message = `no runner reached its engine within ${wait} (placementTimeoutMs): ${report}`;
+      const rec = await setPhase(this.ctx, item.kind, item.name, 'Failed', message, { from: ['Pending'] });
+      if (!rec) continue;
+      const log = await this.ctx.logs.get(item.kind, item.name, false);
+      this.ctx.logs.write(log, `[builder] ${message}`);
+      log.end();
+      if (item.kind === 'ImageBuild') await this.failDependents(item.name, 'Failed');
+    }
+    this.#armPlacement();
   }
 
   #armRetry(): void {
@@ -238,5 +345,8 @@ export class Scheduler {
   close(): void {
     this.#closed = true;
     if (this.#retryTimer) clearTimeout(this.#retryTimer);
+    if (this.#placementTimer) clearTimeout(this.#placementTimer);
   }
 }
+
+const duration = (ms: number): string => (ms >= 1000 ? `${Math.round(ms / 1000)}s` : `${ms}ms`);

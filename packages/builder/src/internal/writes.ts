@@ -89,3 +89,39 @@ export async function patchStatus(
     }
   }
 }
+
+/**
+ * Rewrites the Ready message of a job still in `reason` (no phase change), and publishes it as a
+ * `phase` event from and to that reason so watchers see why a job waits. Resolves false when the
+ * job is gone or has moved on.
+ */
+export async function setMessage(
+  ctx: BuilderContext,
+  kind: JobKind,
+  name: string,
+  reason: string,
+  message: string,
+): Promise<boolean> {
+  for (let attempt = 0; attempt < MAX_RETRIES; attempt++) {
+    const rec = await ctx.store.get(kind, name);
+    if (!rec || (getReadyReason(rec.object) ?? 'Pending') !== reason) return false;
+    const prev = rec.resourceVersion;
+    const now = new Date().toISOString();
+    const object = rec.object;
+    object.status = {
+      ...object.status,
+      conditions: setReadyCondition(object.status?.conditions, reason, message, now),
+    };
+    rec.resourceVersion = prev + 1;
+    object.metadata.resourceVersion = String(rec.resourceVersion);
+    try {
+      await ctx.store.update(rec, prev);
+    } catch (err) {
+      if (err instanceof ConflictError) continue;
+      throw err;
+    }
+    ctx.hub.publish({ type: 'phase', kind, name, from: reason, phase: reason, message, object, time: now });
+    return true;
+  }
+  return false;
+}

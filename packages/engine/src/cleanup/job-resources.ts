@@ -13,19 +13,11 @@ export async function listJobResources(
   signal?: AbortSignal,
 ): Promise<RunnerResource[]> {
   const filters = JSON.stringify({ label: [jobId === undefined ? RUNNER_JOB_LABEL : `${RUNNER_JOB_LABEL}=${jobId}`] });
-  const [containers, images] = await Promise.all([
-    conn.json<Listed[]>({
-      method: 'GET',
-      path: conn.compat('/containers/json'),
-      query: { all: true, filters },
-      signal,
-    }),
-    conn.json<Listed[]>({ method: 'GET', path: conn.compat('/images/json'), query: { filters }, signal }),
-  ]);
+  const containers = await listing(conn, '/containers/json', { all: true, filters }, signal);
+  const images = await listing(conn, '/images/json', { filters }, signal);
   const out: RunnerResource[] = [];
-  for (const c of containers ?? [])
-    out.push({ kind: 'container', id: c.Id, jobId: c.Labels?.[RUNNER_JOB_LABEL] ?? '' });
-  for (const i of images ?? []) out.push({ kind: 'image', id: i.Id, jobId: i.Labels?.[RUNNER_JOB_LABEL] ?? '' });
+  for (const c of containers) out.push({ kind: 'container', id: c.Id, jobId: c.Labels?.[RUNNER_JOB_LABEL] ?? '' });
+  for (const i of images) out.push({ kind: 'image', id: i.Id, jobId: i.Labels?.[RUNNER_JOB_LABEL] ?? '' });
   return out;
 }
 
@@ -62,15 +54,23 @@ export async function removeImage(
  * retries a few times; it throws rather than return a partial answer.
  */
 export async function imageIds(conn: EngineConnection, signal?: AbortSignal): Promise<Set<string>> {
+  const list = await listing(conn, '/images/json', { all: true }, signal);
+  return new Set(list.map((i) => i.Id.replace(/^sha256:/, '')));
+}
+
+/**
+ * A compat listing. podman answers 500 while another client removes layers concurrently, so this
+ * retries a few times; it throws rather than return a partial answer.
+ */
+async function listing(
+  conn: EngineConnection,
+  path: string,
+  query: Record<string, string | boolean>,
+  signal: AbortSignal | undefined,
+): Promise<Listed[]> {
   for (let attempt = 1; ; attempt++) {
     try {
-      const list = await conn.json<Listed[]>({
-        method: 'GET',
-        path: conn.compat('/images/json'),
-        query: { all: true },
-        signal,
-      });
-      return new Set((list ?? []).map((i) => i.Id.replace(/^sha256:/, '')));
+      return (await conn.json<Listed[]>({ method: 'GET', path: conn.compat(path), query, signal })) ?? [];
     } catch (err) {
       if (signal?.aborted || attempt >= 5) throw err;
       await new Promise((r) => setTimeout(r, 200 * attempt));
@@ -78,28 +78,41 @@ export async function imageIds(conn: EngineConnection, signal?: AbortSignal): Pr
   }
 }
 
+/** After a pass that removed something, how long the next pass waits, and the overall bound. */
+const SETTLE_PAUSE_MS = 1000;
+const SETTLE_LIMIT_MS = 30_000;
+
 /**
  * Removes labelled containers first, then labelled images, for one job or for every job not in
- * `keep`. Each failure is reported, not thrown.
+ * `keep`. Each failure is reported, not thrown. A job whose client went away may still be winding
+ * down in the engine (podman commits the step in progress after its client disconnected, even a
+ * first layer when nothing was there yet), so passes repeat, a second apart, until one after the
+ * first finds nothing (at most 30 s).
  */
 export async function cleanupJobResources(
   conn: EngineConnection,
   options: { jobId?: string | undefined; keep?: readonly string[] | undefined; signal?: AbortSignal | undefined },
 ): Promise<CleanupReport> {
   const keep = new Set(options.keep ?? []);
-  const all = await listJobResources(conn, options.jobId, options.signal);
-  const targets = all.filter((r) => !keep.has(r.jobId));
-  const report: CleanupReport = { removed: [], failed: [] };
-  for (const kind of ['container', 'image'] as const) {
-    for (const r of targets.filter((t) => t.kind === kind)) {
-      try {
-        if (kind === 'container') await removeContainer(conn, r.id, options.signal);
-        else await removeImage(conn, r.id, true, options.signal);
-        report.removed.push(r);
-      } catch (err) {
-        report.failed.push({ ...r, reason: err instanceof Error ? err.message : String(err) });
+  const removed: CleanupReport['removed'] = [];
+  const until = Date.now() + SETTLE_LIMIT_MS;
+  for (let pass = 1; ; pass++) {
+    const all = await listJobResources(conn, options.jobId, options.signal);
+    const targets = all.filter((r) => !keep.has(r.jobId));
+    const failed: CleanupReport['failed'] = [];
+    for (const kind of ['container', 'image'] as const) {
+      for (const r of targets.filter((t) => t.kind === kind)) {
+        try {
+          if (kind === 'container') await removeContainer(conn, r.id, options.signal);
+          else await removeImage(conn, r.id, true, options.signal);
+          removed.push(r);
+        } catch (err) {
+          failed.push({ ...r, reason: err instanceof Error ? err.message : String(err) });
+        }
       }
     }
+    if ((targets.length === 0 && pass > 1) || Date.now() + SETTLE_PAUSE_MS > until || options.signal?.aborted)
+      return { removed, failed };
+    await new Promise((r) => setTimeout(r, SETTLE_PAUSE_MS));
   }
-  return report;
 }

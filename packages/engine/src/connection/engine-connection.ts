@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { AbortError, EngineError, type EngineInfo } from '@imagebuild/core';
 import Dockerode from 'dockerode';
 import type Modem from 'docker-modem';
-import { dialJson, dialStream, readText, type DialRequest } from '../internal/dial.js';
+import { dialJson, dialStream, readText, sshSafeModem, type DialRequest } from '../internal/dial.js';
 import { displayEndpoint, modemOptions, type EngineEndpoint } from './endpoint.js';
 import { negotiate } from './negotiate.js';
 import { sshFailure } from './ssh-failure.js';
@@ -35,7 +35,7 @@ export class EngineConnection {
   static async open(endpoint: EngineEndpoint, options: OpenOptions = {}): Promise<EngineConnection> {
     const display = displayEndpoint(endpoint);
     const opts = modemOptions(endpoint);
-    const raw = new Dockerode(opts).modem as unknown as Modem;
+    const raw = sshSafeModem(new Dockerode(opts).modem as unknown as Modem);
     const timeout = AbortSignal.timeout(options.timeoutMs ?? 5000);
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
     const name = `engine at ${display}`;
@@ -65,6 +65,7 @@ export class EngineConnection {
       endpoint: display,
     };
     const docker = new Dockerode({ ...opts, version: `v${facts.apiVersion}` });
+    sshSafeModem(docker.modem as unknown as Modem);
     return new EngineConnection(endpoint, info, raw, docker);
   }
 

@@ -21,6 +21,35 @@ export interface DialRequest {
   ok?: readonly number[] | undefined;
 }
 
+interface ModemInternals {
+  protocol?: string;
+  host?: string | undefined;
+  buildRequest: (...args: unknown[]) => unknown;
+}
+
+/**
+ * docker-modem glues an ssh host into `ssh:<host>:<port><host>` before resolving the request path
+ * against it, which Node reports as DEP0170 (an invalid URL; a future Node will throw). Over ssh
+ * the address only yields the path (the ssh agent dials the host itself), so the modem is given
+ * no host while it builds a request's address, and the host back while it opens the connection.
+ */
+export function sshSafeModem(modem: Modem): Modem {
+  const m = modem as unknown as ModemInternals;
+  if (m.protocol !== 'ssh' || m.host === undefined) return modem;
+  const host = m.host;
+  const buildRequest = m.buildRequest;
+  m.host = undefined;
+  m.buildRequest = function (this: ModemInternals, ...args: unknown[]) {
+    this.host = host;
+    try {
+      return buildRequest.apply(this, args);
+    } finally {
+      this.host = undefined;
+    }
+  };
+  return modem;
+}
+
 const ALL_STATUS: Record<number, boolean> = Object.fromEntries(Array.from({ length: 500 }, (_, i) => [i + 100, true]));
 
 /**
