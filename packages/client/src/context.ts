@@ -27,7 +27,9 @@ function checkUrl(field: string, value: string): string {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new ValidationError([{ path: field, message: 'must use http or https' }], { subject: 'client options' });
   }
-  return value.replace(/\/+$/, '');
+  let end = value.length;
+  while (end > 0 && value[end - 1] === '/') end--;
+  return value.slice(0, end);
 }
 
 export function createContext(options: ImageBuilderClientOptions): ClientContext {

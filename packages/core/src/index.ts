@@ -23,6 +23,9 @@ export {
   registerSecret,
   unregisterSecret,
   isSecretKey,
+  echo,
+  escapeText,
+  ECHO_MAX,
   type ErrorCode,
   type SdkErrorOptions,
   type ValidationIssue,
@@ -166,7 +169,11 @@ export {
   usernameProblems,
   publickeyProblems,
   registryProblems,
+  RESERVED_USERNAMES,
+  hasControlCharacters,
+  isBase64Text,
 } from './resources/rules.js';
+export { findDuplicateJsonKey, type DuplicateKey } from './parse/json-duplicates.js';
 export {
   validateImageBuildAgainstRepositories,
   findRepository,

@@ -11,6 +11,7 @@ import { Transport } from './internal/transport.js';
 import { uploadBlob, type BlobSource, type UploadOptions } from './internal/upload.js';
 import { listReferrers, type ListReferrersOptions } from './internal/referrers.js';
 import { selectPlatform } from './internal/platform.js';
+import { nextLink } from './internal/link-header.js';
 
 /** Options every call accepts. */
 export interface CallOptions {
@@ -266,8 +267,7 @@ export class RegistryClient {
       if (body.tags !== null && body.tags !== undefined && !Array.isArray(body.tags))
         throw new RegistryError(this.registry, operation, 'tags is not a list');
       for (const t of (body.tags as unknown[] | null | undefined) ?? []) if (typeof t === 'string') yield t;
-      const next = /<([^>]+)>\s*;\s*rel="?next"?/.exec(res.headers['link'] ?? '');
-      path = next?.[1];
+      path = nextLink(res.headers['link']);
     }
   }
 

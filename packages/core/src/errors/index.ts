@@ -19,3 +19,4 @@ export {
   type DiscoveryAttempt,
 } from './errors.js';
 export { REDACTED, redact, redactText, registerSecret, unregisterSecret, isSecretKey } from './redact.js';
+export { echo, escapeText, ECHO_MAX } from './echo.js';

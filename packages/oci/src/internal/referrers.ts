@@ -4,6 +4,7 @@ import type { CallOptions, RegistryClient } from '../registry-client.js';
 import type { Descriptor, ImageIndex } from '../types.js';
 import { parseJson, readLimited } from './read-body.js';
 import { readErrorBody } from './registry-errors.js';
+import { nextLink } from './link-header.js';
 
 export interface ListReferrersOptions extends CallOptions {
   /** Only referrers with this artifactType. */
@@ -55,7 +56,7 @@ export async function listReferrers(
     }
     out.push(...(Array.isArray(index.manifests) ? index.manifests : []));
     first = false;
-    path = /<([^>]+)>\s*;\s*rel="?next"?/.exec(res.headers['link'] ?? '')?.[1];
+    path = nextLink(res.headers['link']);
   }
   return filter(out);
 }
