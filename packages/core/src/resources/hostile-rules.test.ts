@@ -77,9 +77,12 @@ const STRING_RULES: Record<string, (v: string) => unknown> = {
 };
 
 describe('every string rule is linear (10,000-character adversarial inputs)', () => {
-  it.each(Object.keys(STRING_RULES))('%s stays within %#: 1 s of CPU for all inputs', (name) => {
+  it.each(Object.keys(STRING_RULES))('%s stays within 1 s of CPU for all inputs', (name) => {
     const rule = STRING_RULES[name]!;
-    expect(cpuMs(() => ADVERSARIAL.forEach((v) => rule(v)))).toBeLessThan(BUDGET_MS);
+    const run = (): void => {
+      for (const v of ADVERSARIAL) rule(v);
+    };
+    expect(cpuMs(run)).toBeLessThan(BUDGET_MS);
   });
 });
 

@@ -93,12 +93,13 @@ export const PUBLICKEY_TYPES = [
 ] as const;
 const PUBLICKEY_FORBIDDEN = /[;|&`(){}[\]<>"'\\\t$]/;
 const PUBLICKEY_DATA = /^[A-Za-z0-9+/]+=*$/;
-/** C0 controls (tab aside), DEL, C1 controls, U+2028/U+2029. */
-const CONTROL = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]/;
-
-/** True when `value` has a C0/C1 control character, DEL or a Unicode line/paragraph separator. */
-export function hasControlCharacters(value: string): boolean {
-  return CONTROL.test(value) || value.includes('\t');
+/** True when `value` has a C0 control character (tab aside unless `tab`), DEL, a C1 control or U+2028/9. */
+export function hasControlCharacters(value: string, tab = true): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if ((c < 0x20 && (tab || c !== 0x09)) || (c >= 0x7f && c <= 0x9f) || c === 0x2028 || c === 0x2029) return true;
+  }
+  return false;
 }
 
 /**
@@ -195,7 +196,8 @@ export function publickeyProblems(value: string): string[] {
   const line = value.replace(/\r?\n$/, '');
   if (/[\r\n]/.test(line)) out.push('must be a single line');
   // NUL, VT, FF, DEL, C1 and U+2028/2029 reach authorized_keys and terminals: no control characters at all.
-  else if (CONTROL.test(line)) out.push('must not contain control characters or line/paragraph separators');
+  else if (hasControlCharacters(line, false))
+    out.push('must not contain control characters or line/paragraph separators');
   if (PUBLICKEY_FORBIDDEN.test(line)) {
     out.push('must not contain any of ;|&`(){}[]<>"\'\\, tab or $');
   }
