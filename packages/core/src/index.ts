@@ -16,6 +16,7 @@ export {
   ConversionError,
   TimeoutError,
   AbortError,
+  LimitExceededError,
   toSdkError,
   REDACTED,
   redact,

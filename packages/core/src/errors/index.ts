@@ -14,6 +14,7 @@ export {
   ConversionError,
   TimeoutError,
   AbortError,
+  LimitExceededError,
   toSdkError,
   type ValidationIssue,
   type DiscoveryAttempt,

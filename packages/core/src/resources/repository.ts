@@ -30,7 +30,7 @@ export const OciAuthSchema = z.discriminatedUnion(
 export type OciAuth = z.output<typeof OciAuthSchema>;
 
 export const BaseImageEntrySchema = z.object({
-  displayName: z.string().max(256, 'must be no more than 256 characters').optional(),
+  displayName: z.string().optional(),
   imageName: ImageNameSchema,
   tags: z
     .array(ImageTagSchema)
