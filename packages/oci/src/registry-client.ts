@@ -43,6 +43,8 @@ export class RegistryClient {
   readonly transport: Transport;
   /** Chunk size of uploads with an unknown digest; `Infinity` (default) sends a file in one `PATCH`. */
   readonly chunkSize: number;
+  /** Largest manifest / index / tag list read (`maxManifestBytes`). */
+  readonly maxManifestBytes: number;
 
   constructor(options: RegistryClientOptions) {
     assertRegistry(options.registry);
@@ -52,6 +54,7 @@ export class RegistryClient {
       throw new ValidationError([{ path: 'chunkSize', message: 'must be a positive number of bytes' }]);
     }
     this.chunkSize = options.chunkSize ?? Number.POSITIVE_INFINITY;
+    this.maxManifestBytes = options.maxManifestBytes ?? MAX_MANIFEST;
   }
 
   /** A client for the registry of a Flight Control `Repository` resource (scheme, ociAuth, ca.crt, skipServerVerification). */
@@ -114,7 +117,7 @@ export class RegistryClient {
       headers: { accept: MANIFEST_ACCEPT },
       signal: options.signal,
     });
-    const bytes = await readLimited(res.body, MAX_MANIFEST, this.registry, operation);
+    const bytes = await readLimited(res.body, this.maxManifestBytes, this.registry, operation);
     if (isDigest(reference)) verifyDigest(reference, bytes);
     const manifest = parseJson<ImageManifest | ImageIndex>(bytes, this.registry, operation);
     if (typeof manifest !== 'object' || manifest === null || manifest.schemaVersion !== 2) {
@@ -260,7 +263,7 @@ export class RegistryClient {
         signal: options.signal,
       });
       const body = parseJson<{ tags?: unknown }>(
-        await readLimited(res.body, MAX_MANIFEST, this.registry, operation),
+        await readLimited(res.body, this.maxManifestBytes, this.registry, operation),
         this.registry,
         operation,
       );

@@ -45,7 +45,7 @@ export async function listReferrers(
       return filter(await fromTagSchema(client, repo, digest, options));
     }
     const contentType = (res.headers['content-type'] ?? '').split(';')[0]?.trim();
-    const bytes = await readLimited(res.body, 4 * 1024 * 1024, t.registry, operation);
+    const bytes = await readLimited(res.body, client.maxManifestBytes, t.registry, operation);
     const index = parseJson<ImageIndex>(bytes, t.registry, operation);
     if (contentType !== MediaType.OciIndex && index.mediaType !== MediaType.OciIndex) {
       throw new RegistryError(
