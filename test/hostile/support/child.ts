@@ -41,7 +41,7 @@ export function runCase(
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    const killer = setTimeout(() => child.kill('SIGKILL'), 40_000);
     child.on('close', (exitCode, signal) => {
       clearTimeout(killer);
       const last = output
