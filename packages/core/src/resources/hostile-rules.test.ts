@@ -118,12 +118,14 @@ describe('finding 9: base64 fields', () => {
 });
 
 describe('finding 10: locating bad documents is linear', () => {
-  it('5,000 bad documents are located within the budget', () => {
-    const text = Array.from({ length: 5000 }, (_, i) => `kind: ImageBuild\nmetadata: {name: b${i}\n`).join('---\n');
+  it('1,000 bad documents among 200,000 lines are located within the budget', () => {
+    // Many lines make a per-error rescan expensive (it was quadratic: ~2 s here, 8.8 s at twice the size).
+    const doc = (i: number): string => `${'#\n'.repeat(200)}kind: ImageBuild\nmetadata: {name: b${i}\n`;
+    const text = Array.from({ length: 1000 }, (_, i) => doc(i)).join('---\n');
     let results: ReturnType<typeof parseDocuments> = [];
-    expect(cpuMs(() => (results = parseDocuments(text)))).toBeLessThan(3 * BUDGET_MS);
-    expect(results).toHaveLength(5000);
-    expect(!results[4999]!.ok && results[4999]!.error.message).toMatch(/at line 15000, column/);
+    expect(cpuMs(() => (results = parseDocuments(text)))).toBeLessThan(BUDGET_MS);
+    expect(results).toHaveLength(1000);
+    expect(!results[999]!.ok && results[999]!.error.message).toMatch(/at line 203000, column 1/);
   });
 });
 
