@@ -35,11 +35,15 @@ export function apiErrorFrom(response: Response, body: unknown, operation: strin
     message = response.statusText || `HTTP ${response.status}`;
   }
   // The server's words are escaped and bounded: no forged log lines or terminal sequences.
-  return new ApiError(response.status, `${operation}: ${response.status} ${escapeText(message, MESSAGE_MAX)}`, {
-    reason,
-    body,
-    ...(requestId ? { requestId } : {}),
-  });
+  return new ApiError(
+    response.status,
+    `${escapeText(operation, 300)}: ${response.status} ${escapeText(message, MESSAGE_MAX)}`,
+    {
+      reason,
+      body,
+      ...(requestId ? { requestId } : {}),
+    },
+  );
 }
 
 /** openapi-fetch's result, narrowed: returns `data` or throws the ApiError. */

@@ -12,6 +12,7 @@ import { parseDocuments, parseResource } from '../parse/parse-documents.js';
 import { findDuplicateJsonKey } from '../parse/json-duplicates.js';
 import { ImageNameSchema, ImageTagSchema } from './image-build.js';
 import { RepositorySchema } from './repository.js';
+import { validateImageBuildAgainstRepositories } from './cross-check.js';
 import {
   IMAGE_NAME,
   IMAGE_TAG,
@@ -139,6 +140,15 @@ describe('finding 18: spec.source.repository', () => {
       expect(r.error.message.length).toBeLessThan(1000);
     }
     expect(issuesOf(buildDoc({ source: { repository: 'Bad_Repo', imageName: 'a', imageTag: 'v1' } }))).toHaveLength(1);
+  });
+
+  it('the not-found message echoes a repository name bounded and escaped', () => {
+    const build = buildDoc({
+      source: { repository: `x\r\n${'r'.repeat(20 * 1024 * 1024)}`, imageName: 'a', imageTag: 'v' },
+    });
+    const [issue] = validateImageBuildAgainstRepositories(build as never, []);
+    expect(issue!.message).toMatch(/^Repository "x\\r\\nr+…\(\+\d+ chars\)" not found$/);
+    expect(issue!.message.length).toBeLessThan(300);
   });
 });
 
