@@ -4,7 +4,6 @@
  * errors with their field path, and the reserved-name / control-character rules hold.
  */
 import { describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 import { echo, escapeText } from '../errors/index.js';
 import { parseEnrollmentConfig } from '../containerfile/enrollment-config.js';
 import { buildDoc, repoDoc, PUBKEY } from '../internal/test-fixtures.js';
@@ -70,7 +69,8 @@ const STRING_RULES: Record<string, (v: string) => unknown> = {
     RepositorySchema.safeParse(repoDoc('r', { ociAuth: { authType: 'docker', username: v, password: 'x' } })),
   'enrollment *-data': (v) => {
     try {
-      parseEnrollmentConfig(stringify({ 'enrollment-service': { service: { 'certificate-authority-data': v } } }));
+      // JSON is YAML: the value goes in as a JSON string, so the budget measures the rule, not quoting.
+      parseEnrollmentConfig(JSON.stringify({ 'enrollment-service': { service: { 'certificate-authority-data': v } } }));
     } catch {
       // a ValidationError is the expected answer
     }
@@ -113,6 +113,12 @@ describe('finding 9: base64 fields', () => {
     expect(cpuMs(() => RepositorySchema.safeParse(repoDoc('r', { 'ca.crt': spaces })))).toBeLessThan(BUDGET_MS);
     expect(RepositorySchema.safeParse(repoDoc('r', { 'ca.crt': spaces })).success).toBe(false);
     expect(RepositorySchema.safeParse(repoDoc('r', { 'ca.crt': 'QUJD\nREVG\n==\n' })).success).toBe(true);
+    const config = JSON.stringify({
+      'enrollment-service': { service: { server: 'https://x', 'certificate-authority-data': spaces } },
+    });
+    expect(cpuMs(() => expect(() => parseEnrollmentConfig(config)).toThrow(/certificate-authority-data/))).toBeLessThan(
+      BUDGET_MS,
+    );
     expect(isBase64Text('QUJD=A')).toBe(false);
     expect(isBase64Text('QQ===')).toBe(false);
   });
