@@ -188,6 +188,25 @@ describe('findings 13-15: downloads', () => {
     );
   });
 
+  it.each([
+    ['attachment; filename="../../etc/passwd"', 'passwd'],
+    [`attachment; filename*=UTF-8''..%2F..%2Fx.qcow2`, 'x.qcow2'],
+    [`attachment; filename*=UTF-8''a%0Ab`, undefined],
+    ['attachment; filename=".."', undefined],
+    ['attachment; filename="C:\\\\dir\\\\os.vmdk"', 'os.vmdk'],
+  ])('the server file name %s is reduced to a bare name', async (disposition, expected) => {
+    const srv = await serve((_req, res) => {
+      res.writeHead(200, { 'Content-Length': '1', 'Content-Disposition': disposition });
+      res.end('x');
+    });
+    client = new ImageBuilderClient({ baseUrl: srv.url });
+    const session = await client.imageExports.download('e');
+    expect(session.info.filename).toBe(expected);
+    for await (const _ of session.chunks) {
+      // drain
+    }
+  });
+
   it('a malformed filename* falls back to filename (15)', async () => {
     const srv = await serve((_req, res) => {
       res.writeHead(200, {

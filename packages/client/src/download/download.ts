@@ -1,5 +1,12 @@
 import { createHash, type Hash } from 'node:crypto';
-import { AbortError, ApiError, DigestMismatchError, ValidationError, echo } from '@imagebuild/core';
+import {
+  AbortError,
+  ApiError,
+  DigestMismatchError,
+  ValidationError,
+  echo,
+  hasControlCharacters,
+} from '@imagebuild/core';
 import { apiErrorFrom } from '../errors.js';
 import { wasDecoded } from '../internal/transport.js';
 import { sleep } from '../internal/retry.js';
@@ -54,19 +61,29 @@ export interface DownloadSession {
 const CONTENT_RANGE = /^bytes (\d+)-(\d+)\/(\d+|\*)$/;
 const DIGEST_HEX: Record<string, number> = { sha256: 64, sha512: 128 };
 
-/** The server's file name; a malformed `filename*` falls back to `filename` (never a raw URIError). */
+/**
+ * The server's file name, as a bare name a caller can join to a directory: a malformed `filename*`
+ * falls back to `filename` (never a raw URIError); directories, control characters and `.`/`..` are
+ * dropped, and it is cut to 255 characters.
+ */
 export function filenameOf(disposition: string | null): string | undefined {
   if (!disposition) return undefined;
   const star = /filename\*=UTF-8''([^;]+)/i.exec(disposition);
   if (star?.[1]) {
     try {
-      return decodeURIComponent(star[1]);
+      return safeName(decodeURIComponent(star[1]));
     } catch {
       // percent-encoding broken: use the plain name, if any
     }
   }
   const plain = /filename="?([^";]+)"?/i.exec(disposition);
-  return plain?.[1];
+  return plain?.[1] === undefined ? undefined : safeName(plain[1]);
+}
+
+function safeName(name: string): string | undefined {
+  const base = name.slice(Math.max(name.lastIndexOf('/'), name.lastIndexOf('\\')) + 1);
+  const clean = hasControlCharacters(base) ? undefined : base.trim().slice(0, 255);
+  return clean && clean !== '.' && clean !== '..' ? clean : undefined;
 }
 
 /** The algorithm of `alg:hex`, checked: only sha256 and sha512 are verified, anything else is refused. */
