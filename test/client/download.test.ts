@@ -1,10 +1,10 @@
 /** Downloads: progress, size and digest checks, resume after a drop (Range), `.part` continuation, restart on 200. */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ServerResponse } from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { DigestMismatchError } from '@imagebuild/core';
 import { ImageBuilderClient } from '@imagebuild/client';
 import { startScriptedServer, type ScriptedServer, type SeenRequest } from './support/scripted-server.js';
@@ -20,6 +20,7 @@ afterEach(async () => {
 const blob = randomBytes(256 * 1024 + 17);
 const digest = `sha256:${createHash('sha256').update(blob).digest('hex')}`;
 const dir = mkdtempSync(join(tmpdir(), 'ib-client-dl-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 interface Behaviour {
   honourRange?: boolean;

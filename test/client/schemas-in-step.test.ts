@@ -29,8 +29,6 @@ const ALLOWED: ReadonlyArray<[RegExp, string]> = [
   [/\.metadata: required \["name"\] in zod, \[\] in the document$/, 'core requires metadata.name'],
   // imageName: core enforces the OCI path grammar; the wire document keeps upstream's lengths only.
   [/\.imageName: pattern ".*" in zod, undefined in the document$/, 'imageName grammar is enforced by core validation'],
-  // ca.crt: core checks base64; the wire document keeps upstream's plain string.
-  [/\.spec\.ca\.crt: pattern ".*" in zod, undefined in the document$/, 'base64 checked by core'],
   // baseImages[]: upstream closes BaseImageEntry (so does our document); core's schema is open (told core).
   [/\.spec\.baseImages\[\]: open in zod, closed in the document$/, 'core BaseImageEntry is open'],
   // Condition.type: core requires a non-empty type; the document (as upstream) just says string.

@@ -58,9 +58,9 @@ export class ImageBuilderClient {
     return requestEnrollmentConfig(this.#ctx, options);
   }
 
-  /** Closes the connection pool (when the client created it). */
+  /** Closes the client's kept-alive connections. */
   async close(): Promise<void> {
-    if (!this.#ctx.options.dispatcher) await this.#ctx.dispatcher.close();
+    this.#ctx.agents.close();
   }
 }
 

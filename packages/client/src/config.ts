@@ -1,9 +1,7 @@
-import type { Dispatcher } from 'undici';
-
 /** A bearer token, or a function that returns the current one (called before every request). */
 export type TokenSource = string | (() => string | undefined | Promise<string | undefined>);
 
-/** TLS options for talking to the server (undici `connect` options). */
+/** TLS options for talking to the server (node:https agent options). */
 export interface ClientTlsOptions {
   /** Extra trusted CA certificates (PEM). Replaces the system roots unless `includeSystemRoots`. */
   ca?: string | Buffer | ReadonlyArray<string | Buffer>;
@@ -26,6 +24,20 @@ export interface RetryOptions {
   maxDelayMs?: number;
 }
 
+/**
+ * Bounds on what a server can make the client hold. Every limit counts bytes after any
+ * Content-Encoding is undone (the client asks for identity), so a compression bomb stops at it.
+ * Going over throws core's `LimitExceededError` (code `LIMIT_EXCEEDED`, `limit` = the option's name).
+ */
+export interface ClientLimits {
+  /** A JSON (or text log) response body. Default 32 MiB. */
+  maxResponseBytes?: number;
+  /** An error response body: longer ones are cut to this (the ApiError keeps the status). Default 64 KiB. */
+  maxErrorBodyBytes?: number;
+  /** One line (and one event) of a log stream (SSE). Default 1 MiB. */
+  maxSseLineBytes?: number;
+}
+
 export interface ImageBuilderClientOptions {
   /**
    * The image-builder service, without `/api/v1`: `https://imagebuilder-api.<domain>`,
@@ -42,14 +54,19 @@ export interface ImageBuilderClientOptions {
   tls?: ClientTlsOptions | undefined;
   /** Time allowed until response headers arrive, per attempt. Default 30 s. 0 disables. */
   timeoutMs?: number | undefined;
+  /**
+   * Overall deadline of a call whose body is read whole (JSON, text): headers and body, per attempt.
+   * A body dripped byte by byte ends here. Default 2 min. 0 disables. Streams (log follow, downloads)
+   * have no overall deadline; `bodyTimeoutMs` bounds their silences and `signal` ends them.
+   */
+  requestTimeoutMs?: number | undefined;
   /** Longest silence allowed inside a response body (streams included). Default 5 min. */
   bodyTimeoutMs?: number | undefined;
+  limits?: ClientLimits | undefined;
   retry?: RetryOptions | undefined;
   /** Produces the `X-Request-Id` of each request (kept across its retries). Default: random UUID. */
   requestId?: (() => string) | undefined;
   userAgent?: string | undefined;
-  /** A ready undici dispatcher (overrides `tls` and the timeouts set on the default Agent). */
-  dispatcher?: Dispatcher | undefined;
 }
 
 export const API_VERSION_HEADER = 'Flightctl-API-Version';
@@ -58,3 +75,13 @@ export const API_VERSION = 'v1alpha1';
 export const CORE_API_VERSION = 'v1beta1';
 export const DEFAULT_TIMEOUT_MS = 30_000;
 export const DEFAULT_BODY_TIMEOUT_MS = 300_000;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
+export const DEFAULT_LIMITS: Required<ClientLimits> = {
+  maxResponseBytes: 32 * 1024 * 1024,
+  maxErrorBodyBytes: 64 * 1024,
+  maxSseLineBytes: 1024 * 1024,
+};
+
+export function resolveLimits(limits: ClientLimits | undefined): Required<ClientLimits> {
+  return { ...DEFAULT_LIMITS, ...Object.fromEntries(Object.entries(limits ?? {}).filter(([, v]) => v !== undefined)) };
+}

@@ -1,9 +1,14 @@
 import createClient, { type Client } from 'openapi-fetch';
-import type { Dispatcher } from 'undici';
 import { ValidationError } from '@imagebuild/core';
-import { API_VERSION, CORE_API_VERSION, type ImageBuilderClientOptions } from './config.js';
-import { createDispatcher } from './internal/dispatcher.js';
-import { createTransport } from './internal/transport.js';
+import {
+  API_VERSION,
+  CORE_API_VERSION,
+  resolveLimits,
+  type ClientLimits,
+  type ImageBuilderClientOptions,
+} from './config.js';
+import { createAgents, type Agents } from './internal/agents.js';
+import { createTransport, type CallContext } from './internal/transport.js';
 import type { CorePaths, ImageBuilderPaths } from './types.js';
 
 /** What every resource class shares: the typed openapi-fetch clients and the transport. */
@@ -11,8 +16,13 @@ export interface ClientContext {
   readonly api: Client<ImageBuilderPaths>;
   /** Core API client; undefined when `coreBaseUrl` was not configured. */
   readonly core: Client<CorePaths> | undefined;
-  readonly dispatcher: Dispatcher;
+  readonly agents: Agents;
   readonly options: ImageBuilderClientOptions;
+  readonly limits: Required<ClientLimits>;
+  /** openapi-fetch options for one image-builder call: its signal reaches the transport directly. */
+  call(signal: AbortSignal | null | undefined, stream?: boolean): { fetch: (input: Request) => Promise<Response> };
+  /** The same for a core API call. */
+  coreCall(signal: AbortSignal | null | undefined, stream?: boolean): { fetch: (input: Request) => Promise<Response> };
 }
 
 function checkUrl(field: string, value: string): string {
@@ -27,23 +37,34 @@ function checkUrl(field: string, value: string): string {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new ValidationError([{ path: field, message: 'must use http or https' }], { subject: 'client options' });
   }
-  return value.replace(/\/+$/, '');
+  let end = value.length;
+  while (end > 0 && value[end - 1] === '/') end--;
+  return value.slice(0, end);
 }
 
 export function createContext(options: ImageBuilderClientOptions): ClientContext {
   const baseUrl = checkUrl('baseUrl', options.baseUrl);
   const coreBase = options.coreBaseUrl === undefined ? undefined : checkUrl('coreBaseUrl', options.coreBaseUrl);
-  const dispatcher = createDispatcher(options);
-  const transport = createTransport(options, dispatcher, API_VERSION);
-  const coreTransport = createTransport(options, dispatcher, CORE_API_VERSION);
+  const agents = createAgents(options);
+  const transport = createTransport(options, agents, API_VERSION);
+  const coreTransport = createTransport(options, agents, CORE_API_VERSION);
+  const bind =
+    (t: typeof transport) =>
+    (signal: AbortSignal | null | undefined, stream = false) => {
+      const call: CallContext = { signal, stream };
+      return { fetch: (input: Request) => t(input, call) };
+    };
   return {
-    api: createClient<ImageBuilderPaths>({ baseUrl, fetch: transport }),
+    api: createClient<ImageBuilderPaths>({ baseUrl, fetch: (input) => transport(input) }),
     core:
       coreBase === undefined
         ? undefined
-        : createClient<CorePaths>({ baseUrl: `${coreBase}/api/v1`, fetch: coreTransport }),
-    dispatcher,
+        : createClient<CorePaths>({ baseUrl: `${coreBase}/api/v1`, fetch: (input) => coreTransport(input) }),
+    agents,
     options,
+    limits: resolveLimits(options.limits),
+    call: bind(transport),
+    coreCall: bind(coreTransport),
   };
 }
 

@@ -1,4 +1,7 @@
-import { ApiError } from '@imagebuild/core';
+import { ApiError, escapeText } from '@imagebuild/core';
+
+/** Longest part of a server's message repeated in an ApiError's message (the body keeps it all). */
+const MESSAGE_MAX = 512;
 
 /** A Flight Control `Status` body (errors and delete results). */
 export interface StatusBody {
@@ -19,22 +22,28 @@ function isStatusBody(body: unknown): body is StatusBody {
  * the `Status` body when there is one (raw text otherwise), the request id from `X-Request-Id`.
  */
 export function apiErrorFrom(response: Response, body: unknown, operation: string): ApiError {
-  const requestId = response.headers.get('X-Request-Id') ?? undefined;
+  const rawId = response.headers.get('X-Request-Id');
+  const requestId = rawId === null ? undefined : escapeText(rawId, 128);
   let message: string;
   let reason = '';
   if (isStatusBody(body)) {
-    message = body.message || response.statusText || `HTTP ${response.status}`;
-    reason = body.reason ?? '';
+    message = (typeof body.message === 'string' && body.message) || response.statusText || `HTTP ${response.status}`;
+    reason = typeof body.reason === 'string' ? escapeText(body.reason, 64) : '';
   } else if (typeof body === 'string' && body.trim()) {
-    message = body.trim().slice(0, 2000);
+    message = body.trim();
   } else {
     message = response.statusText || `HTTP ${response.status}`;
   }
-  return new ApiError(response.status, `${operation}: ${response.status} ${message}`, {
-    reason,
-    body,
-    ...(requestId ? { requestId } : {}),
-  });
+  // The server's words are escaped and bounded: no forged log lines or terminal sequences.
+  return new ApiError(
+    response.status,
+    `${escapeText(operation, 300)}: ${response.status} ${escapeText(message, MESSAGE_MAX)}`,
+    {
+      reason,
+      body,
+      ...(requestId ? { requestId } : {}),
+    },
+  );
 }
 
 /** openapi-fetch's result, narrowed: returns `data` or throws the ApiError. */

@@ -16,6 +16,7 @@ export {
   ConversionError,
   TimeoutError,
   AbortError,
+  LimitExceededError,
   toSdkError,
   REDACTED,
   redact,
@@ -23,6 +24,9 @@ export {
   registerSecret,
   unregisterSecret,
   isSecretKey,
+  echo,
+  escapeText,
+  ECHO_MAX,
   type ErrorCode,
   type SdkErrorOptions,
   type ValidationIssue,
@@ -166,7 +170,11 @@ export {
   usernameProblems,
   publickeyProblems,
   registryProblems,
+  RESERVED_USERNAMES,
+  hasControlCharacters,
+  isBase64Text,
 } from './resources/rules.js';
+export { findDuplicateJsonKey, type DuplicateKey } from './parse/json-duplicates.js';
 export {
   validateImageBuildAgainstRepositories,
   findRepository,

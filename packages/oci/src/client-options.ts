@@ -33,6 +33,12 @@ export interface RegistryClientOptions {
    * for registries or proxies that limit request sizes.
    */
   chunkSize?: number | undefined;
+  /**
+   * Largest manifest, index or tag-list body read (default 4 MiB). A bigger one fails with core's
+   * `LimitExceededError` (code `LIMIT_EXCEEDED`, limit `maxManifestBytes`). Error bodies are always cut
+   * at 64 KiB; blobs stream to their destination.
+   */
+  maxManifestBytes?: number | undefined;
   /** `User-Agent` header (default `imagebuild-oci/0.1`). */
   userAgent?: string | undefined;
   /** An undici dispatcher to use instead of the client's own agent (tests, proxies). */

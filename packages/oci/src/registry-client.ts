@@ -11,6 +11,7 @@ import { Transport } from './internal/transport.js';
 import { uploadBlob, type BlobSource, type UploadOptions } from './internal/upload.js';
 import { listReferrers, type ListReferrersOptions } from './internal/referrers.js';
 import { selectPlatform } from './internal/platform.js';
+import { nextLink } from './internal/link-header.js';
 
 /** Options every call accepts. */
 export interface CallOptions {
@@ -42,6 +43,8 @@ export class RegistryClient {
   readonly transport: Transport;
   /** Chunk size of uploads with an unknown digest; `Infinity` (default) sends a file in one `PATCH`. */
   readonly chunkSize: number;
+  /** Largest manifest / index / tag list read (`maxManifestBytes`). */
+  readonly maxManifestBytes: number;
 
   constructor(options: RegistryClientOptions) {
     assertRegistry(options.registry);
@@ -51,6 +54,7 @@ export class RegistryClient {
       throw new ValidationError([{ path: 'chunkSize', message: 'must be a positive number of bytes' }]);
     }
     this.chunkSize = options.chunkSize ?? Number.POSITIVE_INFINITY;
+    this.maxManifestBytes = options.maxManifestBytes ?? MAX_MANIFEST;
   }
 
   /** A client for the registry of a Flight Control `Repository` resource (scheme, ociAuth, ca.crt, skipServerVerification). */
@@ -113,7 +117,7 @@ export class RegistryClient {
       headers: { accept: MANIFEST_ACCEPT },
       signal: options.signal,
     });
-    const bytes = await readLimited(res.body, MAX_MANIFEST, this.registry, operation);
+    const bytes = await readLimited(res.body, this.maxManifestBytes, this.registry, operation);
     if (isDigest(reference)) verifyDigest(reference, bytes);
     const manifest = parseJson<ImageManifest | ImageIndex>(bytes, this.registry, operation);
     if (typeof manifest !== 'object' || manifest === null || manifest.schemaVersion !== 2) {
@@ -259,15 +263,14 @@ export class RegistryClient {
         signal: options.signal,
       });
       const body = parseJson<{ tags?: unknown }>(
-        await readLimited(res.body, MAX_MANIFEST, this.registry, operation),
+        await readLimited(res.body, this.maxManifestBytes, this.registry, operation),
         this.registry,
         operation,
       );
       if (body.tags !== null && body.tags !== undefined && !Array.isArray(body.tags))
         throw new RegistryError(this.registry, operation, 'tags is not a list');
       for (const t of (body.tags as unknown[] | null | undefined) ?? []) if (typeof t === 'string') yield t;
-      const next = /<([^>]+)>\s*;\s*rel="?next"?/.exec(res.headers['link'] ?? '');
-      path = next?.[1];
+      path = nextLink(res.headers['link']);
     }
   }
 

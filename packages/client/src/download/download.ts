@@ -1,6 +1,14 @@
 import { createHash, type Hash } from 'node:crypto';
-import { AbortError, ApiError, DigestMismatchError } from '@imagebuild/core';
+import {
+  AbortError,
+  ApiError,
+  DigestMismatchError,
+  ValidationError,
+  echo,
+  hasControlCharacters,
+} from '@imagebuild/core';
 import { apiErrorFrom } from '../errors.js';
+import { wasDecoded } from '../internal/transport.js';
 import { sleep } from '../internal/retry.js';
 
 export interface DownloadProgress {
@@ -13,7 +21,10 @@ export interface DownloadProgress {
 export interface DownloadOptions {
   signal?: AbortSignal;
   onProgress?: (progress: DownloadProgress) => void;
-  /** `sha256:<hex>` the artifact must have (checked in addition to `Docker-Content-Digest`). */
+  /**
+   * `sha256:<hex>` or `sha512:<hex>` the artifact must have (checked in addition to
+   * `Docker-Content-Digest`). Any other algorithm is refused, never silently skipped.
+   */
   expectedDigest?: string;
   /** Resume attempts after the transfer breaks off, using `Range` when the server honours it. Default 3. */
   maxResumes?: number;
@@ -43,16 +54,47 @@ export interface DownloadSession {
   readonly completed: { bytes: number; digest: string; resumedFrom: number } | undefined;
   /** True when the server could not continue from `start` and the transfer begins at byte 0. */
   readonly restarted: boolean;
+  /** False when a later attempt could not continue these bytes with Range (a decoded body). */
+  readonly resumable: boolean;
 }
 
 const CONTENT_RANGE = /^bytes (\d+)-(\d+)\/(\d+|\*)$/;
+const DIGEST_HEX: Record<string, number> = { sha256: 64, sha512: 128 };
 
-function filenameOf(disposition: string | null): string | undefined {
+/**
+ * The server's file name, as a bare name a caller can join to a directory: a malformed `filename*`
+ * falls back to `filename` (never a raw URIError); directories, control characters and `.`/`..` are
+ * dropped, and it is cut to 255 characters.
+ */
+export function filenameOf(disposition: string | null): string | undefined {
   if (!disposition) return undefined;
   const star = /filename\*=UTF-8''([^;]+)/i.exec(disposition);
-  if (star?.[1]) return decodeURIComponent(star[1]);
+  if (star?.[1]) {
+    try {
+      return safeName(decodeURIComponent(star[1]));
+    } catch {
+      // percent-encoding broken: use the plain name, if any
+    }
+  }
   const plain = /filename="?([^";]+)"?/i.exec(disposition);
-  return plain?.[1];
+  return plain?.[1] === undefined ? undefined : safeName(plain[1]);
+}
+
+function safeName(name: string): string | undefined {
+  const base = name.slice(Math.max(name.lastIndexOf('/'), name.lastIndexOf('\\')) + 1);
+  const clean = hasControlCharacters(base) ? undefined : base.trim().slice(0, 255);
+  return clean && clean !== '.' && clean !== '..' ? clean : undefined;
+}
+
+/** The algorithm of `alg:hex`, checked: only sha256 and sha512 are verified, anything else is refused. */
+function digestAlgorithm(digest: string, field: string, operation: string, fromServer: boolean): string {
+  const colon = digest.indexOf(':');
+  const alg = digest.slice(0, colon);
+  const hex = digest.slice(colon + 1);
+  if (colon > 0 && DIGEST_HEX[alg] === hex.length && /^[0-9a-f]+$/.test(hex)) return alg;
+  const rule = 'must be sha256:<64 hex> or sha512:<128 hex> (other algorithms cannot be verified)';
+  if (fromServer) throw new ApiError(0, `${operation}: ${field} ${echo(digest)} ${rule}`);
+  throw new ValidationError([{ path: field, message: rule }], { subject: operation });
 }
 
 /**
@@ -64,9 +106,10 @@ export async function openDownload(
   open: DownloadOpener,
   operation: string,
   start: number,
-  prefixHash: Hash | undefined,
+  prefixHash: ((algorithm: string) => Promise<Hash>) | undefined,
   options: DownloadOptions,
 ): Promise<DownloadSession> {
+  if (options.expectedDigest !== undefined) digestAlgorithm(options.expectedDigest, 'expectedDigest', operation, false);
   let restarted = false;
   let first = await request(open, operation, start, options.signal);
   if (first.response.status === 416) {
@@ -78,19 +121,35 @@ export async function openDownload(
     first = await request(open, operation, 0, options.signal);
   }
   let offset = start;
-  let hash = prefixHash ?? createHash('sha256');
   if (first.response.status === 200 && start > 0) {
     restarted = true;
     offset = 0;
-    hash = createHash('sha256');
+    prefixHash = undefined;
   }
+  const serverDigest = first.response.headers.get('Docker-Content-Digest') ?? undefined;
+  if (serverDigest !== undefined) {
+    try {
+      digestAlgorithm(serverDigest, 'Docker-Content-Digest', operation, true);
+    } catch (err) {
+      await first.response.body?.cancel().catch(() => undefined);
+      throw err;
+    }
+  }
+  // A body the transport decoded (the server compressed it although we asked for identity): its
+  // Content-Length and ranges count encoded bytes, so neither sizes nor resumes apply; digests still do.
+  const decoded = wasDecoded(first.response);
   const info: DownloadInfo = {
     filename: filenameOf(first.response.headers.get('Content-Disposition')),
-    size: totalSize(first.response),
-    digest: first.response.headers.get('Docker-Content-Digest') ?? options.expectedDigest,
+    size: decoded ? undefined : totalSize(first.response),
+    digest: serverDigest ?? options.expectedDigest,
   };
+  const expected = [...new Set([serverDigest, options.expectedDigest])].filter((d): d is string => d !== undefined);
+  const algorithms = new Set(['sha256', ...expected.map((d) => d.slice(0, d.indexOf(':')))]);
+  const hashes = new Map<string, Hash>();
+  for (const alg of algorithms) hashes.set(alg, prefixHash ? await prefixHash(alg) : createHash(alg));
   const acceptsRanges =
-    first.response.status === 206 || (first.response.headers.get('Accept-Ranges') ?? '').includes('bytes');
+    !decoded &&
+    (first.response.status === 206 || (first.response.headers.get('Accept-Ranges') ?? '').includes('bytes'));
   const maxResumes = options.maxResumes ?? 3;
 
   async function* chunks(): AsyncGenerator<Uint8Array, void, undefined> {
@@ -100,7 +159,7 @@ export async function openDownload(
       try {
         if (current) {
           for await (const chunk of current as unknown as AsyncIterable<Uint8Array>) {
-            hash.update(chunk);
+            for (const h of hashes.values()) h.update(chunk);
             offset += chunk.byteLength;
             options.onProgress?.({ received: offset, total: info.size });
             yield chunk;
@@ -131,14 +190,16 @@ export async function openDownload(
       }
     }
     if (info.size !== undefined && offset !== info.size) {
-      throw new ApiError(0, `${operation}: received ${offset} bytes, expected ${info.size}`);
+      throw new ApiError(0, `${operation}: received ${offset} bytes, expected ${info.size}`, {
+        details: { receivedBytes: offset, expectedBytes: info.size },
+      });
     }
-    const actual = `sha256:${hash.digest('hex')}`;
-    for (const expected of new Set([info.digest, options.expectedDigest])) {
-      if (expected && expected.startsWith('sha256:') && expected !== actual)
-        throw new DigestMismatchError(expected, actual);
+    const actual = new Map([...hashes].map(([alg, h]) => [alg, `${alg}:${h.digest('hex')}`]));
+    for (const digest of expected) {
+      const got = actual.get(digest.slice(0, digest.indexOf(':')))!;
+      if (digest !== got) throw new DigestMismatchError(digest, got);
     }
-    completed = { bytes: offset, digest: actual, resumedFrom };
+    completed = { bytes: offset, digest: actual.get('sha256')!, resumedFrom };
   }
   let completed: DownloadSession['completed'];
   const resumedFrom = offset;
@@ -146,6 +207,7 @@ export async function openDownload(
     info,
     chunks: chunks(),
     restarted,
+    resumable: !decoded,
     get completed() {
       return completed;
     },

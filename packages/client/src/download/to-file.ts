@@ -1,7 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open as openFile, rename, rm, stat } from 'node:fs/promises';
-import { DigestMismatchError } from '@imagebuild/core';
+import { ApiError, DigestMismatchError } from '@imagebuild/core';
 import { openDownload, type DownloadOpener, type DownloadOptions } from './download.js';
 
 export interface DownloadToFileOptions extends DownloadOptions {
@@ -20,8 +20,8 @@ export interface DownloadResult {
   resumedFrom: number;
 }
 
-async function hashFile(path: string): Promise<Hash> {
-  const hash = createHash('sha256');
+async function hashFile(path: string, algorithm: string): Promise<Hash> {
+  const hash = createHash(algorithm);
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   return hash;
 }
@@ -45,15 +45,20 @@ export async function downloadToFile(
           (s) => s.size,
           () => 0,
         );
-  const prefix = start > 0 ? await hashFile(part) : undefined;
+  const prefix = start > 0 ? (algorithm: string) => hashFile(part, algorithm) : undefined;
   const session = await openDownload(open, operation, start, prefix, options);
   const file = await openFile(part, start > 0 && !session.restarted ? 'a' : 'w');
   try {
     for await (const chunk of session.chunks) await file.write(chunk);
   } catch (err) {
     await file.close();
-    // A corrupt partial file would fail every later resume: drop it.
-    if (err instanceof DigestMismatchError) await rm(part, { force: true });
+    // A corrupt partial file (wrong digest, more bytes than announced, or a decoded body whose bytes
+    // no Range can continue) would fail every later resume: drop it. A break-off keeps it.
+    const corrupt =
+      err instanceof DigestMismatchError ||
+      (err instanceof ApiError && err.details.receivedBytes !== undefined) ||
+      !session.resumable;
+    if (corrupt) await rm(part, { force: true });
     throw err;
   }
   await file.close();

@@ -50,7 +50,7 @@ export async function requestEnrollmentConfig(
   const created = unwrap(
     await core.POST('/certificatesigningrequests', {
       body: { apiVersion: 'flightctl.io/v1beta1', kind: 'CertificateSigningRequest', metadata: { name }, spec },
-      ...sig,
+      ...ctx.coreCall(options.signal),
     }),
     `create CertificateSigningRequest ${name}`,
   );
@@ -59,7 +59,10 @@ export async function requestEnrollmentConfig(
     : await pollUntil(
         async (signal) => {
           const csr = unwrap(
-            await core.GET('/certificatesigningrequests/{name}', { params: { path: { name } }, signal }),
+            await core.GET('/certificatesigningrequests/{name}', {
+              params: { path: { name } },
+              ...ctx.coreCall(signal),
+            }),
             `get CertificateSigningRequest ${name}`,
           );
           const denied = denial(csr);
@@ -72,7 +75,7 @@ export async function requestEnrollmentConfig(
         { ...sig, timeout: options.timeout ?? 120_000, intervalMs: options.pollIntervalMs ?? 1000 },
       );
   const wire = unwrap(
-    await core.GET('/enrollmentconfig', { params: { query: { csr: name } }, ...sig }),
+    await core.GET('/enrollmentconfig', { params: { query: { csr: name } }, ...ctx.coreCall(options.signal) }),
     `get enrollment config for ${name}`,
   );
   const es = wire['enrollment-service'];

@@ -1,4 +1,4 @@
-import { AbortError, ApiError } from '@imagebuild/core';
+import { AbortError, ApiError, LimitExceededError } from '@imagebuild/core';
 import { apiErrorFrom } from '../errors.js';
 import { sleep } from '../internal/retry.js';
 import { parseSse } from './sse.js';
@@ -12,6 +12,12 @@ export interface FollowLogOptions {
   maxReconnects?: number;
   /** Delay between reconnects. Default 1 s. */
   reconnectDelayMs?: number;
+}
+
+/** The client's limits that apply to a log (set by the client from its options). */
+export interface LogLimits {
+  maxResponseBytes: number;
+  maxSseLineBytes: number;
 }
 
 /** Opens the log endpoint with `follow=true`, resuming after `lastEventId` when given. */
@@ -35,7 +41,8 @@ function lines(text: string): string[] {
 export async function* followLog(
   open: LogOpener,
   operation: string,
-  options: FollowLogOptions = {},
+  options: FollowLogOptions,
+  limits: LogLimits,
 ): AsyncGenerator<string, void, undefined> {
   const maxReconnects = options.maxReconnects ?? 5;
   const delay = options.reconnectDelayMs ?? 1000;
@@ -51,7 +58,7 @@ export async function* followLog(
       const type = r.response.headers.get('Content-Type') ?? '';
       const body = (r.data as ReadableStream<Uint8Array> | null | undefined) ?? r.response.body;
       if (!type.includes('text/event-stream')) {
-        const text = body ? await new Response(body).text() : '';
+        const text = body ? await readText(body, limits.maxResponseBytes, operation) : '';
         for (const l of lines(text).slice(lastId === undefined ? delivered : 0)) {
           delivered++;
           yield l;
@@ -60,7 +67,7 @@ export async function* followLog(
       }
       if (!body) return;
       let seen = 0;
-      for await (const ev of parseSse(body as AsyncIterable<Uint8Array>)) {
+      for await (const ev of parseSse(body as AsyncIterable<Uint8Array>, limits.maxSseLineBytes)) {
         if (ev.data === LOG_STREAM_COMPLETE) return;
         seen++;
         if (ev.id !== undefined) lastId = ev.id;
@@ -72,6 +79,7 @@ export async function* followLog(
       dropped = new Error('stream ended before the completion marker');
     } catch (err) {
       if (err instanceof ApiError && err.status !== 0 && err.status < 500 && err.status !== 429) throw err;
+      if (err instanceof LimitExceededError) throw err;
       if (err instanceof AbortError || options.signal?.aborted) {
         throw err instanceof AbortError ? err : new AbortError(`${operation} aborted`, { cause: err });
       }
@@ -87,4 +95,20 @@ export async function* followLog(
       throw new AbortError(`${operation} aborted`, { cause: e });
     });
   }
+}
+
+/** A whole log as text, refusing more than `max` bytes. */
+async function readText(body: ReadableStream<Uint8Array>, max: number, operation: string): Promise<string> {
+  const decoder = new TextDecoder();
+  let size = 0;
+  let text = '';
+  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
+    size += chunk.byteLength;
+    if (size > max) {
+      await body.cancel().catch(() => undefined);
+      throw new LimitExceededError('maxResponseBytes', max, `${operation}: log too large`);
+    }
+    text += decoder.decode(chunk, { stream: true });
+  }
+  return text + decoder.decode();
 }

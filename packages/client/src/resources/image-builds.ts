@@ -18,7 +18,7 @@ export class ImageBuilds {
   }
 
   async create(build: ImageBuild, options: CallOptions = {}): Promise<ImageBuild> {
-    const r = await this.#ctx.api.POST('/api/v1/imagebuilds', { body: build, ...signal(options) });
+    const r = await this.#ctx.api.POST('/api/v1/imagebuilds', { body: build, ...this.#ctx.call(options.signal) });
     return unwrap(r, `create ImageBuild ${build.metadata.name ?? ''}`.trim());
   }
 
@@ -26,7 +26,7 @@ export class ImageBuilds {
     const query = options.withExports === undefined ? {} : { withExports: options.withExports };
     const r = await this.#ctx.api.GET('/api/v1/imagebuilds/{name}', {
       params: { path: { name }, query },
-      ...signal(options),
+      ...this.#ctx.call(options.signal),
     });
     return unwrap(r, `get ImageBuild ${name}`);
   }
@@ -40,7 +40,10 @@ export class ImageBuilds {
     };
     return new Paged(async (token) => {
       const query = definedOnly({ ...base, continue: token });
-      const r = await this.#ctx.api.GET('/api/v1/imagebuilds', { params: { query }, ...signal(options) });
+      const r = await this.#ctx.api.GET('/api/v1/imagebuilds', {
+        params: { query },
+        ...this.#ctx.call(options.signal),
+      });
       return unwrap(r, 'list ImageBuilds');
     }, options.continue);
   }
@@ -49,7 +52,7 @@ export class ImageBuilds {
   async delete(name: string, options: CallOptions = {}): Promise<Status> {
     const r = await this.#ctx.api.DELETE('/api/v1/imagebuilds/{name}', {
       params: { path: { name } },
-      ...signal(options),
+      ...this.#ctx.call(options.signal),
     });
     return unwrap(r, `delete ImageBuild ${name}`);
   }
@@ -58,7 +61,7 @@ export class ImageBuilds {
   async cancel(name: string, options: CallOptions = {}): Promise<ImageBuild> {
     const r = await this.#ctx.api.POST('/api/v1/imagebuilds/{name}/cancel', {
       params: { path: { name } },
-      ...signal(options),
+      ...this.#ctx.call(options.signal),
     });
     return unwrap(r, `cancel ImageBuild ${name}`);
   }
@@ -68,7 +71,7 @@ export class ImageBuilds {
     const r = await this.#ctx.api.POST('/api/v1/imagebuilds/{name}/newversion', {
       params: { path: { name } },
       body: request,
-      ...signal(options),
+      ...this.#ctx.call(options.signal),
     });
     return unwrap(r, `newversion of ImageBuild ${name}`);
   }
@@ -78,7 +81,7 @@ export class ImageBuilds {
     const r = await this.#ctx.api.GET('/api/v1/imagebuilds/{name}/log', {
       params: { path: { name } },
       parseAs: 'text',
-      ...signal(options),
+      ...this.#ctx.call(options.signal),
     });
     return unwrap(r, `log of ImageBuild ${name}`) ?? ''; // an empty body parses to undefined
   }
@@ -96,14 +99,10 @@ export class ImageBuilds {
           header: lastEventId ? { 'Last-Event-ID': lastEventId } : {},
         },
         parseAs: 'stream',
-        signal: sig ?? null,
+        ...this.#ctx.call(sig, true),
       });
-    return followLog(open, `log of ImageBuild ${name}`, options);
+    return followLog(open, `log of ImageBuild ${name}`, options, this.#ctx.limits);
   }
-}
-
-export function signal(options: CallOptions): { signal?: AbortSignal } {
-  return options.signal ? { signal: options.signal } : {};
 }
 
 export function definedOnly<T extends Record<string, unknown>>(value: T): { [K in keyof T]: Exclude<T[K], undefined> } {

@@ -6,7 +6,7 @@ import { fieldSelector, labelSelector } from '../internal/selectors.js';
 import { followLog, type FollowLogOptions, type LogOpener } from '../logs/follow-log.js';
 import { Paged, type ListOptions } from '../paged.js';
 import type { CallOptions, ImageExport, ImageExportList, Status } from '../types.js';
-import { definedOnly, signal } from './image-builds.js';
+import { definedOnly } from './image-builds.js';
 
 /** `/api/v1/imageexports`: create, get, list, delete, cancel, log, download. */
 export class ImageExports {
@@ -16,14 +16,17 @@ export class ImageExports {
   }
 
   async create(imageExport: ImageExport, options: CallOptions = {}): Promise<ImageExport> {
-    const r = await this.#ctx.api.POST('/api/v1/imageexports', { body: imageExport, ...signal(options) });
+    const r = await this.#ctx.api.POST('/api/v1/imageexports', {
+      body: imageExport,
+      ...this.#ctx.call(options.signal),
+    });
     return unwrap(r, `create ImageExport ${imageExport.metadata.name ?? ''}`.trim());
   }
 
   async get(name: string, options: CallOptions = {}): Promise<ImageExport> {
     const r = await this.#ctx.api.GET('/api/v1/imageexports/{name}', {
       params: { path: { name } },
-      ...signal(options),
+      ...this.#ctx.call(options.signal),
     });
     return unwrap(r, `get ImageExport ${name}`);
   }
@@ -37,7 +40,7 @@ export class ImageExports {
     return new Paged(async (token) => {
       const r = await this.#ctx.api.GET('/api/v1/imageexports', {
         params: { query: definedOnly({ ...base, continue: token }) },
-        ...signal(options),
+        ...this.#ctx.call(options.signal),
       });
       return unwrap(r, 'list ImageExports');
     }, options.continue);
@@ -46,7 +49,7 @@ export class ImageExports {
   async delete(name: string, options: CallOptions = {}): Promise<Status> {
     const r = await this.#ctx.api.DELETE('/api/v1/imageexports/{name}', {
       params: { path: { name } },
-      ...signal(options),
+      ...this.#ctx.call(options.signal),
     });
     return unwrap(r, `delete ImageExport ${name}`);
   }
@@ -54,7 +57,7 @@ export class ImageExports {
   async cancel(name: string, options: CallOptions = {}): Promise<ImageExport> {
     const r = await this.#ctx.api.POST('/api/v1/imageexports/{name}/cancel', {
       params: { path: { name } },
-      ...signal(options),
+      ...this.#ctx.call(options.signal),
     });
     return unwrap(r, `cancel ImageExport ${name}`);
   }
@@ -63,7 +66,7 @@ export class ImageExports {
     const r = await this.#ctx.api.GET('/api/v1/imageexports/{name}/log', {
       params: { path: { name } },
       parseAs: 'text',
-      ...signal(options),
+      ...this.#ctx.call(options.signal),
     });
     return unwrap(r, `log of ImageExport ${name}`) ?? ''; // an empty body parses to undefined
   }
@@ -77,9 +80,9 @@ export class ImageExports {
           header: lastEventId ? { 'Last-Event-ID': lastEventId } : {},
         },
         parseAs: 'stream',
-        signal: sig ?? null,
+        ...this.#ctx.call(sig, true),
       });
-    return followLog(open, `log of ImageExport ${name}`, options);
+    return followLog(open, `log of ImageExport ${name}`, options, this.#ctx.limits);
   }
 
   /** Streams the artifact; size and digest are verified as the iteration of `chunks` ends. */
@@ -97,7 +100,7 @@ export class ImageExports {
       this.#ctx.api.GET('/api/v1/imageexports/{name}/download', {
         params: { path: { name }, header: range ? { Range: range } : {} },
         parseAs: 'stream',
-        signal: sig ?? null,
+        ...this.#ctx.call(sig, true),
       });
   }
 }

@@ -3,7 +3,7 @@ import { unwrap } from '../errors.js';
 import { fieldSelector, labelSelector } from '../internal/selectors.js';
 import { Paged, type ListOptions } from '../paged.js';
 import type { CallOptions, ImagePromotion, ImagePromotionList, PatchRequest, Status } from '../types.js';
-import { definedOnly, signal } from './image-builds.js';
+import { definedOnly } from './image-builds.js';
 
 /** `/api/v1/imagepromotions`: create, get, list, replace, patch (RFC 6902), delete. */
 export class ImagePromotions {
@@ -13,14 +13,17 @@ export class ImagePromotions {
   }
 
   async create(promotion: ImagePromotion, options: CallOptions = {}): Promise<ImagePromotion> {
-    const r = await this.#ctx.api.POST('/api/v1/imagepromotions', { body: promotion, ...signal(options) });
+    const r = await this.#ctx.api.POST('/api/v1/imagepromotions', {
+      body: promotion,
+      ...this.#ctx.call(options.signal),
+    });
     return unwrap(r, `create ImagePromotion ${promotion.metadata.name ?? ''}`.trim());
   }
 
   async get(name: string, options: CallOptions = {}): Promise<ImagePromotion> {
     const r = await this.#ctx.api.GET('/api/v1/imagepromotions/{name}', {
       params: { path: { name } },
-      ...signal(options),
+      ...this.#ctx.call(options.signal),
     });
     return unwrap(r, `get ImagePromotion ${name}`);
   }
@@ -34,7 +37,7 @@ export class ImagePromotions {
     return new Paged(async (token) => {
       const r = await this.#ctx.api.GET('/api/v1/imagepromotions', {
         params: { query: definedOnly({ ...base, continue: token }) },
-        ...signal(options),
+        ...this.#ctx.call(options.signal),
       });
       return unwrap(r, 'list ImagePromotions');
     }, options.continue);
@@ -45,7 +48,7 @@ export class ImagePromotions {
     const r = await this.#ctx.api.PUT('/api/v1/imagepromotions/{name}', {
       params: { path: { name } },
       body: promotion,
-      ...signal(options),
+      ...this.#ctx.call(options.signal),
     });
     return unwrap(r, `replace ImagePromotion ${name}`);
   }
@@ -55,7 +58,7 @@ export class ImagePromotions {
       params: { path: { name } },
       body: patch,
       headers: { 'Content-Type': 'application/json-patch+json' },
-      ...signal(options),
+      ...this.#ctx.call(options.signal),
     });
     return unwrap(r, `patch ImagePromotion ${name}`);
   }
@@ -63,7 +66,7 @@ export class ImagePromotions {
   async delete(name: string, options: CallOptions = {}): Promise<Status> {
     const r = await this.#ctx.api.DELETE('/api/v1/imagepromotions/{name}', {
       params: { path: { name } },
-      ...signal(options),
+      ...this.#ctx.call(options.signal),
     });
     return unwrap(r, `delete ImagePromotion ${name}`);
   }

@@ -6,7 +6,7 @@ import type { CallOptions, CoreStatus, Repository, RepositoryList } from '../typ
 
 /** A repository to create: any status it carries is the server's to set (core's parsed `Repository` fits). */
 export type RepositoryCreate = Omit<Repository, 'status'> & { status?: unknown };
-import { definedOnly, signal } from './image-builds.js';
+import { definedOnly } from './image-builds.js';
 
 /** Core API `/api/v1/repositories` (OCI repositories that builds read from and push to). Needs `coreBaseUrl`. */
 export class Repositories {
@@ -18,14 +18,17 @@ export class Repositories {
   /** Creates a repository; a `status` on the input (server-owned) is not sent. */
   async create(repository: RepositoryCreate, options: CallOptions = {}): Promise<Repository> {
     const { status: _ignored, ...body } = repository;
-    const r = await requireCore(this.#ctx, 'repositories').POST('/repositories', { body, ...signal(options) });
+    const r = await requireCore(this.#ctx, 'repositories').POST('/repositories', {
+      body,
+      ...this.#ctx.coreCall(options.signal),
+    });
     return unwrap(r, `create Repository ${repository.metadata.name ?? ''}`.trim());
   }
 
   async get(name: string, options: CallOptions = {}): Promise<Repository> {
     const r = await requireCore(this.#ctx, 'repositories').GET('/repositories/{name}', {
       params: { path: { name } },
-      ...signal(options),
+      ...this.#ctx.coreCall(options.signal),
     });
     return unwrap(r, `get Repository ${name}`);
   }
@@ -40,7 +43,7 @@ export class Repositories {
     return new Paged(async (token) => {
       const r = await core.GET('/repositories', {
         params: { query: definedOnly({ ...base, continue: token }) },
-        ...signal(options),
+        ...this.#ctx.coreCall(options.signal),
       });
       return unwrap(r, 'list Repositories');
     }, options.continue);
@@ -49,7 +52,7 @@ export class Repositories {
   async delete(name: string, options: CallOptions = {}): Promise<CoreStatus> {
     const r = await requireCore(this.#ctx, 'repositories').DELETE('/repositories/{name}', {
       params: { path: { name } },
-      ...signal(options),
+      ...this.#ctx.coreCall(options.signal),
     });
     return unwrap(r, `delete Repository ${name}`);
   }

@@ -121,5 +121,6 @@ export function renderContainerfile(f: ContainerfileFeatures): string {
   if (f.packageSource === 'localRpms' || f.binding === 'early' || f.userConfiguration) {
     lines.push(`RUN rm -rf ${STAGING_DIR}`, '');
   }
-  return lines.join('\n').replace(/\n\n+$/, '\n');
+  // Trailing blank lines collapse to one newline (a trim, not an end-anchored pattern: linear).
+  return `${lines.join('\n').trimEnd()}\n`;
 }

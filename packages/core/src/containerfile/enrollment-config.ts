@@ -2,6 +2,7 @@ import { parse as parseYaml, stringify } from 'yaml';
 import { z } from 'zod';
 import { ValidationError } from '../errors/index.js';
 import { toValidationIssues } from '../parse/issues.js';
+import { isBase64Text } from '../resources/rules.js';
 
 const CERT = /^-----BEGIN CERTIFICATE-----\r?\n[\s\S]+?-----END CERTIFICATE-----\s*$/;
 const KEY = /^-----BEGIN ([A-Z]+ )?PRIVATE KEY-----\r?\n[\s\S]+?-----END ([A-Z]+ )?PRIVATE KEY-----\s*$/;
@@ -59,12 +60,11 @@ export function renderAgentConfig(config: EnrollmentConfig): string {
   return stringify(doc, { lineWidth: 0 });
 }
 
-const B64 = /^[A-Za-z0-9+/\s]+=*\s*$/;
 function decodeData(value: unknown): unknown {
   if (typeof value !== 'string') return value;
   const t = value.trim();
   if (t.startsWith('-----BEGIN')) return value;
-  if (!B64.test(t)) return value;
+  if (!isBase64Text(t, false)) return value;
   return Buffer.from(t, 'base64').toString('utf8');
 }
 

@@ -172,6 +172,20 @@ export class AbortError extends SdkError {
   }
 }
 
+/**
+ * A peer sent more than a configured limit allows (a body, a line, decompressed bytes). `limit` names
+ * the option that sets it (e.g. `maxJsonBytes`), `max` is its value.
+ */
+export class LimitExceededError extends SdkError {
+  readonly limit: string;
+  readonly max: number;
+  constructor(limit: string, max: number, message: string, options: SdkErrorOptions = {}) {
+    super('LIMIT_EXCEEDED', `${message}: more than ${max} bytes (limit ${limit})`, options);
+    this.limit = limit;
+    this.max = max;
+  }
+}
+
 /** Wraps anything thrown into an SdkError, keeping SdkErrors as they are. */
 export function toSdkError(err: unknown, fallback: (message: string, cause: unknown) => SdkError): SdkError {
   if (err instanceof SdkError) return err;

@@ -14,8 +14,10 @@ export {
   ConversionError,
   TimeoutError,
   AbortError,
+  LimitExceededError,
   toSdkError,
   type ValidationIssue,
   type DiscoveryAttempt,
 } from './errors.js';
 export { REDACTED, redact, redactText, registerSecret, unregisterSecret, isSecretKey } from './redact.js';
+export { echo, escapeText, ECHO_MAX } from './echo.js';

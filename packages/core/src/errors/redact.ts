@@ -13,18 +13,24 @@ const SECRET_KEY =
 
 const knownSecrets = new Set<string>();
 
+/** The base64 form of a secret without its `=` padding (a standard alphabet has at most two). */
+function unpadded(value: string): string {
+  const b64 = Buffer.from(value).toString('base64');
+  return b64.endsWith('==') ? b64.slice(0, -2) : b64.endsWith('=') ? b64.slice(0, -1) : b64;
+}
+
 /** Registers a secret value (e.g. a registry password) so that it is masked wherever it appears in text. */
 export function registerSecret(value: string | undefined | null): void {
   if (typeof value !== 'string' || value.length < 4) return;
   knownSecrets.add(value);
   // Base64 forms commonly derived from a secret (basic auth header, docker auth.json).
-  knownSecrets.add(Buffer.from(value).toString('base64').replace(/=+$/, ''));
+  knownSecrets.add(unpadded(value));
 }
 
 /** Forgets a registered secret (for long-lived processes that rotate credentials). */
 export function unregisterSecret(value: string): void {
   knownSecrets.delete(value);
-  knownSecrets.delete(Buffer.from(value).toString('base64').replace(/=+$/, ''));
+  knownSecrets.delete(unpadded(value));
 }
 
 /** True when a property name conventionally holds a secret. */
@@ -40,7 +46,6 @@ const PATTERNS: ReadonlyArray<[RegExp, string]> = [
     /("?(?:password|token|access_token|identitytoken|registrytoken|auth)"?\s*[:=]\s*)"(?:[^"\\]|\\.)*"/gi,
     `$1"${REDACTED}"`,
   ],
-  [/(-----BEGIN [A-Z ]*PRIVATE KEY-----)[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----)/g, `$1${REDACTED}$2`],
 ];
 
 /** Masks registered secrets and credential-shaped substrings in a text. */
@@ -50,7 +55,36 @@ export function redactText(text: string): string {
     if (out.includes(secret)) out = out.split(secret).join(REDACTED);
   }
   for (const [re, rep] of PATTERNS) out = out.replace(re, rep);
-  return out;
+  return redactPrivateKeys(out);
+}
+
+/** End of a PEM label `[A-Z ]*PRIVATE KEY-----` starting at `at`, or -1 (labels are short: bounded scan). */
+function privateKeyLabelEnd(text: string, at: number): number {
+  let i = at;
+  while (i < text.length && i - at <= 64 && /[A-Z ]/.test(text[i]!)) i++;
+  return text.slice(at, i).endsWith('PRIVATE KEY') && text.startsWith('-----', i) ? i + 5 : -1;
+}
+
+/** Masks the body of every PEM private key block: indexOf scans that only move forward, so linear. */
+function redactPrivateKeys(text: string): string {
+  let out = '';
+  let from = 0;
+  let search = 0;
+  for (;;) {
+    const begin = text.indexOf('-----BEGIN ', search);
+    if (begin < 0) break;
+    const head = privateKeyLabelEnd(text, begin + 11);
+    if (head < 0) {
+      search = begin + 11;
+      continue;
+    }
+    let end = text.indexOf('-----END ', head);
+    while (end >= 0 && privateKeyLabelEnd(text, end + 9) < 0) end = text.indexOf('-----END ', end + 9);
+    if (end < 0) break;
+    out += `${text.slice(from, head)}${REDACTED}`;
+    from = search = end;
+  }
+  return out + text.slice(from);
 }
 
 /** Deep-copies a value with secret fields and secret text masked. Cycles are cut. */

@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'DIGEST_MISMATCH'
   | 'TIMEOUT'
   | 'ABORTED'
+  | 'LIMIT_EXCEEDED'
   | 'INTERNAL';
 
 export interface SdkErrorOptions {

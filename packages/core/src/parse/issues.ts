@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { ValidationIssue } from '../errors/index.js';
+import { echo, type ValidationIssue } from '../errors/index.js';
 
 /** Joins a zod path into the dotted form used in messages (`spec.items[2].name`, `metadata.labels["a/b"]`). */
 export function formatPath(path: readonly PropertyKey[]): string {
@@ -8,7 +8,7 @@ export function formatPath(path: readonly PropertyKey[]): string {
     if (typeof seg === 'number') out += `[${seg}]`;
     else {
       const s = String(seg);
-      out += /^[A-Za-z_][A-Za-z0-9_]*$|^ca\.crt$/.test(s) ? (out ? `.${s}` : s) : `[${JSON.stringify(s)}]`;
+      out += s.length <= 64 && /^[A-Za-z_][A-Za-z0-9_]*$|^ca\.crt$/.test(s) ? (out ? `.${s}` : s) : `[${echo(s)}]`;
     }
   }
   return out;

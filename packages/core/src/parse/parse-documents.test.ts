@@ -133,7 +133,7 @@ spec:
   it('rejects duplicate keys and skips empty documents', () => {
     expect(parseDocuments('---\n---\n')).toEqual([]);
     const dup = parseDocuments('kind: ImageBuild\nkind: ImageExport\n');
-    expect(!dup[0]!.ok && dup[0]!.error.message).toMatch(/invalid YAML \(DUPLICATE_KEY\)/);
+    expect(!dup[0]!.ok && dup[0]!.error.message).toMatch(/kind: duplicate key at line 2, column 1/);
   });
 
   it('parseDocumentsOrThrow returns resources or throws one error naming documents', () => {

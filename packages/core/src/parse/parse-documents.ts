@@ -1,6 +1,10 @@
-import { parseAllDocuments } from 'yaml';
+import { LineCounter, parseAllDocuments } from 'yaml';
 import type { z } from 'zod';
-import { ValidationError } from '../errors/index.js';
+import { ValidationError, echo } from '../errors/index.js';
+import { formatPath } from './issues.js';
+import { findDuplicateJsonKey } from './json-duplicates.js';
+import { findPrototypeKey } from './prototype-keys.js';
+import { keyPathsAt } from './yaml-paths.js';
 import { ImageBuildListSchema, ImageBuildSchema } from '../resources/image-build.js';
 import type { ImageBuild, ImageBuildList } from '../resources/image-build.js';
 import { ImageExportListSchema, ImageExportSchema } from '../resources/image-export.js';
@@ -37,10 +41,9 @@ function fail(index: number, kind: string | undefined, path: string, message: st
   };
 }
 
-function lineCol(text: string, offset: number): string {
-  const before = text.slice(0, offset);
-  const line = before.split('\n').length;
-  return `at line ${line}, column ${offset - before.lastIndexOf('\n')}`;
+function lineCol(lines: LineCounter, offset: number): string {
+  const { line, col } = lines.linePos(offset);
+  return `at line ${line}, column ${col}`;
 }
 
 /** Validates one already-decoded document, choosing the schema by `kind`. */
@@ -60,7 +63,9 @@ export function parseResource(value: unknown, options: ParseOptions = {}, index 
   }
   const k = kind as ResourceKind;
   const name = (value as { metadata?: { name?: unknown } }).metadata?.name;
-  const subject = `document ${index + 1} (${k}${typeof name === 'string' && name.length <= 253 ? ` "${name}"` : ''})`;
+  const subject = `document ${index + 1} (${k}${typeof name === 'string' ? ` ${echo(name)}` : ''})`;
+  const proto = findPrototypeKey(value);
+  if (proto) return fail(index, k, formatPath(proto), 'is not allowed (a prototype key would be dropped)');
   const res = safeParseWith(SCHEMAS[k], value, subject, options);
   return res.ok ? { index, ok: true, kind: k, resource: res.value } : { index, ok: false, kind: k, error: res.error };
 }
@@ -81,15 +86,26 @@ export function parseDocuments(text: string, options: ParseOptions = {}): Docume
       return [fail(0, undefined, '', `invalid JSON${pos ? ` at offset ${pos}` : ''}`)];
     }
     const docs = Array.isArray(json) ? json : [json];
+    const dup = findDuplicateJsonKey(text);
+    if (dup) {
+      // In an array of documents the first segment is the document's index.
+      const at = Array.isArray(json) ? (dup.segments[0] as number) : 0;
+      const path = formatPath(Array.isArray(json) ? dup.segments.slice(1) : dup.segments);
+      return docs.map((d, i) => (i === at ? fail(i, undefined, path, 'duplicate key') : parseResource(d, options, i)));
+    }
     return docs.map((d, i) => parseResource(d, options, i));
   }
   const out: DocumentResult[] = [];
-  const docs = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true });
+  const lines = new LineCounter();
+  const docs = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true, lineCounter: lines });
   let index = 0;
   for (const doc of docs) {
     if (doc.errors.length > 0) {
       const e = doc.errors[0]!;
-      out.push(fail(index++, undefined, '', `invalid YAML (${e.code}) ${lineCol(text, e.pos[0])}`));
+      if (e.code === 'DUPLICATE_KEY') {
+        const path = keyPathsAt(doc, new Set([e.pos[0]])).get(e.pos[0]);
+        out.push(fail(index++, undefined, path ? formatPath(path) : '', `duplicate key ${lineCol(lines, e.pos[0])}`));
+      } else out.push(fail(index++, undefined, '', `invalid YAML (${e.code}) ${lineCol(lines, e.pos[0])}`));
       continue;
     }
     let value: unknown;

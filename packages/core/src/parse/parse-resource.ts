@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { ValidationError, type ValidationIssue } from '../errors/index.js';
+import { ValidationError, echo, type ValidationIssue } from '../errors/index.js';
 import { toValidationIssues } from './issues.js';
 import { ImageBuildListSchema, ImageBuildNewVersionRequestSchema, ImageBuildSchema } from '../resources/image-build.js';
 import type { ImageBuild, ImageBuildList, ImageBuildNewVersionRequest } from '../resources/image-build.js';
@@ -66,7 +66,7 @@ export function safeParseWith<T>(
 
 function subjectOf(kind: string, input: unknown): string {
   const name = (input as { metadata?: { name?: unknown } } | null)?.metadata?.name;
-  return typeof name === 'string' && name.length > 0 && name.length <= 253 ? `${kind} "${name}"` : kind;
+  return typeof name === 'string' && name.length > 0 ? `${kind} ${echo(name)}` : kind;
 }
 
 function parseOrThrow<T>(schema: z.ZodType<T>, kind: string, input: unknown, options?: ParseOptions): T {

@@ -2,7 +2,7 @@ import { deepStrictEqual } from 'node:assert/strict';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { PUBLICKEY_TYPES } from '../resources/rules.js';
+import { PUBLICKEY_TYPES, RESERVED_USERNAMES } from '../resources/rules.js';
 import { parseDocuments, parseResource } from './parse-documents.js';
 
 /* ---------- generators of valid documents ---------- */
@@ -11,7 +11,9 @@ const dnsName = fc.array(label63, { minLength: 1, maxLength: 4 }).map((ls) => ls
 const nameComp = fc.stringMatching(/^[a-z0-9]{1,6}((\.|_|__|-{1,2})[a-z0-9]{1,6}){0,2}$/);
 const imageName = fc.array(nameComp, { minLength: 1, maxLength: 4 }).map((c) => c.join('/'));
 const imageTag = fc.stringMatching(/^\w[\w.-]{0,30}$/);
-const username = fc.stringMatching(/^[A-Za-z0-9_.][A-Za-z0-9_.-]{0,15}\$?$/).filter((u) => u !== '.' && u !== '..');
+const username = fc
+  .stringMatching(/^[A-Za-z0-9_.][A-Za-z0-9_.-]{0,15}\$?$/)
+  .filter((u) => u !== '.' && u !== '..' && !RESERVED_USERNAMES.has(u.toLowerCase()) && !u.startsWith('systemd-'));
 const publickey = fc
   .tuple(
     fc.constantFrom(...PUBLICKEY_TYPES),

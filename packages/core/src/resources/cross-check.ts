@@ -1,6 +1,7 @@
 import type { ValidationIssue } from '../errors/index.js';
 import type { ImageBuild } from './image-build.js';
 import type { Repository } from './repository.js';
+import { echo } from '../errors/index.js';
 
 export type RepositoryLookup = readonly Repository[] | ReadonlyMap<string, Repository>;
 
@@ -24,14 +25,14 @@ export function validateImageBuildAgainstRepositories(
     const repo = findRepository(repositories, name);
     const path = `spec.${side}.repository`;
     if (!repo) {
-      issues.push({ path, message: `Repository ${JSON.stringify(name)} not found` });
+      issues.push({ path, message: `Repository ${echo(name, 253)} not found` });
       continue;
     }
     const type = (repo.spec as { type: string }).type;
     if (type !== 'oci') {
       issues.push({
         path,
-        message: `Repository ${JSON.stringify(name)} must be of type 'oci', got ${JSON.stringify(type)}`,
+        message: `Repository ${echo(name, 253)} must be of type 'oci', got ${echo(type)}`,
       });
       continue;
     }
@@ -39,7 +40,7 @@ export function validateImageBuildAgainstRepositories(
     if (side === 'destination' && mode !== 'ReadWrite') {
       issues.push({
         path,
-        message: `Repository ${JSON.stringify(name)} must have 'ReadWrite' access mode, got ${JSON.stringify(mode)}`,
+        message: `Repository ${echo(name, 253)} must have 'ReadWrite' access mode, got ${echo(mode)}`,
       });
     }
   }

@@ -9,7 +9,15 @@ import {
   ruleCheck,
 } from './meta.js';
 import { ImageExportSchema } from './image-export.js';
-import { IMAGE_NAME, IMAGE_NAME_MAX, IMAGE_TAG, IMAGE_TAG_MAX, publickeyProblems, usernameProblems } from './rules.js';
+import {
+  IMAGE_NAME,
+  IMAGE_NAME_MAX,
+  dns1123SubdomainProblems,
+  IMAGE_TAG,
+  IMAGE_TAG_MAX,
+  publickeyProblems,
+  usernameProblems,
+} from './rules.js';
 
 /** `imageName`: an OCI repository path (no registry host, no tag), ≤ 255. */
 export const ImageNameSchema = z
@@ -29,7 +37,8 @@ export const ImageTagSchema = z
   .regex(IMAGE_TAG, `must match ${IMAGE_TAG.source}`);
 
 const ImageLocationSchema = z.object({
-  repository: z.string().min(1, 'is required'),
+  // A Repository's name: the resource-name rule bounds it (≤ 253) before it can reach a not-found message.
+  repository: z.string().superRefine(ruleCheck((v) => (v === '' ? ['is required'] : dns1123SubdomainProblems(v)))),
   imageName: ImageNameSchema,
   imageTag: ImageTagSchema,
 });

@@ -8,7 +8,7 @@ import {
   ruleCheck,
 } from './meta.js';
 import { ImageNameSchema, ImageTagSchema } from './image-build.js';
-import { registryProblems } from './rules.js';
+import { hasControlCharacters, isBase64Text, registryProblems } from './rules.js';
 
 /** `ociAuth`: only docker (username/password) credentials exist upstream. The password is never echoed. */
 export const OciAuthSchema = z.discriminatedUnion(
@@ -16,7 +16,12 @@ export const OciAuthSchema = z.discriminatedUnion(
   [
     z.strictObject({
       authType: z.literal('docker'),
-      username: z.string().min(1, 'is required').max(256, 'must be no more than 256 characters'),
+      username: z
+        .string()
+        .min(1, 'is required')
+        .max(256, 'must be no more than 256 characters')
+        // Upstream refuses NUL, CR and LF before `podman login`; no control character belongs in a user name.
+        .refine((v) => !hasControlCharacters(v), 'must not contain control characters (NUL, CR, LF, …)'),
       password: z.string().min(1, 'is required').max(8192, 'must be no more than 8192 characters'),
     }),
   ],
@@ -27,11 +32,18 @@ export type OciAuth = z.output<typeof OciAuthSchema>;
 export const BaseImageEntrySchema = z.object({
   displayName: z.string().optional(),
   imageName: ImageNameSchema,
-  tags: z.array(ImageTagSchema).min(1, 'must list at least one tag'),
+  tags: z
+    .array(ImageTagSchema)
+    .min(1, 'must list at least one tag')
+    .superRefine((tags, ctx) => {
+      const seen = new Set<string>();
+      tags.forEach((tag, j) => {
+        if (seen.has(tag)) ctx.addIssue({ code: 'custom', message: 'duplicate tag', path: [j] });
+        seen.add(tag);
+      });
+    }),
 });
 export type BaseImageEntry = z.output<typeof BaseImageEntrySchema>;
-
-const BASE64 = /^[A-Za-z0-9+/\s]*={0,2}\s*$/;
 
 /** Core v1beta1 `OciRepoSpec` (closed). `scheme` defaults to https, `accessMode` to Read. */
 export const OciRepoSpecSchema = z.strictObject({
@@ -40,9 +52,23 @@ export const OciRepoSpecSchema = z.strictObject({
   scheme: z.enum(['http', 'https'], { error: 'must be one of http, https' }).default('https'),
   accessMode: z.enum(['Read', 'ReadWrite'], { error: 'must be one of Read, ReadWrite' }).default('Read'),
   ociAuth: OciAuthSchema.optional(),
-  'ca.crt': z.string().regex(BASE64, 'must be base64-encoded PEM').optional(),
+  'ca.crt': z
+    .string()
+    .refine((v) => isBase64Text(v), 'must be base64-encoded PEM')
+    .optional(),
   skipServerVerification: z.boolean().optional(),
-  baseImages: z.array(BaseImageEntrySchema).optional(),
+  baseImages: z
+    .array(BaseImageEntrySchema)
+    .superRefine((entries, ctx) => {
+      const seen = new Set<string>();
+      entries.forEach((entry, i) => {
+        if (seen.has(entry.imageName)) {
+          ctx.addIssue({ code: 'custom', message: 'duplicate imageName', path: [i, 'imageName'] });
+        }
+        seen.add(entry.imageName);
+      });
+    })
+    .optional(),
 });
 export type OciRepoSpec = z.output<typeof OciRepoSpecSchema>;
 export type RepositorySpec = OciRepoSpec;

@@ -13,15 +13,75 @@ export const DNS1123_SUBDOMAIN_MAX = 253;
 export const IMAGE_TAG = /^[\w][\w.-]{0,127}$/;
 export const IMAGE_TAG_MAX = 128;
 
-/** OCI repository path: lowercase components with `.`, `_`, `__` or dashes between alphanumerics, joined by `/`. */
-export const IMAGE_NAME =
-  /^(?:[a-z0-9]+(?:(?:(?:[._]|__|[-]*)[a-z0-9]+)+)?)(?:\/[a-z0-9]+(?:(?:(?:[._]|__|[-]*)[a-z0-9]+)+)?)*$/;
+/**
+ * OCI repository path: lowercase components with `.`, `_`, `__` or dashes between alphanumerics, joined
+ * by `/`. Same language as upstream's pattern (facts §3.1), written so that no input backtracks: upstream's
+ * `(?:[._]|__|[-]*)` lets an empty separator split a run of alphanumerics every possible way (exponential).
+ */
+export const IMAGE_NAME = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
 export const IMAGE_NAME_MAX = 255;
 
 /** useradd's rule for user names (no `@`; an optional trailing `$` for machine accounts). */
 export const USERNAME = /^[A-Za-z0-9_.][A-Za-z0-9_.-]*\$?$/;
 export const USERNAME_MAX = 256;
-
+/**
+ * Names a bootc base image already has as a user or group: upstream's `useradd -m <user>` (which also
+ * creates a group of the same name) fails on them at build time, and `root`/`wheel` would hand out
+ * more than a login. Fedora/CentOS `setup` package accounts plus the system accounts of bootc images.
+ */
+export const RESERVED_USERNAMES: ReadonlySet<string> = new Set([
+  'root',
+  'bin',
+  'daemon',
+  'adm',
+  'lp',
+  'sync',
+  'shutdown',
+  'halt',
+  'mail',
+  'operator',
+  'games',
+  'ftp',
+  'nobody',
+  'wheel',
+  'sys',
+  'tty',
+  'disk',
+  'mem',
+  'kmem',
+  'audio',
+  'video',
+  'cdrom',
+  'dialout',
+  'floppy',
+  'tape',
+  'utmp',
+  'utempter',
+  'input',
+  'kvm',
+  'render',
+  'sgx',
+  'lock',
+  'man',
+  'uucp',
+  'users',
+  'sshd',
+  'ssh_keys',
+  'dbus',
+  'polkitd',
+  'chrony',
+  'tss',
+  'rpc',
+  'rpcuser',
+  'unbound',
+  'systemd-journal',
+  'systemd-network',
+  'systemd-resolve',
+  'systemd-timesync',
+  'systemd-oom',
+  'systemd-coredump',
+  'flightctl',
+]);
 export const PUBLICKEY_MAX = 8192;
 export const PUBLICKEY_TYPES = [
   'ssh-rsa',
@@ -33,6 +93,36 @@ export const PUBLICKEY_TYPES = [
 ] as const;
 const PUBLICKEY_FORBIDDEN = /[;|&`(){}[\]<>"'\\\t$]/;
 const PUBLICKEY_DATA = /^[A-Za-z0-9+/]+=*$/;
+/** True when `value` has a C0 control character (tab aside unless `tab`), DEL, a C1 control or U+2028/9. */
+export function hasControlCharacters(value: string, tab = true): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if ((c < 0x20 && (tab || c !== 0x09)) || (c >= 0x7f && c <= 0x9f) || c === 0x2028 || c === 0x2029) return true;
+  }
+  return false;
+}
+
+/**
+ * True for base64 text with whitespace anywhere (PEM line breaks) and up to two `=` at the end. A scan,
+ * not a pattern: `[…\s]*={0,2}\s*$` backtracks quadratically over runs of whitespace.
+ */
+export function isBase64Text(value: string, allowEmpty = true): boolean {
+  let pad = 0;
+  let data = 0;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 0x20 || (c >= 0x09 && c <= 0x0d)) continue;
+    if (c === 0x3d) {
+      pad++;
+      continue;
+    }
+    const b64 =
+      (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2f;
+    if (!b64 || pad > 0) return false;
+    data++;
+  }
+  return pad <= 2 && (allowEmpty || data > 0);
+}
 
 const LABEL_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 const LABEL_NAME_MAX = 63;
@@ -92,6 +182,9 @@ export function usernameProblems(value: string): string[] {
   if (!USERNAME.test(value)) out.push(`must match ${USERNAME.source} (useradd rules)`);
   // Stricter than upstream: "." and ".." would turn /home/<user> and /etc/sudoers.d/<user> into other paths.
   if (value === '.' || value === '..') out.push('must not be "." or ".."');
+  if (RESERVED_USERNAMES.has(value.toLowerCase()) || value.startsWith('systemd-')) {
+    out.push('must not be a system account or group name (root, wheel, bin, daemon, nobody, systemd-*, …)');
+  }
   return out;
 }
 
@@ -102,6 +195,9 @@ export function publickeyProblems(value: string): string[] {
   if (value.length > PUBLICKEY_MAX) out.push(`must be no more than ${PUBLICKEY_MAX} characters`);
   const line = value.replace(/\r?\n$/, '');
   if (/[\r\n]/.test(line)) out.push('must be a single line');
+  // NUL, VT, FF, DEL, C1 and U+2028/2029 reach authorized_keys and terminals: no control characters at all.
+  else if (hasControlCharacters(line, false))
+    out.push('must not contain control characters or line/paragraph separators');
   if (PUBLICKEY_FORBIDDEN.test(line)) {
     out.push('must not contain any of ;|&`(){}[]<>"\'\\, tab or $');
   }

@@ -1,8 +1,8 @@
-import { RegistryError } from '@imagebuild/core/errors';
+import { LimitExceededError, RegistryError } from '@imagebuild/core/errors';
 import type { Readable } from 'node:stream';
 import { discard } from './registry-errors.js';
 
-/** Reads a whole (small) body, refusing more than `limit` bytes. */
+/** Reads a whole (small) body, refusing more than `limit` bytes (`maxManifestBytes`) with LimitExceededError. */
 export async function readLimited(body: Readable, limit: number, registry: string, operation: string): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -10,7 +10,7 @@ export async function readLimited(body: Readable, limit: number, registry: strin
     size += chunk.length;
     if (size > limit) {
       discard(body);
-      throw new RegistryError(registry, operation, `response larger than ${limit} bytes`);
+      throw new LimitExceededError('maxManifestBytes', limit, `${operation} on ${registry}: response body too large`);
     }
     chunks.push(chunk);
   }

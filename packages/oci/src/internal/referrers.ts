@@ -4,6 +4,7 @@ import type { CallOptions, RegistryClient } from '../registry-client.js';
 import type { Descriptor, ImageIndex } from '../types.js';
 import { parseJson, readLimited } from './read-body.js';
 import { readErrorBody } from './registry-errors.js';
+import { nextLink } from './link-header.js';
 
 export interface ListReferrersOptions extends CallOptions {
   /** Only referrers with this artifactType. */
@@ -44,7 +45,7 @@ export async function listReferrers(
       return filter(await fromTagSchema(client, repo, digest, options));
     }
     const contentType = (res.headers['content-type'] ?? '').split(';')[0]?.trim();
-    const bytes = await readLimited(res.body, 4 * 1024 * 1024, t.registry, operation);
+    const bytes = await readLimited(res.body, client.maxManifestBytes, t.registry, operation);
     const index = parseJson<ImageIndex>(bytes, t.registry, operation);
     if (contentType !== MediaType.OciIndex && index.mediaType !== MediaType.OciIndex) {
       throw new RegistryError(
@@ -55,7 +56,7 @@ export async function listReferrers(
     }
     out.push(...(Array.isArray(index.manifests) ? index.manifests : []));
     first = false;
-    path = /<([^>]+)>\s*;\s*rel="?next"?/.exec(res.headers['link'] ?? '')?.[1];
+    path = nextLink(res.headers['link']);
   }
   return filter(out);
 }

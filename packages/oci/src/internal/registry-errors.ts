@@ -1,4 +1,4 @@
-import { RegistryError } from '@imagebuild/core/errors';
+import { RegistryError, escapeText } from '@imagebuild/core/errors';
 import type { Readable } from 'node:stream';
 
 const MAX_ERROR_BODY = 64 * 1024;
@@ -51,15 +51,17 @@ export function registryErrorFromResponse(
   }
   if (parsed && Array.isArray(parsed.errors)) {
     for (const e of parsed.errors) {
-      if (typeof e.code === 'string') codes.push(e.code);
-      if (typeof e.message === 'string' && e.message) messages.push(e.message.slice(0, 300));
+      // A registry's words are escaped and bounded before they reach a message (no forged log lines).
+      if (typeof e.code === 'string') codes.push(escapeText(e.code, 64));
+      if (typeof e.message === 'string' && e.message) messages.push(escapeText(e.message, 300));
+      if (codes.length >= 16) break;
     }
   }
   let detail: string;
   if (codes.length > 0) {
     detail = codes.map((c, i) => (messages[i] ? `${c} (${messages[i]})` : c)).join(', ');
   } else if (text && !parsed) {
-    detail = `unexpected response body (${contentType ?? 'no content type'}, ${text.length} bytes)`;
+    detail = `unexpected response body (${escapeText(contentType ?? 'no content type', 64)}, ${text.length} bytes)`;
   } else {
     detail = statusText(status);
   }
