@@ -31,7 +31,7 @@ export function createImageBuilderHandler(
   options: ImageBuilderHandlerOptions = {},
 ): RequestHandler {
   const bases = (typeof options.basePath === 'string' ? [options.basePath] : (options.basePath ?? DEFAULT_BASE_PATHS))
-    .map((b) => b.replace(/\/+$/, ''))
+    .map(trimTrailingSlashes)
     .sort((a, b) => b.length - a.length); // longest prefix first
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const serveRepositories = options.serveRepositories ?? true;
@@ -160,4 +160,11 @@ function selfUrl(req: IncomingMessage): string {
   const scheme = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
   const host = req.headers.host ?? '';
   return /^[A-Za-z0-9.:[\]-]{1,255}$/.test(host) ? `${scheme}://${host}` : `${scheme}://localhost`;
+}
+
+/** `/a//` → `/a`, without a regex (a `/\/+$/` scan backtracks on long runs of slashes). */
+function trimTrailingSlashes(path: string): string {
+  let end = path.length;
+  while (end > 0 && path.charCodeAt(end - 1) === 47) end--;
+  return path.slice(0, end);
 }

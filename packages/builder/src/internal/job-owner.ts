@@ -9,7 +9,10 @@ import { threadId } from 'node:worker_threads';
  * Form: `<uuid>.h<host key>-p<pid>-t<thread id>`, where the host key hashes the host name and boot
  * id (a reboot kills every owner). Only characters the engines' labels and folder names keep as they are.
  */
-const OWNED = /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.h([0-9a-f]{8})-p(\d{1,10})-t(\d{1,10})/;
+// Sticky and tried only where a `.h` marker sits 36 characters after the start: an unanchored search
+// with this pattern is polynomial on long hex runs (scripts/check-regex.mjs).
+const OWNED = /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.h([0-9a-f]{8})-p(\d{1,10})-t(\d{1,10})/y;
+const UUID_LENGTH = 36;
 
 let hostKeyCache: string | undefined;
 
@@ -48,8 +51,12 @@ export const runningJobIds = shared[RUNNING] as Set<string>;
 
 /** The owned job id found in `text` (a label value or a folder name), if any. */
 export function findJobId(text: string): { jobId: string; host: string; pid: number; thread: number } | undefined {
-  const m = OWNED.exec(text);
-  return m ? { jobId: m[0], host: m[2]!, pid: Number(m[3]), thread: Number(m[4]) } : undefined;
+  for (let at = text.indexOf('.h', UUID_LENGTH); at !== -1; at = text.indexOf('.h', at + 2)) {
+    OWNED.lastIndex = at - UUID_LENGTH;
+    const m = OWNED.exec(text);
+    if (m) return { jobId: m[0], host: m[2]!, pid: Number(m[3]), thread: Number(m[4]) };
+  }
+  return undefined;
 }
 
 /** The owner tag found in a builder folder name (`imagebuild-logs-h…-p…-XXXXXX`). */

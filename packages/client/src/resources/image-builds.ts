@@ -98,6 +98,8 @@ export class ImageBuilds {
           query: { follow: true },
           header: lastEventId ? { 'Last-Event-ID': lastEventId } : {},
         },
+        // asks for the resumable framing (`id:` per line); upstream's plain `data:` framing otherwise
+        headers: { Accept: 'text/event-stream' },
         parseAs: 'stream',
         ...this.#ctx.call(sig, true),
       });
