@@ -414,7 +414,7 @@ for (const major of majors) {
           throw new Error(`still running after ${limitS} s (no discovery report):\n${r.out.slice(-2000)}`);
         if (r.code === 0 || !r.out.includes('no-engine.sock') || !/CONTAINER_HOST/.test(r.out))
           throw new Error(
-            `exit ${r.code}; expected a failure naming CONTAINER_HOST and ${dead}:\n${r.out.slice(-2000)}`,
+            `exit ${r.code}; expected builder.ready() to reject with the discovery report, naming CONTAINER_HOST and ${dead}:\n${r.out.slice(-2000) || '(no output at all)'}`,
           );
         console.log(`ok   failed in ${r.seconds.toFixed(1)} s (exit ${r.code}) with the discovery report`);
       },
