@@ -359,6 +359,41 @@ for (const major of majors) {
         );
       console.log(`ok   embedding.mts downloaded ${m[1]} (${m[2]} bytes) in ${r.seconds.toFixed(1)} s`);
     });
+    await timeAsync(`node ${v}: README enrollment.mts against a stand-in core API`, async () => {
+      const edir = join(work, `enrol-${major}`);
+      mkdirSync(edir);
+      const standin = join(root, 'test', 'packaging', 'enrollment-standin.mjs');
+      const server = spawn(node, [standin, edir], { cwd: edir, stdio: ['ignore', 'pipe', 'pipe'] });
+      try {
+        const port = await listeningPort(server);
+        const r = await runProgram(node, join(app, 'dist', 'enrollment.mjs'), {
+          cwd: edir,
+          env: programEnv({ FLIGHTCTL_API_URL: `http://127.0.0.1:${port}` }, join(edir, 'tmp')),
+          limitS: 120,
+        });
+        const file = join(edir, 'agent-config.yaml');
+        const mode = statSync(file, { throwIfNoEntry: false })?.mode;
+        if (r.code !== 0 || mode === undefined || (mode & 0o777) !== 0o600)
+          throw new Error(`exit ${r.code ?? r.signal}; expected agent-config.yaml (mode 0600):\n${r.out.slice(-2000)}`);
+        // the installed core reads back what the program wrote
+        run(
+          node,
+          [
+            '--input-type=module',
+            '-e',
+            "import { parseEnrollmentConfig as p } from '@imagebuild/core'; import { readFileSync as r } from 'node:fs'; const c = p(r(process.argv[1], 'utf8')); if (!c.clientKey.includes('PRIVATE KEY')) process.exit(1);",
+            file,
+          ],
+          { cwd: app },
+        );
+        console.log(
+          `ok   enrollment.mts wrote agent-config.yaml (0600), parseEnrollmentConfig reads it (${r.seconds.toFixed(1)} s)`,
+        );
+      } finally {
+        server.kill('SIGTERM');
+        await new Promise((resolve) => (server.exitCode === null ? server.on('close', resolve) : resolve()));
+      }
+    });
     await timeAsync(`node ${v}: README client.mts against @imagebuild/http`, async () => {
       const cdir = join(work, `client-${major}`);
       writeRunFiles(cdir, node, `${tag}-client`);
@@ -368,17 +403,8 @@ for (const major of majors) {
         env: programEnv(engineEnv, join(cdir, 'tmp')),
         stdio: ['ignore', 'pipe', 'pipe'],
       });
-      let serverOut = '';
-      server.stderr.on('data', (d) => (serverOut += d));
       try {
-        const port = await new Promise((resolve, reject) => {
-          server.stdout.on('data', (d) => {
-            serverOut += d;
-            const pm = /listening (\d+)/.exec(serverOut);
-            if (pm) resolve(pm[1]);
-          });
-          server.on('close', (c) => reject(new Error(`server exited ${c}: ${serverOut}`)));
-        });
+        const port = await listeningPort(server);
         const r = await runProgram(node, join(app, 'dist', 'client.mjs'), {
           cwd: cdir,
           env: programEnv({ IMAGEBUILDER_URL: `http://127.0.0.1:${port}` }, join(cdir, 'tmp')),
@@ -420,6 +446,20 @@ for (const major of majors) {
       },
     );
   }
+}
+
+/** Resolves with the port a child program prints as `listening <port>`; rejects with its output if it exits. */
+function listeningPort(child) {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stderr.on('data', (d) => (out += d));
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /listening (\d+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    child.on('close', (code) => reject(new Error(`exited ${code} before listening: ${out}`)));
+  });
 }
 
 async function timeAsync(label, fn) {

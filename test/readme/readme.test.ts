@@ -25,7 +25,14 @@ describe('README', () => {
     const tsBlocks = readme.split('\n').filter((l) => l === '```ts').length;
     expect(snippets.filter((s) => s.lang === 'ts').map((s) => s.name)).toHaveLength(tsBlocks);
     expect(snippets.map((s) => s.name)).toEqual(
-      expect.arrayContaining(['embedding.mts', 'validate.mts', 'client.mts', 'imagebuild.yaml', 'agent-config.yaml']),
+      expect.arrayContaining([
+        'embedding.mts',
+        'enrollment.mts',
+        'validate.mts',
+        'client.mts',
+        'imagebuild.yaml',
+        'agent-config.yaml',
+      ]),
     );
   });
 
