@@ -6,6 +6,8 @@
 //                                        changed, or when an export has no doc comment and the report does not
 //                                        already list it (ae-undocumented), naming the file to update;
 //   node scripts/api-report.mjs --update writes the reports (`npm run api:update`), to be reviewed and committed.
+// Folder names of packages after the options limit the run to those packages (`… --update cli`).
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +15,7 @@ import { Extractor, ExtractorConfig } from '@microsoft/api-extractor';
 
 const root = new URL('..', import.meta.url).pathname;
 const update = process.argv.includes('--update');
+const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const reportFolder = join(root, 'etc', 'api');
 const temp = mkdtempSync(join(tmpdir(), 'imagebuild-api-'));
 mkdirSync(reportFolder, { recursive: true });
@@ -36,6 +39,7 @@ const expected = new Set();
 let failed = 0;
 try {
   for (const dir of readdirSync(join(root, 'packages')).sort()) {
+    if (only.length && !only.includes(dir)) continue;
     const pkgDir = join(root, 'packages', dir);
     const pkgFile = join(pkgDir, 'package.json');
     if (!existsSync(pkgFile)) continue;
@@ -88,6 +92,12 @@ try {
             ' (an export new, gone, changed or undocumented): run `npm run build && npm run api:update`,' +
             ' review the diff, and commit it if intended',
         );
+        const committed = join(reportFolder, `${reportName}.api.md`);
+        const now = join(temp, `${reportName}.api.md`);
+        if (existsSync(committed) && existsSync(now)) {
+          const d = spawnSync('diff', ['-u', committed, now], { encoding: 'utf8' });
+          console.log(d.stdout.split('\n').slice(0, 60).join('\n'));
+        }
       } else if (result.errorCount > 0) {
         failed++;
         console.log(`FAIL ${label}: ${result.errorCount} error(s)`);
@@ -98,7 +108,7 @@ try {
       }
     }
   }
-  for (const f of readdirSync(reportFolder)) {
+  for (const f of only.length ? [] : readdirSync(reportFolder)) {
     if (f.endsWith('.api.md') && !expected.has(f)) {
       if (update) rmSync(join(reportFolder, f));
       else {

@@ -134,15 +134,19 @@ fatal('pack every package and check the tarballs', () => {
     p.tarball = join(tarballs, info.filename);
     const files = info.files.map((f) => f.path);
     const bad = files.filter((f) => FORBIDDEN.test(f));
-    const missing = [
-      'package.json',
-      'README.md',
-      'LICENSE',
-      'dist/index.js',
-      'dist/index.cjs',
-      'dist/index.d.ts',
-      'dist/index.d.cts',
-    ].filter((f) => !files.includes(f));
+    // every file its exports (but the source condition), main, types and bin name must be in it
+    const targets = (v, key) =>
+      typeof v === 'string'
+        ? key === '@imagebuild/source'
+          ? []
+          : [v]
+        : Object.entries(v ?? {}).flatMap(([k, x]) => targets(x, k));
+    const declared = [
+      ...targets(p.json.exports),
+      ...targets({ main: p.json.main, types: p.json.types }),
+      ...targets(typeof p.json.bin === 'string' ? { bin: p.json.bin } : p.json.bin),
+    ].map((f) => f.replace(/^\.\//, ''));
+    const missing = ['package.json', 'README.md', 'LICENSE', ...new Set(declared)].filter((f) => !files.includes(f));
     if (bad.length || missing.length)
       throw new Error(
         `${p.json.name}: ${bad.length ? `ships ${bad.join(', ')}` : ''} ${missing.length ? `lacks ${missing.join(', ')}` : ''}`,
@@ -158,8 +162,9 @@ fatal('pack every package and check the tarballs', () => {
 
 // ---------------------------------------------------------------- 2. consumer project
 const app = join(work, 'app');
+// every entry point a consumer can import (a bin-only package has none)
 const entries = pkgs.flatMap((p) =>
-  Object.keys(p.json.exports ?? { '.': {} })
+  Object.keys(p.json.exports ?? (p.json.main ? { '.': {} } : {}))
     .filter((k) => k !== './package.json')
     .map((k) => (k === '.' ? p.json.name : `${p.json.name}/${k.slice(2)}`)),
 );
