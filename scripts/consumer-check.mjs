@@ -6,10 +6,11 @@
 //   3. on each Node version (default 20 22 24, or the arguments): import/require every entry point, type-check
 //      consumers under `--strict` with `skipLibCheck: false` (ESM `.mts`, CJS `.cts`, and bundler resolution),
 //      and run the README's programs (test/readme/snippets.mjs) as written against the harness, setting only
-//      environment variables: validate.mts, embedding.mts (must print the file it downloaded) and client.mts
-//      (against @imagebuild/http in front of a builder);
+//      environment variables: validate.mts, embedding.mts (must print the file it downloaded; a step of its
+//      own checks the README's download semantics: ./out created, out/my-build.qcow2), enrollment.mts
+//      (against test/packaging/enrollment-standin.mjs) and client.mts (against @imagebuild/http);
 //   4. "engines down", a step of its own: embedding.mts with no reachable engine must fail within
-//      ENGINES_DOWN_LIMIT_S (default 60) and print the discovery report.
+//      ENGINES_DOWN_LIMIT_S (default 60) and print the discovery report (builder.ready() rejecting).
 // CONSUMER_STEPS=run,engines-down selects the harness steps (default: both; the type-check always runs). Prints each step's duration.
 import { execFileSync, spawn } from 'node:child_process';
 import {
@@ -339,6 +340,7 @@ for (const major of majors) {
     const dir = join(work, `run-${major}`);
     const tag = `node${major}-${process.pid}`;
     const engineEnv = { CONTAINER_HOST: h.PODMAN_URL, CONVERTER_IMAGE: h.BIB_IMAGE };
+    let downloaded;
     await timeAsync(`node ${v}: README validate.mts`, async () => {
       writeRunFiles(dir, node, tag);
       const r = await runProgram(node, join(app, 'dist', 'validate.mjs'), {
@@ -363,6 +365,14 @@ for (const major of majors) {
           `exit ${r.code ?? r.signal}${r.timedOut ? ' (timed out)' : ''}; expected "downloaded <file>" naming the file:\n${r.out.slice(-4000)}`,
         );
       console.log(`ok   embedding.mts downloaded ${m[1]} (${m[2]} bytes) in ${r.seconds.toFixed(1)} s`);
+      downloaded = file;
+    });
+    // a step of its own: the README says a target folder that does not exist is created
+    await timeAsync(`node ${v}: README download semantics — ./out created, file out/my-build.qcow2`, async () => {
+      if (!downloaded) throw new Error('embedding.mts did not download anything');
+      const want = resolve(dir, 'out', 'my-build.qcow2');
+      if (downloaded !== want) throw new Error(`the file is ${downloaded}, the README says ${want}`);
+      console.log('ok   the missing folder ./out was created and holds my-build.qcow2');
     });
     await timeAsync(`node ${v}: README enrollment.mts against a stand-in core API`, async () => {
       const edir = join(work, `enrol-${major}`);
