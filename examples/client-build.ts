@@ -5,7 +5,7 @@
  *   IMAGEBUILDER_URL=https://imagebuilder-api.example.com IMAGEBUILDER_TOKEN=… ORG_ID=… \
  *   SOURCE_REPOSITORY=quay SOURCE_IMAGE=centos-bootc/centos-bootc SOURCE_TAG=stream9 \
  *   DESTINATION_REPOSITORY=my-registry DESTINATION_IMAGE=me/edge DESTINATION_TAG=v1 \
- *   EXPORT_FORMAT=qcow2 OUTPUT_DIR=. npx tsx examples/client-build.ts
+ *   EXPORT_FORMAT=qcow2 OUTPUT_DIR=. npx tsx --conditions=@imagebuild/source examples/client-build.ts
  *
  * Optional: IMAGEBUILDER_CA (PEM file to trust), BUILD_NAME.
  */

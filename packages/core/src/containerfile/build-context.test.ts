@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ValidationError } from '../errors/index.js';
-import { PUBKEY, TEST_CERT, TEST_KEY, buildDoc, repoDoc } from '../internal/test-fixtures.js';
+import { PUBKEY, TEST_CERT, TEST_KEY, buildDoc, repoDoc } from '../../test/fixtures.js';
 import { parseImageBuild, parseRepository } from '../parse/parse-resource.js';
 import {
   createBuildContext,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ValidationError } from '../errors/index.js';
-import { TEST_CERT, TEST_KEY } from '../internal/test-fixtures.js';
+import { TEST_CERT, TEST_KEY } from '../../test/fixtures.js';
 import {
   parseEnrollmentConfig,
   renderAgentConfig,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseImageBuild, parseRepository } from '../parse/parse-resource.js';
-import { buildDoc, repoDoc } from '../internal/test-fixtures.js';
+import { buildDoc, repoDoc } from '../../test/fixtures.js';
 import { validateImageBuildAgainstRepositories } from './cross-check.js';
 
 const build = parseImageBuild(buildDoc());

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { echo, escapeText } from '../errors/index.js';
 import { parseEnrollmentConfig } from '../containerfile/enrollment-config.js';
-import { buildDoc, repoDoc, PUBKEY } from '../internal/test-fixtures.js';
+import { buildDoc, repoDoc, PUBKEY } from '../../test/fixtures.js';
 import { parseDocuments, parseResource } from '../parse/parse-documents.js';
 import { findDuplicateJsonKey } from '../parse/json-duplicates.js';
 import { ImageNameSchema, ImageTagSchema } from './image-build.js';

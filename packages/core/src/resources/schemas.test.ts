@@ -8,7 +8,7 @@ import {
   parseStatus,
   parseImageBuildList,
 } from '../parse/parse-resource.js';
-import { PUBKEY, buildDoc, repoDoc } from '../internal/test-fixtures.js';
+import { PUBKEY, buildDoc, repoDoc } from '../../test/fixtures.js';
 
 function issuesOf(fn: () => unknown): { path: string; message: string }[] {
   try {
