@@ -290,7 +290,11 @@ describe.each(['podman', 'docker'] as const)('%s runner (real engine)', (kind) =
       const before = await snapshot(conn);
       let op: ReturnType<typeof runner.export> | ReturnType<typeof runner.build>;
       if (point.what === 'convert') {
-        op = runner.export(imageExport('xc', 'late', 'qcow2'), lateBuild, all, { converterImage: env.bibImage, jobId });
+        op = runner.export(imageExport('xc', 'late', 'qcow2'), lateBuild, all, {
+          converterImage: env.bibImage,
+          jobId,
+          noReuse: true,
+        });
         let n = 0;
         op.on('log', () => {
           if (n++ === point.after) op!.abort();
