@@ -11,7 +11,7 @@ import { PodmanRunner } from '@imagebuild/runner-podman';
 import { loadHarnessEnv, type HarnessEnv } from '@imagebuild/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { leftovers } from './engine-helpers.js';
-import { downloadExport, fromTar } from './export-helpers.js';
+import { BIB_CONTRACT_IMAGE, downloadExport, fromTar } from './export-helpers.js';
 import { harnessRepositories, imageBuild, imageExport } from './fixtures.js';
 
 const env: HarnessEnv = loadHarnessEnv();
@@ -51,7 +51,7 @@ describe.each(['podman', 'docker'] as const)('%s: exports as a device sees them'
   it('the disk records the destination tag as its bootc target, its content is the built digest; stages in order', async () => {
     const jobId = `tag-${run}`;
     const op = runner.export(imageExport('x-raw', 'dev', 'raw'), build, all, {
-      converterImage: env.bibImage,
+      converterImage: BIB_CONTRACT_IMAGE,
       jobId,
       converterConfig: { kernelArgs: [`device.run=${run}`] },
     });
@@ -96,7 +96,7 @@ describe.each(['podman', 'docker'] as const)('%s: exports as a device sees them'
   });
 
   it('an identical export is reused without converting; a changed configuration converts again', async () => {
-    const options = { converterImage: env.bibImage, converterConfig: { kernelArgs: [`reuse.run=${run}`] } };
+    const options = { converterImage: BIB_CONTRACT_IMAGE, converterConfig: { kernelArgs: [`reuse.run=${run}`] } };
     const first = await runner.export(imageExport('x-q1', 'dev', 'qcow2'), build, all, options).done();
     const op = runner.export(imageExport('x-q2', 'dev', 'qcow2'), build, all, { ...options, jobId: `reuse-${run}` });
     const lines: string[] = [];
@@ -111,7 +111,7 @@ describe.each(['podman', 'docker'] as const)('%s: exports as a device sees them'
 
     const changed = await runner
       .export(imageExport('x-q3', 'dev', 'qcow2'), build, all, {
-        converterImage: env.bibImage,
+        converterImage: BIB_CONTRACT_IMAGE,
         converterConfig: { kernelArgs: [`reuse.run=${run}`, 'changed=1'] },
       })
       .done();
@@ -127,7 +127,7 @@ describe.each(['podman', 'docker'] as const)('%s: exports as a device sees them'
     const c = await conn.json<{ Id: string }>({
       method: 'POST',
       path: conn.compat('/containers/create'),
-      json: { Image: env.bibImage, Entrypoint: ['true'], Labels: { 'io.imagebuild.job': `noworkdir-${run}` } },
+      json: { Image: BIB_CONTRACT_IMAGE, Entrypoint: ['true'], Labels: { 'io.imagebuild.job': `noworkdir-${run}` } },
       ok: [201],
     });
     try {
@@ -167,7 +167,7 @@ describe.each(['podman', 'docker'] as const)('%s: exports as a device sees them'
   it('abort mid-conversion: the converter container and the work folder are gone', async () => {
     const jobId = `abort-${run}`;
     const op = runner.export(imageExport('x-ab', 'dev', 'gce'), build, all, {
-      converterImage: env.bibImage,
+      converterImage: BIB_CONTRACT_IMAGE,
       jobId,
       noReuse: true,
     });

@@ -67,3 +67,9 @@ export async function containerCreates(conn: EngineConnection, jobId: string, si
     .map((l) => JSON.parse(l) as { Action?: string; status?: string })
     .filter((e) => (e.Action ?? e.status) === 'create').length;
 }
+
+/**
+ * The stand-in build honouring the whole converter contract these tests check (harness/fixtures/
+ * build-bib.sh names it besides :latest, so an older build under :latest cannot stand in for it).
+ */
+export const BIB_CONTRACT_IMAGE = 'localhost/bib-standin:contract-2';
