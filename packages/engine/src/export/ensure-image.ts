@@ -28,8 +28,9 @@ async function pull(conn: EngineConnection, image: string, signal: AbortSignal):
 
 /**
  * Makes the converter image present, with pull policy `newer` (as upstream runs it): a digest
- * reference is pulled only when missing; a tag is pulled every time (the engine fetches only what
- * changed), and when the registry cannot be reached the local image is used, said in the log.
+ * reference, or a `localhost/` one, is pulled only when missing; a tag is pulled every time (the
+ * engine fetches only what changed), and when the registry cannot be reached the local image is used,
+ * said in the log.
  * Returns the image id (its config digest), part of the export's reuse key.
  */
 export async function ensureConverterImage(
@@ -39,7 +40,8 @@ export async function ensureConverterImage(
   signal: AbortSignal,
 ): Promise<string> {
   const local = await imageId(conn, image, signal);
-  if (local && image.includes('@')) return local;
+  // `localhost/…` (no port) names an image built on the engine, which no registry serves
+  if (local && (image.includes('@') || image.startsWith('localhost/'))) return local;
   log(local ? `refreshing converter image ${image} (pull policy newer)` : `pulling converter image ${image}`);
   try {
     await pull(conn, image, signal);
