@@ -18,7 +18,6 @@ import { DockerRunner } from '@imagebuild/runner-docker';
 import { PodmanRunner } from '@imagebuild/runner-podman';
 import { loadHarnessEnv } from '@imagebuild/testkit';
 import { markdownTable, median } from '../lib/index.js';
-import { BIB_CONTRACT_IMAGE } from '../../test/runners/export-helpers.js';
 import { harnessRepositories, imageBuild, imageExport } from '../../test/runners/fixtures.js';
 import { downloadTarget, fileMatches } from '../../packages/builder/src/internal/download-target.js';
 
@@ -87,7 +86,7 @@ async function main(): Promise<void> {
         const jobId = `bench-${kind}-${stamp}-${i}`;
         // a fresh kernel argument per round: a new converter key, so this round converts
         const options = {
-          converterImage: BIB_CONTRACT_IMAGE,
+          converterImage: env.bibImagePlain,
           converterConfig: { kernelArgs: [`bench=${stamp}-${i}`] },
         };
         const since = Math.floor(Date.now() / 1000) - 1;
@@ -140,8 +139,8 @@ async function main(): Promise<void> {
     join(import.meta.dirname, '..', 'results', 'export.md'),
     `# Export: overhead over the converter, and the repeated export + download
 
-qcow2 of a late-binding image on registry A with the bootc-image-builder stand-in (a local tag, so
-the pull-policy-newer refresh is tried and falls back), the converter's caches bound, ${ROUNDS} rounds
+qcow2 of a late-binding image on registry A with the bootc-image-builder stand-in served by registry A
+(\`${env.bibImagePlain}\`: a tag, so every export refreshes it, pull policy newer), the converter's caches bound, ${ROUNDS} rounds
 per engine. "container run" is the converter container's start → die (engine events); "our export
 wall" is \`runner.export().done()\` (validate, resolve, refresh the converter, run, push the artifact).
 The repeat is the identical export (reused from the registry: a referrers lookup) plus the download
