@@ -84,6 +84,9 @@ export async function runExport(
         log(
           `reused ${type} artifact ${found.manifestDigest}: same image ${subject.digest}, format ${format} and converter configuration (${key}); nothing converted`,
         );
+        // the phases every export reports (the artifact is already in place: nothing to push)
+        ctx.emit('phase', 'Pushing');
+        ctx.emit('progress', { phase: 'Pushing', bytesDone: found.size, bytesTotal: found.size });
         return { ...found, subject: pinned };
       }
     }
