@@ -104,7 +104,8 @@ async function main(): Promise<void> {
         const again = await runner.export(imageExport('bx', 'bx', 'qcow2'), build, all, options).done();
         const kept = await download(repos.plain, repository, again, dir);
         repeats.push(performance.now() - t2);
-        if (again.manifestDigest !== r.manifestDigest || !kept) throw new Error('the repeat was not reused');
+        if (again.manifestDigest !== r.manifestDigest || !kept)
+          throw new Error(`the repeat was not reused: ${r.manifestDigest} → ${again.manifestDigest}, download kept: ${kept}`);
       }
       rows.push([
         kind,

@@ -64,15 +64,13 @@ export async function runExport(
   let secrets: SecretDir | undefined;
   try {
     ctx.emit('phase', 'Converting');
-    const subject = await registry.resolvePlatform(
-      ref.repository,
-      ref.digest ?? ref.tag ?? 'latest',
-      input.platform,
-      ctx.signal,
-    );
-    const pinned = `${ref.registry}/${ref.repository}@${subject.digest}`;
     const converterImage = options.converterImage ?? DEFAULT_CONVERTER_IMAGE;
-    const converterId = await ensureConverterImage(conn, converterImage, log, ctx.signal);
+    // independent round trips (registry, engine): in parallel
+    const [subject, converterId] = await Promise.all([
+      registry.resolvePlatform(ref.repository, ref.digest ?? ref.tag ?? 'latest', input.platform, ctx.signal),
+      ensureConverterImage(conn, converterImage, log, ctx.signal),
+    ]);
+    const pinned = `${ref.registry}/${ref.repository}@${subject.digest}`;
     const configJson = options.converterConfig ? converterConfigJson(options.converterConfig) : '';
     const key = converterKey({ converterImageId: converterId, flags: input.flags, target: input.target, configJson });
     const type = artifactType(format);
