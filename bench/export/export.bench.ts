@@ -105,7 +105,9 @@ async function main(): Promise<void> {
         const kept = await download(repos.plain, repository, again, dir);
         repeats.push(performance.now() - t2);
         if (again.manifestDigest !== r.manifestDigest || !kept)
-          throw new Error(`the repeat was not reused: ${r.manifestDigest} → ${again.manifestDigest}, download kept: ${kept}`);
+          throw new Error(
+            `the repeat was not reused: ${r.manifestDigest} → ${again.manifestDigest}, download kept: ${kept}`,
+          );
       }
       rows.push([
         kind,
