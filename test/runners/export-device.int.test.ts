@@ -101,10 +101,13 @@ describe.each(['podman', 'docker'] as const)('%s: exports as a device sees them'
     const op = runner.export(imageExport('x-q2', 'dev', 'qcow2'), build, all, { ...options, jobId: `reuse-${run}` });
     const lines: string[] = [];
     const stages: ConverterStage[] = [];
+    const phases: string[] = [];
     op.on('log', (l) => lines.push(l));
     op.on('stage', (s) => stages.push(s));
+    op.on('phase', (p) => phases.push(p));
     const again = await op.done();
     expect(again).toEqual(first);
+    expect(phases).toEqual(['Converting', 'Pushing']);
     expect(lines.some((l) => l.startsWith(`reused application/vnd.qcow2 artifact ${first.manifestDigest}`))).toBe(true);
     expect(stages).toEqual([]);
     expect(lines.some((l) => l.startsWith('converting '))).toBe(false);
