@@ -250,9 +250,12 @@ describe.each(['podman', 'docker'] as const)('%s runner (real engine)', (kind) =
     });
     const seen: string[] = [];
     let inspected = '';
+    let converting = false;
     op.on('log', (l) => {
       seen.push(l);
-      if (inspected === '') {
+      // the runner's own lines come first; the converter container runs once it logs "converting …"
+      if (l.startsWith('converting ')) converting = true;
+      else if (converting && inspected === '') {
         inspected = 'pending';
         void (async () => {
           const ids = await runner.listResources({ jobId: `xsec-${run}` });
@@ -290,7 +293,11 @@ describe.each(['podman', 'docker'] as const)('%s runner (real engine)', (kind) =
       const before = await snapshot(conn);
       let op: ReturnType<typeof runner.export> | ReturnType<typeof runner.build>;
       if (point.what === 'convert') {
-        op = runner.export(imageExport('xc', 'late', 'qcow2'), lateBuild, all, { converterImage: env.bibImage, jobId });
+        op = runner.export(imageExport('xc', 'late', 'qcow2'), lateBuild, all, {
+          converterImage: env.bibImage,
+          jobId,
+          noReuse: true,
+        });
         let n = 0;
         op.on('log', () => {
           if (n++ === point.after) op!.abort();

@@ -40,6 +40,27 @@ export {
   type OperationContext,
   type OperationOptions,
 } from './operation/index.js';
+// Converter (bootc-image-builder) options, rules and progress.
+export {
+  BIB_IMAGE_TYPES,
+  ConverterStageTracker,
+  converterConfigHasSecret,
+  converterConfigJson,
+  countStages,
+  isBibImageType,
+  normalizeArch,
+  validateConverterRequest,
+  type BibImageType,
+  type ConverterDisk,
+  type ConverterFieldNames,
+  type ConverterInstaller,
+  type ConverterIso,
+  type ConverterLogicalVolume,
+  type ConverterPartition,
+  type ConverterRequest,
+  type ConverterStage,
+  type ConverterSubvolume,
+} from './converter/index.js';
 // Runner contract (issue 5): what @imagebuild/runner-podman and @imagebuild/runner-docker implement.
 export {
   DEFAULT_CONVERTER_IMAGE,
@@ -152,6 +173,7 @@ export {
   isExportFormat,
   bibImageType,
   exportOutputPath,
+  exportOutputIsDirectory,
   artifactType,
   artifactTitle,
   downloadExtension,

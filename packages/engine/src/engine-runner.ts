@@ -28,6 +28,7 @@ import type { EngineDialect } from './dialect.js';
 import { discoverEngine, type ReportedAttempt } from './discovery/discover.js';
 import { explicitStrategy } from './discovery/explicit-strategy.js';
 import type { DiscoveryContext, DiscoveryStrategy } from './discovery/types.js';
+import { clearConverterCacheDir, defaultConverterCacheDir } from './export/converter-cache.js';
 import { runExport } from './export/run-export.js';
 import { ociRegistryAccess } from './registry/oci-registry-access.js';
 import type { RegistryAccessFactory } from './registry/registry-access.js';
@@ -46,6 +47,12 @@ export interface EngineRunnerOptions {
   name?: string | undefined;
   /** Registry access (default: `@imagebuild/oci`). */
   registries?: RegistryAccessFactory | undefined;
+  /**
+   * Directory of the converter's persistent caches (`store/`, `rpmmd/`) for this engine, kept between
+   * exports and removed by `clearConverterCache()`. Default `$XDG_CACHE_HOME/imagebuild/converter/<engine>`
+   * (else `~/.cache/…`); `false`: no caches. The engine must see the same path (a local engine).
+   */
+  converterCache?: string | false | undefined;
 }
 
 /**
@@ -127,18 +134,26 @@ export class EngineRunner implements Runner {
     options: RunnerExportOptions = {},
   ): ExportOperation {
     return new Operation<ExportResult, ExportEvents>(
-      async (ctx) =>
-        runExport(
-          { conn: await this.connection(ctx.signal), registries: this.#registries },
-          imageExport,
-          imageBuild,
-          repositories,
-          options,
-          ctx,
-        ),
+      async (ctx) => runExport(await this.#exportDeps(ctx.signal), imageExport, imageBuild, repositories, options, ctx),
       { signal: options.signal },
       (err) => wrap(this.name, err),
     );
+  }
+
+  async #exportDeps(signal: AbortSignal): Promise<Parameters<typeof runExport>[0]> {
+    const conn = await this.connection(signal);
+    return { conn, registries: this.#registries, cacheDir: this.#cacheDir(conn) };
+  }
+
+  #cacheDir(conn: EngineConnection): string | undefined {
+    const c = this.#options.converterCache;
+    return c === false ? undefined : (c ?? defaultConverterCacheDir(conn.info.endpoint));
+  }
+
+  /** Removes the converter's persistent caches of this engine (the next export starts cold). */
+  async clearConverterCache(options: RunnerCallOptions = {}): Promise<void> {
+    const dir = this.#cacheDir(await this.connection(options.signal));
+    if (dir) await clearConverterCacheDir(dir);
   }
 
   async listResources(options: RunnerCallOptions & { jobId?: string | undefined } = {}): Promise<RunnerResource[]> {

@@ -1,5 +1,3 @@
-import { statSync } from 'node:fs';
-import { join } from 'node:path';
 import { downloadExtension } from '@imagebuild/core';
 import {
   RegistryClient,
@@ -7,8 +5,10 @@ import {
   optionsFromRepository,
   type DownloadProgress,
   type DownloadResult,
+  type ImageManifest,
 } from '@imagebuild/oci';
 import type { BuilderContext } from './context.js';
+import { downloadTarget, fileMatches } from './download-target.js';
 import { resolveExportSource } from './export-source.js';
 
 /** Options of `download()`. */
@@ -21,24 +21,36 @@ export interface DownloadOptions {
 /**
  * Downloads a Completed export's disk file from the build's destination registry (the artifact
  * `status.manifestDigest` names) through @imagebuild/oci: streamed to `<file>.partial`, resumed with
- * Range after an interruption, verified against the layer digest, then renamed. When `path` is a
- * directory the file is named as upstream names it: `<ImageBuild name><extension>`.
+ * Range after an interruption, verified against the layer digest, then renamed. Where the file goes
+ * is `downloadTarget`'s rule (a folder — created when missing — gets `<ImageBuild name><extension>`).
+ * A target that already holds the artifact's bytes (same size and digest) is kept: `reused` is true.
  */
 export async function downloadExport(
   ctx: BuilderContext,
   exportName: string,
   path: string,
   options: DownloadOptions = {},
-): Promise<DownloadResult> {
+): Promise<DownloadResult & { reused: boolean }> {
   const src = await resolveExportSource(ctx, exportName);
-  let file = path;
-  try {
-    if (statSync(path).isDirectory()) file = join(path, `${src.buildName}${downloadExtension(src.format)}`);
-  } catch {
-    // not there yet: a file path
-  }
+  const file = await downloadTarget(path, `${src.buildName}${downloadExtension(src.format)}`);
   const client = new RegistryClient(optionsFromRepository(src.repo));
   try {
+    const { manifest } = await client.getManifest(src.imageName, src.manifestDigest, { signal: options.signal });
+    const layer = (manifest as ImageManifest).layers?.[0];
+    if (layer && (await fileMatches(file, layer.size, layer.digest, options.signal))) {
+      options.onProgress?.({ bytesDone: layer.size, bytesTotal: layer.size });
+      return {
+        file,
+        digest: layer.digest,
+        size: layer.size,
+        manifestDigest: src.manifestDigest,
+        ...((manifest as ImageManifest).artifactType ? { artifactType: (manifest as ImageManifest).artifactType } : {}),
+        ...(layer.annotations?.['org.opencontainers.image.title']
+          ? { title: layer.annotations['org.opencontainers.image.title'] }
+          : {}),
+        reused: true,
+      };
+    }
     const op = downloadArtifact(client, {
       repository: src.imageName,
       digest: src.manifestDigest,
@@ -46,7 +58,7 @@ export async function downloadExport(
       signal: options.signal,
     });
     if (options.onProgress) op.on('progress', options.onProgress);
-    return await op.done();
+    return { ...(await op.done()), reused: false };
   } finally {
     await client.close();
   }

@@ -278,10 +278,10 @@ export interface components {
             version: string;
         };
         /**
-         * @description Upstream formats first; raw, vhd, gce, ami and anaconda-iso are local-only.
+         * @description Upstream formats first; raw, vhd, gce, ami, anaconda-iso, ova, bootc-installer and pxe-tar-xz are local-only.
          * @enum {string}
          */
-        ExportFormat: "vmdk" | "qcow2" | "iso" | "qcow2-disk-container" | "raw" | "vhd" | "gce" | "ami" | "anaconda-iso";
+        ExportFormat: "vmdk" | "qcow2" | "iso" | "qcow2-disk-container" | "raw" | "vhd" | "gce" | "ami" | "anaconda-iso" | "ova" | "bootc-installer" | "pxe-tar-xz";
         ImageBuild: {
             apiVersion: components["schemas"]["ApiVersion"];
             /** @description Present only with withExports=true and when the build has exports. */

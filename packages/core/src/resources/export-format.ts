@@ -3,7 +3,16 @@ import { z } from 'zod';
 /** Formats a Flight Control server accepts in `ImageExport.spec.format`. */
 export const UPSTREAM_EXPORT_FORMATS = ['vmdk', 'qcow2', 'iso', 'qcow2-disk-container'] as const;
 /** Further bootc-image-builder types, for local runs only. */
-export const LOCAL_EXPORT_FORMATS = ['raw', 'vhd', 'gce', 'ami', 'anaconda-iso'] as const;
+export const LOCAL_EXPORT_FORMATS = [
+  'raw',
+  'vhd',
+  'gce',
+  'ami',
+  'anaconda-iso',
+  'ova',
+  'bootc-installer',
+  'pxe-tar-xz',
+] as const;
 export const EXPORT_FORMATS = [...UPSTREAM_EXPORT_FORMATS, ...LOCAL_EXPORT_FORMATS] as const;
 
 export type UpstreamExportFormat = (typeof UPSTREAM_EXPORT_FORMATS)[number];
@@ -26,6 +35,8 @@ interface FormatFacts {
   readonly outputPath: string;
   readonly artifactType: string;
   readonly extension: string;
+  /** The converter writes a directory (pushed as one tar). */
+  readonly directory?: true;
 }
 
 /**
@@ -57,6 +68,21 @@ const FACTS: Readonly<Record<ExportFormat, FormatFacts>> = {
     artifactType: 'application/vnd.anaconda-iso',
     extension: '.iso',
   },
+  ova: { bibType: 'ova', outputPath: 'archive/image.ova', artifactType: 'application/vnd.ova', extension: '.ova' },
+  'bootc-installer': {
+    bibType: 'bootc-installer',
+    outputPath: 'bootiso/install.iso',
+    artifactType: 'application/vnd.bootc-installer',
+    extension: '.iso',
+  },
+  // A directory (vmlinuz, initrd.img, rootfs.img): pushed and downloaded as one tar.
+  'pxe-tar-xz': {
+    bibType: 'pxe-tar-xz',
+    outputPath: 'bootc-pxe-tree',
+    artifactType: 'application/vnd.pxe-tar-xz',
+    extension: '.tar',
+    directory: true,
+  },
 };
 
 function facts(format: ExportFormat): FormatFacts {
@@ -75,6 +101,11 @@ export function exportOutputPath(format: ExportFormat): string {
   return facts(format).outputPath;
 }
 
+/** True when the converter writes a directory for the format (`pxe-tar-xz`): it is pushed as one tar. */
+export function exportOutputIsDirectory(format: ExportFormat): boolean {
+  return facts(format).directory === true;
+}
+
 /** The OCI `artifactType` of the referrer manifest pushed for the format (`application/vnd.<format>`). */
 export function artifactType(format: ExportFormat): string {
   return facts(format).artifactType;
@@ -83,7 +114,7 @@ export function artifactType(format: ExportFormat): string {
 /** The `org.opencontainers.image.title` annotation of the pushed artifact (upstream: the file's base name). */
 export function artifactTitle(format: ExportFormat): string {
   if (format === 'qcow2-disk-container') return 'containerdisk';
-  const path = facts(format).outputPath;
+  const path = facts(format).outputPath + (facts(format).directory ? '.tar' : '');
   return path.slice(path.lastIndexOf('/') + 1);
 }
 

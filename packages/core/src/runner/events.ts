@@ -1,3 +1,5 @@
+import type { ConverterStage } from '../converter/stage-progress.js';
+
 /** Phases a build operation reports (the ImageBuild reasons a runner is responsible for). */
 export type BuildPhase = 'Building' | 'Pushing';
 
@@ -39,4 +41,6 @@ export interface ExportEvents {
   /** One line of converter output, newline stripped, credentials redacted. */
   log: [line: string];
   progress: [progress: ExportProgress];
+  /** The converter started an osbuild stage (stage k of n, its name), in the order it runs them. */
+  stage: [stage: ConverterStage];
 }

@@ -1,5 +1,6 @@
 import type { BuildContextOptions } from '../containerfile/build-context.js';
 import type { EnrollmentConfig } from '../containerfile/enrollment-config.js';
+import type { ConverterConfig, RootFilesystem } from '../converter/config.js';
 
 /**
  * Label put on every container and temporary image a runner creates, valued with the job id
@@ -48,45 +49,40 @@ export interface RunnerBuildOptions extends RunnerJobOptions {
   keepImage?: boolean | undefined;
 }
 
-/** A user the converter adds to the disk image (bootc-image-builder `customizations.user`). */
-export interface ConverterUser {
-  name: string;
-  /** Crypted or plain password; treated as a secret (never logged, removed after the run). */
-  password?: string | undefined;
-  /** SSH public key. */
-  key?: string | undefined;
-  groups?: readonly string[] | undefined;
-}
+export type {
+  ConverterConfig,
+  ConverterFilesystem,
+  ConverterUser,
+  RootFilesystem,
+} from '../converter/config.js';
 
-/** A filesystem size request (bootc-image-builder `customizations.filesystem`). */
-export interface ConverterFilesystem {
-  mountpoint: string;
-  /** e.g. `10 GiB`. */
-  minsize: string;
-}
-
-/** Converter configuration, serialised to bootc-image-builder's `/config.json`. */
-export interface ConverterConfig {
-  users?: readonly ConverterUser[] | undefined;
-  /** Extra kernel arguments (`customizations.kernel.append`). */
-  kernelArgs?: readonly string[] | undefined;
-  filesystems?: readonly ConverterFilesystem[] | undefined;
-}
-
-/** Root filesystem types bootc-image-builder accepts for `--rootfs`. */
-export type RootFilesystem = 'xfs' | 'ext4' | 'btrfs';
-
-/** Default converter image. */
-export const DEFAULT_CONVERTER_IMAGE = 'quay.io/centos-bootc/bootc-image-builder:latest';
+/**
+ * Default converter: bootc-image-builder pinned by digest (the one upstream Flight Control pins).
+ * To move it, see docs/converter.md ("Moving the pinned converter").
+ */
+export const DEFAULT_CONVERTER_IMAGE =
+  'quay.io/centos-bootc/bootc-image-builder@sha256:773019f6b11766ca48170a4a7bf898be4268f3c2acfd0ec1db612408b3092a90';
 
 /** Options of `Runner.export`. */
 export interface RunnerExportOptions extends RunnerJobOptions {
-  /** Converter image; default `quay.io/centos-bootc/bootc-image-builder:latest`. It must be present on the engine or pullable. */
+  /**
+   * Converter image; default `DEFAULT_CONVERTER_IMAGE` (pinned by digest). A tag is refreshed before
+   * each export (pull policy `newer`: pulled when the registry has a different image; the local one is
+   * used when the registry cannot be reached).
+   */
   converterImage?: string | undefined;
   /** `--rootfs`; default `xfs`. */
   rootfs?: RootFilesystem | undefined;
-  /** Optional `/config.json` for the converter. */
+  /** Optional `/config.json` for the converter (validated before any container starts). */
   converterConfig?: ConverterConfig | undefined;
+  /** `--chown UID[:GID]` of the converter's output. */
+  chown?: string | undefined;
+  /** `--use-librepo` (the converter's default when unset). */
+  useLibrepo?: boolean | undefined;
+  /** `--installer-payload-ref` for `bootc-installer`; default: the image's destination tag. */
+  installerPayloadRef?: string | undefined;
+  /** Convert even when an artifact with the same image, format and converter configuration exists. Default false. */
+  noReuse?: boolean | undefined;
   /**
    * The built image to convert, `registry/name:tag` or `registry/name@sha256:…`. Default: the
    * ImageBuild's `status.imageReference` (pinned by `status.manifestDigest` when set), else its destination.

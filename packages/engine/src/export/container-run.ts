@@ -1,7 +1,6 @@
 import { EngineError, RUNNER_JOB_LABEL } from '@imagebuild/core';
 import type { EngineConnection } from '../connection/engine-connection.js';
 import { removeContainer } from '../cleanup/job-resources.js';
-import { readText } from '../internal/dial.js';
 import { demux } from '../stream/demux.js';
 import { LineSplitter } from '../stream/line-splitter.js';
 
@@ -14,9 +13,17 @@ export interface ContainerSpec {
   privileged: boolean;
   networkMode: string;
   securityOpt: string[];
+  /** The container's working directory (`-w`). */
+  workingDir: string;
+  /** Extra labels (the job label is always set). */
+  labels?: Record<string, string> | undefined;
 }
 
-/** Creates the container (compat API: the same body works on podman and dockerd). */
+/**
+ * Creates the container (compat API: the same body works on podman and dockerd). It removes itself
+ * when it exits (AutoRemove), so a process killed mid-export leaves at most a running container,
+ * which ends with its conversion; the builder's start-up sweep removes those of dead jobs by label.
+ */
 export async function createContainer(
   conn: EngineConnection,
   spec: ContainerSpec,
@@ -32,8 +39,10 @@ export async function createContainer(
       Tty: false,
       AttachStdout: true,
       AttachStderr: true,
-      Labels: { [RUNNER_JOB_LABEL]: spec.jobId },
+      WorkingDir: spec.workingDir,
+      Labels: { ...spec.labels, [RUNNER_JOB_LABEL]: spec.jobId },
       HostConfig: {
+        AutoRemove: true,
         Privileged: spec.privileged,
         NetworkMode: spec.networkMode,
         SecurityOpt: spec.securityOpt,
@@ -70,23 +79,6 @@ export async function followLogs(
     for (const line of (frame.stream === 'stderr' ? err : out).push(frame.text)) onLine(line);
   }
   for (const line of [...out.flush(), ...err.flush()]) onLine(line);
-}
-
-/** Waits for the container to exit and returns its exit code. */
-export async function waitContainer(conn: EngineConnection, id: string, signal: AbortSignal): Promise<number> {
-  const res = await conn.stream({
-    method: 'POST',
-    path: conn.compat(`/containers/${id}/wait`),
-    query: { condition: 'not-running' },
-    signal,
-  });
-  const text = await readText(res);
-  try {
-    const body = JSON.parse(text) as { StatusCode?: number } | number;
-    return typeof body === 'number' ? body : (body.StatusCode ?? -1);
-  } catch {
-    throw new EngineError(conn.name, `unexpected wait answer: ${text.slice(0, 200)}`);
-  }
 }
 
 export { removeContainer };

@@ -5,47 +5,45 @@ import { join } from 'node:path';
 import {
   ConversionError,
   DEFAULT_CONVERTER_IMAGE,
-  ValidationError,
   artifactTitle,
   artifactType,
-  bibImageType,
+  converterConfigHasSecret,
+  converterConfigJson,
+  exportOutputIsDirectory,
   exportOutputPath,
-  findRepository,
-  imageReferenceFor,
-  parseImageRef,
-  redactText,
-  throwIfAborted,
   type ExportEvents,
   type ExportResult,
   type ImageBuild,
   type ImageExport,
   type OperationContext,
-  type Repository,
   type RepositoryLookup,
   type RunnerExportOptions,
 } from '@imagebuild/core';
 import { repositoryCaPem, repositoryCredentials } from '../auth/registry-auth.js';
 import type { EngineConnection } from '../connection/engine-connection.js';
 import type { RegistryAccessFactory } from '../registry/registry-access.js';
-import { LogTail } from '../stream/log-tail.js';
-import { createContainer, followLogs, removeContainer, startContainer, waitContainer } from './container-run.js';
-import { converterCommand } from './converter-script.js';
-import { converterConfigJson } from './converter-config.js';
-import { ensureImage } from './ensure-image.js';
+import { runConverter } from './convert.js';
+import { converterCacheBinds } from './converter-cache.js';
+import { tarDirectory } from './dir-tar.js';
+import { ensureConverterImage } from './ensure-image.js';
+import { exportInputs } from './export-inputs.js';
+import { CONVERTER_IMAGE_ANNOTATION, CONVERTER_KEY_ANNOTATION, converterKey, findReusableArtifact } from './reuse.js';
 import { createSecretDir, jobTag, type SecretDir } from './secret-dir.js';
 
 export interface ExportDeps {
   conn: EngineConnection;
   registries: RegistryAccessFactory;
+  /** The converter's persistent `/store` + `/rpmmd` caches for this engine; undefined: none. */
+  cacheDir?: string | undefined;
 }
 
-const CLEANUP_TIMEOUT_MS = 10_000;
-
 /**
- * The shared export flow: resolve the built image's platform manifest → run the converter
- * (privileged, host network, unconfined label, private storage, the image pulled inside with
- * credentials from a tmpfs bind) → read the per-type output → push it as an OCI artifact whose
- * subject is the image. The container and every temporary directory are removed in every outcome.
+ * The shared export flow: validate everything → resolve the built image's platform manifest →
+ * refresh the converter image → reuse an artifact with the same image, format and converter
+ * configuration, or run the converter (the built digest pulled into private storage, converted
+ * under its destination tag) → push the output as an OCI artifact whose subject is the image,
+ * annotated with its reuse key. The container and every temporary directory are removed in every
+ * outcome; a folder or container left by a killed process carries the job id for the start-up sweep.
  */
 export async function runExport(
   deps: ExportDeps,
@@ -57,90 +55,83 @@ export async function runExport(
 ): Promise<ExportResult> {
   const { conn } = deps;
   const format = imageExport.spec.format;
-  const destRepo = checkInputs(imageExport, imageBuild, repositories);
-  const reference = options.imageReference ?? defaultReference(imageBuild, destRepo);
-  const ref = parseImageRef(reference);
-  if (ref.registry !== destRepo.spec.registry) {
-    throw new ValidationError([
-      { path: 'options.imageReference', message: `must be in the destination registry ${destRepo.spec.registry}` },
-    ]);
-  }
+  const input = exportInputs(imageExport, imageBuild, repositories, options, conn.info.platform, !!deps.cacheDir);
+  const { destRepo, ref } = input;
   const jobId = options.jobId ?? randomUUID();
-  const platform = options.platform ?? conn.info.platform;
-  const targetArch = platform === conn.info.platform ? undefined : platform.split('/')[1];
-  const tail = new LogTail(30);
+  const log = (l: string): void => ctx.emit('log', l);
   const registry = deps.registries(destRepo);
   let work: string | undefined;
   let secrets: SecretDir | undefined;
-  let containerId: string | undefined;
   try {
     ctx.emit('phase', 'Converting');
-    const subject = await registry.resolvePlatform(
-      ref.repository,
-      ref.digest ?? ref.tag ?? 'latest',
-      platform,
-      ctx.signal,
-    );
+    const converterImage = options.converterImage ?? DEFAULT_CONVERTER_IMAGE;
+    // independent round trips (registry, engine): in parallel
+    const [subject, converterId] = await Promise.all([
+      registry.resolvePlatform(ref.repository, ref.digest ?? ref.tag ?? 'latest', input.platform, ctx.signal),
+      ensureConverterImage(conn, converterImage, log, ctx.signal),
+    ]);
     const pinned = `${ref.registry}/${ref.repository}@${subject.digest}`;
+    const configJson = options.converterConfig ? converterConfigJson(options.converterConfig) : '';
+    const key = converterKey({ converterImageId: converterId, flags: input.flags, target: input.target, configJson });
+    const type = artifactType(format);
+    const reusable =
+      !options.noReuse && format !== 'qcow2-disk-container' && !converterConfigHasSecret(options.converterConfig);
+    if (reusable) {
+      const found = await findReusableArtifact(destRepo, ref.repository, subject, type, key, ctx.signal);
+      if (found) {
+        log(
+          `reused ${type} artifact ${found.manifestDigest}: same image ${subject.digest}, format ${format} and converter configuration (${key}); nothing converted`,
+        );
+        // the phases every export reports (the artifact is already in place: nothing to push)
+        ctx.emit('phase', 'Pushing');
+        ctx.emit('progress', { phase: 'Pushing', bytesDone: found.size, bytesTotal: found.size });
+        return { ...found, subject: pinned };
+      }
+    }
+    log(`converting ${pinned} as ${input.target} (the bootc target) with ${converterImage} (${converterId})`);
     work = await mkdtemp(join(tmpdir(), `imagebuild-export-${jobTag(jobId)}`));
-    await mkdir(join(work, 'output'));
+    const outputDir = join(work, 'output');
+    await mkdir(outputDir);
     await mkdir(join(work, 'storage'));
     secrets = await createSecretDir({
       registry: ref.registry,
       credentials: repositoryCredentials(destRepo),
       caPem: repositoryCaPem(destRepo),
-      configJson: options.converterConfig ? converterConfigJson(options.converterConfig) : undefined,
+      configJson: configJson || undefined,
       jobId,
     });
-    const converterImage = options.converterImage ?? DEFAULT_CONVERTER_IMAGE;
-    await ensureImage(conn, converterImage, (l) => ctx.emit('log', l), ctx.signal);
-    const command = converterCommand({
-      reference: pinned,
-      type: bibImageType(format),
-      rootfs: options.rootfs ?? 'xfs',
-      targetArch,
+    const caches = deps.cacheDir ? await converterCacheBinds(deps.cacheDir) : [];
+    await runConverter(conn, {
+      converterImage,
+      jobId,
+      pinned,
+      target: input.target,
       tlsVerify: destRepo.spec.scheme !== 'http' && destRepo.spec.skipServerVerification !== true,
+      flags: input.flags,
+      bibType: input.bibType,
+      outputDir,
+      binds: [`${outputDir}:/output`, `${join(work, 'storage')}:/var/lib/containers`, ...secrets.binds, ...caches],
+      onLog: log,
+      onStage: (s) => ctx.emit('stage', s),
+      signal: ctx.signal,
     });
-    containerId = await createContainer(
-      conn,
-      {
-        image: converterImage,
-        ...command,
-        jobId,
-        privileged: true,
-        networkMode: 'host',
-        securityOpt: ['label=type:unconfined_t'],
-        binds: [`${join(work, 'output')}:/output`, `${join(work, 'storage')}:/var/lib/containers`, ...secrets.binds],
-      },
-      ctx.signal,
-    );
-    await startContainer(conn, containerId, ctx.signal);
-    await followLogs(
-      conn,
-      containerId,
-      (line) => {
-        const clean = redactText(line);
-        tail.add(clean);
-        ctx.emit('log', clean);
-      },
-      ctx.signal,
-    );
-    const exitCode = await waitContainer(conn, containerId, ctx.signal);
-    throwIfAborted(ctx.signal);
-    if (exitCode !== 0) {
-      const last = tail.lines.filter((l) => l.trim() !== '').at(-1) ?? 'no output';
-      throw new ConversionError(`converter exited with code ${exitCode}: ${last}`, { exitCode, logTail: tail.lines });
+    let file = join(outputDir, exportOutputPath(format));
+    const missing = (): never => {
+      throw new ConversionError(`converter succeeded but wrote no ${exportOutputPath(format)}`, { exitCode: 0 });
+    };
+    if (exportOutputIsDirectory(format)) {
+      if (
+        !(await stat(file).then(
+          (s) => s.isDirectory(),
+          () => false,
+        ))
+      )
+        missing();
+      const tar = join(work, artifactTitle(format));
+      await tarDirectory(file, exportOutputPath(format), tar, ctx.signal);
+      file = tar;
     }
-    const file = join(work, 'output', exportOutputPath(format));
-    const size = await stat(file).then(
-      (s) => s.size,
-      () => {
-        throw new ConversionError(`converter succeeded but wrote no ${exportOutputPath(format)}`, {
-          exitCode,
-          logTail: tail.lines,
-        });
-      },
-    );
+    const size = await stat(file).then((s) => s.size, missing);
     ctx.emit('phase', 'Pushing');
     ctx.emit('progress', { phase: 'Pushing', bytesDone: 0, bytesTotal: size });
     const onProgress = (p: { bytesDone: number; bytesTotal: number | undefined }): void =>
@@ -149,7 +140,7 @@ export async function runExport(
     const pushed =
       format === 'qcow2-disk-container'
         ? await registry.pushContainerDisk(
-            { repository: ref.repository, file, subject, platform, onProgress },
+            { repository: ref.repository, file, subject, platform: input.platform, onProgress },
             ctx.signal,
           )
         : await registry.pushArtifact(
@@ -157,8 +148,11 @@ export async function runExport(
               repository: ref.repository,
               file,
               subject,
-              artifactType: artifactType(format),
+              artifactType: type,
               title: artifactTitle(format),
+              annotations: reusable
+                ? { [CONVERTER_KEY_ANNOTATION]: key, [CONVERTER_IMAGE_ANNOTATION]: `${converterImage} ${converterId}` }
+                : undefined,
               onProgress,
             },
             ctx.signal,
@@ -172,35 +166,8 @@ export async function runExport(
       subject: pinned,
     };
   } finally {
-    const signal = AbortSignal.timeout(CLEANUP_TIMEOUT_MS);
-    if (containerId) await removeContainer(conn, containerId, signal).catch(() => undefined);
     await secrets?.remove().catch(() => undefined);
     if (work) await rm(work, { recursive: true, force: true }).catch(() => undefined);
     await registry.close().catch(() => undefined);
   }
-}
-
-function checkInputs(imageExport: ImageExport, imageBuild: ImageBuild, repositories: RepositoryLookup): Repository {
-  const issues: { path: string; message: string }[] = [];
-  if (imageExport.spec.source.imageBuildRef !== imageBuild.metadata.name) {
-    issues.push({
-      path: 'spec.source.imageBuildRef',
-      message: `must name the ImageBuild given ("${imageBuild.metadata.name ?? ''}")`,
-    });
-  }
-  const destRepo = findRepository(repositories, imageBuild.spec.destination.repository);
-  if (!destRepo)
-    issues.push({
-      path: 'spec.destination.repository',
-      message: `Repository "${imageBuild.spec.destination.repository}" was not given`,
-    });
-  if (issues.length > 0 || !destRepo)
-    throw new ValidationError(issues, { subject: `ImageExport "${imageExport.metadata.name ?? ''}"` });
-  return destRepo;
-}
-
-function defaultReference(build: ImageBuild, destRepo: Repository): string {
-  const base = imageReferenceFor(destRepo, build.spec.destination.imageName, build.spec.destination.imageTag);
-  const digest = build.status?.manifestDigest;
-  return digest ? `${base.slice(0, base.lastIndexOf(':'))}@${digest}` : base;
 }

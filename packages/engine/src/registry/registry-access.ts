@@ -29,6 +29,8 @@ export interface RegistryAccess {
       subject: ManifestRef;
       artifactType: string;
       title: string;
+      /** Extra manifest annotations (the export's reuse key). */
+      annotations?: Record<string, string> | undefined;
       onProgress: (p: ArtifactPushProgress) => void;
     },
     signal: AbortSignal,
