@@ -45,6 +45,12 @@ export interface EngineRunnerOptions {
   name?: string | undefined;
   /** Registry access (default: `@imagebuild/oci`). */
   registries?: RegistryAccessFactory | undefined;
+  /**
+   * Where a local engine reads per-registry CAs (`<dir>/<host:port>/*.crt`); the runner installs a
+   * Repository's `ca.crt` there. Default: the engine's own (`/etc/containers/certs.d`,
+   * `/etc/docker/certs.d`); `false`: never write one.
+   */
+  registryCertsDir?: string | false | undefined;
 }
 
 /**
@@ -108,7 +114,12 @@ export class EngineRunner implements Runner {
     return new Operation<BuildResult, BuildEvents>(
       async (ctx) =>
         runBuild(
-          { conn: await this.connection(ctx.signal), dialect: this.#dialect, registries: this.#registries },
+          {
+            conn: await this.connection(ctx.signal),
+            dialect: this.#dialect,
+            registries: this.#registries,
+            certsDir: this.#options.registryCertsDir,
+          },
           imageBuild,
           repositories,
           options,

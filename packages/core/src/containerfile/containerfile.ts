@@ -18,6 +18,12 @@ export interface ContainerfileFeatures {
   readonly vmTools: boolean;
 }
 
+/**
+ * Version of what this generator produces, part of every build key: bump it when the image a
+ * Containerfile builds changes meaning without its text changing (the text is in the key too).
+ */
+export const CONTAINERFILE_GENERATOR_VERSION = 2;
+
 /** Directory inside the image where context files land during the build (removed at the end). */
 export const STAGING_DIR = '/tmp/imagebuild';
 export const AGENT_CONFIG_PATH = '/etc/flightctl/config.yaml';

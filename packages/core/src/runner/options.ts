@@ -7,6 +7,13 @@ import type { EnrollmentConfig } from '../containerfile/enrollment-config.js';
  */
 export const RUNNER_JOB_LABEL = 'io.imagebuild.job';
 
+/**
+ * Label of every pushed image: the build key (sha256 over the normalized spec, the resolved source
+ * digest, the enrollment config, the agent source and the generator version). An ImageBuild whose
+ * key equals the label of the image at its destination is complete without building.
+ */
+export const BUILD_KEY_LABEL = 'io.imagebuild.build-key';
+
 /** Options every runner call accepts. */
 export interface RunnerCallOptions {
   /** Aborting it cancels the call (the operation stops the engine's work and cleans up). */

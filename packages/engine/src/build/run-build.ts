@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  BUILD_KEY_LABEL,
   BuildError,
   EngineError,
   RUNNER_JOB_LABEL,
@@ -25,12 +26,16 @@ import { LineSplitter } from '../stream/line-splitter.js';
 import { LogTail } from '../stream/log-tail.js';
 import { BuildOutput } from './build-output.js';
 import { BuildkitTrace } from './buildkit-trace.js';
+import { prepareBuild } from './prepare-build.js';
 import { pushImage } from './push-image.js';
+import { repositoryLabel } from '../registry/repository-errors.js';
 
 export interface BuildDeps {
   conn: EngineConnection;
   dialect: EngineDialect;
   registries: RegistryAccessFactory;
+  /** Per-registry CA directory of a local engine (default: the dialect's; `false`: never write one). */
+  certsDir?: string | false | undefined;
 }
 
 /**
@@ -67,6 +72,21 @@ export async function runBuild(
     ctx.emit('log', clean);
   };
 
+  const prepared = await prepareBuild({
+    ...deps,
+    certsDir: deps.certsDir,
+    imageBuild,
+    context,
+    sourceRepo,
+    destRepo,
+    platform,
+    noCache: options.noCache ?? false,
+    log,
+    signal: ctx.signal,
+  });
+  if (prepared.reused) return prepared.reused;
+  const verify = (repo: typeof sourceRepo): boolean => prepared.trust.get(repo.spec.registry)?.tlsVerify ?? true;
+
   const startedAt = Math.floor(Date.now() / 1000) - 1;
   const before = { images: await imageIds(conn, ctx.signal), containers: await containerIds(conn, ctx.signal) };
   const output = new BuildOutput();
@@ -80,15 +100,16 @@ export async function runBuild(
       context: context.tar(),
       containerfile: 'Containerfile',
       tag: context.destinationImage,
-      buildArgs: context.buildArgs,
-      labels: { [RUNNER_JOB_LABEL]: jobId },
+      buildArgs: prepared.buildArgs,
+      labels: { ...prepared.imageLabels, [BUILD_KEY_LABEL]: prepared.key, [RUNNER_JOB_LABEL]: jobId },
+      annotations: prepared.imageLabels,
       platform: options.platform,
       noCache: options.noCache ?? false,
       networkMode: options.networkMode,
       isolation: options.isolation,
       builder: options.builder,
       registryConfig: registryConfigHeader([sourceRepo]),
-      pullTlsVerify: sourceRepo.spec.scheme !== 'http' && sourceRepo.spec.skipServerVerification !== true,
+      pullTlsVerify: verify(sourceRepo),
       signal: ctx.signal,
     });
     const lines = new LineSplitter();
@@ -104,9 +125,10 @@ export async function runBuild(
         const error = inBandError(msg);
         if (error) {
           for (const l of lines.flush()) onLine(l);
-          throw new BuildError(`build of ${context.destinationImage} failed: ${redactText(error)}`, {
-            logTail: tail.lines,
-          });
+          throw new BuildError(
+            `build of ${context.destinationImage} on ${conn.name} failed: ${redactText(error).trim()}${registryHint(error, prepared.source.pinned, repositoryLabel(sourceRepo))}`,
+            { logTail: tail.lines },
+          );
         }
         output.message(msg);
         if (msg.id === 'moby.buildkit.trace' && typeof msg.aux === 'string')
@@ -134,6 +156,7 @@ export async function runBuild(
     const result = await pushImage(deps, {
       image: context.destinationImage,
       repository: destRepo,
+      tlsVerify: verify(destRepo),
       platform,
       log,
       progress: (p) => ctx.emit('progress', p),
@@ -163,6 +186,15 @@ export async function runBuild(
       else active.delete(sourceKey);
     }
   }
+}
+
+/** Names the source and its Repository when an engine's build error is about a registry. */
+function registryHint(error: string, source: string, repository: string): string {
+  return /unauthori[sz]ed|authentication|denied|x509|certificate|manifest unknown|not found|pinging|registry/i.test(
+    error,
+  )
+    ? ` (pulling ${source} from ${repository})`
+    : '';
 }
 
 /** Builds in flight from this process, per engine endpoint and base image (see `BuildTrace.concurrent`). */
