@@ -92,7 +92,7 @@ export async function runBuild(
   const output = new BuildOutput();
   let succeeded = false;
   const active = activeBuilds;
-  const sourceKey = `${conn.info.endpoint}|${context.sourceImage}`;
+  const sourceKey = `${conn.info.endpoint}|${prepared.source.pinned}`;
   active.set(sourceKey, (active.get(sourceKey) ?? 0) + 1);
   try {
     ctx.emit('phase', 'Building');
@@ -174,7 +174,7 @@ export async function runBuild(
           jobId,
           printedIds: [...output.createdIds, ...(output.imageId ? [output.imageId] : [])],
           containerIds: [...output.containerIds],
-          sourceImage: context.sourceImage,
+          sourceImage: prepared.source.pinned,
           startedAt,
           before,
           concurrent: () => (active.get(sourceKey) ?? 0) > 1,
