@@ -123,6 +123,8 @@ async function engineLogin(
       `the engine does not trust the certificate of ${repositoryLabel(repo)}: ${message}; fix: ${fix}, or set skipServerVerification: true on the Repository to turn verification off`,
     );
   }
+  // Anonymous access cannot log in where pulls take an anonymous token (quay.io): only TLS counts then.
+  if (creds === undefined) return;
   if (/unauthorized|401|denied|authentication/i.test(message)) {
     throw new RegistryError(repo.spec.registry, `engine login for Repository "${repo.metadata.name}"`, message, {
       status: 401,
