@@ -110,6 +110,13 @@ describe.each(['podman', 'docker'] as const)('%s: pinned sources, build reuse, r
     expect(firstLabels['org.opencontainers.image.base.name']).toBe(baseRef);
     expect(firstLabels['org.opencontainers.image.base.digest']).toBe(v1);
     expect(firstLabels[BUILD_KEY_LABEL]).toMatch(/^sha256:[0-9a-f]{64}$/);
+    // podman writes OCI manifests and takes annotations; dockerd 20.10 writes Docker v2 manifests (labels only).
+    const annotations = (await plain.getManifest(target, run)).manifest.annotations ?? {};
+    if (kind === 'podman')
+      expect(annotations).toMatchObject({
+        'org.opencontainers.image.base.name': baseRef,
+        'org.opencontainers.image.base.digest': v1,
+      });
 
     // v2: a different image under the same tag; the engine's local tag is put back on v1.
     const marker = `v2-${run}`;
