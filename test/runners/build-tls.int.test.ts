@@ -168,3 +168,39 @@ describe.each(['podman', 'docker'] as const)('%s: registry TLS verified as the R
     else expect(warning).toContain(`docker treats ${env.registryTls} (Repository "tls" (${env.registryTls}))`);
   });
 });
+
+describe('docker over tcp (a remote engine): a registry CA it lacks fails before building with the fix', () => {
+  const certPath = env.raw['DOCKER_TLS_CERT_PATH']!;
+  const pem = (name: string): string => readFileSync(join(certPath, name), 'utf8');
+  let registry: TlsRegistry;
+  let runner: Runner;
+  beforeAll(async () => {
+    registry = await startTlsRegistry(hostAddress());
+    runner = new DockerRunner({
+      engine: {
+        url: env.raw['DOCKER_TLS_URL']!,
+        tls: { ca: pem('ca.pem'), cert: pem('cert.pem'), key: pem('key.pem') },
+      },
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await runner?.close();
+    await registry?.stop();
+  });
+
+  it('names the Repository and where the engine host needs its CA; nothing is installed', async () => {
+    const good = repository('good', registry.address, { 'ca.crt': Buffer.from(registry.caPem).toString('base64') });
+    const harness = harnessRepositories(env);
+    const ib = imageBuild({ name: 'rm', binding: 'late', destination: 'good', imageName: 'tls/remote', tag: run });
+    const r = await attempt(runner, ib, [harness.plain, good], `rm-${run}`);
+    expect(r.error).toBeInstanceOf(EngineError);
+    expect(r.error!.message).toContain(
+      `the engine does not trust the certificate of Repository "good" (${registry.address})`,
+    );
+    expect(r.error!.message).toContain(
+      `fix: install the Repository's ca.crt on the engine host as /etc/docker/certs.d/${registry.address}/ca.crt`,
+    );
+    expect(r.phases).toEqual([]);
+    expect(r.lines.some((l) => l.includes('installed the CA'))).toBe(false);
+  });
+});
