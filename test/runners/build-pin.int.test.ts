@@ -168,6 +168,11 @@ describe.each(['podman', 'docker'] as const)('%s: pinned sources, build reuse, r
     expect(fourth.error).toBeUndefined();
     expect(fourth.phases).toEqual(['Building', 'Pushing']);
     expect(fourth.lines.some((l) => l.includes('noCache: building without looking for a reusable image'))).toBe(true);
+    const kept = await build(runner, ib, { jobId: `pin6-${run}`, keepImage: true });
+    expect(kept.error).toBeUndefined();
+    expect(kept.phases).toEqual(['Building', 'Pushing']);
+    expect(kept.lines.some((l) => l.includes('keepImage: building without looking for a reusable image'))).toBe(true);
+    expect((await runner.cleanup({ jobId: `pin6-${run}` })).failed).toEqual([]);
     const changed = imageBuild({
       name: 'pinned',
       binding: 'late',

@@ -43,7 +43,7 @@ export interface RunnerBuildOptions extends RunnerJobOptions {
   enrollmentConfig?: EnrollmentConfig | string | undefined;
   /** Further options for core's `createBuildContext` (agent package source, dnf options, vmTools). */
   context?: Omit<BuildContextOptions, 'enrollment'> | undefined;
-  /** Build without the engine's layer cache. Default false. */
+  /** Build without the engine's layer cache, and without reusing an equal image at the destination. Default false. */
   noCache?: boolean | undefined;
   /** Container network mode for RUN steps (`none`, `host`, or a network name); engine dialect default. */
   networkMode?: string | undefined;
@@ -51,7 +51,10 @@ export interface RunnerBuildOptions extends RunnerJobOptions {
   isolation?: 'chroot' | 'oci' | 'rootless' | undefined;
   /** Docker only: `classic` (default) or `buildkit`. */
   builder?: DockerBuilder | undefined;
-  /** Keep the locally built image after a successful push. Default false (it is removed). */
+  /**
+   * Keep the locally built image after a successful push. Default false (it is removed). Implies
+   * building even when the destination already holds an image with the same build key.
+   */
   keepImage?: boolean | undefined;
 }
 

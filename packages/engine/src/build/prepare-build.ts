@@ -18,7 +18,8 @@ export interface PrepareInput {
   sourceRepo: Repository;
   destRepo: Repository;
   platform: string;
-  noCache: boolean;
+  /** Why an image at the destination must not stand for this build (`noCache`, `keepImage`), if so. */
+  noReuse: string | undefined;
   log(line: string): void;
   signal: AbortSignal;
 }
@@ -65,7 +66,8 @@ export async function prepareBuild(input: PrepareInput): Promise<PreparedBuild> 
     const key = buildKey({ spec, source, platform: input.platform, files: context.files, buildArgs });
     const imageLabels = { [BASE_NAME_LABEL]: source.name, [BASE_DIGEST_LABEL]: source.digest };
     let reused: BuildResult | undefined;
-    if (input.noCache) log(`[imagebuild] build key ${key}; noCache: building without looking for a reusable image`);
+    if (input.noReuse)
+      log(`[imagebuild] build key ${key}; ${input.noReuse}: building without looking for a reusable image`);
     else {
       const decision = await decideReuse(
         access,

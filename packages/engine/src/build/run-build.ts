@@ -80,7 +80,8 @@ export async function runBuild(
     sourceRepo,
     destRepo,
     platform,
-    noCache: options.noCache ?? false,
+    // keepImage promises a local image, which a reused one is not.
+    noReuse: options.noCache ? 'noCache' : options.keepImage ? 'keepImage' : undefined,
     log,
     signal: ctx.signal,
   });
