@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EngineError, RegistryError, redactText, type Repository } from '@imagebuild/core';
 import { repositoryCaPem, repositoryCredentials } from '../auth/registry-auth.js';
@@ -80,12 +80,13 @@ async function installCa(
   const file = join(dir, `imagebuild-${createHash('sha256').update(pem).digest('hex').slice(0, 16)}.crt`);
   const current = await readFile(file, 'utf8').catch(() => undefined);
   if (current === pem) return;
+  const tmp = `${file}.${process.pid}-${randomUUID()}.tmp`; // concurrent jobs write the same file
   try {
     await mkdir(dir, { recursive: true, mode: 0o755 });
-    const tmp = `${file}.${process.pid}.tmp`;
     await writeFile(tmp, pem, { mode: 0o644 });
     await rename(tmp, file);
   } catch (err) {
+    await rm(tmp, { force: true }).catch(() => undefined);
     throw new EngineError(
       conn.name,
       `cannot install the CA of ${repositoryLabel(repo)} for the engine at ${file}: ${err instanceof Error ? err.message : String(err)}; fix: copy the Repository's ca.crt there (as root), or run the runner as a user who may write ${dir}`,
