@@ -191,6 +191,36 @@ describe.each(['podman', 'docker'] as const)('%s: pinned sources, build reuse, r
     );
   });
 
+  it('an unreadable image at the destination (no image for this platform) is rebuilt over, saying why', async () => {
+    const target = `runners/${kind}-other-platform`;
+    const base = await copyImage(plain, 'fixtures/bootc-base', 'latest', plain, target, `base-${run}`);
+    const size = (await plain.headManifest(target, base))!.size;
+    await plain.putManifest(
+      target,
+      run,
+      {
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        manifests: [
+          {
+            mediaType: 'application/vnd.oci.image.manifest.v1+json',
+            digest: base,
+            size,
+            platform: { os: 'linux', architecture: 's390x' },
+          },
+        ],
+      },
+      { mediaType: 'application/vnd.oci.image.index.v1+json' },
+    );
+    const ib = imageBuild({ name: 'other', binding: 'late', destination: 'plain', imageName: target, tag: run });
+    const r = await build(runner, ib, { jobId: `op-${run}` });
+    expect(r.error).toBeUndefined();
+    expect(r.phases).toEqual(['Building', 'Pushing']);
+    const why = r.lines.find((l) => l.startsWith('[imagebuild] building: '));
+    expect(why).toContain(`read ${env.registryPlain}/${target}:${run} for Repository "plain" on ${env.registryPlain}`);
+    expect(why).toContain('not found in manifest list');
+  });
+
   it('a wrong destination password fails before building, naming the Repository and its registry', async () => {
     const bad = harnessRepositories(env, `wrong-${run}`);
     const ib = imageBuild({

@@ -4,7 +4,7 @@ import type { EngineDialect } from '../dialect.js';
 import { prepareEngineTrust, type EngineTrust } from '../registry/engine-trust.js';
 import type { RegistryAccessFactory } from '../registry/registry-access.js';
 import { repositoryError } from '../registry/repository-errors.js';
-import { BASE_DIGEST_LABEL, BASE_NAME_LABEL, buildKey, decideReuse } from './build-reuse.js';
+import { BASE_DIGEST_LABEL, BASE_NAME_LABEL, buildKey, decideReuse, type ReuseDecision } from './build-reuse.js';
 import { resolveSource, type PinnedSource } from './source-pin.js';
 
 export interface PrepareInput {
@@ -76,8 +76,10 @@ export async function prepareBuild(input: PrepareInput): Promise<PreparedBuild> 
         source,
         input.platform,
         signal,
-      ).catch((err: unknown) => {
-        throw repositoryError(destRepo, `read ${context.destinationImage}`, err);
+      ).catch((err: unknown): ReuseDecision => {
+        // Push access is proven; an unreadable image there (another platform, not an image) is replaced.
+        if (signal.aborted) throw err;
+        return { reuse: false, reason: repositoryError(destRepo, `read ${context.destinationImage}`, err).message };
       });
       log(`[imagebuild] ${decision.reuse ? 'reusing' : 'building'}: ${decision.reason}`);
       if (decision.reuse) reused = decision.result;

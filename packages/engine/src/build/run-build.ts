@@ -191,7 +191,7 @@ export async function runBuild(
 
 /** Names the source and its Repository when an engine's build error is about a registry. */
 function registryHint(error: string, source: string, repository: string): string {
-  return /unauthori[sz]ed|authentication|denied|x509|certificate|manifest unknown|not found|pinging|registry/i.test(
+  return /unauthori[sz]ed|authentication required|denied:|x509|certificate|manifest unknown|pinging container registry|initializing source|pull access/i.test(
     error,
   )
     ? ` (pulling ${source} from ${repository})`
