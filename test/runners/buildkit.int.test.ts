@@ -45,10 +45,12 @@ describe('docker runner with BuildKit (real dockerd)', () => {
     try {
       // Vertex names and their output, as `docker build --progress=plain` shows them.
       expect(lines).toContainEqual(
-        expect.stringMatching(/^#\d+ \[internal\] load metadata for 127\.0\.0\.1:5000\/fixtures\/bootc-base:latest$/),
+        expect.stringMatching(
+          /^#\d+ \[internal\] load metadata for 127\.0\.0\.1:5000\/fixtures\/bootc-base@sha256:[0-9a-f]{64}$/,
+        ),
       );
       expect(lines).toContainEqual(
-        expect.stringMatching(/^#\d+ \[1\/\d+\] FROM 127\.0\.0\.1:5000\/fixtures\/bootc-base:latest/),
+        expect.stringMatching(/^#\d+ \[1\/\d+\] FROM 127\.0\.0\.1:5000\/fixtures\/bootc-base@sha256:[0-9a-f]{64}/),
       );
       const dnf = lines.find((l) => /^#\d+ \[\d+\/\d+\] RUN dnf .*flightctl-agent/.test(l));
       expect(dnf).toBeDefined();

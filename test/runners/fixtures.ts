@@ -47,6 +47,9 @@ export interface BuildFixture {
   name: string;
   binding: 'early' | 'late';
   source?: string;
+  /** Source image name and tag (default: the harness's `fixtures/bootc-base:latest`). */
+  sourceImage?: string;
+  sourceTag?: string;
   destination: string;
   imageName: string;
   tag: string;
@@ -59,7 +62,11 @@ export function imageBuild(f: BuildFixture): ImageBuild {
     kind: 'ImageBuild',
     metadata: { name: f.name },
     spec: {
-      source: { repository: f.source ?? 'plain', imageName: 'fixtures/bootc-base', imageTag: 'latest' },
+      source: {
+        repository: f.source ?? 'plain',
+        imageName: f.sourceImage ?? 'fixtures/bootc-base',
+        imageTag: f.sourceTag ?? 'latest',
+      },
       destination: { repository: f.destination, imageName: f.imageName, imageTag: f.tag },
       binding: { type: f.binding },
       ...(f.user ? { userConfiguration: { username: 'alice', publickey: PUBKEY } } : {}),

@@ -309,6 +309,7 @@ describe.each(['podman', 'docker'] as const)('%s runner (real engine)', (kind) =
         let pushLines = 0;
         let pushing = false;
         bop.on('log', (l) => {
+          if (l.startsWith('[imagebuild] ')) return; // the runner's own lines before the engine starts
           const m = /(?:-{2,3}> |^)([0-9a-f]{11,64})$/.exec(l.trim());
           if (m?.[1]) printed.push(m[1]);
           if (point.what === 'build' && n++ === point.after) bop.abort();
@@ -349,8 +350,8 @@ describe.each(['podman', 'docker'] as const)('%s runner (real engine)', (kind) =
       });
       const op = cutRunner.build(build, all, { jobId: `cut-${run}`, noCache: true });
       let cutAt = 0;
-      op.on('log', () => {
-        if (cutAt === 0) {
+      op.on('log', (l) => {
+        if (cutAt === 0 && !l.startsWith('[imagebuild] ')) {
           cutAt = Date.now();
           proxy.cut();
         }

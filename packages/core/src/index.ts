@@ -65,6 +65,7 @@ export {
 export {
   DEFAULT_CONVERTER_IMAGE,
   RUNNER_JOB_LABEL,
+  BUILD_KEY_LABEL,
   type BuildEvents,
   type BuildOperation,
   type BuildPhase,
@@ -250,6 +251,7 @@ export {
 } from './containerfile/build-context.js';
 export {
   AGENT_CONFIG_PATH,
+  CONTAINERFILE_GENERATOR_VERSION,
   renderContainerfile,
   buildArgNames,
   type ContainerfileFeatures,

@@ -53,6 +53,12 @@ export interface EngineRunnerOptions {
    * (else `~/.cache/…`); `false`: no caches. The engine must see the same path (a local engine).
    */
   converterCache?: string | false | undefined;
+  /**
+   * Where a local engine reads per-registry CAs (`<dir>/<host:port>/*.crt`); the runner installs a
+   * Repository's `ca.crt` there. Default: the engine's own (`/etc/containers/certs.d`,
+   * `/etc/docker/certs.d`); `false`: never write one.
+   */
+  registryCertsDir?: string | false | undefined;
 }
 
 /**
@@ -116,7 +122,12 @@ export class EngineRunner implements Runner {
     return new Operation<BuildResult, BuildEvents>(
       async (ctx) =>
         runBuild(
-          { conn: await this.connection(ctx.signal), dialect: this.#dialect, registries: this.#registries },
+          {
+            conn: await this.connection(ctx.signal),
+            dialect: this.#dialect,
+            registries: this.#registries,
+            certsDir: this.#options.registryCertsDir,
+          },
           imageBuild,
           repositories,
           options,

@@ -1,6 +1,6 @@
 // @imagebuild/engine — the one implementation shared by the podman and Docker runners.
 export { EngineRunner, type EngineRunnerOptions } from './engine-runner.js';
-export type { EngineDialect, DialectBuildRequest, DialectPushRequest } from './dialect.js';
+export type { EngineDialect, DialectBuildRequest, DialectPushRequest, RegistryTlsMode } from './dialect.js';
 export { EngineConnection, normaliseArch, type OpenOptions } from './connection/engine-connection.js';
 export {
   displayEndpoint,

@@ -9,6 +9,7 @@ import { parseJson, readLimited } from './internal/read-body.js';
 import { discard, readErrorBody } from './internal/registry-errors.js';
 import { Transport } from './internal/transport.js';
 import { uploadBlob, type BlobSource, type UploadOptions } from './internal/upload.js';
+import { UploadSession } from './internal/upload-session.js';
 import { listReferrers, type ListReferrersOptions } from './internal/referrers.js';
 import { selectPlatform } from './internal/platform.js';
 import { nextLink } from './internal/link-header.js';
@@ -247,6 +248,16 @@ export class RegistryClient {
     if (options.digest !== undefined) assertDigest(options.digest);
     if (options.mountFrom !== undefined) assertRepository(options.mountFrom, 'mountFrom');
     return uploadBlob(this.transport, repository, source, { chunkSize: this.chunkSize, ...options });
+  }
+
+  /**
+   * Checks push access to `repository` with the client's credentials: starts an
+   * upload session and cancels it at once (nothing is written).
+   */
+  async checkPushAccess(repository: string, options: CallOptions = {}): Promise<void> {
+    assertRepository(repository);
+    const session = await UploadSession.start(this.transport, repository, options.signal, undefined);
+    await session?.cancel();
   }
 
   /** Lists tags, following `Link` pagination. */

@@ -9,15 +9,19 @@ import {
   type EngineDialect,
   buildContextHeaders,
 } from '@imagebuild/engine';
+import { dockerRegistryTlsMode } from './docker-registry-tls.js';
 
 /**
  * Docker Engine's dialect: `/build` with the classic builder (default) or BuildKit (through
  * dockerode's session; network mode `none` by default, as a daemon without a bridge needs), and
- * `/images/{name}/push` with the mandatory `X-Registry-Auth`. TLS trust is the daemon's own.
+ * `/images/{name}/push` with the mandatory `X-Registry-Auth`. TLS trust is the daemon's own policy
+ * (insecure-registries; per-registry CAs in `/etc/docker/certs.d`), read from `/info`.
  */
 export const dockerDialect: EngineDialect = {
   kind: 'docker',
   strategies: [dockerHostStrategy, dockerContextStrategy, dockerSocketStrategy],
+  certsDir: '/etc/docker/certs.d',
+  registryTlsMode: dockerRegistryTlsMode,
 
   async startBuild(conn: EngineConnection, req: DialectBuildRequest): Promise<Readable> {
     const query = {

@@ -13,11 +13,14 @@ import {
 
 /**
  * podman's dialect: builds through the libpod build endpoint (RUN isolation selectable; the compat
- * endpoint always uses runc), pushes through the libpod push endpoint with `tlsVerify`.
+ * endpoint always uses runc), pushes through the libpod push endpoint. Both honour `tlsVerify` per
+ * request (overriding registries.conf `insecure`); CAs come from `/etc/containers/certs.d`.
  */
 export const podmanDialect: EngineDialect = {
   kind: 'podman',
   strategies: [containerHostStrategy, podmanRootfulStrategy, podmanRootlessStrategy, dockerHostStrategy],
+  certsDir: '/etc/containers/certs.d',
+  registryTlsMode: async () => 'per-request',
 
   startBuild(conn: EngineConnection, req: DialectBuildRequest): Promise<Readable> {
     return conn.stream({
@@ -28,6 +31,8 @@ export const podmanDialect: EngineDialect = {
         dockerfile: req.containerfile,
         buildargs: JSON.stringify(req.buildArgs),
         labels: JSON.stringify(req.labels),
+        annotations: JSON.stringify(Object.entries(req.annotations).map(([k, v]) => `${k}=${v}`)),
+        tlsVerify: req.pullTlsVerify,
         isolation: req.isolation ?? 'chroot',
         nocache: req.noCache,
         platform: req.platform,

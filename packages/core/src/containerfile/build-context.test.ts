@@ -218,22 +218,18 @@ describe('createBuildContext', () => {
     (_name, f) => {
       const ctx = makeContext(f, HOSTILE);
       const { root, calls } = runInSandbox(ctx);
-      const dnfFlags = [
-        '-y',
-        '--setopt=timeout=5',
-        '--setopt=retries=0',
-        '--setopt=skip_if_unavailable=true',
-        ...(f.source.endsWith('+enable') ? [`--enablerepo=${HOSTILE.repoId}`] : []),
-      ];
+      const dnfFlags = ['-y', '--setopt=timeout=5', '--setopt=retries=0', '--setopt=skip_if_unavailable=true'];
+      // Upstream enables the extra repository for the agent's install only.
+      const agentFlags = [...dnfFlags, ...(f.source.endsWith('+enable') ? [`--enablerepo=${HOSTILE.repoId}`] : [])];
       const expected: string[][] = [];
       if (f.source.startsWith('repoUrl')) expected.push(['dnf', '-y', 'config-manager', '--add-repo', HOSTILE.url]);
       if (f.source === 'localRpms')
-        expected.push(['dnf', 'install', ...dnfFlags, `${root}/tmp/imagebuild/rpms/${HOSTILE.rpm}`]);
+        expected.push(['dnf', 'install', ...agentFlags, `${root}/tmp/imagebuild/rpms/${HOSTILE.rpm}`]);
       else
         expected.push([
           'dnf',
           'install',
-          ...dnfFlags,
+          ...agentFlags,
           'flightctl-agent',
           ...(f.onboarding ? ['flightctl-onboarding'] : []),
         ]);

@@ -3,6 +3,7 @@ export type { BuildResult, CleanupReport, EngineInfo, ExportResult, RunnerResour
 export {
   DEFAULT_CONVERTER_IMAGE,
   RUNNER_JOB_LABEL,
+  BUILD_KEY_LABEL,
   type ConverterConfig,
   type ConverterFilesystem,
   type ConverterUser,

@@ -8,6 +8,13 @@ import type { ConverterConfig, RootFilesystem } from '../converter/config.js';
  */
 export const RUNNER_JOB_LABEL = 'io.imagebuild.job';
 
+/**
+ * Label of every pushed image: the build key (sha256 over the normalized spec, the resolved source
+ * digest, the enrollment config, the agent source and the generator version). An ImageBuild whose
+ * key equals the label of the image at its destination is complete without building.
+ */
+export const BUILD_KEY_LABEL = 'io.imagebuild.build-key';
+
 /** Options every runner call accepts. */
 export interface RunnerCallOptions {
   /** Aborting it cancels the call (the operation stops the engine's work and cleans up). */
@@ -37,7 +44,7 @@ export interface RunnerBuildOptions extends RunnerJobOptions {
   enrollmentConfig?: EnrollmentConfig | string | undefined;
   /** Further options for core's `createBuildContext` (agent package source, dnf options, vmTools). */
   context?: Omit<BuildContextOptions, 'enrollment'> | undefined;
-  /** Build without the engine's layer cache. Default false. */
+  /** Build without the engine's layer cache, and without reusing an equal image at the destination. Default false. */
   noCache?: boolean | undefined;
   /** Container network mode for RUN steps (`none`, `host`, or a network name); engine dialect default. */
   networkMode?: string | undefined;
@@ -45,7 +52,10 @@ export interface RunnerBuildOptions extends RunnerJobOptions {
   isolation?: 'chroot' | 'oci' | 'rootless' | undefined;
   /** Docker only: `classic` (default) or `buildkit`. */
   builder?: DockerBuilder | undefined;
-  /** Keep the locally built image after a successful push. Default false (it is removed). */
+  /**
+   * Keep the locally built image after a successful push. Default false (it is removed). Implies
+   * building even when the destination already holds an image with the same build key.
+   */
   keepImage?: boolean | undefined;
 }
 

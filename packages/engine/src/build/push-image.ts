@@ -10,7 +10,8 @@ import {
   type BuildResult,
   type Repository,
 } from '@imagebuild/core';
-import { registryAuthHeader, repositoryCaPem } from '../auth/registry-auth.js';
+import { registryAuthHeader } from '../auth/registry-auth.js';
+import { repositoryError, repositoryLabel } from '../registry/repository-errors.js';
 import type { BuildDeps } from './run-build.js';
 import { inBandError, jsonMessages } from '../stream/json-messages.js';
 
@@ -18,6 +19,8 @@ export interface PushJob {
   /** Local image reference, equal to the destination `registry/name:tag`. */
   image: string;
   repository: Repository;
+  /** Verify the registry's certificate (false only for `scheme: http` / `skipServerVerification`). */
+  tlsVerify: boolean;
   platform: string;
   log(line: string): void;
   progress(p: BuildProgress): void;
@@ -36,15 +39,12 @@ export async function pushImage(deps: BuildDeps, job: PushJob): Promise<BuildRes
   const registryName = ref.registry;
   const registry = deps.registries(job.repository);
   try {
-    // Fail early and clearly on bad credentials or TLS, naming the registry.
-    await registry.ping(job.signal);
-    const spec = job.repository.spec;
+    // Credentials, push access and TLS trust were checked before the build (prepareBuild).
     const stream = await dialect.startPush(conn, {
       image: job.image,
       destination: job.image,
       registryAuth: registryAuthHeader(job.repository),
-      tlsVerify:
-        spec.scheme !== 'http' && spec.skipServerVerification !== true && repositoryCaPem(job.repository) === undefined,
+      tlsVerify: job.tlsVerify,
       signal: job.signal,
     });
     let engineDigest: string | undefined;
@@ -53,7 +53,7 @@ export async function pushImage(deps: BuildDeps, job: PushJob): Promise<BuildRes
     try {
       for await (const msg of jsonMessages(stream)) {
         const error = inBandError(msg);
-        if (error) throw new PushError(registryName, redactText(error));
+        if (error) throw new PushError(registryName, `${repositoryLabel(job.repository)}: ${redactText(error).trim()}`);
         const aux = msg.aux as { Digest?: unknown } | undefined;
         if (aux && typeof aux.Digest === 'string') engineDigest = aux.Digest;
         const text =
@@ -91,11 +91,13 @@ export async function pushImage(deps: BuildDeps, job: PushJob): Promise<BuildRes
     }
     throwIfAborted(job.signal);
     const tag = ref.tag ?? 'latest';
-    const head = await registry.head(ref.repository, tag, job.signal);
+    const head = await registry.head(ref.repository, tag, job.signal).catch((err: unknown) => {
+      throw repositoryError(job.repository, `read back ${ref.repository}:${tag}`, err);
+    });
     if (!head)
       throw new RegistryError(
         registryName,
-        `manifest HEAD ${ref.repository}:${tag}`,
+        `manifest HEAD ${ref.repository}:${tag} for Repository "${job.repository.metadata.name}"`,
         'pushed tag not found after push',
       );
     if (engineDigest && DIGEST.test(engineDigest) && engineDigest !== head.digest && conn.info.kind === 'docker') {
@@ -103,7 +105,11 @@ export async function pushImage(deps: BuildDeps, job: PushJob): Promise<BuildRes
         details: { registry: registryName, image: job.image },
       });
     }
-    const platformManifest = await registry.resolvePlatform(ref.repository, head.digest, job.platform, job.signal);
+    const platformManifest = await registry
+      .resolvePlatform(ref.repository, head.digest, job.platform, job.signal)
+      .catch((err: unknown) => {
+        throw repositoryError(job.repository, `resolve ${ref.repository}@${head.digest}`, err);
+      });
     return {
       reference: job.image,
       manifestDigest: head.digest,

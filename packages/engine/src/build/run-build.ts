@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  BUILD_KEY_LABEL,
   BuildError,
   EngineError,
   RUNNER_JOB_LABEL,
@@ -25,12 +26,16 @@ import { LineSplitter } from '../stream/line-splitter.js';
 import { LogTail } from '../stream/log-tail.js';
 import { BuildOutput } from './build-output.js';
 import { BuildkitTrace } from './buildkit-trace.js';
+import { prepareBuild } from './prepare-build.js';
 import { pushImage } from './push-image.js';
+import { repositoryLabel } from '../registry/repository-errors.js';
 
 export interface BuildDeps {
   conn: EngineConnection;
   dialect: EngineDialect;
   registries: RegistryAccessFactory;
+  /** Per-registry CA directory of a local engine (default: the dialect's; `false`: never write one). */
+  certsDir?: string | false | undefined;
 }
 
 /**
@@ -67,12 +72,28 @@ export async function runBuild(
     ctx.emit('log', clean);
   };
 
+  const prepared = await prepareBuild({
+    ...deps,
+    certsDir: deps.certsDir,
+    imageBuild,
+    context,
+    sourceRepo,
+    destRepo,
+    platform,
+    // keepImage promises a local image, which a reused one is not.
+    noReuse: options.noCache ? 'noCache' : options.keepImage ? 'keepImage' : undefined,
+    log,
+    signal: ctx.signal,
+  });
+  if (prepared.reused) return prepared.reused;
+  const verify = (repo: typeof sourceRepo): boolean => prepared.trust.get(repo.spec.registry)?.tlsVerify ?? true;
+
   const startedAt = Math.floor(Date.now() / 1000) - 1;
   const before = { images: await imageIds(conn, ctx.signal), containers: await containerIds(conn, ctx.signal) };
   const output = new BuildOutput();
   let succeeded = false;
   const active = activeBuilds;
-  const sourceKey = `${conn.info.endpoint}|${context.sourceImage}`;
+  const sourceKey = `${conn.info.endpoint}|${prepared.source.pinned}`;
   active.set(sourceKey, (active.get(sourceKey) ?? 0) + 1);
   try {
     ctx.emit('phase', 'Building');
@@ -80,15 +101,16 @@ export async function runBuild(
       context: context.tar(),
       containerfile: 'Containerfile',
       tag: context.destinationImage,
-      buildArgs: context.buildArgs,
-      labels: { [RUNNER_JOB_LABEL]: jobId },
+      buildArgs: prepared.buildArgs,
+      labels: { ...prepared.imageLabels, [BUILD_KEY_LABEL]: prepared.key, [RUNNER_JOB_LABEL]: jobId },
+      annotations: prepared.imageLabels,
       platform: options.platform,
       noCache: options.noCache ?? false,
       networkMode: options.networkMode,
       isolation: options.isolation,
       builder: options.builder,
       registryConfig: registryConfigHeader([sourceRepo]),
-      pullTlsVerify: sourceRepo.spec.scheme !== 'http' && sourceRepo.spec.skipServerVerification !== true,
+      pullTlsVerify: verify(sourceRepo),
       signal: ctx.signal,
     });
     const lines = new LineSplitter();
@@ -104,9 +126,10 @@ export async function runBuild(
         const error = inBandError(msg);
         if (error) {
           for (const l of lines.flush()) onLine(l);
-          throw new BuildError(`build of ${context.destinationImage} failed: ${redactText(error)}`, {
-            logTail: tail.lines,
-          });
+          throw new BuildError(
+            `build of ${context.destinationImage} on ${conn.name} failed: ${redactText(error).trim()}${registryHint(error, prepared.source.pinned, repositoryLabel(sourceRepo))}`,
+            { logTail: tail.lines },
+          );
         }
         output.message(msg);
         if (msg.id === 'moby.buildkit.trace' && typeof msg.aux === 'string')
@@ -134,6 +157,7 @@ export async function runBuild(
     const result = await pushImage(deps, {
       image: context.destinationImage,
       repository: destRepo,
+      tlsVerify: verify(destRepo),
       platform,
       log,
       progress: (p) => ctx.emit('progress', p),
@@ -151,7 +175,7 @@ export async function runBuild(
           jobId,
           printedIds: [...output.createdIds, ...(output.imageId ? [output.imageId] : [])],
           containerIds: [...output.containerIds],
-          sourceImage: context.sourceImage,
+          sourceImage: prepared.source.pinned,
           startedAt,
           before,
           concurrent: () => (active.get(sourceKey) ?? 0) > 1,
@@ -163,6 +187,15 @@ export async function runBuild(
       else active.delete(sourceKey);
     }
   }
+}
+
+/** Names the source and its Repository when an engine's build error is about a registry. */
+function registryHint(error: string, source: string, repository: string): string {
+  return /unauthori[sz]ed|authentication required|denied:|x509|certificate|manifest unknown|pinging container registry|initializing source|pull access/i.test(
+    error,
+  )
+    ? ` (pulling ${source} from ${repository})`
+    : '';
 }
 
 /** Builds in flight from this process, per engine endpoint and base image (see `BuildTrace.concurrent`). */

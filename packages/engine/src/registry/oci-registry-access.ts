@@ -1,6 +1,7 @@
 import { RegistryClient, pushArtifact, pushContainerDisk, type Platform } from '@imagebuild/oci';
 import type { Repository } from '@imagebuild/core';
 import type { RegistryAccess } from './registry-access.js';
+import { imageLabels } from './image-labels.js';
 
 function toPlatform(platform: string): Platform {
   const [os = 'linux', architecture = 'amd64', variant] = platform.split('/');
@@ -16,6 +17,9 @@ export function ociRegistryAccess(repository: Repository): RegistryAccess {
       const d = await client.headManifest(repo, reference, { signal });
       return d && { mediaType: d.mediaType, digest: d.digest, size: d.size };
     },
+    checkPush: (repo, signal) => client.checkPushAccess(repo, { signal }),
+    imageLabels: (repo, reference, platform, signal) =>
+      imageLabels(client, repo, reference, toPlatform(platform), signal),
     resolvePlatform: async (repo, reference, platform, signal) => {
       const d = await client.resolvePlatformManifest(repo, reference, toPlatform(platform), { signal });
       return { mediaType: d.mediaType, digest: d.digest, size: d.size };

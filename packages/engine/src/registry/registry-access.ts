@@ -19,6 +19,18 @@ export interface RegistryAccess {
   ping(signal: AbortSignal): Promise<void>;
   /** Digest of what `reference` (tag or digest) points to. */
   head(repository: string, reference: string, signal: AbortSignal): Promise<ManifestRef | undefined>;
+  /** Checks push access to `repository` (an upload session started and cancelled; nothing written). */
+  checkPush(repository: string, signal: AbortSignal): Promise<void>;
+  /**
+   * The labels of the image `reference` resolves to for `platform` (from its config blob), with
+   * its manifest and platform manifest; undefined when the reference does not exist.
+   */
+  imageLabels(
+    repository: string,
+    reference: string,
+    platform: string,
+    signal: AbortSignal,
+  ): Promise<{ manifest: ManifestRef; platformManifest: ManifestRef; labels: Record<string, string> } | undefined>;
   /** The platform manifest `reference` resolves to (an index resolved to `platform`). */
   resolvePlatform(repository: string, reference: string, platform: string, signal: AbortSignal): Promise<ManifestRef>;
   /** Pushes a file as an OCI artifact referring to `subject`. */
