@@ -8,6 +8,7 @@ import { parseTarget } from '../internal/kinds.js';
 import { allOptions } from '../internal/options.js';
 import { connect, type GlobalOptions } from '../remote/connect.js';
 import type { CommandContext } from '../program.js';
+import { onStopSignal } from '../internal/signals.js';
 
 export function registerDownload(program: Command, ctx: CommandContext): void {
   program
@@ -32,8 +33,11 @@ export function registerDownload(program: Command, ctx: CommandContext): void {
       const name = names[0] as string;
       const client = connect(opts);
       const abort = new AbortController();
-      const stop = (): void => abort.abort(new Error('interrupted'));
-      process.once('SIGINT', stop);
+      const stop = (): void => {
+        if (abort.signal.aborted) process.exit(130); // a second Ctrl-C
+        abort.abort(new Error('interrupted'));
+      };
+      const unsubscribe = onStopSignal(stop);
       let bar: SingleBar | undefined;
       try {
         const ie = await client.imageExports.get(name, { signal: abort.signal });
@@ -69,7 +73,7 @@ export function registerDownload(program: Command, ctx: CommandContext): void {
         ctx.io.err('interrupted: the partial download is kept as OUT.part; run the same command to resume\n');
         ctx.exitCode = EXIT.INTERRUPTED;
       } finally {
-        process.off('SIGINT', stop);
+        unsubscribe();
         await client.close();
       }
     });

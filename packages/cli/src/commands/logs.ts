@@ -3,6 +3,7 @@ import { usage } from '../internal/exit.js';
 import { parseTarget } from '../internal/kinds.js';
 import { allOptions } from '../internal/options.js';
 import type { CommandContext } from '../program.js';
+import { onStopSignal } from '../internal/signals.js';
 import { localFlags, withSource, type SourceOptions } from './common.js';
 
 export function registerLogs(program: Command, ctx: CommandContext): void {
@@ -19,8 +20,11 @@ export function registerLogs(program: Command, ctx: CommandContext): void {
     const { kind, names } = parseTarget(name === undefined ? [first] : [first, name]);
     if (names.length !== 1) throw usage('logs takes one resource', 'e.g. imagebuild logs ib/NAME -f');
     const abort = new AbortController();
-    const stop = (): void => abort.abort(new Error('interrupted'));
-    process.once('SIGINT', stop);
+    const stop = (): void => {
+      if (abort.signal.aborted) process.exit(130); // a second Ctrl-C
+      abort.abort(new Error('interrupted'));
+    };
+    const unsubscribe = onStopSignal(stop);
     try {
       await withSource(opts, async (source) => {
         for await (const line of source.logs(kind, names[0] as string, opts.follow === true, abort.signal))
@@ -30,7 +34,7 @@ export function registerLogs(program: Command, ctx: CommandContext): void {
       if (!abort.signal.aborted) throw err;
       ctx.exitCode = 130;
     } finally {
-      process.off('SIGINT', stop);
+      unsubscribe();
     }
   });
 }

@@ -10,6 +10,7 @@ import {
 import { readDocuments } from '../internal/documents.js';
 import { CliError, EXIT, describeError, usage } from '../internal/exit.js';
 import type { Io } from '../internal/io.js';
+import { onStopSignal } from '../internal/signals.js';
 import { jsonDisplay, plainDisplay, ttyDisplay, type Display } from './display.js';
 import { openLocalBuilder, type LocalBuilder, type LocalOptions } from './open-builder.js';
 import { downloadFileName, planBuild, type BuildPlan } from './plan.js';
@@ -25,9 +26,6 @@ export interface LocalBuildOptions extends LocalOptions {
 
 const TERMINAL = new Set(['Completed', 'Failed', 'Canceled']);
 type JobKey = `${'ImageBuild' | 'ImageExport'}/${string}`;
-
-/** Signals that end a local build: the first cancels everything in flight, the second exits at once. */
-const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /** `imagebuild build`: validate → create → follow phases → download → exit status. */
 export async function runLocalBuild(options: LocalBuildOptions, io: Io): Promise<number> {
@@ -79,7 +77,8 @@ export async function runLocalBuild(options: LocalBuildOptions, io: Io): Promise
     io.err(`interrupted again: exiting now.${left.length ? ` May be left behind:\n  ${left.join('\n  ')}\n` : '\n'}`);
     process.exit(EXIT.INTERRUPTED);
   };
-  for (const s of STOP_SIGNALS) process.on(s, onSignal);
+  // The first stop signal cancels everything in flight, the second exits at once.
+  const unsubscribe = onStopSignal(onSignal);
   try {
     local = await openLocalBuilder(options);
     if (interrupted) return EXIT.INTERRUPTED;
@@ -121,12 +120,12 @@ export async function runLocalBuild(options: LocalBuildOptions, io: Io): Promise
     }
     const code = interrupted ? EXIT.INTERRUPTED : failed ? EXIT.FAILED : EXIT.OK;
     display.event({ type: 'result', exitCode: code, jobs: Object.fromEntries(jobs), files: [...partials] });
-    if (!json) io.err(interrupted ? 'interrupted: every job was canceled and cleaned up\n' : '');
     return code;
   } finally {
     display.stop();
     await local?.close().catch(() => undefined);
-    for (const s of STOP_SIGNALS) process.off(s, onSignal);
+    unsubscribe();
+    if (interrupted && !json) io.err('interrupted: every job was canceled and cleaned up\n');
   }
 }
 

@@ -6,6 +6,7 @@ import type { ImageBuilder } from '@imagebuild/builder';
 import { createImageBuilderHandler, type ImageBuilderHandlerOptions } from '@imagebuild/http';
 import { CliError, EXIT, usage } from '../internal/exit.js';
 import type { Io } from '../internal/io.js';
+import { onStopSignal } from '../internal/signals.js';
 import { openLocalBuilder, type LocalOptions } from './open-builder.js';
 import { bearerAuth, isLoopback, loadOrCreateToken, parseListen } from './serve-auth.js';
 
@@ -106,13 +107,10 @@ export async function runServe(options: ServeOptions, io: Io): Promise<number> {
   io.out(`log in with: imagebuild login ${url} --token-file ${options.tokenFile ?? join(local.state.dir, 'token')}\n`);
 
   await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off('SIGTERM', stop);
-      process.off('SIGINT', stop);
+    const unsubscribe = onStopSignal(() => {
+      unsubscribe();
       resolve();
-    };
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
+    });
   });
   draining = true;
   io.out('draining: no new connections; waiting for running jobs\n');
