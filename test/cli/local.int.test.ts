@@ -114,7 +114,7 @@ describe('imagebuild build (local mode)', () => {
   it('exits 3 when the engine cannot be reached (an unused socket path)', async () => {
     const dir = join(tmp.dir, 'down');
     mkdirSync(dir);
-    writeFileSync(join(dir, 'b.yaml'), repositoriesYaml(env) + '---\n' + buildYaml('cli-down', 'x'));
+    writeFileSync(join(dir, 'b.yaml'), `${repositoriesYaml(env)}---\n${buildYaml('cli-down', 'x')}`);
     const r = await runCli(
       ['build', '-f', 'b.yaml', '--engine', `unix://${join(dir, 'nobody.sock')}`, '--state', join(dir, 'st')],
       { cwd: dir },
@@ -138,7 +138,7 @@ describe('imagebuild build (local mode)', () => {
       const scratch = join(dir, 'tmp');
       mkdirSync(scratch, { recursive: true });
       const name = `cli-int-${runTag()}`;
-      writeFileSync(join(dir, 'b.yaml'), repositoriesYaml(env) + '---\n' + buildYaml(name, runTag()));
+      writeFileSync(join(dir, 'b.yaml'), `${repositoriesYaml(env)}---\n${buildYaml(name, runTag())}`);
       const state = join(dir, 'state');
       const p = spawnCli(
         [

@@ -78,10 +78,10 @@ export function spawnCli(args: readonly string[], options: CliOptions = {}): Cli
         const deadline = Date.now() + timeoutMs;
         const tick = (): void => {
           const hit = typeof text === 'string' ? out.includes(text) : text.test(out);
-          if (hit) return resolve(out);
-          if (child.exitCode !== null || Date.now() > deadline)
-            return reject(new Error(`"${String(text)}" not seen; stdout:\n${out}\nstderr:\n${err}`));
-          setTimeout(tick, 50);
+          if (hit) resolve(out);
+          else if (child.exitCode !== null || Date.now() > deadline)
+            reject(new Error(`"${String(text)}" not seen; stdout:\n${out}\nstderr:\n${err}`));
+          else setTimeout(tick, 50);
         };
         tick();
       }),
