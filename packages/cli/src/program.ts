@@ -57,7 +57,7 @@ export function createProgram(ctx: CommandContext): Command {
   program.configureHelp({ helpWidth });
   for (const cmd of program.commands) {
     cmd.summary(cmd.description().split('\n')[0] ?? '');
-    cmd.configureHelp({ helpWidth });
+    cmd.configureHelp({ helpWidth, showGlobalOptions: true });
     cmd.configureOutput({ writeOut: (s) => ctx.io.out(s), writeErr: (s) => ctx.io.err(s) }).exitOverride();
   }
   return program;

@@ -11,7 +11,7 @@ import { putRepository } from '../remote/put-repository.js';
 import type { CommandContext } from '../program.js';
 
 interface ApplyOptions extends GlobalOptions {
-  filename: string[];
+  filename?: string[];
   recursive?: boolean;
   dryRun?: boolean;
 }
@@ -33,12 +33,12 @@ export function registerApply(program: Command, ctx: CommandContext): void {
       'create resources from files: Repositories through the core API (PUT, create or replace),\n' +
         'ImageBuilds and ImageExports (POST; one that exists is reported and the run goes on)',
     )
-    .option('-f, --filename <file>', 'file, directory, glob or - for stdin (repeatable)', collect, [])
+    .option('-f, --filename <file>', 'file, directory, glob or - for stdin (repeatable)', collect)
     .option('-R, --recursive', 'descend into directories')
     .option('--dry-run', 'validate locally and print what would be sent, send nothing')
     .action(async (_o: unknown, self: Command) => {
       const opts = allOptions<ApplyOptions>(self);
-      const docs = readDocuments(opts.filename, { recursive: opts.recursive === true, stdin: ctx.io.stdin });
+      const docs = readDocuments(opts.filename ?? [], { recursive: opts.recursive === true, stdin: ctx.io.stdin });
       const problems = documentProblems(docs);
       if (problems.length > 0)
         throw usage(`the input is invalid:\n  ${problems.join('\n  ')}`, 'fix the fields above; nothing was sent');

@@ -17,7 +17,7 @@ export function registerBuild(program: Command, ctx: CommandContext): void {
       [],
     )
     .option('-R, --recursive', 'descend into directories given with -f')
-    .option('--export <format>', 'also export to this format (repeatable): qcow2, vmdk, iso, raw, …', collect, [])
+    .option('--export <format>', 'also export to this format (repeatable): qcow2, vmdk, iso, raw, …', collect)
     .option('--download <dir>', 'download every completed export into DIR (named <build><extension>)')
     .option('--force', 'overwrite files that already exist in --download DIR')
     .option(

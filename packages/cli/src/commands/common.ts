@@ -15,8 +15,7 @@ export interface SourceOptions extends GlobalOptions {
 export function localFlags(cmd: Command, engines = false): Command {
   cmd.option('--local', 'act on the local state directory (what `imagebuild build` wrote) instead of a server');
   cmd.option('--state <dir>', 'local state directory (with --local; default ~/.local/share/imagebuild)');
-  if (engines)
-    cmd.option('--engine <url>', 'container engine for --local (repeatable; default: discovery)', collect, []);
+  if (engines) cmd.option('--engine <url>', 'container engine for --local (repeatable; default: discovery)', collect);
   return cmd;
 }
 

@@ -20,7 +20,7 @@ export function registerServe(program: Command, ctx: CommandContext): void {
     .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM)')
     .option('--tls-key <file>', "the certificate's private key (PEM)")
     .option('--state <dir>', 'state directory: SQLite store, logs (default ~/.local/share/imagebuild)')
-    .option('--engine <url>', 'container engine (repeatable; default: discovery)', collect, [])
+    .option('--engine <url>', 'container engine (repeatable; default: discovery)', collect)
     .option('--converter-image <ref>', 'bootc-image-builder image for exports')
     .option('--enrollment-config <file>', 'Flight Control agent config.yaml for early-binding builds')
     .option('--strict-upstream', 'refuse export formats upstream Flight Control does not know')

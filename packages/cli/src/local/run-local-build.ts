@@ -16,8 +16,8 @@ import { openLocalBuilder, type LocalBuilder, type LocalOptions } from './open-b
 import { downloadFileName, planBuild, type BuildPlan } from './plan.js';
 
 export interface LocalBuildOptions extends LocalOptions {
-  filename: string[];
-  export: string[];
+  filename?: string[] | undefined;
+  export?: string[] | undefined;
   download?: string | undefined;
   force?: boolean | undefined;
   output?: string | undefined;
@@ -33,8 +33,8 @@ export async function runLocalBuild(options: LocalBuildOptions, io: Io): Promise
   if (options.output !== undefined && options.output !== 'json' && options.output !== 'text')
     throw usage(`-o ${options.output}: unknown output format`, 'use -o json (one event per line) or leave it out');
   const plan = planBuild(
-    readDocuments(options.filename, { recursive: options.recursive === true, stdin: io.stdin }),
-    options.export,
+    readDocuments(options.filename ?? [], { recursive: options.recursive === true, stdin: io.stdin }),
+    options.export ?? [],
   );
   const files = downloadTargets(plan.exports, options.download);
   if (files && !options.force)
