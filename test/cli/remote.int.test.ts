@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SqliteStore } from '@imagebuild/builder';
-import { loadHarnessEnv } from '@imagebuild/testkit';
+import { loadHarnessEnv, startFaultProxy } from '@imagebuild/testkit';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildYaml, exportYaml, repositoriesYaml, runTag } from './support/documents.js';
@@ -108,6 +108,29 @@ describe('imagebuild against `imagebuild serve`', () => {
     const waited = await cli('wait', `ie/${name}-qcow2`, '--for=Completed', '--timeout', '3m');
     expect(waited.stdout).toBe(`imageexport/${name}-qcow2 Completed\n`);
     expect(waited.code).toBe(0);
+  });
+
+  it('logs -f through a connection cut mid-stream resumes without repeating or losing a line', async () => {
+    const stored = (await cli('logs', `ib/${name}`)).stdout;
+    let armed = false;
+    const proxy = await startFaultProxy({
+      target: url.replace('http://', ''),
+      plan: () => (armed ? { offset: 400 + Math.floor(stored.length / 2) } : undefined),
+      maxCuts: 1,
+      lifetimeMs: 120_000,
+    });
+    try {
+      const login = await cli('login', `http://${proxy.address}`, '--token-file', tokenFile, '-c', 'cut');
+      expect(login.code).toBe(0);
+      armed = true;
+      const followed = await cli('logs', `ib/${name}`, '-f', '-c', 'cut');
+      expect(proxy.stats.cuts).toBe(1);
+      expect(followed.code).toBe(0);
+      expect(followed.stdout).toBe(stored);
+    } finally {
+      await proxy.stop();
+      await cli('login', url, '--token-file', tokenFile); // back to the direct context
+    }
   });
 
   it('download verifies, refuses to overwrite without --force, and resumes a partial file with Range', async () => {
