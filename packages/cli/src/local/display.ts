@@ -75,6 +75,7 @@ export function ttyDisplay(stream: NodeJS.WriteStream): Display {
     Presets.shades_grey,
   );
   const bars = new Map<string, SingleBar>();
+  let stopped = false;
   const bar = (key: string, label: string, total: number): SingleBar => {
     let b = bars.get(key);
     if (!b) {
@@ -102,6 +103,10 @@ export function ttyDisplay(stream: NodeJS.WriteStream): Display {
     },
     info: (message) => multi.log(`${message}\n`),
     event: () => undefined,
-    stop: () => multi.stop(),
+    stop: () => {
+      if (stopped) return;
+      stopped = true;
+      multi.stop();
+    },
   };
 }
