@@ -7,7 +7,6 @@ import { parseDuration } from '../internal/duration.js';
 import { kindSlug } from '../internal/kinds.js';
 import { allOptions, collect } from '../internal/options.js';
 import { clientFor, currentContext, type GlobalOptions } from '../remote/connect.js';
-import { putRepository } from '../remote/put-repository.js';
 import type { CommandContext } from '../program.js';
 
 interface ApplyOptions extends GlobalOptions {
@@ -66,7 +65,8 @@ export function registerApply(program: Command, ctx: CommandContext): void {
         return;
       }
       const { entry } = currentContext(opts);
-      const client = clientFor(entry, opts);
+      const client = await clientFor(entry, opts);
+      const { putRepository } = await import('../remote/put-repository.js');
       const timeoutMs =
         opts.requestTimeout === undefined ? 30_000 : parseDuration('--request-timeout', opts.requestTimeout);
       let failures = 0;

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { collect, stateOptions } from '../internal/options.js';
-import { runLocalBuild, type LocalBuildOptions } from '../local/run-local-build.js';
+import type { LocalBuildOptions } from '../local/run-local-build.js';
 import type { CommandContext } from '../program.js';
 
 export function registerBuild(program: Command, ctx: CommandContext): void {
@@ -30,6 +30,7 @@ export function registerBuild(program: Command, ctx: CommandContext): void {
     .option('--enrollment-config <file>', 'Flight Control agent config.yaml for early-binding builds')
     .option('-o, --output <format>', 'json: one JSON event per line instead of the live display');
   stateOptions(cmd).action(async (opts: LocalBuildOptions) => {
+    const { runLocalBuild } = await import('../local/run-local-build.js');
     ctx.exitCode = await runLocalBuild(opts, ctx.io);
   });
 }

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { collect } from '../internal/options.js';
 import type { ResourceSource } from '../internal/source.js';
-import { localSource } from '../local/local-source.js';
 import { connect, type GlobalOptions } from '../remote/connect.js';
 import { remoteSource } from '../remote/remote-source.js';
 
@@ -19,13 +18,16 @@ export function localFlags(cmd: Command, engines = false): Command {
   return cmd;
 }
 
-export function openSource(opts: SourceOptions): ResourceSource {
-  if (opts.local) return localSource({ state: opts.state, engine: opts.engine });
-  return remoteSource(connect(opts));
+export async function openSource(opts: SourceOptions): Promise<ResourceSource> {
+  if (opts.local) {
+    const { localSource } = await import('../local/local-source.js');
+    return localSource({ state: opts.state, engine: opts.engine });
+  }
+  return remoteSource(await connect(opts));
 }
 
 export async function withSource<T>(opts: SourceOptions, fn: (s: ResourceSource) => Promise<T>): Promise<T> {
-  const source = openSource(opts);
+  const source = await openSource(opts);
   try {
     return await fn(source);
   } finally {

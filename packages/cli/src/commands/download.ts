@@ -31,7 +31,7 @@ export function registerDownload(program: Command, ctx: CommandContext): void {
           'e.g. imagebuild download ie/NAME ./disk.qcow2',
         );
       const name = names[0] as string;
-      const client = connect(opts);
+      const client = await connect(opts);
       const abort = new AbortController();
       const stop = (): void => {
         if (abort.signal.aborted) process.exit(130); // a second Ctrl-C

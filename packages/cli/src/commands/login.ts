@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { deriveImageBuilderUrl } from '@imagebuild/client';
 import { usage } from '../internal/exit.js';
 import { allOptions } from '../internal/options.js';
 import { configDir, readConfig, writeConfig, type ContextEntry } from '../remote/config-file.js';
@@ -50,6 +49,7 @@ export function registerLogin(program: Command, ctx: CommandContext): void {
       if (opts.token && opts.tokenFile) throw usage('--token and --token-file are exclusive');
       const token = opts.tokenFile ? readSmall('--token-file', opts.tokenFile).trim() : opts.token;
       const server = url.replace(/\/+$/, '');
+      const { deriveImageBuilderUrl } = await import('@imagebuild/client');
       const entry: ContextEntry = {
         server,
         'image-builder-server': (opts.imageBuilderServer ?? deriveImageBuilderUrl(server)).replace(/\/+$/, ''),
@@ -60,7 +60,7 @@ export function registerLogin(program: Command, ctx: CommandContext): void {
           : {}),
         ...(opts.insecureSkipTlsVerify ? { 'insecure-skip-tls-verify': true } : {}),
       };
-      const client = clientFor(entry, opts);
+      const client = await clientFor(entry, opts);
       try {
         for await (const _page of client.imageBuilds.list({ limit: 1 }).pages()) break;
       } finally {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { readyReason, type ImageBuildNewVersionRequest } from '@imagebuild/client';
+import type { ImageBuildNewVersionRequest } from '@imagebuild/client';
 import { EXIT, usage } from '../internal/exit.js';
 import { parseDuration } from '../internal/duration.js';
 import { parseKind, parseTarget } from '../internal/kinds.js';
@@ -34,7 +34,7 @@ export function registerMisc(program: Command, ctx: CommandContext): void {
         ...(opts.sourceImageTag ? { sourceImageTag: opts.sourceImageTag } : {}),
         ...(opts.destinationImageTag ? { destinationImageTag: opts.destinationImageTag } : {}),
       } as ImageBuildNewVersionRequest;
-      const client = connect(opts);
+      const client = await connect(opts);
       try {
         const created = await client.imageBuilds.newVersion(names[0] as string, request);
         ctx.io.out(
@@ -63,6 +63,7 @@ export function registerMisc(program: Command, ctx: CommandContext): void {
       const want = opts.for.replace(/^(condition=|phase=|jsonpath=)/i, '');
       const timeoutMs = opts.timeout === undefined ? undefined : parseDuration('--timeout', opts.timeout);
       const deadline = timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + timeoutMs;
+      const { readyReason } = await import('@imagebuild/client');
       await withSource(opts, async (source) => {
         for (;;) {
           const r = await source.get(kind, names[0] as string);

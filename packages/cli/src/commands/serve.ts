@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { collect } from '../internal/options.js';
 import { parseDuration } from '../internal/duration.js';
-import { runServe, type ServeOptions } from '../local/serve.js';
+import type { ServeOptions } from '../local/serve.js';
 import type { CommandContext } from '../program.js';
 
 export function registerServe(program: Command, ctx: CommandContext): void {
@@ -26,6 +26,7 @@ export function registerServe(program: Command, ctx: CommandContext): void {
     .option('--strict-upstream', 'refuse export formats upstream Flight Control does not know')
     .option('--grace-period <duration>', 'on SIGTERM, how long running jobs may finish before they are canceled', '60s')
     .action(async (opts: Omit<ServeOptions, 'gracePeriod'> & { gracePeriod: string }) => {
+      const { runServe } = await import('../local/serve.js');
       ctx.exitCode = await runServe(
         { ...opts, gracePeriod: parseDuration('--grace-period', opts.gracePeriod) },
         ctx.io,

@@ -47,7 +47,7 @@ async function liveNames(kindWord: string, words: readonly string[]): Promise<st
   try {
     const kind = parseKind(kindWord);
     const source = remoteSource(
-      connect({
+      await connect({
         ...(flagValue(words, '--config-dir') ? { configDir: flagValue(words, '--config-dir') as string } : {}),
         ...(flagValue(words, '-c', '--context') ? { context: flagValue(words, '-c', '--context') as string } : {}),
         requestTimeout: '3s',

@@ -1,4 +1,4 @@
-import { ImageBuilderClient } from '@imagebuild/client';
+import type { ImageBuilderClient } from '@imagebuild/client';
 import { usage } from '../internal/exit.js';
 import { parseDuration } from '../internal/duration.js';
 import { configDir, readConfig, type ContextEntry } from './config-file.js';
@@ -28,12 +28,14 @@ export function currentContext(globals: GlobalOptions): { name: string; entry: C
 }
 
 /** A client for the current context (`-c` picks another, `--org` overrides its organization). */
-export function connect(globals: GlobalOptions): ImageBuilderClient {
+export function connect(globals: GlobalOptions): Promise<ImageBuilderClient> {
   const { entry } = currentContext(globals);
   return clientFor(entry, globals);
 }
 
-export function clientFor(entry: ContextEntry, globals: GlobalOptions): ImageBuilderClient {
+/** Loaded on demand: commands that never talk to a server start without the client and undici. */
+export async function clientFor(entry: ContextEntry, globals: GlobalOptions): Promise<ImageBuilderClient> {
+  const { ImageBuilderClient } = await import('@imagebuild/client');
   const ca = entry['certificate-authority-data'];
   const insecure = entry['insecure-skip-tls-verify'] === true;
   const timeoutMs =
