@@ -55,9 +55,28 @@ export function isConnectionFailure(err: unknown): boolean {
   return false;
 }
 
+const TLS_CODE = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|HOSTNAME_MISMATCH/;
+
+/** The TLS verification failure in the cause chain (the server's certificate is not trusted), if any. */
+function tlsFailure(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e && depth < 8; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && TLS_CODE.test(code)) return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
 /** Maps any error to what the user sees: message lines, a hint, and the exit status. */
 export function describeError(err: unknown): { message: string; hint: string | undefined; exitCode: ExitCode } {
   if (err instanceof CliError) return { message: err.message, hint: err.hint, exitCode: err.exitCode };
+  const tls = tlsFailure(err);
+  if (tls)
+    return {
+      message: `${err instanceof Error ? err.message : String(err)} (${tls})`,
+      hint: "the server's certificate is not trusted: pass --certificate-authority CA.pem to `imagebuild login`",
+      exitCode: EXIT.USAGE,
+    };
   if (err instanceof ValidationError) {
     const lines = err.issues.map((i) => `  ${i.path || '(document)'}: ${i.message}`);
     return {
