@@ -179,4 +179,28 @@ describe('imagebuild build (local mode)', () => {
       expect(existsSync(join(state, 'lock')), context).toBe(false);
     });
   }
+
+  it('a second Ctrl-C exits at once naming what may be left; the next run on the state removes it', async () => {
+    const dir = join(tmp.dir, 'twice');
+    mkdirSync(dir);
+    const name = `cli-twice-${runTag()}`;
+    writeFileSync(join(dir, 'b.yaml'), `${repositoriesYaml(env)}---\n${buildYaml(name, runTag())}`);
+    const state = join(dir, 'state');
+    const p = spawnCli(['build', '-f', 'b.yaml', '--export', 'qcow2', '--state', state, ...engineArgs], { cwd: dir });
+    await p.waitFor(`ImageBuild ${name}: Building`);
+    p.child.kill('SIGINT');
+    await p.waitFor('interrupted: canceling');
+    p.child.kill('SIGINT');
+    const r = await p.done;
+    expect(r.code).toBe(130);
+    expect(r.stderr).toContain('interrupted again: exiting now. May be left behind:');
+    expect(r.stderr).toContain(`ImageBuild ${name}`);
+    // Whatever the first cancel had not removed yet goes with the next builder start on this state.
+    const uids = await jobUids(state);
+    expect(uids.length).toBeGreaterThan(0);
+    const del = await runCli(['delete', `ib/${name}`, '--local', '--state', state, ...engineArgs.slice(0, 2)]);
+    expect(del.code).toBe(0);
+    expect(await labelledLeftovers(env.podmanSocket, uids)).toEqual([]);
+    expect(existsSync(join(state, 'lock'))).toBe(false);
+  });
 });
