@@ -3,6 +3,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SqliteStore } from '@imagebuild/builder';
+import { renderAgentConfig } from '@imagebuild/core';
+import { demoEnrollmentConfig } from '../../examples/lib/harness.js';
 import { loadHarnessEnv } from '@imagebuild/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildYaml, repositoriesYaml, runTag } from './support/documents.js';
@@ -202,5 +204,32 @@ describe('imagebuild build (local mode)', () => {
     expect(del.code).toBe(0);
     expect(await labelledLeftovers(env.podmanSocket, uids)).toEqual([]);
     expect(existsSync(join(state, 'lock'))).toBe(false);
+  });
+
+  it('early binding needs --enrollment-config (exit 2 without it) and builds with it', async () => {
+    const dir = join(tmp.dir, 'early');
+    mkdirSync(dir);
+    const name = `cli-early-${runTag()}`;
+    writeFileSync(
+      join(dir, 'b.yaml'),
+      `${repositoriesYaml(env)}---\n${buildYaml(name, runTag()).replace('type: late', 'type: early')}`,
+    );
+    writeFileSync(join(dir, 'agent-config.yaml'), renderAgentConfig(demoEnrollmentConfig()), { mode: 0o600 });
+    const without = await runCli(['build', '-f', 'b.yaml', '--state', join(dir, 's1'), ...engineArgs], { cwd: dir });
+    expect(without.code).toBe(2);
+    expect(without.stderr).toMatch(/enrollment/i);
+    const withConfig = await runCli(
+      ['build', '-f', 'b.yaml', '--state', join(dir, 's2'), '--enrollment-config', 'agent-config.yaml', ...engineArgs],
+      { cwd: dir },
+    );
+    expect(withConfig.stderr).toBe('');
+    expect(withConfig.code).toBe(0);
+    expect(withConfig.stdout).toContain(`ImageBuild ${name}: Completed`);
+    // The enrollment key never reaches the output or the job log.
+    const key = readFileSync(join(dir, 'agent-config.yaml'), 'utf8');
+    const log = (await runCli(['logs', `ib/${name}`, '--local', '--state', join(dir, 's2')])).stdout;
+    const keyLine = /client-key-data: (\S+)/.exec(key)?.[1] ?? 'missing';
+    expect(keyLine).not.toBe('missing');
+    expect(withConfig.stdout + log).not.toContain(keyLine);
   });
 });
