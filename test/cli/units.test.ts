@@ -62,6 +62,8 @@ describe('errors map to exit statuses with a fix and no stack', () => {
     expect(describeError(new ApiError(401, 'x')).exitCode).toBe(EXIT.USAGE);
     expect(describeError(new ApiError(0, 'x')).exitCode).toBe(EXIT.UNREACHABLE);
     expect(describeError(new ApiError(409, 'x')).exitCode).toBe(EXIT.FAILED);
+    expect(describeError(new ApiError(503, 'x')).exitCode).toBe(EXIT.UNREACHABLE);
+    expect(describeError(new ApiError(501, 'no catalog')).exitCode).toBe(EXIT.FAILED);
     expect(describeError(new EngineError('podman', 'boom')).exitCode).toBe(EXIT.UNREACHABLE);
     const v = describeError(
       new ValidationError([{ path: 'spec.format', message: 'must be one of qcow2, iso' }], { subject: 'document 1' }),

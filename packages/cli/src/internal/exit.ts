@@ -98,7 +98,8 @@ export function describeError(err: unknown): { message: string; hint: string | u
         hint: 'the token is valid but not allowed to do this (role or --org)',
         exitCode: EXIT.USAGE,
       };
-    if (err.status === 0 || err.status >= 500 || isConnectionFailure(err))
+    // No answer, or a gateway/overload answer: the server is not reachable as such. Other 5xx are its failures.
+    if (err.status === 0 || err.status === 502 || err.status === 503 || err.status === 504 || isConnectionFailure(err))
       return {
         message: err.message,
         hint: 'check that the server is up and the URL in the context is right (`imagebuild login`)',
