@@ -1,0 +1,52 @@
+import { randomUUID } from 'node:crypto';
+import { apiErrorFrom } from '@imagebuild/client';
+import { Agent, fetch } from 'undici';
+import type { ContextEntry } from './config-file.js';
+
+/**
+ * `PUT /api/v1/repositories/{name}` on the core API (create or replace, as `flightctl apply` does).
+ * `@imagebuild/client` has no replace for repositories yet, so the CLI sends it with the context's
+ * token, organization and TLS settings. Resolves to the HTTP status (200 replaced, 201 created).
+ */
+export async function putRepository(
+  entry: ContextEntry,
+  org: string | undefined,
+  repository: { metadata: { name?: string | undefined } } & Record<string, unknown>,
+  timeoutMs: number,
+): Promise<number> {
+  const name = repository.metadata.name ?? '';
+  const url = new URL(`${entry.server.replace(/\/+$/, '')}/api/v1/repositories/${encodeURIComponent(name)}`);
+  if (org) url.searchParams.set('org_id', org);
+  const ca = entry['certificate-authority-data'];
+  const dispatcher = new Agent({
+    connect: { ...(ca ? { ca } : {}), ...(entry['insecure-skip-tls-verify'] ? { rejectUnauthorized: false } : {}) },
+    headersTimeout: timeoutMs,
+  });
+  try {
+    const { status: _serverOwned, ...body } = repository;
+    const res = await fetch(url, {
+      method: 'PUT',
+      dispatcher,
+      headers: {
+        'Content-Type': 'application/json',
+        'Flightctl-API-Version': 'v1beta1',
+        'X-Request-Id': randomUUID(),
+        ...(entry.token ? { Authorization: `Bearer ${entry.token}` } : {}),
+      },
+      body: JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (!res.ok) {
+      let parsed: unknown = text;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        // plain text body
+      }
+      throw apiErrorFrom(res as unknown as Response, parsed, `apply Repository ${name}`);
+    }
+    return res.status;
+  } finally {
+    await dispatcher.close();
+  }
+}
