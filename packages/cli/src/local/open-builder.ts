@@ -44,6 +44,8 @@ export async function openLocalBuilder(options: LocalOptions): Promise<LocalBuil
       store: new SqliteStore({ path: state.db }),
       logDir: state.logs,
       credentialKey: credentialKey(state.dir),
+      // the command handles Ctrl-C (cancel, then a second one exits) and SIGTERM (drain) itself
+      handleSignals: false,
       ...(options.concurrency ? { concurrency: options.concurrency } : {}),
       ...(enrollmentConfig ? { enrollmentConfig } : {}),
       ...(options.converterImage ? { exportOptions: { converterImage: options.converterImage } } : {}),
