@@ -14,6 +14,7 @@ export {
   BuildError,
   PushError,
   ConversionError,
+  SbomError,
   TimeoutError,
   AbortError,
   toSdkError,
@@ -63,6 +64,14 @@ export {
   type RunnerExportOptions,
   type RunnerJobOptions,
   type RunnerResource,
+  SBOM_MEDIA_TYPE,
+  type ImageFileEntry,
+  type ImageFileReader,
+  type SbomDocument,
+  type SbomGenerator,
+  type SbomInput,
+  type SbomOptions,
+  type SbomResult,
 } from './runner/index.js';
 // Resources: schemas, types and rules (issue 3).
 export {

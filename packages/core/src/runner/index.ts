@@ -14,3 +14,13 @@ export {
   type RunnerJobOptions,
 } from './options.js';
 export type { BuildOperation, ExportOperation, Runner } from './runner.js';
+export {
+  SBOM_MEDIA_TYPE,
+  type ImageFileEntry,
+  type ImageFileReader,
+  type SbomDocument,
+  type SbomGenerator,
+  type SbomInput,
+  type SbomOptions,
+  type SbomResult,
+} from './sbom.js';

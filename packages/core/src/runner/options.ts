@@ -1,5 +1,6 @@
 import type { BuildContextOptions } from '../containerfile/build-context.js';
 import type { EnrollmentConfig } from '../containerfile/enrollment-config.js';
+import type { SbomOptions } from './sbom.js';
 
 /**
  * Label put on every container and temporary image a runner creates, valued with the job id
@@ -46,6 +47,8 @@ export interface RunnerBuildOptions extends RunnerJobOptions {
   builder?: DockerBuilder | undefined;
   /** Keep the locally built image after a successful push. Default false (it is removed). */
   keepImage?: boolean | undefined;
+  /** SBOM after the push (`GeneratingSBOM`): on by default; `false` or `{ enabled: false }` turns it off. */
+  sbom?: SbomOptions | false | undefined;
 }
 
 /** A user the converter adds to the disk image (bootc-image-builder `customizations.user`). */

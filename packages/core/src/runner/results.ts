@@ -1,3 +1,5 @@
+import type { SbomResult } from './sbom.js';
+
 /** What a successful build resolves to. */
 export interface BuildResult {
   /** The pushed reference, `registry/name:tag` (the ImageBuild's destination). */
@@ -8,6 +10,10 @@ export interface BuildResult {
   platformManifestDigest: string;
   /** OCI platform of the built image, e.g. `linux/amd64`. */
   platform: string;
+  /** The SBOM pushed as a referrer of the platform manifest (GeneratingSBOM succeeded). */
+  sbom?: SbomResult | undefined;
+  /** Why no SBOM was pushed (GeneratingSBOM failed; the build still succeeded, as upstream). */
+  sbomError?: string | undefined;
 }
 
 /** What a successful export resolves to. */

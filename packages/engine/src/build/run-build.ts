@@ -26,6 +26,7 @@ import { LogTail } from '../stream/log-tail.js';
 import { BuildOutput } from './build-output.js';
 import { BuildkitTrace } from './buildkit-trace.js';
 import { pushImage } from './push-image.js';
+import { runSbomStep, sbomEnabled } from './sbom-step.js';
 
 export interface BuildDeps {
   conn: EngineConnection;
@@ -131,7 +132,7 @@ export async function runBuild(
       throw new BuildError(`build of ${context.destinationImage} ended without an image id`, { logTail: tail.lines });
 
     ctx.emit('phase', 'Pushing');
-    const result = await pushImage(deps, {
+    let result = await pushImage(deps, {
       image: context.destinationImage,
       repository: destRepo,
       platform,
@@ -139,6 +140,19 @@ export async function runBuild(
       progress: (p) => ctx.emit('progress', p),
       signal: ctx.signal,
     });
+    if (sbomEnabled(options.sbom)) {
+      ctx.emit('phase', 'GeneratingSBOM');
+      const sbom = await runSbomStep(deps, {
+        image: context.destinationImage,
+        pushed: result,
+        repository: destRepo,
+        jobId,
+        options: options.sbom,
+        log,
+        signal: ctx.signal,
+      });
+      result = { ...result, ...sbom };
+    }
     succeeded = true;
     return result;
   } finally {

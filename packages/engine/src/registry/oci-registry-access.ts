@@ -27,6 +27,7 @@ export function ociRegistryAccess(repository: Repository): RegistryAccess {
         artifactType: req.artifactType,
         subject: req.subject,
         title: req.title,
+        layerMediaType: req.layerMediaType,
         signal,
       });
       op.on('progress', (p) => req.onProgress({ bytesDone: p.bytesDone, bytesTotal: p.bytesTotal }));

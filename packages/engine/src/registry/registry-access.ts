@@ -29,6 +29,8 @@ export interface RegistryAccess {
       subject: ManifestRef;
       artifactType: string;
       title: string;
+      /** Layer media type (default `application/vnd.oci.image.layer.v1.tar`, as Flight Control pushes disks). */
+      layerMediaType?: string | undefined;
       onProgress: (p: ArtifactPushProgress) => void;
     },
     signal: AbortSignal,
