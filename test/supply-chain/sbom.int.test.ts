@@ -1,7 +1,3 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   SBOM_MEDIA_TYPE,
@@ -16,6 +12,7 @@ import { RegistryClient, type ImageManifest } from '@imagebuild/oci';
 import { DockerRunner } from '@imagebuild/runner-docker';
 import { PodmanRunner } from '@imagebuild/runner-podman';
 import { loadHarnessEnv } from '@imagebuild/testkit';
+import { copyBaseFixture, pushImageWithoutRpmdb } from './fixture-images.js';
 import { startRefusingRegistry, type RefusingRegistry } from './refusing-registry.js';
 import { byName, rpmQueryAll, sbomPackages, schemaErrors } from './sbom-support.js';
 
@@ -40,23 +37,6 @@ const build = (name: string, dest: string, source = 'supply-chain/base', sourceT
     },
   });
 
-/** A derivative of the base without any RPM database, pushed to registry A (podman CLI on the harness's service). */
-function pushImageWithoutRpmdb(): string {
-  const ref = `${env.registryPlain}/supply-chain/no-rpmdb:${run}`;
-  const dir = mkdtempSync(join(tmpdir(), 'ib-norpmdb-'));
-  const podman = (...args: string[]) =>
-    execFileSync('podman', ['--url', `unix://${env.podmanSocket}`, ...args], { stdio: 'pipe' });
-  try {
-    writeFileSync(join(dir, 'Containerfile'), `FROM ${env.baseImage}\nRUN rm -rf /usr/lib/sysimage/rpm /var/lib/rpm\n`);
-    podman('build', '--isolation', 'chroot', '-t', ref, dir);
-    podman('push', '--tls-verify=false', ref);
-    podman('rmi', ref);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-  return 'supply-chain/no-rpmdb';
-}
-
 async function runBuild(runner: Runner, ib: ImageBuild, repos: ReturnType<typeof repo>[], keepImage = false) {
   const phases: string[] = [];
   const lines: string[] = [];
@@ -67,24 +47,10 @@ async function runBuild(runner: Runner, ib: ImageBuild, repos: ReturnType<typeof
   return { phases, lines, result };
 }
 
-/**
- * The registry's base fixture under a tag of this run: an engine may hold a stale local copy of
- * `fixtures/bootc-base:latest` (a build uses the local image when present), never of this tag.
- */
-function copyBaseFixture(): void {
-  execFileSync('skopeo', [
-    'copy',
-    '--src-tls-verify=false',
-    '--dest-tls-verify=false',
-    `docker://${env.baseImagePlain}`,
-    `docker://${env.registryPlain}/supply-chain/base:${run}`,
-  ]);
-}
-
 let noRpmdbSource: string;
 beforeAll(() => {
-  copyBaseFixture();
-  noRpmdbSource = pushImageWithoutRpmdb();
+  copyBaseFixture(env, run);
+  noRpmdbSource = pushImageWithoutRpmdb(env, run);
 });
 
 describe.each(['podman', 'docker'] as const)('SBOM on %s', (kind) => {

@@ -8,6 +8,7 @@ import { DEFAULT_MAX_BODY_BYTES, type ImageBuilderHandlerOptions } from './optio
 import { handleDownload } from './routes/download.js';
 import { handleJobs } from './routes/jobs.js';
 import { handleLogs } from './routes/logs.js';
+import { handleSbom } from './routes/sbom.js';
 import { CORE_API_VERSION, handleRepositories } from './routes/repositories.js';
 
 export const API_VERSION_HEADER = 'flightctl-api-version';
@@ -95,6 +96,7 @@ export function createImageBuilderHandler(
       if (route.collection === 'repositories') await handleRepositories(ctx);
       else if (route.sub === 'log') await handleLogs(ctx, keepAliveMs);
       else if (route.sub === 'download') await handleDownload(ctx);
+      else if (route.sub === 'sbom' || route.sub === 'sboms') await handleSbom(ctx);
       else await handleJobs(ctx);
     } catch (err) {
       if (controller.signal.aborted && res.destroyed) return;

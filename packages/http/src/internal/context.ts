@@ -6,7 +6,8 @@ import type { Route } from './router.js';
 export type BuilderApi = Pick<
   ImageBuilder,
   'create' | 'get' | 'list' | 'delete' | 'cancel' | 'newVersion' | 'logs' | 'openExport'
->;
+> &
+  Partial<Pick<ImageBuilder, 'sbom' | 'sboms'>>;
 
 export interface RequestContext {
   req: IncomingMessage;
