@@ -21,3 +21,15 @@ export {
   type SbomInput,
   type SbomResult,
 } from '@imagebuild/core';
+// Signing (sigstore-style attachments, verified by containers/image).
+export { keySigner, pemFileSigner, type Signer } from './signing/signer.js';
+export {
+  simpleSigningPayload,
+  signatureTag,
+  SIMPLE_SIGNING_MEDIA_TYPE,
+  SIMPLE_SIGNING_TYPE,
+  SIGNATURE_ANNOTATION,
+} from './signing/simple-signing.js';
+export { signImage, type SignImageOptions, type SignImageResult } from './signing/sign-image.js';
+export { devicePolicy, type DevicePolicy, type DevicePolicyOptions } from './signing/device-policy.js';
+export { verifyImageSignature, type VerifyImageOptions, type VerifyImageResult } from './signing/verify-image.js';
