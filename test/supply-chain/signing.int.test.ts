@@ -15,7 +15,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect, promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseImageBuild, parseImageExport, parseRepository, type Runner } from '@imagebuild/core';
 import { RegistryClient, type ImageManifest } from '@imagebuild/oci';
+import { DockerRunner } from '@imagebuild/runner-docker';
+import { PodmanRunner } from '@imagebuild/runner-podman';
 import {
   SIGNATURE_ANNOTATION,
   SIMPLE_SIGNING_MEDIA_TYPE,
@@ -27,6 +30,7 @@ import {
   verifyImageSignature,
 } from '@imagebuild/supply-chain';
 import { loadHarnessEnv } from '@imagebuild/testkit';
+import { copyBaseFixture } from './fixture-images.js';
 
 const run = promisify(execFile);
 const env = loadHarnessEnv();
@@ -204,5 +208,74 @@ describe('sigstore image signatures', () => {
     }
     expect(readdirSync(tmpdir()).filter((n) => /^imagebuild-/.test(n) && n.includes('sign'))).toEqual([]);
     expect(readdirSync(work).filter((n) => n.endsWith('.key'))).toEqual([]);
+  });
+});
+
+describe.each(['podman', 'docker'] as const)('%s runner signs what it pushes', (kind) => {
+  it('a signed build and a signed export verify with the key, not with another', async () => {
+    copyBaseFixture(env, id);
+    const runner: Runner =
+      kind === 'podman'
+        ? new PodmanRunner({ engine: `unix://${env.podmanSocket}` })
+        : new DockerRunner({ engine: `unix://${env.dockerSocket}` });
+    const signer = keySigner(canary.privateKey);
+    const repo = parseRepository({
+      apiVersion: 'flightctl.io/v1beta1',
+      kind: 'Repository',
+      metadata: { name: 'plain' },
+      spec: { type: 'oci', registry: env.registryPlain, scheme: 'http', accessMode: 'ReadWrite' },
+    });
+    const ib = parseImageBuild({
+      apiVersion: 'flightctl.io/v1alpha1',
+      kind: 'ImageBuild',
+      metadata: { name: `signed-${kind}` },
+      spec: {
+        source: { repository: 'plain', imageName: 'supply-chain/base', imageTag: id },
+        destination: { repository: 'plain', imageName: `${id}/built-${kind}`, imageTag: 'v1' },
+        binding: { type: 'late' },
+      },
+    });
+    try {
+      const built = await runner.build(ib, [repo], { sbom: false, sign: { signer } }).done();
+      expect(built.signature).toMatchObject({
+        tag: signatureTag(built.manifestDigest),
+        signedDigest: built.manifestDigest,
+      });
+      const image = await verifyImageSignature(client, {
+        repository: `${id}/built-${kind}`,
+        digest: built.manifestDigest,
+        publicKeyPem: publicPem,
+      });
+      expect(image).toMatchObject({ verified: true });
+      const ie = parseImageExport({
+        apiVersion: 'flightctl.io/v1alpha1',
+        kind: 'ImageExport',
+        metadata: { name: `signed-${kind}-qcow2` },
+        spec: { source: { type: 'imageBuild', imageBuildRef: ib.metadata.name }, format: 'qcow2' },
+      });
+      const exported = await runner
+        .export(ie, ib, [repo], {
+          converterImage: env.bibImage,
+          imageReference: `${built.reference.replace(/:v1$/, '')}@${built.manifestDigest}`,
+          sign: { signer },
+        })
+        .done();
+      expect(exported.signature?.signedDigest).toBe(exported.manifestDigest);
+      const artifact = await verifyImageSignature(client, {
+        repository: `${id}/built-${kind}`,
+        digest: exported.manifestDigest,
+        publicKeyPem: publicPem,
+      });
+      expect(artifact).toMatchObject({ verified: true });
+      expect(
+        await verifyImageSignature(client, {
+          repository: `${id}/built-${kind}`,
+          digest: exported.manifestDigest,
+          publicKeyPem: other.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+        }),
+      ).toMatchObject({ verified: false, reason: 'signature does not verify with the trusted key' });
+    } finally {
+      await runner.close();
+    }
   });
 });

@@ -72,6 +72,9 @@ export {
   type SbomInput,
   type SbomOptions,
   type SbomResult,
+  type ImageSigner,
+  type SignatureResult,
+  type SigningOptions,
 } from './runner/index.js';
 // Resources: schemas, types and rules (issue 3).
 export {

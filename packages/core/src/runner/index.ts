@@ -24,3 +24,4 @@ export {
   type SbomOptions,
   type SbomResult,
 } from './sbom.js';
+export type { ImageSigner, SignatureResult, SigningOptions } from './signing.js';

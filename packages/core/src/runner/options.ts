@@ -1,6 +1,7 @@
 import type { BuildContextOptions } from '../containerfile/build-context.js';
 import type { EnrollmentConfig } from '../containerfile/enrollment-config.js';
 import type { SbomOptions } from './sbom.js';
+import type { SigningOptions } from './signing.js';
 
 /**
  * Label put on every container and temporary image a runner creates, valued with the job id
@@ -49,6 +50,8 @@ export interface RunnerBuildOptions extends RunnerJobOptions {
   keepImage?: boolean | undefined;
   /** SBOM after the push (`GeneratingSBOM`): on by default; `false` or `{ enabled: false }` turns it off. */
   sbom?: SbomOptions | false | undefined;
+  /** Sign the pushed image (sigstore attachment, before GeneratingSBOM); a signing failure fails the build. */
+  sign?: SigningOptions | undefined;
 }
 
 /** A user the converter adds to the disk image (bootc-image-builder `customizations.user`). */
@@ -95,4 +98,6 @@ export interface RunnerExportOptions extends RunnerJobOptions {
    * ImageBuild's `status.imageReference` (pinned by `status.manifestDigest` when set), else its destination.
    */
   imageReference?: string | undefined;
+  /** Sign the pushed artifact (sigstore attachment); a signing failure fails the export. */
+  sign?: SigningOptions | undefined;
 }

@@ -1,4 +1,5 @@
 import type { SbomResult } from './sbom.js';
+import type { SignatureResult } from './signing.js';
 
 /** What a successful build resolves to. */
 export interface BuildResult {
@@ -14,6 +15,8 @@ export interface BuildResult {
   sbom?: SbomResult | undefined;
   /** Why no SBOM was pushed (GeneratingSBOM failed; the build still succeeded, as upstream). */
   sbomError?: string | undefined;
+  /** The image's signature, when signing was asked for. */
+  signature?: SignatureResult | undefined;
 }
 
 /** What a successful export resolves to. */
@@ -33,6 +36,8 @@ export interface ExportResult {
   layerDigest: string;
   /** The image the artifact refers to, `registry/name@sha256:…` (its platform manifest). */
   subject: string;
+  /** The artifact's signature, when signing was asked for. */
+  signature?: SignatureResult | undefined;
 }
 
 /** Identity of the engine behind a runner, as answered by `/_ping` and `/version`. */

@@ -5,6 +5,7 @@ import {
   RUNNER_JOB_LABEL,
   createBuildContext,
   findRepository,
+  parseImageRef,
   redactText,
   throwIfAborted,
   type BuildEvents,
@@ -27,6 +28,7 @@ import { BuildOutput } from './build-output.js';
 import { BuildkitTrace } from './buildkit-trace.js';
 import { pushImage } from './push-image.js';
 import { runSbomStep, sbomEnabled } from './sbom-step.js';
+import { signPushed } from './sign-step.js';
 
 export interface BuildDeps {
   conn: EngineConnection;
@@ -140,6 +142,18 @@ export async function runBuild(
       progress: (p) => ctx.emit('progress', p),
       signal: ctx.signal,
     });
+    if (options.sign) {
+      const ref = parseImageRef(result.reference);
+      const signature = await signPushed(destRepo, {
+        repository: ref.repository,
+        digest: result.manifestDigest,
+        dockerReference: result.reference,
+        sign: options.sign,
+        signal: ctx.signal,
+      });
+      log(`signed ${result.reference}@${result.manifestDigest} (signature ${signature.tag})`);
+      result = { ...result, signature };
+    }
     if (sbomEnabled(options.sbom)) {
       ctx.emit('phase', 'GeneratingSBOM');
       const sbom = await runSbomStep(deps, {

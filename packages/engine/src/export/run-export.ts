@@ -33,6 +33,7 @@ import { converterCommand } from './converter-script.js';
 import { converterConfigJson } from './converter-config.js';
 import { ensureImage } from './ensure-image.js';
 import { createSecretDir, jobTag, type SecretDir } from './secret-dir.js';
+import { signPushed } from '../build/sign-step.js';
 
 export interface ExportDeps {
   conn: EngineConnection;
@@ -163,6 +164,15 @@ export async function runExport(
             },
             ctx.signal,
           );
+    const signature = options.sign
+      ? await signPushed(destRepo, {
+          repository: ref.repository,
+          digest: pushed.digest,
+          dockerReference: `${ref.registry}/${ref.repository}`,
+          sign: options.sign,
+          signal: ctx.signal,
+        })
+      : undefined;
     return {
       manifestDigest: pushed.digest,
       mediaType: pushed.mediaType,
@@ -170,6 +180,7 @@ export async function runExport(
       size: pushed.layerSize,
       layerDigest: pushed.layerDigest,
       subject: pinned,
+      ...(signature ? { signature } : {}),
     };
   } finally {
     const signal = AbortSignal.timeout(CLEANUP_TIMEOUT_MS);

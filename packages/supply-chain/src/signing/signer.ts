@@ -1,16 +1,9 @@
 import { createPrivateKey, createPublicKey, sign as cryptoSign, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { ValidationError } from '@imagebuild/core';
+import { ValidationError, type ImageSigner } from '@imagebuild/core';
 
-/**
- * Signs payloads with an ECDSA P-256 key: `sign` returns an ASN.1 DER signature over SHA-256 of the
- * payload (what cosign and containers/image verify). A KMS or HSM implements this itself.
- */
-export interface Signer {
-  /** The public key, PEM (SubjectPublicKeyInfo), for the device policy. */
-  readonly publicKeyPem: string;
-  sign(payload: Uint8Array, signal?: AbortSignal): Promise<Uint8Array>;
-}
+/** One shape for signers across packages: core's `ImageSigner`. */
+export type Signer = ImageSigner;
 
 /** A signer over a private key held in memory as a KeyObject (never serialised, logged or written). */
 export function keySigner(privateKey: KeyObject): Signer {
