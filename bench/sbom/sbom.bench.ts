@@ -79,6 +79,10 @@ function largeSource(env: HarnessEnv): string {
     const configHex = manifest.config.digest.slice('sha256:'.length);
     const config = JSON.parse(readFileSync(join(img, configHex), 'utf8'));
     config.rootfs.diff_ids.push(`sha256:${layerHex}`);
+    config.history = [
+      ...(config.history ?? []),
+      { created: new Date().toISOString(), created_by: 'bench: rpmdb + fill' },
+    ];
     const configBytes = Buffer.from(JSON.stringify(config));
     const newConfigHex = createHash('sha256').update(configBytes).digest('hex');
     writeFileSync(join(img, newConfigHex), configBytes);

@@ -42,8 +42,11 @@ export class NativeSbomGenerator implements SbomGenerator {
 
   async generate(input: SbomInput): Promise<SbomDocument> {
     try {
-      const os = await readOsRelease(input.files, input.signal);
-      const db = await readRpmDatabase(input.files, { maxBytes: this.#maxBytes, signal: input.signal });
+      // Concurrent: each read is one archive request, and podman mounts the container for each.
+      const [os, db] = await Promise.all([
+        readOsRelease(input.files, input.signal),
+        readRpmDatabase(input.files, { maxBytes: this.#maxBytes, signal: input.signal }),
+      ]);
       throwIfAborted(input.signal);
       const json = cycloneDxJson({
         reference: input.reference,
