@@ -11,7 +11,7 @@ import {
 } from '@imagebuild/core';
 import { cycloneDxJson } from './cyclonedx-document.js';
 import { parseOsRelease, type OsRelease } from './os-release.js';
-import { readRpmDatabase } from './rpm/rpm-database.js';
+import { RPMDB_DIRECTORIES, readRpmDatabase } from './rpm/rpm-database.js';
 
 /** Default bound of the bytes read from the image. */
 export const DEFAULT_MAX_READ_BYTES = 512 * 1024 * 1024;
@@ -38,6 +38,12 @@ export class NativeSbomGenerator implements SbomGenerator {
   constructor(options: NativeSbomGeneratorOptions = {}) {
     this.#maxBytes = options.maxReadBytes ?? DEFAULT_MAX_READ_BYTES;
     this.#fileName = options.fileName ?? 'sbom.cdx.json';
+  }
+
+  prefetch(files: ImageFileReader, signal: AbortSignal): void {
+    const options = { maxBytes: this.#maxBytes, signal };
+    for (const path of [...OS_RELEASE_PATHS, ...RPMDB_DIRECTORIES])
+      files.read(path, path.includes('os-release') ? { ...options, maxBytes: OS_RELEASE_MAX } : options).catch(() => undefined);
   }
 
   async generate(input: SbomInput): Promise<SbomDocument> {

@@ -57,6 +57,11 @@ export interface SbomDocument {
 export interface SbomGenerator {
   /** Name for logs and errors, e.g. `native` or `syft`. */
   readonly name: string;
+  /**
+   * Optional: starts reading what `generate` will read, while the image is still being pushed (the
+   * runner passes a caching reader, so `generate` finds the reads done). Must not throw.
+   */
+  prefetch?(files: ImageFileReader, signal: AbortSignal): void;
   generate(input: SbomInput): Promise<SbomDocument>;
 }
 

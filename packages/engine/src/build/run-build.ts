@@ -27,7 +27,7 @@ import { LogTail } from '../stream/log-tail.js';
 import { BuildOutput } from './build-output.js';
 import { BuildkitTrace } from './buildkit-trace.js';
 import { pushImage } from './push-image.js';
-import { runSbomStep, sbomEnabled } from './sbom-step.js';
+import { sbomEnabled, startSbomStep } from './sbom-step.js';
 import { signPushed } from './sign-step.js';
 
 export interface BuildDeps {
@@ -134,38 +134,38 @@ export async function runBuild(
       throw new BuildError(`build of ${context.destinationImage} ended without an image id`, { logTail: tail.lines });
 
     ctx.emit('phase', 'Pushing');
-    let result = await pushImage(deps, {
-      image: context.destinationImage,
-      repository: destRepo,
-      platform,
-      log,
-      progress: (p) => ctx.emit('progress', p),
-      signal: ctx.signal,
-    });
-    if (options.sign) {
-      const ref = parseImageRef(result.reference);
-      const signature = await signPushed(destRepo, {
-        repository: ref.repository,
-        digest: result.manifestDigest,
-        dockerReference: result.reference,
-        sign: options.sign,
-        signal: ctx.signal,
-      });
-      log(`signed ${result.reference}@${result.manifestDigest} (signature ${signature.tag})`);
-      result = { ...result, signature };
-    }
-    if (sbomEnabled(options.sbom)) {
-      ctx.emit('phase', 'GeneratingSBOM');
-      const sbom = await runSbomStep(deps, {
+    const sbom = sbomEnabled(options.sbom)
+      ? startSbomStep(deps, { image: context.destinationImage, jobId, options: options.sbom, signal: ctx.signal })
+      : undefined;
+    let result: BuildResult;
+    try {
+      result = await pushImage(deps, {
         image: context.destinationImage,
-        pushed: result,
         repository: destRepo,
-        jobId,
-        options: options.sbom,
+        platform,
         log,
+        progress: (p) => ctx.emit('progress', p),
         signal: ctx.signal,
       });
-      result = { ...result, ...sbom };
+      if (options.sign) {
+        const ref = parseImageRef(result.reference);
+        const signature = await signPushed(destRepo, {
+          repository: ref.repository,
+          digest: result.manifestDigest,
+          dockerReference: result.reference,
+          sign: options.sign,
+          signal: ctx.signal,
+        });
+        log(`signed ${result.reference}@${result.manifestDigest} (signature ${signature.tag})`);
+        result = { ...result, signature };
+      }
+    } catch (err) {
+      await sbom?.abandon();
+      throw err;
+    }
+    if (sbom) {
+      ctx.emit('phase', 'GeneratingSBOM');
+      result = { ...result, ...(await sbom.finish({ pushed: result, repository: destRepo, log, signal: ctx.signal })) };
     }
     succeeded = true;
     return result;

@@ -9,21 +9,24 @@ import {
   type BuildResult,
   type Repository,
   type SbomOptions,
+  type SbomGenerator,
   type SbomResult,
 } from '@imagebuild/core';
 import { NativeSbomGenerator } from '@imagebuild/supply-chain';
-import { openImageFiles } from '../image-files/archive-files.js';
+import { openImageFiles, type ImageFiles } from '../image-files/archive-files.js';
 import type { BuildDeps } from './run-build.js';
 
-export interface SbomJob {
-  /** The local image (still present: the step runs before the build's cleanup). */
-  image: string;
-  pushed: BuildResult;
-  repository: Repository;
-  jobId: string;
-  options: SbomOptions | undefined;
-  log(line: string): void;
-  signal: AbortSignal;
+/** A started SBOM step: its container is created and the generator's reads run while the image is pushed. */
+export interface SbomStep {
+  /** GeneratingSBOM, once the image is pushed. Never throws except on abort; always releases the container. */
+  finish(job: {
+    pushed: BuildResult;
+    repository: Repository;
+    log(line: string): void;
+    signal: AbortSignal;
+  }): Promise<{ sbom: SbomResult } | { sbomError: string }>;
+  /** Releases the container when the build fails before `finish`. */
+  abandon(): Promise<void>;
 }
 
 /** True unless SBOMs are turned off (`sbom: false` or `{ enabled: false }`). */
@@ -32,17 +35,36 @@ export function sbomEnabled(option: SbomOptions | false | undefined): option is 
 }
 
 /**
- * GeneratingSBOM: the generator reads the built image through a created, never started container,
- * and the document is pushed as a referrer of the platform manifest (artifactType and layer media type
- * `application/vnd.cyclonedx+json`, title = its file name). A failure is returned as `sbomError`, not
- * thrown: it does not fail the build (upstream's rule). Only an abort is thrown.
+ * Starts the SBOM step before the push: the built image (still local) gets a created, never started
+ * container and the generator may prefetch its reads through the archive API meanwhile.
+ * `finish` is GeneratingSBOM: the document is generated and pushed as a referrer of the platform
+ * manifest (artifactType and layer media type `application/vnd.cyclonedx+json`, title = its file
+ * name). A failure is returned as `sbomError`, not thrown: it does not fail the build (upstream's
+ * rule). Only an abort is thrown.
  */
-export async function runSbomStep(
+export function startSbomStep(
   deps: BuildDeps,
-  job: SbomJob,
+  start: { image: string; jobId: string; options: SbomOptions | undefined; signal: AbortSignal },
+): SbomStep {
+  const generator = start.options?.generator ?? new NativeSbomGenerator({ maxReadBytes: start.options?.maxReadBytes });
+  const files = openImageFiles(deps.conn, start.image, start.jobId);
+  try {
+    generator.prefetch?.(files.reader, start.signal);
+  } catch {
+    // a prefetch is only an optimisation
+  }
+  return {
+    abandon: () => files.close().catch(() => undefined),
+    finish: (job) => finishSbom(deps, generator, files, job),
+  };
+}
+
+async function finishSbom(
+  deps: BuildDeps,
+  generator: SbomGenerator,
+  files: ImageFiles,
+  job: Parameters<SbomStep['finish']>[0],
 ): Promise<{ sbom: SbomResult } | { sbomError: string }> {
-  const generator = job.options?.generator ?? new NativeSbomGenerator({ maxReadBytes: job.options?.maxReadBytes });
-  const files = openImageFiles(deps.conn, job.image, job.jobId);
   const registry = deps.registries(job.repository);
   let dir: string | undefined;
   try {

@@ -46,27 +46,23 @@ export function openImageFiles(conn: EngineConnection, image: string, jobId: str
       });
     return container;
   };
+  // The image is immutable and the container never runs: a read's result is reused (prefetching).
+  const cache = new Map<string, Promise<ImageFileEntry[] | undefined>>();
   return {
     reader: {
-      async read(path, { maxBytes, signal }) {
-        if (!path.startsWith('/') || posix.normalize(path) !== path || path === '/')
-          throw new SbomError(`image path must be absolute and normalised: ${JSON.stringify(path)}`);
-        const id = await create(signal);
-        const res = await conn.stream({
-          method: 'GET',
-          path: conn.compat(`/containers/${id}/archive`),
-          query: { path },
-          ok: [200, 404],
-          signal,
-        });
-        if (res.statusCode === 404) {
-          await readText(res).catch(() => undefined);
-          return undefined;
+      read(path, options) {
+        const key = `${options.maxBytes}\0${path}`;
+        let p = cache.get(key);
+        if (!p) {
+          p = read(path, options);
+          cache.set(key, p);
+          p.catch(() => cache.delete(key));
         }
-        return untar(res, posix.dirname(path), path, maxBytes, signal);
+        return p;
       },
     },
     async close() {
+      cache.clear();
       const c = container;
       container = undefined;
       if (!c) return;
@@ -74,6 +70,27 @@ export function openImageFiles(conn: EngineConnection, image: string, jobId: str
       if (id) await removeContainer(conn, id, AbortSignal.timeout(20_000));
     },
   };
+
+  async function read(
+    path: string,
+    { maxBytes, signal }: { maxBytes: number; signal?: AbortSignal | undefined },
+  ): Promise<ImageFileEntry[] | undefined> {
+    if (!path.startsWith('/') || posix.normalize(path) !== path || path === '/')
+      throw new SbomError(`image path must be absolute and normalised: ${JSON.stringify(path)}`);
+    const id = await create(signal);
+    const res = await conn.stream({
+      method: 'GET',
+      path: conn.compat(`/containers/${id}/archive`),
+      query: { path },
+      ok: [200, 404],
+      signal,
+    });
+    if (res.statusCode === 404) {
+      await readText(res).catch(() => undefined);
+      return undefined;
+    }
+    return untar(res, posix.dirname(path), path, maxBytes, signal);
+  }
 }
 
 /** Collects an archive's entries in memory, stopping as soon as more than `maxBytes` of file data would be kept. */
