@@ -114,5 +114,6 @@ async function finishSbom(
     await files.close().catch(() => undefined);
     await registry.close().catch(() => undefined);
     if (dir) await rm(dir, { recursive: true, force: true });
+    job.log('SBOM step finished (its container removed)');
   }
 }
