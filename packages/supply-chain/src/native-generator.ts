@@ -43,7 +43,9 @@ export class NativeSbomGenerator implements SbomGenerator {
   prefetch(files: ImageFileReader, signal: AbortSignal): void {
     const options = { maxBytes: this.#maxBytes, signal };
     for (const path of [...OS_RELEASE_PATHS, ...RPMDB_DIRECTORIES])
-      files.read(path, path.includes('os-release') ? { ...options, maxBytes: OS_RELEASE_MAX } : options).catch(() => undefined);
+      files
+        .read(path, path.includes('os-release') ? { ...options, maxBytes: OS_RELEASE_MAX } : options)
+        .catch(() => undefined);
   }
 
   async generate(input: SbomInput): Promise<SbomDocument> {
