@@ -21,7 +21,7 @@ set -euo pipefail
 need_root() { [ "$(id -u)" = 0 ] || die "the harness needs root (daemons, cgroups, namespaces)"; }
 
 # Debian packages the harness and its fixtures need; installed only when one is missing.
-PACKAGES="podman buildah skopeo runc docker.io docker-registry qemu-utils busybox-static apache2-utils jq curl openssl debootstrap iptables util-linux openssh-server"
+PACKAGES="podman buildah skopeo runc docker.io docker-registry qemu-utils busybox-static apache2-utils jq curl openssl debootstrap iptables util-linux openssh-server rpm"
 install_packages() {
   local missing="" p
   for p in $PACKAGES; do

@@ -53,7 +53,7 @@ async function buildAndPush(runner: Runner, label: string): Promise<void> {
   const phases: string[] = [];
   op.on('phase', (p) => phases.push(p));
   const result = await op.done();
-  expect(phases).toEqual(['Building', 'Pushing']);
+  expect(phases).toEqual(['Building', 'Pushing', 'GeneratingSBOM']);
   expect(result.reference).toBe(`${env.registryPlain}/remote/${label}:${run}`);
   const client = RegistryClient.fromRepository(repos.plain);
   try {

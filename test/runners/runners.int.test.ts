@@ -102,7 +102,7 @@ describe.each(['podman', 'docker'] as const)('%s runner (real engine)', (kind) =
     op.on('phase', (p) => phases.push(p));
     op.on('log', (l) => lines.push(l));
     const result = await op.done();
-    expect(phases).toEqual(['Building', 'Pushing']);
+    expect(phases).toEqual(['Building', 'Pushing', 'GeneratingSBOM']);
     expect(result.reference).toBe(`${env.registryTls}/runners/${kind}-early:${run}`);
     const client = RegistryClient.fromRepository(repos.tls);
     expect((await client.headManifest(`runners/${kind}-early`, run))?.digest).toBe(result.manifestDigest);

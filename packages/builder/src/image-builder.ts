@@ -37,6 +37,7 @@ import { ownerTag } from './internal/job-owner.js';
 import type { ListOptions } from './internal/list.js';
 import { downloadExport, type DownloadOptions } from './internal/download.js';
 import { openExportArtifact, type ExportArtifact, type OpenExportOptions } from './internal/export-artifact.js';
+import { getSbom, listSboms, type Sbom, type SbomInfo, type SbomReadOptions } from './internal/sbom.js';
 import type { DownloadResult } from '@imagebuild/oci';
 
 type Kind = 'Repository' | JobKind;
@@ -261,6 +262,21 @@ export class ImageBuilder {
   async openExport(exportName: string, options: OpenExportOptions = {}): Promise<ExportArtifact> {
     await this.#open();
     return openExportArtifact(this.#ctx, exportName, options);
+  }
+
+  /**
+   * The SBOM referrers (CycloneDX JSON) of a Completed build's image, oldest first, as listed by the
+   * registry. Not completed → `ConflictError`.
+   */
+  async sboms(buildName: string, options: { signal?: AbortSignal | undefined } = {}): Promise<SbomInfo[]> {
+    await this.#open();
+    return listSboms(this.#ctx, buildName, options);
+  }
+
+  /** Downloads a Completed build's SBOM (the newest, or `options.digest`), verified. None → `NotFoundError`. */
+  async sbom(buildName: string, options: SbomReadOptions = {}): Promise<Sbom> {
+    await this.#open();
+    return getSbom(this.#ctx, buildName, options);
   }
 
   /**

@@ -15,6 +15,7 @@ export { INTERRUPTED_MESSAGE } from './internal/recovery.js';
 export { compileLabelSelector, type LabelMatcher } from './selectors/label-selector.js';
 export { compileFieldSelector, FIELD_SELECTORS } from './selectors/field-selector.js';
 export type { DownloadOptions } from './internal/download.js';
+export type { Sbom, SbomInfo, SbomReadOptions } from './internal/sbom.js';
 export type { ExportArtifact, ArtifactReadOptions, OpenExportOptions } from './internal/export-artifact.js';
 export type { DownloadResult, DownloadProgress } from '@imagebuild/oci';
 export { SqliteStore, type SqliteStoreOptions } from './store/sqlite-store.js';

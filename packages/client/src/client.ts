@@ -1,6 +1,7 @@
 import type { ImageBuilderClientOptions } from './config.js';
 import { createContext, type ClientContext } from './context.js';
 import { requestEnrollmentConfig, type EnrollmentRequestOptions } from './enrollment/request-enrollment.js';
+import { ImageBuildSboms } from './resources/image-build-sboms.js';
 import { ImageBuilds } from './resources/image-builds.js';
 import { ImageExports } from './resources/image-exports.js';
 import { ImagePromotions } from './resources/image-promotions.js';
@@ -14,6 +15,8 @@ import type { EnrollmentConfig } from '@imagebuild/core';
  */
 export class ImageBuilderClient {
   readonly imageBuilds: ImageBuilds;
+  /** SBOMs of builds (our extension, served by `@imagebuild/http`). */
+  readonly sboms: ImageBuildSboms;
   readonly imageExports: ImageExports;
   readonly imagePromotions: ImagePromotions;
   readonly repositories: Repositories;
@@ -22,6 +25,7 @@ export class ImageBuilderClient {
   constructor(options: ImageBuilderClientOptions) {
     this.#ctx = createContext(options);
     this.imageBuilds = new ImageBuilds(this.#ctx);
+    this.sboms = new ImageBuildSboms(this.#ctx);
     this.imageExports = new ImageExports(this.#ctx);
     this.imagePromotions = new ImagePromotions(this.#ctx);
     this.repositories = new Repositories(this.#ctx);

@@ -1,5 +1,5 @@
 import createClient, { type Client } from 'openapi-fetch';
-import { ValidationError } from '@imagebuild/core';
+import { ValidationError, trimTrailingSlashes } from '@imagebuild/core';
 import {
   API_VERSION,
   CORE_API_VERSION,
@@ -37,9 +37,7 @@ function checkUrl(field: string, value: string): string {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new ValidationError([{ path: field, message: 'must use http or https' }], { subject: 'client options' });
   }
-  let end = value.length;
-  while (end > 0 && value[end - 1] === '/') end--;
-  return value.slice(0, end);
+  return trimTrailingSlashes(value);
 }
 
 export function createContext(options: ImageBuilderClientOptions): ClientContext {

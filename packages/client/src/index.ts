@@ -13,6 +13,7 @@ export { deriveImageBuilderUrl } from './addresses.js';
 export { apiErrorFrom, unwrap, isApiStatus, type StatusBody } from './errors.js';
 export { Paged, type ListOptions } from './paged.js';
 export type { Selector } from './internal/selectors.js';
+export { ImageBuildSboms, type SbomDownload, type SbomListItem } from './resources/image-build-sboms.js';
 export { ImageBuilds, type ImageBuildListOptions } from './resources/image-builds.js';
 export { ImageExports } from './resources/image-exports.js';
 export { ImagePromotions } from './resources/image-promotions.js';

@@ -14,6 +14,7 @@ export {
   BuildError,
   PushError,
   ConversionError,
+  SbomError,
   TimeoutError,
   AbortError,
   LimitExceededError,
@@ -89,6 +90,17 @@ export {
   type RunnerExportOptions,
   type RunnerJobOptions,
   type RunnerResource,
+  SBOM_MEDIA_TYPE,
+  type ImageFileEntry,
+  type ImageFileReader,
+  type SbomDocument,
+  type SbomGenerator,
+  type SbomInput,
+  type SbomOptions,
+  type SbomResult,
+  type ImageSigner,
+  type SignatureResult,
+  type SigningOptions,
 } from './runner/index.js';
 // Resources: schemas, types and rules (issue 3).
 export {
@@ -266,3 +278,4 @@ export {
 } from './containerfile/enrollment-config.js';
 // Image references.
 export { DOCKER_HUB, parseImageRef, formatImageRef, imageReferenceFor, type ImageRef } from './refs/image-ref.js';
+export { trimTrailingSlashes } from './text/trim-trailing-slashes.js';

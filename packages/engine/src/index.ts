@@ -31,6 +31,7 @@ export { jsonMessages, inBandError, type EngineMessage } from './stream/json-mes
 export { LineSplitter } from './stream/line-splitter.js';
 export { registryAuthHeader, registryConfigHeader, urlSafeBase64 } from './auth/registry-auth.js';
 export { buildContextHeaders } from './build/context-headers.js';
+export { openImageFiles, type ImageFiles } from './image-files/archive-files.js';
 export type { DialRequest, QueryValue } from './internal/dial.js';
 export type {
   RegistryAccess,

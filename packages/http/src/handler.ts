@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ApiError } from '@imagebuild/core';
+import { ApiError, trimTrailingSlashes } from '@imagebuild/core';
 import type { BuilderApi, RequestContext } from './internal/context.js';
 import { quote } from './internal/echo.js';
 import { allowedMethods, matchAuth, matchRoute } from './internal/router.js';
@@ -10,6 +10,7 @@ import { sendAuthConfig, sendAuthValid } from './routes/auth.js';
 import { handleDownload } from './routes/download.js';
 import { handleJobs } from './routes/jobs.js';
 import { handleLogs } from './routes/logs.js';
+import { handleSbom } from './routes/sbom.js';
 import { CORE_API_VERSION, handleRepositories } from './routes/repositories.js';
 
 export const API_VERSION_HEADER = 'flightctl-api-version';
@@ -147,6 +148,7 @@ export function createImageBuilderHandler(
       if (route.collection === 'repositories') await handleRepositories(ctx);
       else if (route.sub === 'log') await handleLogs(ctx, keepAliveMs);
       else if (route.sub === 'download') await handleDownload(ctx);
+      else if (route.sub === 'sbom' || route.sub === 'sboms') await handleSbom(ctx);
       else await handleJobs(ctx);
     } catch (err) {
       if (controller.signal.aborted && res.destroyed) return;
@@ -160,11 +162,4 @@ function selfUrl(req: IncomingMessage): string {
   const scheme = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
   const host = req.headers.host ?? '';
   return /^[A-Za-z0-9.:[\]-]{1,255}$/.test(host) ? `${scheme}://${host}` : `${scheme}://localhost`;
-}
-
-/** `/a//` → `/a`, without a regex (a `/\/+$/` scan backtracks on long runs of slashes). */
-function trimTrailingSlashes(path: string): string {
-  let end = path.length;
-  while (end > 0 && path.charCodeAt(end - 1) === 47) end--;
-  return path.slice(0, end);
 }

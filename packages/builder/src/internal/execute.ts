@@ -24,6 +24,13 @@ const PUSHING_MSG = {
   ImageExport: 'Pushing artifact to destination registry',
 } as const;
 const DONE_MSG = { ImageBuild: 'Build completed successfully', ImageExport: 'Export completed successfully' } as const;
+const SBOM_MSG = 'Generating SBOM';
+
+/** The Completed message: a failed SBOM step is said there, the build still completes (upstream's rule). */
+function doneMessage(kind: 'ImageBuild' | 'ImageExport', result: unknown): string {
+  const sbomError = (result as { sbomError?: unknown } | undefined)?.sbomError;
+  return typeof sbomError === 'string' ? `${DONE_MSG[kind]}; SBOM not generated: ${sbomError}` : DONE_MSG[kind];
+}
 
 class JobFailure extends Error {}
 
@@ -146,6 +153,10 @@ async function runJob(
           enqueueWrite(() =>
             setPhase(ctx, 'ImageBuild', name, 'Pushing', PUSHING_MSG.ImageBuild, { from: ['Building'], uid }),
           );
+        if (p === 'GeneratingSBOM')
+          enqueueWrite(() =>
+            setPhase(ctx, 'ImageBuild', name, 'GeneratingSBOM', SBOM_MSG, { from: ['Building', 'Pushing'], uid }),
+          );
       });
       b.on('log', (line) => {
         ctx.logs.write(log, line);
@@ -192,7 +203,7 @@ async function runJob(
     const result = await op.done();
     await chain;
     if (job.stop) throw new JobFailure(job.stop.message);
-    const done = await setPhase(ctx, kind, name, 'Completed', DONE_MSG[kind], {
+    const done = await setPhase(ctx, kind, name, 'Completed', doneMessage(kind, result), {
       from: ACTIVE[kind],
       uid,
       patch: finish(result),

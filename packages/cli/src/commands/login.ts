@@ -1,3 +1,4 @@
+import { trimTrailingSlashes } from '@imagebuild/core';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { usage } from '../internal/exit.js';
@@ -48,11 +49,11 @@ export function registerLogin(program: Command, ctx: CommandContext): void {
       if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw usage(`${url}: must be http or https`);
       if (opts.token && opts.tokenFile) throw usage('--token and --token-file are exclusive');
       const token = opts.tokenFile ? readSmall('--token-file', opts.tokenFile).trim() : opts.token;
-      const server = url.replace(/\/+$/, '');
+      const server = trimTrailingSlashes(url);
       const { deriveImageBuilderUrl } = await import('@imagebuild/client');
       const entry: ContextEntry = {
         server,
-        'image-builder-server': (opts.imageBuilderServer ?? deriveImageBuilderUrl(server)).replace(/\/+$/, ''),
+        'image-builder-server': trimTrailingSlashes(opts.imageBuilderServer ?? deriveImageBuilderUrl(server)),
         ...(token ? { token } : {}),
         ...(opts.org ? { organization: opts.org } : {}),
         ...(opts.certificateAuthority

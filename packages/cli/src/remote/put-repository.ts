@@ -1,3 +1,4 @@
+import { trimTrailingSlashes } from '@imagebuild/core';
 import { randomUUID } from 'node:crypto';
 import { apiErrorFrom } from '@imagebuild/client';
 import { Agent, fetch } from 'undici';
@@ -15,7 +16,7 @@ export async function putRepository(
   timeoutMs: number,
 ): Promise<number> {
   const name = repository.metadata.name ?? '';
-  const url = new URL(`${entry.server.replace(/\/+$/, '')}/api/v1/repositories/${encodeURIComponent(name)}`);
+  const url = new URL(`${trimTrailingSlashes(entry.server)}/api/v1/repositories/${encodeURIComponent(name)}`);
   if (org) url.searchParams.set('org_id', org);
   const ca = entry['certificate-authority-data'];
   const dispatcher = new Agent({

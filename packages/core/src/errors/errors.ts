@@ -158,6 +158,13 @@ export class ConversionError extends SdkError {
   }
 }
 
+/** An SBOM could not be generated (no package database, an unreadable one, a generator failure). */
+export class SbomError extends SdkError {
+  constructor(message: string, options: SdkErrorOptions = {}) {
+    super('SBOM', message, options);
+  }
+}
+
 /** An operation took longer than allowed, or made no progress for too long. */
 export class TimeoutError extends SdkError {
   constructor(message: string, options: SdkErrorOptions = {}) {

@@ -12,6 +12,7 @@ export {
   BuildError,
   PushError,
   ConversionError,
+  SbomError,
   TimeoutError,
   AbortError,
   LimitExceededError,

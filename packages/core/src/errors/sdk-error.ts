@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'BUILD'
   | 'PUSH'
   | 'CONVERSION'
+  | 'SBOM'
   | 'DIGEST_MISMATCH'
   | 'TIMEOUT'
   | 'ABORTED'

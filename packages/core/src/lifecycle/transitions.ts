@@ -7,8 +7,8 @@ export type ReasonOf<K extends LifecycleKind> = K extends 'ImageBuild' ? ImageBu
 
 /**
  * ImageBuild: Pending → Building → Pushing → Completed | Failed.
- * - `GeneratingSBOM` (upstream's optional SBOM step after the push) is accepted after Building or
- *   Pushing so statuses read from a Flight Control server fit; our runners do not emit it.
+ * - `GeneratingSBOM` (upstream's optional SBOM step after the push) follows Pushing in our runners;
+ *   it is also accepted after Building so statuses read from a Flight Control server fit.
  * - Building → Completed is allowed because upstream's worker never sets Pushing for builds.
  * - A Pending build cancels straight to Canceled; an active one goes through Canceling.
  * - Canceling ends in Canceled, or Failed when the cancel came from a timeout (as upstream does).

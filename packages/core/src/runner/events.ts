@@ -1,7 +1,7 @@
 import type { ConverterStage } from '../converter/stage-progress.js';
 
 /** Phases a build operation reports (the ImageBuild reasons a runner is responsible for). */
-export type BuildPhase = 'Building' | 'Pushing';
+export type BuildPhase = 'Building' | 'Pushing' | 'GeneratingSBOM';
 
 /** Phases an export operation reports (the ImageExport reasons a runner is responsible for). */
 export type ExportPhase = 'Converting' | 'Pushing';
@@ -27,7 +27,7 @@ export interface ExportProgress {
 
 /** Typed events of a build operation (plus `end` from `Operation`). */
 export interface BuildEvents {
-  /** Emitted once when a phase starts: `Building`, then `Pushing`. */
+  /** Emitted once when a phase starts: `Building`, then `Pushing`, then `GeneratingSBOM` when SBOMs are on. */
   phase: [phase: BuildPhase];
   /** One line of engine output (build steps, push status), newline stripped, credentials redacted. */
   log: [line: string];

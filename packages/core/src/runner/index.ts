@@ -15,3 +15,14 @@ export {
   type RunnerJobOptions,
 } from './options.js';
 export type { BuildOperation, ExportOperation, Runner } from './runner.js';
+export {
+  SBOM_MEDIA_TYPE,
+  type ImageFileEntry,
+  type ImageFileReader,
+  type SbomDocument,
+  type SbomGenerator,
+  type SbomInput,
+  type SbomOptions,
+  type SbomResult,
+} from './sbom.js';
+export type { ImageSigner, SignatureResult, SigningOptions } from './signing.js';

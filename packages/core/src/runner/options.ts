@@ -1,6 +1,8 @@
 import type { BuildContextOptions } from '../containerfile/build-context.js';
 import type { EnrollmentConfig } from '../containerfile/enrollment-config.js';
 import type { ConverterConfig, RootFilesystem } from '../converter/config.js';
+import type { SbomOptions } from './sbom.js';
+import type { SigningOptions } from './signing.js';
 
 /**
  * Label put on every container and temporary image a runner creates, valued with the job id
@@ -57,6 +59,10 @@ export interface RunnerBuildOptions extends RunnerJobOptions {
    * building even when the destination already holds an image with the same build key.
    */
   keepImage?: boolean | undefined;
+  /** SBOM after the push (`GeneratingSBOM`): on by default; `false` or `{ enabled: false }` turns it off. */
+  sbom?: SbomOptions | false | undefined;
+  /** Sign the pushed image (sigstore attachment, before GeneratingSBOM); a signing failure fails the build. */
+  sign?: SigningOptions | undefined;
 }
 
 export type {
@@ -98,4 +104,6 @@ export interface RunnerExportOptions extends RunnerJobOptions {
    * ImageBuild's `status.imageReference` (pinned by `status.manifestDigest` when set), else its destination.
    */
   imageReference?: string | undefined;
+  /** Sign the pushed artifact (sigstore attachment); a signing failure fails the export. */
+  sign?: SigningOptions | undefined;
 }

@@ -1,3 +1,6 @@
+import type { SbomResult } from './sbom.js';
+import type { SignatureResult } from './signing.js';
+
 /** What a successful build resolves to. */
 export interface BuildResult {
   /** The pushed reference, `registry/name:tag` (the ImageBuild's destination). */
@@ -8,6 +11,12 @@ export interface BuildResult {
   platformManifestDigest: string;
   /** OCI platform of the built image, e.g. `linux/amd64`. */
   platform: string;
+  /** The SBOM pushed as a referrer of the platform manifest (GeneratingSBOM succeeded). */
+  sbom?: SbomResult | undefined;
+  /** Why no SBOM was pushed (GeneratingSBOM failed; the build still succeeded, as upstream). */
+  sbomError?: string | undefined;
+  /** The image's signature, when signing was asked for. */
+  signature?: SignatureResult | undefined;
 }
 
 /** What a successful export resolves to. */
@@ -27,6 +36,8 @@ export interface ExportResult {
   layerDigest: string;
   /** The image the artifact refers to, `registry/name@sha256:…` (its platform manifest). */
   subject: string;
+  /** The artifact's signature, when signing was asked for. */
+  signature?: SignatureResult | undefined;
 }
 
 /** Identity of the engine behind a runner, as answered by `/_ping` and `/version`. */

@@ -6,6 +6,7 @@ import {
   RUNNER_JOB_LABEL,
   createBuildContext,
   findRepository,
+  parseImageRef,
   redactText,
   throwIfAborted,
   type BuildEvents,
@@ -29,6 +30,8 @@ import { BuildkitTrace } from './buildkit-trace.js';
 import { prepareBuild } from './prepare-build.js';
 import { pushImage } from './push-image.js';
 import { repositoryLabel } from '../registry/repository-errors.js';
+import { sbomEnabled, startSbomStep } from './sbom-step.js';
+import { signPushed } from './sign-step.js';
 
 export interface BuildDeps {
   conn: EngineConnection;
@@ -154,15 +157,40 @@ export async function runBuild(
       throw new BuildError(`build of ${context.destinationImage} ended without an image id`, { logTail: tail.lines });
 
     ctx.emit('phase', 'Pushing');
-    const result = await pushImage(deps, {
-      image: context.destinationImage,
-      repository: destRepo,
-      tlsVerify: verify(destRepo),
-      platform,
-      log,
-      progress: (p) => ctx.emit('progress', p),
-      signal: ctx.signal,
-    });
+    const sbom = sbomEnabled(options.sbom)
+      ? startSbomStep(deps, { image: context.destinationImage, jobId, options: options.sbom, signal: ctx.signal })
+      : undefined;
+    let result: BuildResult;
+    try {
+      result = await pushImage(deps, {
+        image: context.destinationImage,
+        repository: destRepo,
+        tlsVerify: verify(destRepo),
+        platform,
+        log,
+        progress: (p) => ctx.emit('progress', p),
+        signal: ctx.signal,
+      });
+      if (options.sign) {
+        const ref = parseImageRef(result.reference);
+        const signature = await signPushed(destRepo, {
+          repository: ref.repository,
+          digest: result.manifestDigest,
+          dockerReference: result.reference,
+          sign: options.sign,
+          signal: ctx.signal,
+        });
+        log(`signed ${result.reference}@${result.manifestDigest} (signature ${signature.tag})`);
+        result = { ...result, signature };
+      }
+    } catch (err) {
+      await sbom?.abandon();
+      throw err;
+    }
+    if (sbom) {
+      ctx.emit('phase', 'GeneratingSBOM');
+      result = { ...result, ...(await sbom.finish({ pushed: result, repository: destRepo, log, signal: ctx.signal })) };
+    }
     succeeded = true;
     return result;
   } finally {

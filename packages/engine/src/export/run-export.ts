@@ -29,6 +29,7 @@ import { ensureConverterImage } from './ensure-image.js';
 import { exportInputs } from './export-inputs.js';
 import { CONVERTER_IMAGE_ANNOTATION, CONVERTER_KEY_ANNOTATION, converterKey, findReusableArtifact } from './reuse.js';
 import { createSecretDir, jobTag, type SecretDir } from './secret-dir.js';
+import { signPushed } from '../build/sign-step.js';
 
 export interface ExportDeps {
   conn: EngineConnection;
@@ -157,6 +158,15 @@ export async function runExport(
             },
             ctx.signal,
           );
+    const signature = options.sign
+      ? await signPushed(destRepo, {
+          repository: ref.repository,
+          digest: pushed.digest,
+          dockerReference: `${ref.registry}/${ref.repository}`,
+          sign: options.sign,
+          signal: ctx.signal,
+        })
+      : undefined;
     return {
       manifestDigest: pushed.digest,
       mediaType: pushed.mediaType,
@@ -164,6 +174,7 @@ export async function runExport(
       size: pushed.layerSize,
       layerDigest: pushed.layerDigest,
       subject: pinned,
+      ...(signature ? { signature } : {}),
     };
   } finally {
     await secrets?.remove().catch(() => undefined);

@@ -32,6 +32,7 @@ export function ociRegistryAccess(repository: Repository): RegistryAccess {
         subject: req.subject,
         title: req.title,
         annotations: req.annotations,
+        layerMediaType: req.layerMediaType,
         signal,
       });
       op.on('progress', (p) => req.onProgress({ bytesDone: p.bytesDone, bytesTotal: p.bytesTotal }));

@@ -43,6 +43,8 @@ export interface RegistryAccess {
       title: string;
       /** Extra manifest annotations (the export's reuse key). */
       annotations?: Record<string, string> | undefined;
+      /** Layer media type (default `application/vnd.oci.image.layer.v1.tar`, as Flight Control pushes disks). */
+      layerMediaType?: string | undefined;
       onProgress: (p: ArtifactPushProgress) => void;
     },
     signal: AbortSignal,

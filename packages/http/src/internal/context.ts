@@ -6,7 +6,8 @@ import type { Route } from './router.js';
 export type BuilderApi = Pick<
   ImageBuilder,
   'create' | 'apply' | 'get' | 'list' | 'delete' | 'cancel' | 'newVersion' | 'logs' | 'readLog' | 'openExport'
->;
+> &
+  Partial<Pick<ImageBuilder, 'sbom' | 'sboms'>>;
 
 export interface RequestContext {
   req: IncomingMessage;

@@ -1,6 +1,6 @@
 /** The resources and sub-resources the adapter serves. */
 export type Collection = 'imagebuilds' | 'imageexports' | 'imagepromotions' | 'repositories';
-export type SubResource = 'log' | 'cancel' | 'newversion' | 'download';
+export type SubResource = 'log' | 'cancel' | 'newversion' | 'download' | 'sbom' | 'sboms';
 
 export interface Route {
   collection: Collection;
@@ -10,7 +10,7 @@ export interface Route {
 
 const COLLECTIONS = new Set<string>(['imagebuilds', 'imageexports', 'imagepromotions', 'repositories']);
 const SUBS: Record<string, ReadonlySet<string>> = {
-  imagebuilds: new Set(['log', 'cancel', 'newversion']),
+  imagebuilds: new Set(['log', 'cancel', 'newversion', 'sbom', 'sboms']),
   imageexports: new Set(['log', 'cancel', 'download']),
 };
 
