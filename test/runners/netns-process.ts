@@ -115,6 +115,8 @@ export async function spawnInNetns(command: (address: string) => string[]): Prom
   child.on('error', (err) => {
     tail = `${tail}${err.message}`.slice(-2000);
   });
+  // EPIPE if the process died before 'go': reported through its exit instead.
+  child.stdin?.on('error', () => {});
   child.stderr?.setEncoding('utf8').on('data', (d: string) => {
     tail = (tail + d).slice(-2000);
   });
