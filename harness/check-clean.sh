@@ -1,6 +1,6 @@
 #!/bin/bash
 # Leak check, run after `engines.sh down` (CI does): proves that no harness process, no ibh* cgroup,
-# no mount under the run dir, no listener on dockerd's tcp+TLS port or the sshd port, no DOCKER/NETAVARK iptables rule and no docker0/podman0 link is left.
+# no mount under the run dir, no listener on dockerd's tcp+TLS port or the sshd port, no DOCKER/NETAVARK iptables rule and no docker0/podman0 or test veth (ibt*) link is left.
 # Exits non-zero and lists what it found otherwise.
 #   IBH_STRICT=1 (default when CI=true): any dockerd/containerd/podman/conmon/docker-registry process
 #   and any ibh* cgroup counts, not only those of this run dir (a developer machine may run others).
@@ -41,6 +41,8 @@ if command -v iptables-save >/dev/null 2>&1; then
   [ "$n" = 0 ] || bad "$n DOCKER/NETAVARK iptables lines: $(iptables-save 2>/dev/null | grep -E 'DOCKER|NETAVARK' | head -3 | tr '\n' ' ')"
 fi
 for l in docker0 podman0; do ip link show "$l" >/dev/null 2>&1 && bad "network link $l"; done
+# the host ends of the veth pairs test/runners/netns-process.ts creates (they go with the test's namespace)
+while read -r l; do bad "network link $l (a test network namespace's veth)"; done < <(ip -o link show 2>/dev/null | awk -F': ' '$2 ~ /^ibt/ {sub(/@.*/, "", $2); print $2}')
 # 5. sockets
 for s in "$PODMAN_SOCK" "$DOCKER_SOCK"; do [ -e "$s" ] && bad "socket $s"; done
 # 6. dockerd's tcp+TLS listener and our sshd (its processes, by their config path under $B, and its port)

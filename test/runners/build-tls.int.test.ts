@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyImage } from './build-helpers.js';
 import { leftovers } from './engine-helpers.js';
 import { harnessRepositories, imageBuild } from './fixtures.js';
-import { hostAddress, startTlsRegistry, type TlsRegistry } from './tls-registry.js';
+import { startTlsRegistry, type TlsRegistry } from './tls-registry.js';
 
 const env = loadHarnessEnv();
 const run = `${process.pid.toString(36)}${Date.now().toString(36)}`;
@@ -71,7 +71,7 @@ describe.each(['podman', 'docker'] as const)('%s: registry TLS verified as the R
     imageBuild({ name, binding: 'late', source, destination, imageName: `tls/${kind}-${name}`, tag: run });
 
   beforeAll(async () => {
-    registry = await startTlsRegistry(hostAddress());
+    registry = await startTlsRegistry();
     const ca = (pem: string): string => Buffer.from(pem).toString('base64');
     good = repository('good', registry.address, { 'ca.crt': ca(registry.caPem) });
     // Registry B's CA: a real CA, but not the one that signed this registry's certificate.
@@ -175,7 +175,7 @@ describe('docker over tcp (a remote engine): a registry CA it lacks fails before
   let registry: TlsRegistry;
   let runner: Runner;
   beforeAll(async () => {
-    registry = await startTlsRegistry(hostAddress());
+    registry = await startTlsRegistry();
     runner = new DockerRunner({
       engine: {
         url: env.raw['DOCKER_TLS_URL']!,

@@ -1,9 +1,9 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { networkInterfaces, tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RegistryClient } from '@imagebuild/oci';
+import { type NetnsProcess, spawnInNetns } from './netns-process.js';
 
 /** A TLS registry started for a test, with a certificate from a throwaway CA. */
 export interface TlsRegistry {
@@ -15,112 +15,50 @@ export interface TlsRegistry {
 }
 
 /**
- * The host's first non-loopback IPv4 address: dockerd treats every 127.0.0.0/8 registry as insecure
- * (it never verifies those), so a registry whose TLS dockerd verifies must listen elsewhere.
+ * Removes the temp dirs of test processes that were killed outright (SIGKILL runs no hook; their registry
+ * and namespace died with them through the parent-death signal, only the dir is left).
  */
-export function hostAddress(): string {
-  for (const list of Object.values(networkInterfaces()))
-    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
-  throw new Error('this host has no non-loopback IPv4 address: the TLS registry tests need one');
+function sweepDeadOwners(): void {
+  for (const name of readdirSync(tmpdir())) {
+    const pid = /^ib-tlsreg-(\d+)-/.exec(name)?.[1];
+    if (pid === undefined || existsSync(`/proc/${pid}`)) continue;
+    rmSync(join(tmpdir(), name), { recursive: true, force: true });
+  }
 }
 
-async function freePort(host: string): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, host, resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+/** Any port: the registry is alone in its network namespace. */
+const PORT = 5443;
 
 function openssl(args: string[]): void {
   execFileSync('openssl', args, { stdio: 'ignore' });
 }
 
-/** Starts `docker-registry` (no auth) on a free port of `host` with a certificate from a fresh CA. */
-export async function startTlsRegistry(host: string): Promise<TlsRegistry> {
-  const dir = mkdtempSync(join(tmpdir(), 'ib-tlsreg-'));
-  let child: ChildProcess | undefined;
+/**
+ * Starts `docker-registry` (no auth) with a certificate from a fresh CA for its IP, in a network namespace
+ * of its own (see netns-process.ts): dockerd treats every 127.0.0.0/8 registry as insecure and never
+ * verifies those, so a registry whose TLS dockerd verifies must be elsewhere, and the only "elsewhere"
+ * tests may reach is a host they created themselves.
+ */
+export async function startTlsRegistry(): Promise<TlsRegistry> {
+  sweepDeadOwners();
+  const dir = mkdtempSync(join(tmpdir(), `ib-tlsreg-${process.pid}-`));
+  const removeDir = (): void => {
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // Best effort: also runs from the exit hook.
+    }
+  };
+  process.once('exit', removeDir);
+  let child: NetnsProcess | undefined;
+  let address = '';
   try {
     const f = (n: string): string => join(dir, n);
-    openssl([
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-sha256',
-      '-days',
-      '2',
-      '-subj',
-      '/CN=ib throwaway CA',
-      '-addext',
-      'basicConstraints=critical,CA:TRUE',
-      '-addext',
-      'keyUsage=critical,keyCertSign,cRLSign',
-      '-keyout',
-      f('ca.key'),
-      '-out',
-      f('ca.crt'),
-    ]);
-    openssl([
-      'req',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-sha256',
-      '-subj',
-      `/CN=${host}`,
-      '-keyout',
-      f('server.key'),
-      '-out',
-      f('server.csr'),
-    ]);
-    writeFileSync(
-      f('server.ext'),
-      `subjectAltName=IP:${host}\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n`,
-    );
-    openssl([
-      'x509',
-      '-req',
-      '-in',
-      f('server.csr'),
-      '-CA',
-      f('ca.crt'),
-      '-CAkey',
-      f('ca.key'),
-      '-CAcreateserial',
-      '-days',
-      '2',
-      '-sha256',
-      '-extfile',
-      f('server.ext'),
-      '-out',
-      f('server.crt'),
-    ]);
-    const port = await freePort(host);
-    const address = `${host}:${port}`;
-    writeFileSync(
-      f('config.yml'),
-      [
-        'version: 0.1',
-        'log:',
-        '  level: error',
-        '  accesslog:',
-        '    disabled: true',
-        'storage:',
-        '  filesystem:',
-        `    rootdirectory: ${f('data')}`,
-        '  delete:',
-        '    enabled: true',
-        'http:',
-        `  addr: ${address}`,
-        '  tls:',
-        `    certificate: ${f('server.crt')}`,
-        `    key: ${f('server.key')}`,
-        '',
-      ].join('\n'),
-    );
-    child = spawn('/usr/bin/docker-registry', ['serve', f('config.yml')], { stdio: 'ignore' });
+    child = await spawnInNetns((host) => {
+      address = `${host}:${PORT}`;
+      writeFiles(host, address, f);
+      return ['/usr/bin/docker-registry', 'serve', f('config.yml')];
+    });
     const caPem = readFileSync(f('ca.crt'), 'utf8');
     const client = new RegistryClient({ registry: address, ca: caPem, retry: { attempts: 1 } });
     try {
@@ -129,7 +67,7 @@ export async function startTlsRegistry(host: string): Promise<TlsRegistry> {
           await client.ping({ signal: AbortSignal.timeout(2000) });
           break;
         } catch (err) {
-          if (i >= 100 || child.exitCode !== null) throw err;
+          if (i >= 100 || child.exited()) throw new Error(`${(err as Error).message} ${child.stderr()}`.trim());
           await new Promise((r) => setTimeout(r, 100));
         }
       }
@@ -141,17 +79,95 @@ export async function startTlsRegistry(host: string): Promise<TlsRegistry> {
       address,
       caPem,
       async stop() {
-        if (proc.exitCode === null) {
-          const exited = new Promise((r) => proc.once('exit', r));
-          proc.kill('SIGTERM');
-          await exited;
-        }
-        rmSync(dir, { recursive: true, force: true });
+        await proc.stop();
+        removeDir();
+        process.removeListener('exit', removeDir);
       },
     };
   } catch (err) {
-    child?.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
+    await child?.stop();
+    removeDir();
+    process.removeListener('exit', removeDir);
     throw err;
   }
+}
+
+/** CA, server certificate for `host` and registry config, in the directory of `f`. */
+function writeFiles(host: string, address: string, f: (n: string) => string): void {
+  openssl([
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-sha256',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=ib throwaway CA',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+    '-keyout',
+    f('ca.key'),
+    '-out',
+    f('ca.crt'),
+  ]);
+  openssl([
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-sha256',
+    '-subj',
+    `/CN=${host}`,
+    '-keyout',
+    f('server.key'),
+    '-out',
+    f('server.csr'),
+  ]);
+  writeFileSync(
+    f('server.ext'),
+    `subjectAltName=IP:${host}\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n`,
+  );
+  openssl([
+    'x509',
+    '-req',
+    '-in',
+    f('server.csr'),
+    '-CA',
+    f('ca.crt'),
+    '-CAkey',
+    f('ca.key'),
+    '-CAcreateserial',
+    '-days',
+    '2',
+    '-sha256',
+    '-extfile',
+    f('server.ext'),
+    '-out',
+    f('server.crt'),
+  ]);
+  writeFileSync(
+    f('config.yml'),
+    [
+      'version: 0.1',
+      'log:',
+      '  level: error',
+      '  accesslog:',
+      '    disabled: true',
+      'storage:',
+      '  filesystem:',
+      `    rootdirectory: ${f('data')}`,
+      '  delete:',
+      '    enabled: true',
+      'http:',
+      `  addr: ${address}`,
+      '  tls:',
+      `    certificate: ${f('server.crt')}`,
+      `    key: ${f('server.key')}`,
+      '',
+    ].join('\n'),
+  );
 }
