@@ -134,7 +134,7 @@ describe.each(['podman', 'docker'] as const)('%s: pinned sources, build reuse, r
 
     const second = await build(runner, ib, { jobId: `pin2-${run}` });
     expect(second.error).toBeUndefined();
-    expect(second.phases).toEqual(['Building', 'Pushing']);
+    expect(second.phases).toEqual(['Building', 'Pushing', 'GeneratingSBOM']);
     expect(second.lines).toContain(`[imagebuild] building: the source tag ${baseRef} moved from ${v1} to ${v2}`);
     expect(second.result!.manifestDigest).not.toBe(first.result!.manifestDigest);
     const secondLabels = await labelsOf(second.result!, target);
@@ -166,11 +166,11 @@ describe.each(['podman', 'docker'] as const)('%s: pinned sources, build reuse, r
     // noCache rebuilds; so does a changed spec.
     const fourth = await build(runner, ib, { jobId: `pin4-${run}`, noCache: true });
     expect(fourth.error).toBeUndefined();
-    expect(fourth.phases).toEqual(['Building', 'Pushing']);
+    expect(fourth.phases).toEqual(['Building', 'Pushing', 'GeneratingSBOM']);
     expect(fourth.lines.some((l) => l.includes('noCache: building without looking for a reusable image'))).toBe(true);
     const kept = await build(runner, ib, { jobId: `pin6-${run}`, keepImage: true });
     expect(kept.error).toBeUndefined();
-    expect(kept.phases).toEqual(['Building', 'Pushing']);
+    expect(kept.phases).toEqual(['Building', 'Pushing', 'GeneratingSBOM']);
     expect(kept.lines.some((l) => l.includes('keepImage: building without looking for a reusable image'))).toBe(true);
     expect((await runner.cleanup({ jobId: `pin6-${run}` })).failed).toEqual([]);
     const changed = imageBuild({
@@ -185,7 +185,7 @@ describe.each(['podman', 'docker'] as const)('%s: pinned sources, build reuse, r
     });
     const fifth = await build(runner, changed, { jobId: `pin5-${run}` });
     expect(fifth.error).toBeUndefined();
-    expect(fifth.phases).toEqual(['Building', 'Pushing']);
+    expect(fifth.phases).toEqual(['Building', 'Pushing', 'GeneratingSBOM']);
     expect(fifth.lines).toContain(
       `[imagebuild] building: the build key differs from the image at ${env.registryPlain}/${target}:${run} (spec, enrollment config, agent source or generator version changed)`,
     );
@@ -215,7 +215,7 @@ describe.each(['podman', 'docker'] as const)('%s: pinned sources, build reuse, r
     const ib = imageBuild({ name: 'other', binding: 'late', destination: 'plain', imageName: target, tag: run });
     const r = await build(runner, ib, { jobId: `op-${run}` });
     expect(r.error).toBeUndefined();
-    expect(r.phases).toEqual(['Building', 'Pushing']);
+    expect(r.phases).toEqual(['Building', 'Pushing', 'GeneratingSBOM']);
     const why = r.lines.find((l) => l.startsWith('[imagebuild] building: '));
     expect(why).toContain(`read ${env.registryPlain}/${target}:${run} for Repository "plain" on ${env.registryPlain}`);
     expect(why).toContain('not found in manifest list');

@@ -149,7 +149,7 @@ describe.each(['podman', 'docker'] as const)('%s: registry TLS verified as the R
     const runner = makeRunner();
     const r = await attempt(runner, build('ok', 'good', 'good'), [good], `ok-${run}`);
     expect(r.error).toBeUndefined();
-    expect(r.phases).toEqual(['Building', 'Pushing']);
+    expect(r.phases).toEqual(['Building', 'Pushing', 'GeneratingSBOM']);
     expect(
       r.lines.some((l) => l.startsWith(`[imagebuild] installed the CA of Repository "good" (${registry.address})`)),
     ).toBe(true);

@@ -68,8 +68,5 @@ export async function containerCreates(conn: EngineConnection, jobId: string, si
     .filter((e) => (e.Action ?? e.status) === 'create').length;
 }
 
-/**
- * The stand-in build honouring the whole converter contract these tests check (harness/fixtures/
- * build-bib.sh names it besides :latest, so an older build under :latest cannot stand in for it).
- */
-export const BIB_CONTRACT_IMAGE = 'localhost/bib-standin:contract-2';
+/** The harness's converter stand-in (harness/fixtures/build-bib.sh), honouring the whole converter contract. */
+export const BIB_CONTRACT_IMAGE = 'localhost/bib-standin:latest';
