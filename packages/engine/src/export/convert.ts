@@ -48,8 +48,8 @@ export async function runConverter(conn: EngineConnection, r: ConvertRequest): P
     tail.add(clean);
     r.onLog(clean);
     if (!manifestRead && (clean.startsWith('Pipeline ') || clean.startsWith('org.osbuild.'))) {
-      manifestRead = true;
-      useManifest(tracker, r.outputDir, r.bibType);
+      // the file may still be being written when the first line arrives: tried again on the next line
+      manifestRead = useManifest(tracker, r.outputDir, r.bibType);
     }
     const stage = tracker.line(clean);
     if (stage) r.onStage(stage);
@@ -135,13 +135,15 @@ function replayLog(file: string): string[] {
 }
 
 /** The manifest the converter saved before running osbuild (`manifest-<type>.json`), for the stage count. */
-function useManifest(tracker: ConverterStageTracker, dir: string, bibType: string): void {
+function useManifest(tracker: ConverterStageTracker, dir: string, bibType: string): boolean {
   try {
     const file = join(dir, `manifest-${bibType}.json`);
-    if (statSync(file).size > MANIFEST_MAX) return;
+    if (statSync(file).size > MANIFEST_MAX) return true;
     const exportName = BIB_IMAGE_TYPES[bibType as BibImageType]?.export;
     if (exportName) tracker.useManifest(JSON.parse(readFileSync(file, 'utf8')), [exportName]);
+    return true;
   } catch {
-    // no manifest (a custom converter): stages are reported without a count
+    // no manifest (a custom converter) or not yet complete: stages are reported without a count
+    return false;
   }
 }
