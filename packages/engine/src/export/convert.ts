@@ -72,8 +72,21 @@ export async function runConverter(conn: EngineConnection, r: ConvertRequest): P
       r.signal,
     );
     await startContainer(conn, id, r.signal);
+    let streamed = 0;
     try {
-      await followLogs(conn, id, onLine, r.signal);
+      await followLogs(
+        conn,
+        id,
+        (line) => {
+          streamed++;
+          onLine(line);
+        },
+        r.signal,
+      );
+      // podman can end the log stream of an auto-removed container before its last lines: the
+      // converter's own copy has them (whole when under the replay limit)
+      const copy = replayLog(join(r.outputDir, LOG_FILE));
+      if (copy.length > streamed && !copy.truncated) for (const line of copy.slice(streamed)) onLine(line);
     } catch (err) {
       // AutoRemove: a converter that ended at once may be gone before its logs are asked for.
       if (r.signal.aborted || !exists(join(r.outputDir, EXIT_CODE_FILE))) throw err;
@@ -113,8 +126,8 @@ function exitCode(dir: string): number | undefined {
   }
 }
 
-/** The last MiB of the converter's own copy of its output, as lines. */
-function replayLog(file: string): string[] {
+/** The last MiB of the converter's own copy of its output, as lines (`truncated` when it was longer). */
+function replayLog(file: string): string[] & { truncated?: boolean } {
   try {
     const size = statSync(file).size;
     const n = Math.min(size, LOG_REPLAY_MAX);
@@ -125,10 +138,12 @@ function replayLog(file: string): string[] {
     } finally {
       closeSync(fd);
     }
-    return buf
+    const lines: string[] & { truncated?: boolean } = buf
       .toString('utf8')
       .split('\n')
       .filter((l, i, a) => i < a.length - 1 || l !== '');
+    lines.truncated = size > n;
+    return lines;
   } catch {
     return [];
   }
