@@ -182,6 +182,42 @@ describe('imagebuild build (local mode)', () => {
     });
   }
 
+  it('a second Ctrl-C exits at once naming what may be left; the next run on the state removes it', async () => {
+    // The second Ctrl-C must arrive while the first cancel still runs: during the conversion (stopping
+    // the privileged converter takes a while); a cancel that finished first is tried again.
+    let dir = '';
+    let name = '';
+    let state = '';
+    let r: Awaited<ReturnType<typeof spawnCli>['done']> | undefined;
+    for (let attempt = 0; attempt < 4; attempt++) {
+      dir = join(tmp.dir, `twice-${attempt}`);
+      mkdirSync(dir);
+      name = `cli-twice-${runTag()}`;
+      writeFileSync(join(dir, 'b.yaml'), `${repositoriesYaml(env)}---\n${buildYaml(name, runTag())}`);
+      state = join(dir, 'state');
+      const p = spawnCli(['build', '-f', 'b.yaml', '--export', 'qcow2', '--state', state, ...engineArgs], {
+        cwd: dir,
+      });
+      await p.waitFor(`ImageExport ${name}-qcow2: Converting`);
+      p.child.kill('SIGINT');
+      await p.waitFor('interrupted: canceling');
+      p.child.kill('SIGINT');
+      r = await p.done;
+      if (r.stderr.includes('interrupted again')) break;
+    }
+    if (!r) throw new Error('no attempt ran');
+    expect(r.code).toBe(130);
+    expect(r.stderr).toContain('interrupted again: exiting now. May be left behind:');
+    expect(r.stderr).toContain(`ImageBuild ${name}`);
+    // Whatever the first cancel had not removed yet goes with the next builder start on this state.
+    const uids = await jobUids(state);
+    expect(uids.length).toBeGreaterThan(0);
+    const del = await runCli(['delete', `ib/${name}`, '--local', '--state', state, ...engineArgs.slice(0, 2)]);
+    expect(del.code).toBe(0);
+    expect(await labelledLeftovers(env.podmanSocket, uids)).toEqual([]);
+    expect(existsSync(join(state, 'lock'))).toBe(false);
+  });
+
   it('early binding needs --enrollment-config (exit 2 without it) and builds with it', async () => {
     const dir = join(tmp.dir, 'early');
     mkdirSync(dir);
