@@ -6,16 +6,17 @@
  */
 import { execFileSync } from 'node:child_process';
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError } from '@imagebuild/core';
 import { ENROLLMENT_SIGNER, ImageBuilderClient } from '@imagebuild/client';
 import { json, sampleBuild, startScriptedServer, status, type ScriptedServer } from './support/scripted-server.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ib-enroll-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const openssl = (...args: string[]): string =>
   execFileSync('openssl', args, { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 let caPem = '';
