@@ -1,10 +1,9 @@
 // `serve`: /readyz follows its engines (an engine reached through a unix-socket relay that the test
 // shuts makes it 503, and it recovers when the relay is back); HTTPS with a CA the client must trust.
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { loadHarnessEnv } from '@imagebuild/testkit';
+import { issueTestCert, loadHarnessEnv, makeTestCa } from '@imagebuild/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ensureBuilt, runCli, spawnCli, tempDir, type CliProcess } from './support/cli.js';
 
@@ -75,56 +74,8 @@ it('/readyz is 200 with a reachable engine, 503 naming the cause without one, 20
 it('serves HTTPS with --tls-cert/--tls-key; login needs the CA (untrusted: exit 2 with the fix)', async () => {
   const dir = join(tmp.dir, 'tls');
   mkdirSync(dir);
-  const ossl = (...args: string[]): void => void execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
-  ossl(
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.crt',
-    '-days',
-    '1',
-    '-subj',
-    '/CN=cli test CA',
-  );
-  ossl(
-    'req',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-keyout',
-    'tls.key',
-    '-out',
-    'tls.csr',
-    '-subj',
-    '/CN=127.0.0.1',
-  );
-  writeFileSync(join(dir, 'ext'), 'subjectAltName=IP:127.0.0.1\n');
-  ossl(
-    'x509',
-    '-req',
-    '-in',
-    'tls.csr',
-    '-CA',
-    'ca.crt',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-out',
-    'tls.crt',
-    '-days',
-    '1',
-    '-extfile',
-    'ext',
-  );
+  makeTestCa(dir, 'cli test CA');
+  issueTestCert(dir, 'tls', '127.0.0.1', 'IP:127.0.0.1');
   const https = spawnCli([
     'serve',
     '--listen',

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError } from '@imagebuild/core';
 import { ENROLLMENT_SIGNER, ImageBuilderClient } from '@imagebuild/client';
+import { issueTestCert, makeTestCa } from '@imagebuild/testkit';
 import { json, sampleBuild, startScriptedServer, status, type ScriptedServer } from './support/scripted-server.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ib-enroll-'));
@@ -22,56 +23,9 @@ const openssl = (...args: string[]): string =>
 let caPem = '';
 
 beforeAll(() => {
-  openssl(
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.crt',
-    '-subj',
-    '/CN=imagebuild-test-ca',
-    '-days',
-    '1',
-  );
+  makeTestCa(dir, 'imagebuild-test-ca');
   caPem = readFileSync(join(dir, 'ca.crt'), 'utf8');
-  openssl(
-    'req',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-keyout',
-    'srv.key',
-    '-out',
-    'srv.csr',
-    '-subj',
-    '/CN=127.0.0.1',
-  );
-  writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
-  openssl(
-    'x509',
-    '-req',
-    '-in',
-    'srv.csr',
-    '-CA',
-    'ca.crt',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-days',
-    '1',
-    '-extfile',
-    'san.ext',
-    '-out',
-    'srv.crt',
-  );
+  issueTestCert(dir, 'srv', '127.0.0.1', 'IP:127.0.0.1');
 });
 
 let srv: ScriptedServer | undefined;

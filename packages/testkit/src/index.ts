@@ -12,3 +12,4 @@ export {
 } from './harness-env.js';
 export { startFaultProxy, type FaultProxy, type FaultProxyOptions, type CutPlan } from './fault-proxy.js';
 export { TempDirs } from './temp-dirs.js';
+export { issueTestCert, makeTestCa } from './test-certs.js';
