@@ -7,7 +7,7 @@
 // then `vitest run --project unit` and the quick start, both run by that Node. The copy is removed afterwards.
 // NODE_MATRIX_STEPS=unit,quickstart selects steps (default: both).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { installNative, nodeBin, nodeVersion } from './lib/node-versions.mjs';
@@ -73,6 +73,11 @@ try {
       mkdirSync(join(copy, '.tmp'));
       // hard links: instant; nothing below writes into an existing file (caches removed, the addon replaced)
       execFileSync('cp', ['-al', join(root, 'node_modules'), join(copy, 'node_modules')]);
+      // and the packages' own node_modules (versions npm could not hoist, e.g. the CLI's commander 14)
+      for (const pkg of readdirSync(join(root, 'packages'))) {
+        const nested = join(root, 'packages', pkg, 'node_modules');
+        if (existsSync(nested)) execFileSync('cp', ['-al', nested, join(copy, 'packages', pkg, 'node_modules')]);
+      }
       for (const cache of ['.vite', '.vite-temp', '.cache'])
         rmSync(join(copy, 'node_modules', cache), { recursive: true, force: true });
       installNative(node, join(copy, 'node_modules', 'better-sqlite3'));
