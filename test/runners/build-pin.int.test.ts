@@ -141,7 +141,14 @@ describe.each(['podman', 'docker'] as const)('%s: pinned sources, build reuse, r
     expect(secondLabels['org.opencontainers.image.base.digest']).toBe(v2);
     expect(secondLabels[BUILD_KEY_LABEL]).not.toBe(firstLabels[BUILD_KEY_LABEL]);
     await pullImage(conn, second.result!.reference);
-    localRefs.push(second.result!.reference);
+    // by id as well: later builds move the tag, which leaves this pulled image dangling
+    const pulledId = (
+      await conn.json<{ Id: string }>({
+        method: 'GET',
+        path: conn.compat(`/images/${encodeURIComponent(second.result!.reference)}/json`),
+      })
+    ).Id;
+    localRefs.push(second.result!.reference, pulledId);
     expect((await runInImage(conn, second.result!.reference, 'cat /pin-version')).trim()).toBe(marker);
     // The engine's own tag still says v1: the build used the pinned digest, not the local tag.
     expect(
