@@ -53,6 +53,17 @@ describe('queue and pool', () => {
     await waitForReason(b, 'ImageBuild', 'b1', ['Completed']);
   });
 
+  it('retries a down runner even when a scheduling pass outlasts pingRetryMs', async () => {
+    // pingRetryMs 0: the retry time is already past when the pass ends (as under CI load with 20 ms)
+    let down = true;
+    const r1 = new InstantRunner({ name: 'only', down: () => down });
+    await setup([r1], { pingRetryMs: 0 });
+    await b.create(build('b1'));
+    await new Promise((r) => setTimeout(r, 30));
+    down = false;
+    await waitForReason(b, 'ImageBuild', 'b1', ['Completed'], 2000);
+  });
+
   it('an export waits for its build, then runs on it', async () => {
     const r = new InstantRunner({ behaviour: by({ b1: 'slow' }) });
     await setup([r]);

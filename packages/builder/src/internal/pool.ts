@@ -56,9 +56,13 @@ export class RunnerPool {
     return this.slots.some((s) => s.running < s.limit && s.downUntil <= now);
   }
 
-  /** Earliest time a down runner may be retried (for a wake-up timer). */
+  /**
+   * Earliest time a down runner may be retried (for a wake-up timer). A time already past counts:
+   * under load the scheduling pass can outlast `pingRetryMs`, and dropping the runner then would
+   * leave the queue with no timer at all.
+   */
   nextRetryAt(): number | undefined {
-    const times = this.slots.filter((s) => s.running < s.limit && s.downUntil > Date.now()).map((s) => s.downUntil);
+    const times = this.slots.filter((s) => s.running < s.limit && s.downUntil > 0).map((s) => s.downUntil);
     return times.length ? Math.min(...times) : undefined;
   }
 

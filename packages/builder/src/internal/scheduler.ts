@@ -152,6 +152,9 @@ export class Scheduler {
   }
 
   async #loop(): Promise<void> {
+    // Set when a job was left queued because no runner could take it: only then is a retry armed
+    // (a queue of exports waiting for their builds must not spin the timer).
+    let unplaced = false;
     let i = 0;
     while (i < this.#queue.length && this.running.size < this.limits.concurrency && !this.#closed) {
       const item = this.#queue[i]!;
@@ -169,11 +172,13 @@ export class Scheduler {
         }
       }
       if (!this.pool.hasCandidate()) {
+        unplaced = true;
         await this.#noteUnplaced();
         break;
       }
       const slot = await this.pool.acquire();
       if (!slot) {
+        unplaced = true;
         await this.#noteUnplaced();
         break;
       }
@@ -200,7 +205,7 @@ export class Scheduler {
       });
     }
     if (!this.pool.allDown()) await this.#clearUnplaced();
-    this.#armRetry();
+    if (unplaced) this.#armRetry();
   }
 
   /**
