@@ -35,6 +35,16 @@ export {
 } from './errors/index.js';
 export { parseRetryAfter, backoffDelay, sleep, type BackoffBounds } from './retry/index.js';
 export {
+  childLogger,
+  createLogger,
+  silentLogger,
+  type CreateLoggerOptions,
+  type LogFields,
+  type Logger,
+  type LogLevel,
+  type LogRecord,
+} from './logger/index.js';
+export {
   Operation,
   throwIfAborted,
   type OperationBaseEvents,
