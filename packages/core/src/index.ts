@@ -44,6 +44,7 @@ export {
   type LogLevel,
   type LogRecord,
 } from './logger/index.js';
+export type { CallOptions, TransferProgress } from './operation/index.js';
 export {
   Operation,
   throwIfAborted,

@@ -5,3 +5,4 @@ export {
   type OperationContext,
   type OperationOptions,
 } from './operation.js';
+export type { CallOptions, TransferProgress } from './shapes.js';
