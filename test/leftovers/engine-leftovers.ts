@@ -38,7 +38,17 @@ interface Listed {
   Id: string;
   Labels?: Record<string, string> | null;
   RepoTags?: string[] | null;
+  RepoDigests?: string[] | null;
 }
+
+/** Ids of every image, intermediate layers included. */
+export async function allImageIds(socket: string): Promise<Set<string>> {
+  return new Set((await get<Listed[]>(socket, '/v1.41/images/json?all=true')).map((i) => i.Id));
+}
+
+/** Neither tagged nor pulled by digest: a layer a build committed (labelled or not). */
+const untagged = (i: Listed): boolean =>
+  !(i.RepoTags ?? []).some((t) => t !== '<none>:<none>') && !(i.RepoDigests ?? []).some((d) => !d.startsWith('<none>'));
 
 /** Names of every volume (labelled or anonymous) on the engine. */
 export async function volumeNames(socket: string): Promise<Set<string>> {
@@ -56,6 +66,8 @@ export async function leftovers(
   tag: string,
   volumesBefore: Set<string>,
   thread?: number,
+  /** When given: any untagged layer not in this set counts too (nothing else may build meanwhile). */
+  imagesBefore?: Set<string>,
 ): Promise<string[]> {
   const owner = thread === undefined ? `-p${pid}-t` : `-p${pid}-t${thread}`;
   const mine = (labels: Record<string, string> | null | undefined): boolean =>
@@ -67,6 +79,7 @@ export async function leftovers(
   for (const i of images) {
     if (mine(i.Labels) || (i.RepoTags ?? []).some((t) => t.endsWith(`:${tag}`)))
       out.push(`image ${i.Id.slice(7, 19)} ${(i.RepoTags ?? []).join(',')}`);
+    else if (imagesBefore && !imagesBefore.has(i.Id) && untagged(i)) out.push(`unlabelled layer ${i.Id.slice(7, 19)}`);
   }
   for (const name of await volumeNames(socket)) if (!volumesBefore.has(name)) out.push(`volume ${name}`);
   for (const base of [tmpdir(), '/dev/shm']) {
@@ -81,15 +94,16 @@ export async function leftovers(
   return out;
 }
 
-/** Resolves once the images labelled with `pid`'s jobs stop changing (the engine finished its work). */
+/** Resolves once `pid`'s labelled images and the untagged layers stop changing (the engine finished its work). */
 export async function engineSettled(socket: string, pid: number, quietMs = 3000, maxMs = 90_000): Promise<void> {
   const until = Date.now() + maxMs;
   let last = '';
   let since = Date.now();
   while (Date.now() < until) {
     const images = await get<Listed[]>(socket, '/v1.41/images/json?all=true');
+    // every layer: docker's classic builder commits unlabelled ones
     const now = images
-      .filter((i) => (i.Labels?.['io.imagebuild.job'] ?? '').includes(`-p${pid}-t`))
+      .filter((i) => (i.Labels?.['io.imagebuild.job'] ?? '').includes(`-p${pid}-t`) || untagged(i))
       .map((i) => i.Id)
       .sort()
       .join(',');

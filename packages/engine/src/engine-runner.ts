@@ -21,6 +21,7 @@ import {
 } from '@imagebuild/core';
 import { runBuild } from './build/run-build.js';
 import { cleanupJobResources, listJobResources } from './cleanup/job-resources.js';
+import { journalResources, sweepBuildJournals } from './cleanup/build-journal.js';
 import { removeJobFolders } from './cleanup/job-folders.js';
 import type { EngineEndpoint } from './connection/endpoint.js';
 import type { EngineConnection } from './connection/engine-connection.js';
@@ -168,7 +169,11 @@ export class EngineRunner implements Runner {
   }
 
   async listResources(options: RunnerCallOptions & { jobId?: string | undefined } = {}): Promise<RunnerResource[]> {
-    return listJobResources(await this.connection(options.signal), options.jobId, options.signal);
+    const conn = await this.connection(options.signal);
+    const labelled = await listJobResources(conn, options.jobId, options.signal);
+    const journalled = await journalResources(conn, options.jobId, options.signal);
+    const seen = new Set(labelled.map((r) => r.id));
+    return [...labelled, ...journalled.filter((r) => !seen.has(r.id))];
   }
 
   async cleanup(
@@ -176,7 +181,12 @@ export class EngineRunner implements Runner {
   ): Promise<CleanupReport> {
     // The job's folders are on this host: removed even when the engine cannot be reached.
     if (options.jobId !== undefined) await removeJobFolders(options.jobId);
-    return cleanupJobResources(await this.connection(options.signal), options);
+    const conn = await this.connection(options.signal);
+    const report = await cleanupJobResources(conn, options);
+    if (options.jobId === undefined) return report;
+    // layers only the job's build journal names (docker's classic builder labels none of them)
+    const journalled = await sweepBuildJournals(conn, options.jobId, options.signal);
+    return { removed: [...report.removed, ...journalled.removed], failed: [...report.failed, ...journalled.failed] };
   }
 
   async close(): Promise<void> {

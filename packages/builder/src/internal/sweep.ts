@@ -28,26 +28,7 @@ function tempBases(): string[] {
  */
 export async function sweepLeftovers(runners: readonly Runner[], signal?: AbortSignal): Promise<SweepReport> {
   const report: SweepReport = { folders: [], runners: [] };
-  for (const base of tempBases()) {
-    let names: string[];
-    try {
-      names = await readdir(base);
-    } catch {
-      continue;
-    }
-    for (const name of names) {
-      if (!name.startsWith('imagebuild-')) continue;
-      const over = name.startsWith('imagebuild-logs-') ? ownerIsGone(name) : jobIsOver(name) !== undefined;
-      if (!over) continue;
-      const path = join(base, name);
-      try {
-        await rm(path, { recursive: true, force: true });
-        report.folders.push(path);
-      } catch {
-        // another sweep got there first, or it is not ours to remove
-      }
-    }
-  }
+  // Engines first: a build journal (a temp folder) names layers only it knows of.
   for (const runner of runners) {
     const entry: SweepReport['runners'][number] = { runner: runner.name };
     try {
@@ -69,6 +50,26 @@ export async function sweepLeftovers(runners: readonly Runner[], signal?: AbortS
       entry.error = err instanceof Error ? err.message : String(err);
     }
     report.runners.push(entry);
+  }
+  for (const base of tempBases()) {
+    let names: string[];
+    try {
+      names = await readdir(base);
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      if (!name.startsWith('imagebuild-')) continue;
+      const over = name.startsWith('imagebuild-logs-') ? ownerIsGone(name) : jobIsOver(name) !== undefined;
+      if (!over) continue;
+      const path = join(base, name);
+      try {
+        await rm(path, { recursive: true, force: true });
+        report.folders.push(path);
+      } catch {
+        // another sweep got there first, or it is not ours to remove
+      }
+    }
   }
   return report;
 }

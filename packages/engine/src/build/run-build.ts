@@ -17,6 +17,7 @@ import {
   type RunnerBuildOptions,
 } from '@imagebuild/core';
 import { registryConfigHeader } from '../auth/registry-auth.js';
+import { BuildJournal } from '../cleanup/build-journal.js';
 import { containerIds, sweepBuildLeftovers, type BuildTrace } from '../cleanup/build-leftovers.js';
 import { imageIds, removeImage } from '../cleanup/job-resources.js';
 import type { EngineConnection } from '../connection/engine-connection.js';
@@ -94,6 +95,8 @@ export async function runBuild(
   const startedAt = Math.floor(Date.now() / 1000) - 1;
   const before = { images: await imageIds(conn, ctx.signal), containers: await containerIds(conn, ctx.signal) };
   const output = new BuildOutput();
+  // what this build printed, on disk: a killed process's layers are found by the next sweep
+  const journal = BuildJournal.open(jobId, conn.info.endpoint);
   let succeeded = false;
   const active = activeBuilds;
   const sourceKey = `${conn.info.endpoint}|${prepared.source.pinned}`;
@@ -122,6 +125,7 @@ export async function runBuild(
       if (output.line(line) && output.step) {
         ctx.emit('progress', { phase: 'Building', unit: 'steps', done: output.step.done, total: output.step.total });
       }
+      journal?.record(output.createdIds, output.containerIds);
       log(line);
     };
     try {
@@ -210,6 +214,7 @@ export async function runBuild(
         },
       });
     } finally {
+      journal?.close();
       const left = (active.get(sourceKey) ?? 1) - 1;
       if (left > 0) active.set(sourceKey, left);
       else active.delete(sourceKey);
