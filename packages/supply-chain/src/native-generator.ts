@@ -11,7 +11,7 @@ import {
 } from '@imagebuild/core';
 import { cycloneDxJson } from './cyclonedx-document.js';
 import { parseOsRelease, type OsRelease } from './os-release.js';
-import { RPMDB_DIRECTORIES, readRpmDatabase } from './rpm/rpm-database.js';
+import { readRpmDatabase, type RpmDatabase } from './rpm/rpm-database.js';
 
 /** Default bound of the bytes read from the image. */
 export const DEFAULT_MAX_READ_BYTES = 512 * 1024 * 1024;
@@ -34,6 +34,8 @@ export class NativeSbomGenerator implements SbomGenerator {
   readonly name = 'native';
   readonly #maxBytes: number;
   readonly #fileName: string;
+  /** Catalogues started by `prefetch`, per reader (one image each). */
+  readonly #prefetched = new WeakMap<ImageFileReader, Promise<[OsRelease | undefined, RpmDatabase]>>();
 
   constructor(options: NativeSbomGeneratorOptions = {}) {
     this.#maxBytes = options.maxReadBytes ?? DEFAULT_MAX_READ_BYTES;
@@ -41,20 +43,22 @@ export class NativeSbomGenerator implements SbomGenerator {
   }
 
   prefetch(files: ImageFileReader, signal: AbortSignal): void {
-    const options = { maxBytes: this.#maxBytes, signal };
-    for (const path of [...OS_RELEASE_PATHS, ...RPMDB_DIRECTORIES])
-      files
-        .read(path, path.includes('os-release') ? { ...options, maxBytes: OS_RELEASE_MAX } : options)
-        .catch(() => undefined);
+    // The whole catalogue, not only the reads: it runs while the image is pushed, so
+    // GeneratingSBOM is left with writing the document and pushing it.
+    const pending = this.#catalogue(files, signal);
+    pending.catch(() => undefined); // its error is generate()'s to report
+    this.#prefetched.set(files, pending);
+  }
+
+  #catalogue(files: ImageFileReader, signal: AbortSignal): Promise<[OsRelease | undefined, RpmDatabase]> {
+    // Concurrent: each read is one archive request, and podman mounts the container for each.
+    return Promise.all([readOsRelease(files, signal), readRpmDatabase(files, { maxBytes: this.#maxBytes, signal })]);
   }
 
   async generate(input: SbomInput): Promise<SbomDocument> {
     try {
-      // Concurrent: each read is one archive request, and podman mounts the container for each.
-      const [os, db] = await Promise.all([
-        readOsRelease(input.files, input.signal),
-        readRpmDatabase(input.files, { maxBytes: this.#maxBytes, signal: input.signal }),
-      ]);
+      const [os, db] = await (this.#prefetched.get(input.files) ?? this.#catalogue(input.files, input.signal));
+      this.#prefetched.delete(input.files);
       throwIfAborted(input.signal);
       const json = cycloneDxJson({
         reference: input.reference,

@@ -67,6 +67,7 @@ async function finishSbom(
 ): Promise<{ sbom: SbomResult } | { sbomError: string }> {
   const registry = deps.registries(job.repository);
   let dir: string | undefined;
+  let closing: Promise<void> | undefined;
   try {
     const doc = await generator.generate({
       reference: job.pushed.reference,
@@ -77,6 +78,9 @@ async function finishSbom(
       signal: job.signal,
     });
     job.log(`SBOM: ${doc.components} components (${generator.name} generator), pushing ${doc.fileName}`);
+    // the image's files are read: its container goes while the document is pushed (a container
+    // that cannot be removed now is the job sweep's: it carries the job label)
+    closing = files.close().catch(() => undefined);
     const repo = parseImageRef(job.pushed.reference).repository;
     const subject = await registry.head(repo, job.pushed.platformManifestDigest, job.signal);
     if (!subject) throw new Error(`platform manifest ${job.pushed.platformManifestDigest} not found in ${repo}`);
@@ -111,7 +115,7 @@ async function finishSbom(
     job.log(`SBOM failed (the build is not failed by it): ${message}`);
     return { sbomError: message };
   } finally {
-    await files.close().catch(() => undefined);
+    await (closing ?? files.close().catch(() => undefined));
     await registry.close().catch(() => undefined);
     if (dir) await rm(dir, { recursive: true, force: true });
     job.log('SBOM step finished (its container removed)');
