@@ -115,3 +115,37 @@ describe('files', () => {
     }
   });
 });
+
+describe('apply Repository against a hostile server', () => {
+  it('a reply larger than 4 MiB is refused with LimitExceededError, the rest unread', async () => {
+    const { createServer } = await import('node:http');
+    const { putRepository } = await import('../../packages/cli/src/remote/put-repository.js');
+    let sent = 0;
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      const chunk = Buffer.alloc(64 * 1024, 0x20);
+      // an endless reply, written as the client reads
+      const pump = (): void => {
+        while (sent < 64 * 1024 * 1024 && res.write(chunk)) sent += chunk.length;
+        if (sent < 64 * 1024 * 1024) res.once('drain', pump);
+        else res.end();
+      };
+      pump();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const err = await putRepository(
+        { server: `http://127.0.0.1:${port}` } as never,
+        undefined,
+        { metadata: { name: 'r' }, spec: {} },
+        5000,
+      ).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'LIMIT_EXCEEDED', limit: 'maxResponseBytes' });
+      expect(sent).toBeLessThan(64 * 1024 * 1024);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  });
+});

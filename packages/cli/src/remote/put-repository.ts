@@ -1,8 +1,11 @@
-import { trimTrailingSlashes } from '@imagebuild/core';
+import { LimitExceededError, trimTrailingSlashes } from '@imagebuild/core';
 import { randomUUID } from 'node:crypto';
 import { apiErrorFrom } from '@imagebuild/client';
 import { Agent, fetch } from 'undici';
 import type { ContextEntry } from './config-file.js';
+
+/** The reply to a PUT is the resource or an error status: a larger body is not a server's answer. */
+const MAX_REPLY_BYTES = 4 * 1024 * 1024;
 
 /**
  * `PUT /api/v1/repositories/{name}` on the core API (create or replace, as `flightctl apply` does).
@@ -22,6 +25,7 @@ export async function putRepository(
   const dispatcher = new Agent({
     connect: { ...(ca ? { ca } : {}), ...(entry['insecure-skip-tls-verify'] ? { rejectUnauthorized: false } : {}) },
     headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
   });
   try {
     const { status: _serverOwned, ...body } = repository;
@@ -36,7 +40,7 @@ export async function putRepository(
       },
       body: JSON.stringify(body),
     });
-    const text = await res.text();
+    const text = await readReply(res.body, `apply Repository ${name}`);
     if (!res.ok) {
       let parsed: unknown = text;
       try {
@@ -50,4 +54,23 @@ export async function putRepository(
   } finally {
     await dispatcher.close();
   }
+}
+
+/** The body as text, refusing more than {@link MAX_REPLY_BYTES} (the rest is never read). */
+async function readReply(body: ReadableStream<Uint8Array> | null, what: string): Promise<string> {
+  if (!body) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_REPLY_BYTES) {
+      await reader.cancel().catch(() => undefined); // the connection goes with the dispatcher
+      throw new LimitExceededError('maxResponseBytes', MAX_REPLY_BYTES, `${what}: the server's reply`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
