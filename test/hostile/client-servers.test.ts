@@ -100,7 +100,7 @@ describe('malicious servers against the client (child processes)', () => {
     expect(r.outcome).toMatchObject({ code: 'LIMIT_EXCEEDED', limit: 'maxSseLineBytes' });
   });
 
-  it.each(['slow-reader-close', 'slow-reader-close-gzip'])(
+  it.each(['slow-reader-close', 'slow-reader-close-gzip', 'slow-reader-close-file'])(
     '%s: a large body with Connection: close and a slow reader completes (no process death)',
     async (name) => {
       const gzip = name.endsWith('gzip');

@@ -2,6 +2,9 @@
  * Child-process side of the malicious-server cases: one client call against HOSTILE_URL, measured.
  * Usage (by runCase): node … client-cases.ts <case>.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ImageBuilderClient } from '@imagebuild/client';
 import { CANARY, describeError, measure } from './child.js';
@@ -27,6 +30,17 @@ async function slowDownload(): Promise<Record<string, unknown>> {
     else await new Promise((r) => setImmediate(r));
   }
   return { bytes: session.completed?.bytes, digest: session.completed?.digest };
+}
+
+/** downloadToFile against the same server: the file path of the SDK, not only the session API. */
+async function slowFileDownload(): Promise<Record<string, unknown>> {
+  const dir = await mkdtemp(join(tmpdir(), 'ib-hostile-'));
+  try {
+    const r = await client.imageExports.downloadToFile('e', join(dir, 'disk.qcow2'));
+    return { bytes: r.bytes, digest: r.digest };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 /** Aborts a stream after garbage collections happened while it was open. */
@@ -72,6 +86,7 @@ const CASES: Record<string, () => Promise<Record<string, unknown>>> = {
     }),
   'slow-reader-close': slowDownload,
   'slow-reader-close-gzip': slowDownload,
+  'slow-reader-close-file': slowFileDownload,
   'gc-abort-follow': () => abortAfterGc((signal) => client.imageBuilds.followLogs('b', { signal, maxReconnects: 0 })),
   'gc-abort-download': () =>
     abortAfterGc((signal) => ({
