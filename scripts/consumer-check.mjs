@@ -352,6 +352,16 @@ for (const major of majors) {
         throw new Error(`exit ${r.code ?? r.signal}, expected a Containerfile:\n${r.out}`);
       console.log(`ok   validate.mts printed the Containerfile (${r.seconds.toFixed(1)} s)`);
     });
+    await timeAsync(`node ${v}: README device-policy.mts`, async () => {
+      const r = await runProgram(node, join(app, 'dist', 'device-policy.mjs'), {
+        cwd: dir,
+        env: programEnv({}, join(dir, 'tmp')),
+        limitS: 60,
+      });
+      if (r.code !== 0 || !r.out.includes('"sigstoreSigned"') || !r.out.includes('use-sigstore-attachments: true'))
+        throw new Error(`exit ${r.code ?? r.signal}, expected policy.json and registries.d:\n${r.out}`);
+      console.log(`ok   device-policy.mts printed policy.json and registries.d (${r.seconds.toFixed(1)} s)`);
+    });
     await timeAsync(`node ${v}: README embedding.mts (build, export, download on podman)`, async () => {
       const r = await runProgram(node, join(app, 'dist', 'embedding.mjs'), {
         cwd: dir,

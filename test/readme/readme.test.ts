@@ -4,6 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { parseDocuments, renderAgentConfig } from '@imagebuild/core';
+import { devicePolicy } from '@imagebuild/supply-chain';
 import { TEST_CERT, TEST_KEY } from '../../packages/core/test/fixtures.js';
 import { readmeSnippets, readmeText } from './snippets.mjs';
 
@@ -86,5 +87,14 @@ describe('package READMEs and examples', () => {
     );
     expect(commands.length).toBeGreaterThan(0);
     for (const c of commands) expect(c).toContain('--conditions=@imagebuild/source');
+  });
+
+  it('the device policy files shown are what devicePolicy() returns for the snippet options', () => {
+    const code = snippet('device-policy.mts');
+    const m = /devicePolicy\(\{ scope: '([^']+)', keyPath: '([^']+)' \}\)/.exec(code);
+    expect(m).not.toBeNull();
+    const files = devicePolicy({ scope: m![1]!, keyPath: m![2]! });
+    expect(JSON.parse(snippet('device-policy.json'))).toEqual(JSON.parse(files.policyJson));
+    expect(parse(snippet('device-registries.yaml'))).toEqual(parse(files.registriesD));
   });
 });
