@@ -177,6 +177,18 @@ describe.each(['podman', 'docker'] as const)('%s: the converter contract', (kind
     expect(fromTar(file, 'image.mf')).toMatch(/^SHA256\(image\.vmdk\)= [0-9a-f]{64}$/m);
   });
 
+  it('ami and vmdk: each type reaches the converter and its disk is pushed', async () => {
+    const ami: string[] = [];
+    const raw = await exportFile('ami', {}, ami);
+    expect(buildJsonIn(raw)).toMatchObject({ types: ['ami'], bootcTarget: tag });
+    expect(ami.some((l) => /\[\d+\/\d+\] Building ami/.test(l))).toBe(true);
+    const vmdk: string[] = [];
+    const disk = await exportFile('vmdk', {}, vmdk);
+    // a VMDK sparse extent (streamOptimized) starts with its magic number
+    expect(readFileSync(disk).subarray(0, 4).toString('latin1')).toBe('KDMV');
+    expect(vmdk.some((l) => /\[\d+\/\d+\] Building vmdk/.test(l))).toBe(true);
+  });
+
   it('invalid combinations are refused naming the field, before any container starts', async () => {
     const since = Math.floor(Date.now() / 1000) - 1;
     const jobId = `invalid-${run}`;
