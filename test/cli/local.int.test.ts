@@ -1,4 +1,5 @@
 // `imagebuild build` and `get/logs/delete --local`, through the built binary against the harness.
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,7 +9,7 @@ import { demoEnrollmentConfig } from '../../examples/lib/harness.js';
 import { loadHarnessEnv } from '@imagebuild/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildYaml, repositoriesYaml, runTag } from './support/documents.js';
-import { ensureBuilt, labelledLeftovers, runCli, spawnCli, tempDir } from './support/cli.js';
+import { BIN, ensureBuilt, labelledLeftovers, runCli, spawnCli, tempDir } from './support/cli.js';
 
 const env = loadHarnessEnv();
 const tmp = tempDir();
@@ -243,5 +244,33 @@ describe('imagebuild build (local mode)', () => {
     const keyLine = /client-key-data: (\S+)/.exec(key)?.[1] ?? 'missing';
     expect(keyLine).not.toBe('missing');
     expect(withConfig.stdout + log).not.toContain(keyLine);
+  });
+});
+
+describe('imagebuild build on a terminal', () => {
+  it('draws live bars (phases, download bytes), shows the cursor again, and downloads verified', async () => {
+    const dir = join(tmp.dir, 'tty');
+    mkdirSync(dir);
+    const name = `cli-tty-${runTag()}`;
+    writeFileSync(join(dir, 'b.yaml'), `${repositoriesYaml(env)}---\n${buildYaml(name, runTag())}`);
+    // util-linux script(1) gives the CLI a pseudo-terminal as stdout; -e passes its exit status on
+    const cmd = [process.execPath, BIN, 'build', '-f', 'b.yaml', '--export', 'qcow2', '--download', 'out']
+      .concat(['--state', join(dir, 'state'), ...engineArgs])
+      .join(' ');
+    const r = spawnSync('script', ['-q', '-e', '-c', cmd, '/dev/null'], {
+      cwd: dir,
+      env: { ...process.env, NO_COLOR: '1', TERM: 'xterm', COLUMNS: '120' },
+      encoding: 'utf8',
+      timeout: 240_000,
+    });
+    const out = r.stdout;
+    expect(r.status, out).toBe(0);
+    expect(out).toContain('\u001b[?25l'); // cursor hidden while the bars draw
+    expect(out).toContain('\u001b[?25h'); // and shown again at the end
+    expect(out).toMatch(new RegExp(`build\\s+${name}\\s.*Completed`));
+    expect(out).toMatch(/download .*-qcow2\s.*verified /);
+    expect(out).toMatch(/download .*-qcow2\s.*\d+\.\d\/\d+\.\d MiB/); // byte progress
+    const file = join(dir, 'out', `${name}.qcow2`);
+    expect(existsSync(file)).toBe(true);
   });
 });
