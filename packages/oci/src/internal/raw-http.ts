@@ -26,7 +26,7 @@ export interface RawHead {
  */
 export type SlabSink = (bytes: Buffer) => Promise<void | { released: Promise<void> }>;
 
-export interface RawGetOptions {
+export interface RawRequestOptions {
   method?: 'GET' | 'PUT' | 'PATCH' | undefined;
   url: URL;
   /** Writes the request body (after the head); the headers carry its exact content-length. */
@@ -52,7 +52,7 @@ export interface RawGetOptions {
   resumeAlign?: number | undefined;
 }
 
-export interface RawGetResult extends RawHead {
+export interface RawResponse extends RawHead {
   /** The collected body when `onHead` returned no sink. */
   body: Buffer | undefined;
   /** Body bytes handed to the sink (all of them, when the request completed). */
@@ -92,8 +92,8 @@ function requestText(method: string, url: URL, headers: Record<string, string>):
   return `${lines.join('\r\n')}\r\n\r\n`;
 }
 
-export function rawRequest(o: RawGetOptions): Promise<RawGetResult> {
-  return new Promise<RawGetResult>((resolve, reject) => {
+export function rawRequest(o: RawRequestOptions): Promise<RawResponse> {
+  return new Promise<RawResponse>((resolve, reject) => {
     // Until a sink is set, reads go to a small buffer (the head; a collected body).
     let free: Buffer[] = [];
     let cur: Buffer = Buffer.allocUnsafe(MAX_HEAD);
