@@ -19,7 +19,7 @@ export {
   type DownloadResult,
   type DownloadEvents,
 } from './download.js';
-export { parseImageReference, isDigest, isTag, type ImageReference } from './reference.js';
+export { isDigest, isTag } from './reference.js';
 export {
   MediaType,
   Annotation,

@@ -2,7 +2,8 @@ import { basename } from 'node:path';
 import { ValidationError } from '@imagebuild/core/errors';
 import { Operation, type OperationOptions } from '@imagebuild/core/operation';
 import { Annotation, EMPTY_CONFIG_DATA, EMPTY_CONFIG_DIGEST, MediaType } from './media-types.js';
-import { assertDigest, assertRepository, isDigest, isTag, parseImageReference } from './reference.js';
+import { parseImageRef, type ImageRef } from '@imagebuild/core';
+import { assertDigest, assertRepository, isDigest, isTag } from './reference.js';
 import type { RegistryClient } from './registry-client.js';
 import type { Descriptor, ImageManifest, Platform } from './types.js';
 import { sha256 } from './internal/digest.js';
@@ -79,7 +80,7 @@ function validate(client: RegistryClient, o: PushArtifactOptions): { subjectRef:
     return { subjectRef: o.subject };
   }
   if (isDigest(o.subject) || isTag(o.subject)) return { subjectRef: o.subject };
-  const ref = parseImageReference(o.subject, 'subject');
+  const ref = subjectRef(o.subject);
   if (ref.registry !== client.registry || ref.repository !== o.repository) {
     throw new ValidationError([
       {
@@ -91,6 +92,22 @@ function validate(client: RegistryClient, o: PushArtifactOptions): { subjectRef:
   const r = ref.digest ?? ref.tag;
   if (!r) throw new ValidationError([{ path: 'subject', message: 'must name a tag or a digest' }]);
   return { subjectRef: r };
+}
+
+/** A full subject reference, by core's one parser; its problems are reported on `subject`. */
+function subjectRef(subject: string): ImageRef {
+  let ref: ImageRef;
+  try {
+    ref = parseImageRef(subject);
+  } catch (err) {
+    if (!(err instanceof ValidationError)) throw err;
+    throw new ValidationError(
+      err.issues.map((i) => ({ ...i, path: 'subject' })),
+      { cause: err },
+    );
+  }
+  if (ref.digest !== undefined) assertDigest(ref.digest, 'subject (digest)');
+  return ref;
 }
 
 /**
