@@ -122,6 +122,7 @@ export function workerHash(): StreamHash {
   try {
     w = hashWorker();
   } catch {
+    // No worker here (e.g. a sandbox without worker_threads): the same hash, on this thread.
     return inlineHash();
   }
   const id = nextId++;
