@@ -6,16 +6,16 @@ import { DigestMismatchError, RegistryError, SdkError } from '@imagebuild/core/e
 import type { RegistryApi } from './registry-api.js';
 import type { Transport } from './transport.js';
 import type { BlobFileDownload } from '../types.js';
-import { DiskWriteError, type SinkState } from './download-state.js';
+import { DiskWriteError, type SinkState } from './fast-io/download-state.js';
 import { retrying } from '@imagebuild/core/retry';
 import { abortError, networkError } from './transport.js';
 import { RequestTimeoutError } from './timeouts.js';
 import { tlsFailureCode } from './tls-errors.js';
-import { RawUnsupported } from './raw-http.js';
-import { rawAttempt } from './raw-download.js';
-import { DIRECT_ALIGN, SlabWriter } from './direct-writer.js';
-import { alignedSharedSlabs } from './slab-pool.js';
-import { inlineHash, workerHash, type StreamHash } from './stream-hash.js';
+import { RawUnsupported } from './fast-io/raw-http.js';
+import { rawAttempt } from './fast-io/raw-download.js';
+import { DIRECT_ALIGN, SlabWriter } from './fast-io/direct-writer.js';
+import { alignedSharedSlabs } from './fast-io/slab-pool.js';
+import { inlineHash, workerHash, type StreamHash } from './fast-io/stream-hash.js';
 
 /** Download slabs: 4 × 4 MiB (fewer, larger direct writes measured faster than 8 × 1 MiB here). */
 const SLAB_SIZE = 4 * 1024 * 1024;

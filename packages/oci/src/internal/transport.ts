@@ -9,7 +9,7 @@ import { parseRetryAfter, RetryableStatus, retrying, type RetryEvent, type Retry
 import { DEFAULT_RETRY, RETRYABLE_STATUS, failureFields } from './retry.js';
 import { discard, readErrorBody, registryErrorFromResponse } from './registry-errors.js';
 import { tlsFailureCode } from './tls-errors.js';
-import { rawRequest, type RawResponse, type RawHead, type SlabSink } from './raw-http.js';
+import { rawRequest, type RawResponse, type RawHead, type SlabSink } from './fast-io/raw-http.js';
 import { undiciRequest } from './undici.js';
 import { nodeHttp, type RequestFn } from './node-http.js';
 import { DEFAULT_TIMEOUTS, RequestTimeoutError, type RegistryTimeouts } from './timeouts.js';

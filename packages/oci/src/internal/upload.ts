@@ -11,7 +11,7 @@ import { discard, readErrorBody } from './registry-errors.js';
 import { abortError, type Transport } from './transport.js';
 import { UploadSession, type UploadSessionEnd } from './upload-session.js';
 import { tlsFailureCode } from './tls-errors.js';
-import { writeFileRange } from './file-body.js';
+import { writeFileRange } from './fast-io/file-body.js';
 
 /** What to upload: a file path, a buffer, or a stream (a stream cannot be resumed or retried). */
 export type BlobSource = { file: string } | { stream: Readable | AsyncIterable<Uint8Array> } | Buffer;

@@ -135,7 +135,7 @@ describe('rawRequest, fuzzed', () => {
         const body = Buffer.alloc(r.bodyLength, 0);
         for (let i = 0; i < body.length; i++) body[i] = (i * 31 + 7) & 0xff;
         const lines = [`HTTP/1.1 ${r.status} X`, 'x-a: 1'];
-        let payload = body;
+        let payload: Buffer = body;
         if (r.framing === 'length') lines.push(`Content-Length: ${body.length}`);
         if (r.framing === 'duplicate-length')
           lines.push(`content-length: ${body.length}`, `content-length: ${body.length}`);

@@ -1,8 +1,8 @@
 import { RegistryError } from '@imagebuild/core/errors';
-import { abortError } from './transport.js';
-import type { RegistryApi } from './registry-api.js';
-import type { Transport } from './transport.js';
-import type { BlobFileDownload } from '../types.js';
+import { abortError } from '../transport.js';
+import type { RegistryApi } from '../registry-api.js';
+import type { Transport } from '../transport.js';
+import type { BlobFileDownload } from '../../types.js';
 import { DiskWriteError, type SinkState } from './download-state.js';
 import type { RawHead, SlabSink } from './raw-http.js';
 import { DIRECT_ALIGN } from './direct-writer.js';
