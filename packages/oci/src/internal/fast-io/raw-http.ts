@@ -1,5 +1,6 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
+import { SlabStream, type SlabSink } from './slab-stream.js';
 import { DEFAULT_TIMEOUTS, RequestTimeoutError, type RegistryTimeouts, type TimeoutPhase } from '../timeouts.js';
 
 /**
@@ -17,14 +18,7 @@ export interface RawHead {
   headers: Record<string, string | undefined>;
 }
 
-/**
- * Receives full slabs of body bytes, in order. The next slab goes to the sink
- * once the promise settles; this slab is reused then, or, when the sink
- * returns `released`, once that settles (the sink still uses the slab in the
- * background: a direct disk write, a hash on another thread). The request
- * settles only after every slab was released.
- */
-export type SlabSink = (bytes: Buffer) => Promise<void | { released: Promise<void> }>;
+export type { SlabSink } from './slab-stream.js';
 
 export interface RawRequestOptions {
   method?: 'GET' | 'PUT' | 'PATCH' | undefined;
@@ -92,213 +86,261 @@ function requestText(method: string, url: URL, headers: Record<string, string>):
   return `${lines.join('\r\n')}\r\n\r\n`;
 }
 
+/** Sends one request over a fresh connection and reads its response (see `RawExchange`). */
 export function rawRequest(o: RawRequestOptions): Promise<RawResponse> {
   return new Promise<RawResponse>((resolve, reject) => {
-    // Until a sink is set, reads go to a small buffer (the head; a collected body).
-    let free: Buffer[] = [];
-    let cur: Buffer = Buffer.allocUnsafe(MAX_HEAD);
-    let fill = 0;
-    let unreleased = 0;
-    let allReleased: (() => void) | undefined;
-    let head: RawHead | undefined;
-    let headBytes = Buffer.alloc(0);
-    let sink: SlabSink | undefined;
-    let collected: Buffer[] | undefined;
-    let collectedLen = 0;
-    let remaining = -1; // body bytes still expected (-1: until close)
-    let streamed = 0;
-    let paused = false;
-    let failed: Error | undefined;
-    let finished = false;
-    let chain: Promise<void> = Promise.resolve();
-    const limits = o.timeouts ?? DEFAULT_TIMEOUTS;
-    let phase: TimeoutPhase = 'connect';
-    // Socket idle timer (reset by every read and write); off while reading is paused for the sink.
-    const arm = (p: TimeoutPhase): void => {
-      phase = p;
-      if (!finished) socket.setTimeout(limits[`${p}Ms`]);
-    };
+    new RawExchange(o, resolve, reject).start();
+  });
+}
 
-    const settle = (err?: Error): void => {
-      if (finished) return;
-      finished = true;
-      o.signal?.removeEventListener('abort', onAbort);
-      socket.destroy();
-      // Settle after every queued slab reached the sink and was released, so that the caller's position covers them.
-      const released = (): Promise<void> =>
-        unreleased === 0
-          ? Promise.resolve()
-          : new Promise<void>((r) => {
-              allReleased = r;
-            });
-      chain
-        .then(released, (sinkErr: unknown) => released().then(() => Promise.reject(sinkErr as Error)))
-        .then(
-          () =>
-            (failed ?? err)
-              ? reject(failed ?? err)
-              : resolve({ ...(head as RawHead), body: collected ? Buffer.concat(collected) : undefined, streamed }),
-          (sinkErr: unknown) => reject(sinkErr),
-        );
-    };
-    /** Hands the filled part of `cur` to the sink; `align`: on a failure, only a multiple of it. */
-    const flush = (align = 1): void => {
-      const n = fill - (fill % align);
-      if (n === 0 || !sink) return;
-      const slab = cur;
-      const bytes = slab.subarray(0, n);
-      const to = sink;
-      streamed += n;
-      unreleased++;
-      const release = (): void => {
-        free.push(slab);
-        if (--unreleased === 0) allReleased?.();
-        if (paused && !finished) {
-          paused = false;
-          arm('idle');
-          socket.resume();
-        }
-      };
-      chain = chain
-        .then(() => to(bytes))
-        .then(
-          (r) => {
-            if (!r) return release();
-            r.released.then(release, (err: unknown) => {
-              failed ??= err as Error;
-              release();
-              settle(failed);
-            });
-          },
-          (err: unknown) => {
-            release();
-            throw err;
-          },
-        );
-      chain.catch((err: unknown) => {
-        failed ??= err as Error;
-        settle(failed);
-      });
-      cur = free.pop() as Buffer; // never empty: reading pauses while the last free slab is in use
-      fill = 0;
-    };
-    const onBody = (bytes: Buffer): boolean => {
-      if (collected) {
-        if (collectedLen < MAX_COLLECT) collected.push(Buffer.from(bytes.subarray(0, MAX_COLLECT - collectedLen)));
-        collectedLen += bytes.length;
-        if (remaining >= 0) remaining -= bytes.length;
-        if (remaining === 0) settle();
-        return true;
-      }
-      fill += bytes.length;
-      if (remaining >= 0) remaining -= bytes.length;
-      if (remaining === 0) {
-        flush();
-        settle();
-        return true;
-      }
-      if (fill >= cur.length) {
-        flush();
-        if (free.length === 0) {
-          paused = true;
-          socket.setTimeout(0); // the sink is slow, not the registry
-          return false;
-        }
-      }
-      return true;
-    };
-    const onData = (n: number, buf: Buffer): boolean => {
-      if (finished) return false;
-      if (head) return onBody(buf.subarray(0, n));
-      headBytes = Buffer.concat([headBytes, buf.subarray(0, n)]);
-      const end = headBytes.indexOf('\r\n\r\n');
-      if (end < 0) {
-        if (headBytes.length > MAX_HEAD) settle(new Error('response head larger than 64 KiB'));
-        return true;
-      }
-      try {
-        head = parseHead(headBytes.subarray(0, end).toString('latin1'));
-      } catch (err) {
-        settle(err as Error);
-        return false;
-      }
-      arm('idle');
-      const chunked = /chunked/i.test(head.headers['transfer-encoding'] ?? '');
-      const len = head.headers['content-length'];
-      remaining = !chunked && len !== undefined && /^\d+$/.test(len) ? Number(len) : -1;
-      try {
-        sink = o.onHead(head);
-      } catch (err) {
-        settle(err as Error);
-        return false;
-      }
-      if (sink && chunked) {
-        // Streamed bodies are never chunked on the registries we know; the general client handles one.
-        settle(new RawUnsupported('chunked response'));
-        return false;
-      }
-      if (sink) {
-        free = [...(o.slabs ?? defaultSlabs)()]; // a copy: the caller's pool is reused by its next request, whole
-        const first = free.pop();
-        if (!first || first.length < MAX_HEAD) {
-          settle(new Error('raw request: slabs must be at least 64 KiB'));
-          return false;
-        }
-        cur = first;
-      }
-      // A small collected body that is chunked is read until the server closes (`connection: close`), framing included.
-      if (!sink) collected = [];
-      const rest = headBytes.subarray(end + 4);
-      headBytes = Buffer.alloc(0);
-      fill = 0;
-      if (remaining === 0 || (head.status >= 100 && head.status < 200) || head.status === 204 || head.status === 304) {
-        settle();
-        return false;
-      }
-      if (rest.length === 0) return true;
-      if (sink) rest.copy(cur, 0); // the head came in through the head buffer: move the body's first bytes to the slab
-      return onBody(sink ? cur.subarray(0, rest.length) : rest);
-    };
+/**
+ * One request and its response, as a state machine that reads top to bottom:
+ *
+ * - `head`: bytes accumulate until the blank line (at most 64 KiB); the head is parsed, `onHead` says
+ *   whether the body streams to a sink (`SlabStream`) or is collected (at most 64 KiB kept);
+ * - `body`: bytes go to the sink or the collector until the content-length is reached or, without
+ *   one, until the server closes;
+ * - `settled`: the socket is gone; the promise settles once every slab the sink holds is released.
+ *
+ * Socket events (data, timeout, end, error, close, abort) only ever move the machine forward.
+ */
+class RawExchange {
+  readonly #o: RawRequestOptions;
+  readonly #resolve: (r: RawResponse) => void;
+  readonly #reject: (e: Error) => void;
+  readonly #limits: RegistryTimeouts;
+  #state: 'head' | 'body' | 'settled' = 'head';
+  #socket!: Socket;
+  /** What the socket reads into until a sink takes over: the head, and a collected body. */
+  readonly #small = Buffer.allocUnsafe(MAX_HEAD);
+  #headBytes = Buffer.alloc(0);
+  #head: RawHead | undefined;
+  /** The body's destination: a sink's slabs, or the collector (when `onHead` returned no sink). */
+  #stream: SlabStream | undefined;
+  #collected: Buffer[] | undefined;
+  #collectedLength = 0;
+  /** Body bytes still expected (-1: until the server closes). */
+  #remaining = -1;
+  #paused = false;
+  #phase: TimeoutPhase = 'connect';
+  /** The first failure of the sink: wins over the request's own outcome. */
+  #failed: Error | undefined;
 
-    const onread = { buffer: (): Buffer => cur.subarray(fill), callback: onData };
+  constructor(o: RawRequestOptions, resolve: (r: RawResponse) => void, reject: (e: Error) => void) {
+    this.#o = o;
+    this.#resolve = resolve;
+    this.#reject = reject;
+    this.#limits = o.timeouts ?? DEFAULT_TIMEOUTS;
+  }
+
+  start(): void {
+    const o = this.#o;
+    const onread = {
+      buffer: (): Buffer => (this.#stream ? this.#stream.space() : this.#small),
+      callback: (n: number, buf: Buffer): boolean => this.#onData(n, buf),
+    };
     const port = Number(o.url.port) || (o.url.protocol === 'https:' ? 443 : 80);
     const host = o.url.hostname.replace(/^\[|\]$/g, '');
     const socket: Socket =
       o.url.protocol === 'https:'
         ? tlsConnect({ ...o.tls, host, port, ALPNProtocols: ['http/1.1'], onread } as ConnectionOptions) // @types/node lacks tls `onread` (supported since Node 12)
         : netConnect({ host, port, onread });
+    this.#socket = socket;
     socket.setNoDelay(true);
-    arm('connect');
+    this.#arm('connect');
     // Until the head: a request without a body waits `headersMs`; one with a body is idle-limited while it is sent
     // and while the registry commits it.
-    socket.once(o.url.protocol === 'https:' ? 'secureConnect' : 'connect', () => arm(o.body ? 'idle' : 'headers'));
-    socket.on('timeout', () => {
-      if (phase === 'idle' && head && sink) flush(o.resumeAlign); // keep what arrived: a resume continues after it
-      settle(new RequestTimeoutError(phase, limits[`${phase}Ms`]));
-    });
-    const onAbort = (): void => settle(o.signal?.reason instanceof Error ? o.signal.reason : new Error('aborted'));
-    if (o.signal?.aborted) return onAbort();
-    o.signal?.addEventListener('abort', onAbort, { once: true });
-    // An error response may arrive while the body is still being sent, and the server then closes: keep the response.
-    const answered = (): boolean => head !== undefined && collected !== undefined;
-    socket.on('error', (err) => (answered() ? settle() : settle(err)));
-    socket.on('end', () => {
-      if (answered() || (head && remaining < 0)) {
-        flush();
-        settle();
-      } else {
-        flush(o.resumeAlign); // keep what arrived: a resume continues after it
-        settle(
-          new Error(
-            head
-              ? `connection closed with ${remaining} body bytes missing`
-              : 'connection closed before the response head',
-          ),
-        );
-      }
-    });
-    socket.on('close', () => settle(new Error('connection closed')));
+    socket.once(o.url.protocol === 'https:' ? 'secureConnect' : 'connect', () =>
+      this.#arm(o.body ? 'idle' : 'headers'),
+    );
+    socket.on('timeout', () => this.#onTimeout());
+    socket.on('error', (err) => (this.#answered() ? this.#settle() : this.#settle(err)));
+    socket.on('end', () => this.#onEnd());
+    socket.on('close', () => this.#settle(new Error('connection closed')));
+    if (o.signal?.aborted) {
+      this.#onAbort();
+      return;
+    }
+    o.signal?.addEventListener('abort', this.#onAbort, { once: true });
     socket.write(requestText(o.method ?? 'GET', o.url, o.headers));
-    o.body?.(socket).catch((err: unknown) => (answered() ? undefined : settle(err as Error)));
-  });
+    o.body?.(socket).catch((err: unknown) => (this.#answered() ? undefined : this.#settle(err as Error)));
+  }
+
+  /** A read of `n` bytes (into `onread.buffer()`); false pauses reading. */
+  #onData(n: number, buf: Buffer): boolean {
+    if (this.#state === 'head') return this.#onHeadBytes(buf.subarray(0, n));
+    if (this.#state === 'body') return this.#onBodyBytes(buf.subarray(0, n));
+    return false;
+  }
+
+  // ── head ──────────────────────────────────────────────────────────────────────────────────────
+
+  #onHeadBytes(bytes: Buffer): boolean {
+    this.#headBytes = Buffer.concat([this.#headBytes, bytes]);
+    const end = this.#headBytes.indexOf('\r\n\r\n');
+    if (end < 0) {
+      if (this.#headBytes.length > MAX_HEAD) this.#settle(new Error('response head larger than 64 KiB'));
+      return true;
+    }
+    const rest = this.#headBytes.subarray(end + 4);
+    let head: RawHead;
+    let sink: SlabSink | undefined;
+    try {
+      head = parseHead(this.#headBytes.subarray(0, end).toString('latin1'));
+      this.#head = head;
+      this.#arm('idle');
+      sink = this.#o.onHead(head);
+    } catch (err) {
+      this.#settle(err as Error);
+      return false;
+    }
+    this.#headBytes = Buffer.alloc(0);
+    const chunked = /chunked/i.test(head.headers['transfer-encoding'] ?? '');
+    const length = head.headers['content-length'];
+    this.#remaining = !chunked && length !== undefined && /^\d+$/.test(length) ? Number(length) : -1;
+    if (sink && chunked) {
+      // Streamed bodies are never chunked on the registries we know; the general client handles one.
+      this.#settle(new RawUnsupported('chunked response'));
+      return false;
+    }
+    if (sink) {
+      const slabs = (this.#o.slabs ?? defaultSlabs)();
+      if (slabs.length === 0 || slabs.some((s) => s.length < MAX_HEAD)) {
+        this.#settle(new Error('raw request: slabs must be at least 64 KiB'));
+        return false;
+      }
+      this.#stream = new SlabStream(
+        slabs,
+        sink,
+        (err) => this.#onSinkFailure(err),
+        () => this.#onSlabFreed(),
+      );
+    } else {
+      // A small collected body that is chunked is read until the server closes (`connection: close`), framing included.
+      this.#collected = [];
+    }
+    this.#state = 'body';
+    if (
+      this.#remaining === 0 ||
+      (head.status >= 100 && head.status < 200) ||
+      head.status === 204 ||
+      head.status === 304
+    ) {
+      this.#settle();
+      return false;
+    }
+    return rest.length === 0 || this.#onBodyBytes(rest, true);
+  }
+
+  // ── body ──────────────────────────────────────────────────────────────────────────────────────
+
+  /** Body bytes: read into the current slab already, or (`copy`) arrived with the head and copied in. */
+  #onBodyBytes(bytes: Buffer, copy = false): boolean {
+    if (!this.#stream) return this.#collect(bytes);
+    let more = true;
+    for (let at = 0; at < bytes.length && this.#state === 'body'; ) {
+      const n = copy ? bytes.copy(this.#stream.space(), 0, at) : bytes.length;
+      at += n;
+      more = this.#stream.received(n);
+      if (this.#remaining >= 0) this.#remaining -= n;
+      if (this.#remaining === 0) {
+        this.#stream.flush();
+        this.#settle();
+        return true;
+      }
+      if (!more && at < bytes.length) {
+        this.#settle(new Error('response head and first body bytes larger than the slabs'));
+        return false;
+      }
+    }
+    if (!more) {
+      this.#paused = true;
+      this.#socket.setTimeout(0); // the sink is slow, not the registry
+    }
+    return more;
+  }
+
+  #collect(bytes: Buffer): boolean {
+    const collected = this.#collected as Buffer[];
+    if (this.#collectedLength < MAX_COLLECT)
+      collected.push(Buffer.from(bytes.subarray(0, MAX_COLLECT - this.#collectedLength)));
+    this.#collectedLength += bytes.length;
+    if (this.#remaining >= 0) this.#remaining -= bytes.length;
+    if (this.#remaining === 0) this.#settle();
+    return true;
+  }
+
+  #onSlabFreed(): void {
+    if (!this.#paused || this.#state === 'settled') return;
+    this.#paused = false;
+    this.#arm('idle');
+    this.#socket.resume();
+  }
+
+  #onSinkFailure(err: Error): void {
+    this.#failed ??= err;
+    this.#settle(this.#failed);
+  }
+
+  // ── events that end the exchange ──────────────────────────────────────────────────────────────
+
+  /** An error response arrived (maybe while the body was still being sent): the server may close now. */
+  #answered(): boolean {
+    return this.#head !== undefined && this.#collected !== undefined;
+  }
+
+  #onTimeout(): void {
+    if (this.#phase === 'idle' && this.#stream) this.#stream.flush(this.#o.resumeAlign); // a resume continues after it
+    this.#settle(new RequestTimeoutError(this.#phase, this.#limits[`${this.#phase}Ms`]));
+  }
+
+  #onEnd(): void {
+    if (this.#answered() || (this.#head && this.#remaining < 0)) {
+      this.#stream?.flush();
+      this.#settle();
+      return;
+    }
+    this.#stream?.flush(this.#o.resumeAlign); // keep what arrived: a resume continues after it
+    this.#settle(
+      new Error(
+        this.#head
+          ? `connection closed with ${this.#remaining} body bytes missing`
+          : 'connection closed before the response head',
+      ),
+    );
+  }
+
+  readonly #onAbort = (): void => {
+    const reason: unknown = this.#o.signal?.reason;
+    this.#settle(reason instanceof Error ? reason : new Error('aborted'));
+  };
+
+  // ── settled ───────────────────────────────────────────────────────────────────────────────────
+
+  /** Ends the exchange once; the promise settles after every slab reached the sink and was released. */
+  #settle(err?: Error): void {
+    if (this.#state === 'settled') return;
+    this.#state = 'settled';
+    this.#o.signal?.removeEventListener('abort', this.#onAbort);
+    this.#socket?.destroy();
+    const drained = this.#stream ? this.#stream.drained() : Promise.resolve();
+    drained.then(
+      () => {
+        const failure = this.#failed ?? err;
+        if (failure) return this.#reject(failure);
+        this.#resolve({
+          ...(this.#head as RawHead),
+          body: this.#collected ? Buffer.concat(this.#collected) : undefined,
+          streamed: this.#stream?.streamed ?? 0,
+        });
+      },
+      (sinkErr: unknown) => this.#reject(sinkErr as Error),
+    );
+  }
+
+  /** Socket idle timer for `phase` (reset by every read and write); off while reading is paused for the sink. */
+  #arm(phase: TimeoutPhase): void {
+    this.#phase = phase;
+    if (this.#state !== 'settled') this.#socket.setTimeout(this.#limits[`${phase}Ms`]);
+  }
 }
