@@ -74,10 +74,23 @@ describe('client requests', () => {
     srv = await startScriptedServer((_req, res) =>
       ++n < 3 ? json(res, 503, status(503, 'busy'), { 'Retry-After': '0' }) : json(res, 200, sampleBuild('b')),
     );
-    client = new ImageBuilderClient({ baseUrl: srv.url, retry: { retries: 2, minDelayMs: 1 } });
+    const warned: { message: string; fields: Record<string, unknown> | undefined }[] = [];
+    const ignore = (): void => undefined;
+    const logger = {
+      debug: ignore,
+      info: ignore,
+      error: ignore,
+      warn: (message: string, fields?: Record<string, unknown>) => void warned.push({ message, fields }),
+    };
+    client = new ImageBuilderClient({ baseUrl: srv.url, retry: { retries: 2, minDelayMs: 1 }, logger });
     expect((await client.imageBuilds.get('b')).metadata.name).toBe('b');
     expect(srv.seen).toHaveLength(3);
     expect(new Set(srv.seen.map((s) => s.headers['x-request-id'])).size).toBe(1);
+    // Each retry reaches the caller's logger: the attempt, the delay (Retry-After: 0) and the status.
+    expect(warned.map((w) => w.fields)).toEqual([
+      expect.objectContaining({ component: 'client', attempt: 2, delayMs: 0, status: 503 }),
+      expect.objectContaining({ component: 'client', attempt: 3, delayMs: 0, status: 503 }),
+    ]);
   });
 
   it('never retries a POST', async () => {

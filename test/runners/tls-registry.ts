@@ -60,7 +60,7 @@ export async function startTlsRegistry(): Promise<TlsRegistry> {
       return ['/usr/bin/docker-registry', 'serve', f('config.yml')];
     });
     const caPem = readFileSync(f('ca.crt'), 'utf8');
-    const client = new RegistryClient({ registry: address, ca: caPem, retry: { attempts: 1 } });
+    const client = new RegistryClient({ registry: address, ca: caPem, retry: { retries: 0 } });
     try {
       for (let i = 0; ; i++) {
         try {

@@ -1,3 +1,4 @@
+import type { Logger } from '@imagebuild/core/logger';
 /** A bearer token, or a function that returns the current one (called before every request). */
 export type TokenSource = string | (() => string | undefined | Promise<string | undefined>);
 
@@ -64,6 +65,11 @@ export interface ImageBuilderClientOptions {
   bodyTimeoutMs?: number | undefined;
   limits?: ClientLimits | undefined;
   retry?: RetryOptions | undefined;
+  /**
+   * Where the client says what it decides (a retry: warn, with the attempt, the delay and the status or
+   * error code). Records carry `component: 'client'`; secrets are redacted. Silent by default.
+   */
+  logger?: Logger | undefined;
   /** Produces the `X-Request-Id` of each request (kept across its retries). Default: random UUID. */
   requestId?: (() => string) | undefined;
   userAgent?: string | undefined;

@@ -1,5 +1,6 @@
 import type { Dispatcher } from 'undici';
-import type { RetryPolicy } from './internal/retry.js';
+import type { Logger } from '@imagebuild/core/logger';
+import type { RetryPolicy } from '@imagebuild/core/retry';
 import type { RegistryTimeouts } from './internal/timeouts.js';
 
 /** How to reach and authenticate to one registry. */
@@ -15,8 +16,16 @@ export interface RegistryClientOptions {
   ca?: string | Buffer | ReadonlyArray<string | Buffer> | undefined;
   /** Skip TLS certificate verification (only when the caller asks for it). */
   skipTlsVerify?: boolean | undefined;
-  /** Retry policy for idempotent requests with re-creatable bodies. */
+  /**
+   * Retry policy of idempotent requests with re-creatable bodies, of uploads and of download resumes
+   * (default: 4 retries, 200 ms doubling, 10 s cap).
+   */
   retry?: Partial<RetryPolicy> | undefined;
+  /**
+   * Where the client says what it decides: retries (warn), resumed downloads and restarted uploads (info),
+   * the auth scheme chosen (debug). Records carry `component: 'oci'` and `registry`. Silent by default.
+   */
+  logger?: Logger | undefined;
   /**
    * Stall limits in ms (defaults: connect 30 s, response head 30 s, no bytes
    * for 60 s while a body moves). A stalled idempotent request is retried and a

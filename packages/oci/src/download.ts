@@ -4,7 +4,10 @@ import { Annotation, isImageManifestMediaType } from './media-types.js';
 import { assertDigest, assertRepository, isDigest, isTag } from './reference.js';
 import type { RegistryClient } from './registry-client.js';
 import type { Descriptor, ImageManifest, Platform } from './types.js';
-import { downloadToFile, type DownloadProgress } from './internal/download-file.js';
+import type { TransferProgress } from '@imagebuild/core/operation';
+
+/** @deprecated Use `TransferProgress` of `@imagebuild/core/operation` (the same shape). */
+export type DownloadProgress = TransferProgress;
 
 export interface DownloadResult {
   /** The file written (renamed from `<file>.partial` once verified). */
@@ -20,7 +23,7 @@ export interface DownloadResult {
 }
 
 export interface DownloadEvents {
-  progress: [progress: DownloadProgress];
+  progress: [progress: TransferProgress];
 }
 
 /** A running download: `progress` events, `done()`, `abort()`. */
@@ -52,7 +55,7 @@ export function downloadBlob(
       assertRepository(options.repository);
       assertDigest(options.digest);
       if (!options.file) throw new ValidationError([{ path: 'file', message: 'is required' }]);
-      const { size } = await downloadToFile(client, { ...options, signal, onProgress: (p) => emit('progress', p) });
+      const { size } = await client.downloadBlobToFile({ ...options, signal, onProgress: (p) => emit('progress', p) });
       return { file: options.file, digest: options.digest, size };
     },
     { signal: options.signal },
@@ -140,7 +143,7 @@ export function downloadArtifact(
         );
       }
       assertDigest(layer.digest, 'layers[0].digest');
-      const { size } = await downloadToFile(client, {
+      const { size } = await client.downloadBlobToFile({
         repository: options.repository,
         digest: layer.digest,
         size: layer.size,

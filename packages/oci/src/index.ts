@@ -1,5 +1,6 @@
 // @imagebuild/oci — public API. Explicit list; private code lives in src/internal/.
-export { RegistryClient, type CallOptions, type BlobResponse } from './registry-client.js';
+export { RegistryClient } from './registry-client.js';
+export type { BlobResponse } from './internal/registry-api.js';
 export { optionsFromRepository, type RegistryClientOptions, type OciRepositoryLike } from './client-options.js';
 export {
   pushArtifact,
@@ -18,7 +19,7 @@ export {
   type DownloadResult,
   type DownloadEvents,
 } from './download.js';
-export { parseImageReference, isDigest, isTag, type ImageReference } from './reference.js';
+export { isDigest, isTag } from './reference.js';
 export {
   MediaType,
   Annotation,
@@ -28,12 +29,11 @@ export {
   isIndexMediaType,
   isImageManifestMediaType,
 } from './media-types.js';
-export type { Descriptor, ImageManifest, ImageIndex, FetchedManifest, Platform } from './types.js';
+export type { Descriptor, ImageManifest, ImageIndex, FetchedManifest, Platform, BlobFileDownload } from './types.js';
 export type { BlobSource, UploadOptions, UploadProgress } from './internal/upload.js';
 export type { UploadSessionEnd } from './internal/upload-session.js';
-export type { DownloadProgress } from './internal/download-file.js';
+export type { DownloadProgress } from './download.js';
 export type { ListReferrersOptions } from './internal/referrers.js';
-export type { RetryPolicy } from './internal/retry.js';
 export type { RegistryTimeouts } from './internal/timeouts.js';
 export { referrersTag } from './internal/referrers.js';
 export {

@@ -2,7 +2,8 @@ import { basename } from 'node:path';
 import { ValidationError } from '@imagebuild/core/errors';
 import { Operation, type OperationOptions } from '@imagebuild/core/operation';
 import { Annotation, EMPTY_CONFIG_DATA, EMPTY_CONFIG_DIGEST, MediaType } from './media-types.js';
-import { assertDigest, assertRepository, isDigest, isTag, parseImageReference } from './reference.js';
+import type { ImageRef } from '@imagebuild/core';
+import { assertDigest, assertRepository, isDigest, isTag } from './reference.js';
 import type { RegistryClient } from './registry-client.js';
 import type { Descriptor, ImageManifest, Platform } from './types.js';
 import { sha256 } from './internal/digest.js';
@@ -63,7 +64,7 @@ function rfc3339Now(): string {
   return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-function validate(client: RegistryClient, o: PushArtifactOptions): { subjectRef: string | Descriptor } {
+async function validate(client: RegistryClient, o: PushArtifactOptions): Promise<{ subjectRef: string | Descriptor }> {
   assertRepository(o.repository);
   const issues: { path: string; message: string }[] = [];
   if (!MEDIA_TYPE.test(o.artifactType))
@@ -79,7 +80,7 @@ function validate(client: RegistryClient, o: PushArtifactOptions): { subjectRef:
     return { subjectRef: o.subject };
   }
   if (isDigest(o.subject) || isTag(o.subject)) return { subjectRef: o.subject };
-  const ref = parseImageReference(o.subject, 'subject');
+  const ref = await subjectRef(o.subject);
   if (ref.registry !== client.registry || ref.repository !== o.repository) {
     throw new ValidationError([
       {
@@ -94,6 +95,28 @@ function validate(client: RegistryClient, o: PushArtifactOptions): { subjectRef:
 }
 
 /**
+ * A full subject reference, by core's one parser; its problems are reported on `subject`. Loaded on
+ * first use: core's root module costs ~18 MiB of RSS, which a push that names its subject by tag or
+ * digest (the usual case) should not pay. (Becomes a static import of `@imagebuild/core/refs` once
+ * core has that entry.)
+ */
+async function subjectRef(subject: string): Promise<ImageRef> {
+  const { parseImageRef } = await import('@imagebuild/core');
+  let ref: ImageRef;
+  try {
+    ref = parseImageRef(subject);
+  } catch (err) {
+    if (!(err instanceof ValidationError)) throw err;
+    throw new ValidationError(
+      err.issues.map((i) => ({ ...i, path: 'subject' })),
+      { cause: err },
+    );
+  }
+  if (ref.digest !== undefined) assertDigest(ref.digest, 'subject (digest)');
+  return ref;
+}
+
+/**
  * Pushes `file` as an OCI 1.1 artifact referring to `subject`, the way Flight
  * Control (oras-go) does: empty config, one layer titled with the file name,
  * `artifactType`, `subject` = the platform manifest, `created` annotation.
@@ -105,7 +128,7 @@ export function pushArtifact(
 ): PushArtifactOperation {
   return new PushArtifactOperation(
     async ({ signal, emit }) => {
-      const { subjectRef } = validate(client, options);
+      const { subjectRef } = await validate(client, options);
       const repo = options.repository;
       const subject =
         typeof subjectRef === 'string'

@@ -1,5 +1,5 @@
 import { RegistryError, ValidationError } from '@imagebuild/core/errors';
-import type { Readable } from 'node:stream';
+import type { CallOptions } from '@imagebuild/core/operation';
 import { optionsFromRepository, type OciRepositoryLike, type RegistryClientOptions } from './client-options.js';
 import { MANIFEST_ACCEPT, MediaType, isIndexMediaType } from './media-types.js';
 import { assertDigest, assertReference, assertRegistry, assertRepository, isDigest } from './reference.js';
@@ -13,22 +13,9 @@ import { UploadSession } from './internal/upload-session.js';
 import { listReferrers, type ListReferrersOptions } from './internal/referrers.js';
 import { selectPlatform } from './internal/platform.js';
 import { nextLink } from './internal/link-header.js';
-
-/** Options every call accepts. */
-export interface CallOptions {
-  signal?: AbortSignal | undefined;
-}
-
-/** A blob body being downloaded. */
-export interface BlobResponse {
-  body: Readable;
-  /** Bytes in this response. */
-  length: number | undefined;
-  /** Offset of the first byte in `body` (non-zero only when a range was honoured). */
-  offset: number;
-  /** Size of the whole blob, when known. */
-  totalSize: number | undefined;
-}
+import type { BlobResponse, RegistryApi } from './internal/registry-api.js';
+import { downloadToFile } from './internal/download-file.js';
+import type { BlobFileDownload } from './types.js';
 
 const MAX_MANIFEST = 4 * 1024 * 1024;
 const pull = (repo: string): string => `repository:${repo}:pull`;
@@ -38,10 +25,9 @@ const push = (repo: string): string => `repository:${repo}:pull,push`;
  * A distribution-spec client for one registry (repositories are per-call
  * arguments). Holds a connection pool and cached tokens: reuse it, `close()` it.
  */
-export class RegistryClient {
+export class RegistryClient implements RegistryApi {
   readonly registry: string;
-  /** @internal */
-  readonly transport: Transport;
+  readonly #transport: Transport;
   /** Chunk size of uploads with an unknown digest; `Infinity` (default) sends a file in one `PATCH`. */
   readonly chunkSize: number;
   /** Largest manifest / index / tag list read (`maxManifestBytes`). */
@@ -50,7 +36,7 @@ export class RegistryClient {
   constructor(options: RegistryClientOptions) {
     assertRegistry(options.registry);
     this.registry = options.registry;
-    this.transport = new Transport(options);
+    this.#transport = new Transport(options);
     if (options.chunkSize !== undefined && !(options.chunkSize >= 1)) {
       throw new ValidationError([{ path: 'chunkSize', message: 'must be a positive number of bytes' }]);
     }
@@ -65,12 +51,12 @@ export class RegistryClient {
 
   /** Closes the connection pool. */
   close(): Promise<void> {
-    return this.transport.close();
+    return this.#transport.close();
   }
 
   /** `GET /v2/`: checks reachability, TLS and credentials. */
   async ping(options: CallOptions = {}): Promise<void> {
-    const res = await this.transport.send({
+    const res = await this.#transport.send({
       method: 'GET',
       path: '/v2/',
       scope: '',
@@ -88,7 +74,7 @@ export class RegistryClient {
   ): Promise<Descriptor | undefined> {
     assertRepository(repository);
     assertReference(reference);
-    const res = await this.transport.send({
+    const res = await this.#transport.send({
       method: 'HEAD',
       path: `/v2/${repository}/manifests/${reference}`,
       scope: pull(repository),
@@ -110,7 +96,7 @@ export class RegistryClient {
     assertRepository(repository);
     assertReference(reference);
     const operation = `manifest GET ${repository}${isDigest(reference) ? '@' : ':'}${reference}`;
-    const res = await this.transport.send({
+    const res = await this.#transport.send({
       method: 'GET',
       path: `/v2/${repository}/manifests/${reference}`,
       scope: pull(repository),
@@ -152,7 +138,7 @@ export class RegistryClient {
     const mediaType = options.mediaType ?? parsed.mediaType ?? MediaType.OciManifest;
     const digest = sha256(bytes);
     if (isDigest(reference) && reference !== digest) assertDigest(digest, 'manifest digest');
-    const res = await this.transport.send({
+    const res = await this.#transport.send({
       method: 'PUT',
       path: `/v2/${repository}/manifests/${reference}`,
       scope: push(repository),
@@ -176,7 +162,7 @@ export class RegistryClient {
   async deleteManifest(repository: string, digest: string, options: CallOptions = {}): Promise<void> {
     assertRepository(repository);
     assertDigest(digest);
-    const res = await this.transport.send({
+    const res = await this.#transport.send({
       method: 'DELETE',
       path: `/v2/${repository}/manifests/${digest}`,
       scope: `repository:${repository}:delete`,
@@ -190,7 +176,7 @@ export class RegistryClient {
   async headBlob(repository: string, digest: string, options: CallOptions = {}): Promise<number | undefined> {
     assertRepository(repository);
     assertDigest(digest);
-    const res = await this.transport.send({
+    const res = await this.#transport.send({
       method: 'HEAD',
       path: `/v2/${repository}/blobs/${digest}`,
       scope: pull(repository),
@@ -213,7 +199,7 @@ export class RegistryClient {
     assertRepository(repository);
     assertDigest(digest);
     const offset = options.offset ?? 0;
-    const res = await this.transport.send({
+    const res = await this.#transport.send({
       method: 'GET',
       path: `/v2/${repository}/blobs/${digest}`,
       scope: pull(repository),
@@ -247,7 +233,7 @@ export class RegistryClient {
     assertRepository(repository);
     if (options.digest !== undefined) assertDigest(options.digest);
     if (options.mountFrom !== undefined) assertRepository(options.mountFrom, 'mountFrom');
-    return uploadBlob(this.transport, repository, source, { chunkSize: this.chunkSize, ...options });
+    return uploadBlob(this.#transport, repository, source, { chunkSize: this.chunkSize, ...options });
   }
 
   /**
@@ -256,7 +242,7 @@ export class RegistryClient {
    */
   async checkPushAccess(repository: string, options: CallOptions = {}): Promise<void> {
     assertRepository(repository);
-    const session = await UploadSession.start(this.transport, repository, options.signal, undefined);
+    const session = await UploadSession.start(this.#transport, repository, options.signal, undefined);
     await session?.cancel();
   }
 
@@ -266,7 +252,7 @@ export class RegistryClient {
     let path: string | undefined = `/v2/${repository}/tags/list${options.pageSize ? `?n=${options.pageSize}` : ''}`;
     const operation = `tags list ${repository}`;
     while (path) {
-      const res = await this.transport.send({
+      const res = await this.#transport.send({
         method: 'GET',
         path,
         scope: pull(repository),
@@ -285,11 +271,19 @@ export class RegistryClient {
     }
   }
 
+  /**
+   * Downloads one blob to `file`: through `<file>.partial` (resumed from there after an interruption
+   * or an earlier run), hashed as it is written, renamed to `file` once the digest matches.
+   */
+  downloadBlobToFile(args: BlobFileDownload): Promise<{ size: number }> {
+    return downloadToFile(this.#transport, this, args);
+  }
+
   /** Referrers of `digest`: the referrers API when present, the `sha256-<hex>` tag schema otherwise. */
   listReferrers(repository: string, digest: string, options: ListReferrersOptions = {}): Promise<Descriptor[]> {
     assertRepository(repository);
     assertDigest(digest);
-    return listReferrers(this, repository, digest, options);
+    return listReferrers(this.#transport, this, repository, digest, options);
   }
 
   /**

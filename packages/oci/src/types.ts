@@ -1,3 +1,4 @@
+import type { TransferProgress } from '@imagebuild/core/operation';
 /** An OCI platform (`os`/`architecture`/`variant`). */
 export interface Platform {
   os: string;
@@ -47,4 +48,17 @@ export interface FetchedManifest {
   manifest: ImageManifest | ImageIndex;
   /** The `ETag` response header, when the registry sent one. */
   etag?: string;
+}
+
+/** What one blob download is asked to do. */
+export interface BlobFileDownload {
+  repository: string;
+  digest: string;
+  /** Expected size, when known (from a descriptor). */
+  size?: number | undefined;
+  file: string;
+  signal: AbortSignal;
+  onProgress: (p: TransferProgress) => void;
+  /** Write whole slabs with O_DIRECT when the file system takes it (default true). */
+  directIo?: boolean | undefined;
 }

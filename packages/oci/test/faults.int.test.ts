@@ -29,7 +29,7 @@ describe('fault injection: connections cut at random byte offsets in front of re
       registry: proxy.address,
       scheme: 'http',
       chunkSize: 8 * 1024 * 1024,
-      retry: { attempts: 8, baseDelayMs: 20, maxDelayMs: 500 },
+      retry: { retries: 7, baseDelayMs: 20, maxDelayMs: 500 },
     });
     const repo = uniqueRepo('faults');
     const sessions: UploadSessionEnd[] = [];

@@ -147,7 +147,7 @@ describe('errors on registry A', () => {
       scheme: 'http',
       username: 'u',
       password: 'sekrit-password',
-      retry: { attempts: 2, baseDelayMs: 1 },
+      retry: { retries: 1, baseDelayMs: 1 },
     });
     const err = await caught(client.getManifest('a/b', 'latest'));
     expect(err.status).toBe(500);

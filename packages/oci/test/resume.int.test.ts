@@ -80,7 +80,7 @@ describe('chunked upload resume (registry A behind a proxy that drops one whole 
       registry: `127.0.0.1:${proxy.port}`,
       scheme: 'http',
       chunkSize: MiB,
-      retry: { attempts: 5, baseDelayMs: 20, maxDelayMs: 200 },
+      retry: { retries: 4, baseDelayMs: 20, maxDelayMs: 200 },
     });
     const repo = uniqueRepo('resume');
     const sessions: UploadSessionEnd[] = [];

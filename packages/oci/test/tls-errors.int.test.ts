@@ -54,7 +54,7 @@ async function failure(p: Promise<unknown>): Promise<RegistryError> {
 }
 
 // Generous retries: a retried TLS failure would show up as extra connections and time.
-const retry = { attempts: 5, baseDelayMs: 1000, maxDelayMs: 1000 };
+const retry = { retries: 4, baseDelayMs: 1000, maxDelayMs: 1000 };
 
 describe('TLS certificate errors fail at once (no retry)', () => {
   it('registry B with an untrusted CA: one connection, the code named', async () => {

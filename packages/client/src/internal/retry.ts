@@ -1,4 +1,4 @@
-import { backoffDelay, parseRetryAfter } from '@imagebuild/core/retry';
+import type { RetryPolicy } from '@imagebuild/core/retry';
 import type { RetryOptions } from '../config.js';
 
 export { sleep } from '@imagebuild/core/retry';
@@ -6,16 +6,11 @@ export { sleep } from '@imagebuild/core/retry';
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
 const RETRYABLE_STATUS = new Set([408, 429, 502, 503, 504]);
 
-export interface RetryPolicy {
-  retries: number;
-  minDelayMs: number;
-  maxDelayMs: number;
-}
-
+/** The client's options as core's one retry policy (defaults: 2 retries, 250 ms doubling, 5 s cap). */
 export function retryPolicy(options: RetryOptions | undefined): RetryPolicy {
   return {
     retries: Math.max(0, options?.retries ?? 2),
-    minDelayMs: Math.max(0, options?.minDelayMs ?? 250),
+    baseDelayMs: Math.max(0, options?.minDelayMs ?? 250),
     maxDelayMs: Math.max(0, options?.maxDelayMs ?? 5_000),
   };
 }
@@ -26,13 +21,4 @@ export function isIdempotent(method: string): boolean {
 
 export function isRetryableStatus(status: number): boolean {
   return RETRYABLE_STATUS.has(status);
-}
-
-/** Delay before attempt `attempt` (1-based retry number), honouring a `Retry-After` header. */
-export function retryDelay(policy: RetryPolicy, attempt: number, retryAfter: string | null): number {
-  return backoffDelay(
-    { baseDelayMs: policy.minDelayMs, maxDelayMs: policy.maxDelayMs },
-    attempt,
-    parseRetryAfter(retryAfter),
-  );
 }

@@ -12,7 +12,9 @@ import {
 import type { Agents } from './agents.js';
 import { decodedBody, isEncoded, readBounded, toWebStream } from './body.js';
 import { sendRaw } from './node-request.js';
-import { isIdempotent, isRetryableStatus, retryDelay, retryPolicy, sleep } from './retry.js';
+import { childLogger } from '@imagebuild/core/logger';
+import { parseRetryAfter, RetryableStatus, retrying } from '@imagebuild/core/retry';
+import { isIdempotent, isRetryableStatus, retryPolicy } from './retry.js';
 import { currentToken } from './token.js';
 
 /** How one call reads its answer, and the caller's own signal (never a Request's: see `CallContext`). */
@@ -54,6 +56,7 @@ export function createTransport(options: ImageBuilderClientOptions, agents: Agen
   const idleMs = options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
   const limits = resolveLimits(options.limits);
   const newId = options.requestId ?? randomUUID;
+  const log = childLogger(options.logger, { component: 'client' });
 
   return async (input: Request, call: CallContext = {}): Promise<Response> => {
     const url = new URL(input.url);
@@ -72,9 +75,7 @@ export function createTransport(options: ImageBuilderClientOptions, agents: Agen
     const what = `${method} ${url.origin}${url.pathname}`;
     const caller = call.signal ?? undefined;
     const requestId = headers[REQUEST_ID];
-    const retries = isIdempotent(method) ? policy.retries : 0;
-
-    for (let attempt = 0; ; attempt++) {
+    const attempt = async ({ last }: { last: boolean }): Promise<Response> => {
       const token = await currentToken(options.token);
       if (token) headers.authorization = `Bearer ${token}`;
       if (caller?.aborted) throw new AbortError(`${what} aborted`, { cause: caller.reason });
@@ -98,13 +99,10 @@ export function createTransport(options: ImageBuilderClientOptions, agents: Agen
         const res = await follow(url, method, headers, body, input.redirect, ctl.signal);
         clearTimeout(headersTimer);
         const status = res.statusCode ?? 0;
-        if (attempt < retries && isRetryableStatus(status)) {
+        if (!last && isRetryableStatus(status)) {
           res.destroy();
           cleanup();
-          await sleep(retryDelay(policy, attempt + 1, header(res, 'retry-after') ?? null), caller).catch(
-            () => undefined,
-          );
-          continue;
+          throw new RetryableStatus(status, parseRetryAfter(header(res, 'retry-after')));
         }
         const ok = status >= 200 && status < 300;
         if (ok && call.stream && !NULL_BODY.has(status)) {
@@ -122,20 +120,36 @@ export function createTransport(options: ImageBuilderClientOptions, agents: Agen
         return respond(res, bytes, bytes.length);
       } catch (err) {
         cleanup();
-        if (caller?.aborted) throw err instanceof AbortError ? err : new AbortError(`${what} aborted`, { cause: err });
-        const final = err instanceof LimitExceededError || (err instanceof ApiError && err.details.final === true);
-        if (!final && attempt < retries) {
-          await sleep(retryDelay(policy, attempt + 1, null), caller).catch(() => undefined);
-          continue;
-        }
-        if (err instanceof TimeoutError || err instanceof LimitExceededError || err instanceof ApiError) {
-          if (err instanceof TimeoutError && requestId)
-            throw new TimeoutError(err.message, { cause: err, details: { requestId } });
-          throw err;
-        }
-        const reason = err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : String(err);
-        throw new ApiError(0, `${what} failed: ${reason}`, { cause: err, ...(requestId ? { requestId } : {}) });
+        throw err;
       }
+    };
+
+    try {
+      return await retrying(isIdempotent(method) ? policy : { ...policy, retries: 0 }, attempt, {
+        signal: caller,
+        // A limit or a refused redirect stays what it is however often it is asked again.
+        shouldRetry: (err) =>
+          !(err instanceof LimitExceededError || (err instanceof ApiError && err.details.final === true)),
+        retryAfterMs: (err) => (err instanceof RetryableStatus ? err.retryAfterMs : undefined),
+        onRetry: (e) =>
+          log.warn('retrying', {
+            request: what,
+            attempt: e.retry + 1,
+            delayMs: e.delayMs,
+            ...(e.error instanceof RetryableStatus
+              ? { status: e.error.status }
+              : { code: (e.error as { code?: unknown }).code ?? (e.error as Error).name }),
+          }),
+      });
+    } catch (err) {
+      if (caller?.aborted) throw err instanceof AbortError ? err : new AbortError(`${what} aborted`, { cause: err });
+      if (err instanceof TimeoutError || err instanceof LimitExceededError || err instanceof ApiError) {
+        if (err instanceof TimeoutError && requestId)
+          throw new TimeoutError(err.message, { cause: err, details: { requestId } });
+        throw err;
+      }
+      const reason = err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : String(err);
+      throw new ApiError(0, `${what} failed: ${reason}`, { cause: err, ...(requestId ? { requestId } : {}) });
     }
   };
 

@@ -1,4 +1,5 @@
 import { RegistryError, registerSecret } from '@imagebuild/core/errors';
+import { silentLogger, type Logger } from '@imagebuild/core/logger';
 import type { PlainResponse, RequestFn } from './node-http.js';
 import { parseWwwAuthenticate, type Challenge } from './www-authenticate.js';
 import { readErrorBody } from './registry-errors.js';
@@ -17,6 +18,7 @@ export class RegistryAuth {
   readonly #basic: string | undefined;
   readonly #request: RequestFn;
   readonly #userAgent: string;
+  readonly #log: Logger;
   #mode: 'unknown' | 'basic' | 'bearer' = 'unknown';
   #bearer: { realm: string; service: string | undefined } | undefined;
   readonly #tokens = new Map<string, CachedToken>();
@@ -27,8 +29,10 @@ export class RegistryAuth {
     password: string | undefined,
     request: RequestFn,
     userAgent: string,
+    log: Logger = silentLogger,
   ) {
     this.#registry = registry;
+    this.#log = log;
     this.#request = request;
     this.#userAgent = userAgent;
     if (username !== undefined && password !== undefined) {
@@ -64,6 +68,8 @@ export class RegistryAuth {
     const challenges = wwwAuthenticate ? parseWwwAuthenticate(wwwAuthenticate) : [];
     const bearer = challenges.find((c) => c.scheme === 'bearer');
     if (bearer?.params['realm']) {
+      if (this.#mode !== 'bearer')
+        this.#log.debug('auth scheme chosen', { scheme: 'bearer', realm: realmOrigin(bearer) });
       this.#mode = 'bearer';
       this.#bearer = { realm: bearer.params['realm'], service: bearer.params['service'] };
       await this.#fetchToken(scope, bearer, signal);
@@ -71,6 +77,7 @@ export class RegistryAuth {
     }
     if (challenges.some((c) => c.scheme === 'basic') && this.#basic) {
       const retry = this.#mode !== 'basic';
+      if (retry) this.#log.debug('auth scheme chosen', { scheme: 'basic' });
       this.#mode = 'basic';
       return retry;
     }
@@ -150,5 +157,14 @@ export class RegistryAuth {
     const ttl = typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : 60;
     // Refresh 10 s before expiry.
     this.#tokens.set(scope, { token, expiresAt: Date.now() + Math.max(1, ttl - 10) * 1000 });
+  }
+}
+
+/** The realm's origin only: its path and query are the registry's business, not the log's. */
+function realmOrigin(challenge: Challenge): string {
+  try {
+    return new URL(challenge.params['realm'] ?? '').origin;
+  } catch {
+    return 'invalid'; // reported as an error by #fetchToken
   }
 }

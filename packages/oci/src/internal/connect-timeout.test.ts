@@ -42,7 +42,7 @@ const client = (): RegistryClient =>
   new RegistryClient({
     registry,
     scheme: 'http',
-    retry: { attempts: 2, baseDelayMs: 5, maxDelayMs: 20 },
+    retry: { retries: 1, baseDelayMs: 5, maxDelayMs: 20 },
     timeouts: { connectMs: 300, headersMs: 5_000, idleMs: 5_000 },
   });
 

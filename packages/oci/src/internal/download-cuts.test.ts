@@ -37,7 +37,7 @@ describe('download over connections that keep breaking', () => {
     const client = new RegistryClient({
       registry,
       scheme: 'http',
-      retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5 },
+      retry: { retries: 2, baseDelayMs: 1, maxDelayMs: 5 },
     });
     try {
       const file = join(dir, 'blob');

@@ -3,39 +3,26 @@ import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DigestMismatchError, RegistryError, SdkError } from '@imagebuild/core/errors';
-import type { RegistryClient } from '../registry-client.js';
-import { backoffDelay, sleep } from '@imagebuild/core/retry';
+import type { RegistryApi } from './registry-api.js';
+import type { Transport } from './transport.js';
+import type { BlobFileDownload } from '../types.js';
+import { DiskWriteError, type SinkState } from './fast-io/download-state.js';
+import { retrying } from '@imagebuild/core/retry';
 import { abortError, networkError } from './transport.js';
 import { RequestTimeoutError } from './timeouts.js';
 import { tlsFailureCode } from './tls-errors.js';
-import { RawUnsupported } from './raw-http.js';
-import { rawAttempt } from './raw-download.js';
-import { DIRECT_ALIGN, SlabWriter } from './direct-writer.js';
-import { alignedSharedSlabs } from './slab-pool.js';
-import { inlineHash, workerHash, type StreamHash } from './stream-hash.js';
-
-export interface DownloadProgress {
-  bytesDone: number;
-  bytesTotal: number | undefined;
-}
-
-export interface DownloadFileArgs {
-  repository: string;
-  digest: string;
-  /** Expected size, when known (from a descriptor). */
-  size?: number | undefined;
-  file: string;
-  signal: AbortSignal;
-  onProgress: (p: DownloadProgress) => void;
-  /** Write whole slabs with O_DIRECT when the file system takes it (default true). */
-  directIo?: boolean | undefined;
-}
+import { RawUnsupported } from './fast-io/raw-http.js';
+import { rawAttempt } from './fast-io/raw-download.js';
+import { DIRECT_ALIGN, SlabWriter } from './fast-io/direct-writer.js';
+import { alignedSharedSlabs } from './fast-io/slab-pool.js';
+import { inlineHash, workerHash, type StreamHash } from './fast-io/stream-hash.js';
 
 /** Download slabs: 4 × 4 MiB (fewer, larger direct writes measured faster than 8 × 1 MiB here). */
 const SLAB_SIZE = 4 * 1024 * 1024;
 const SLAB_COUNT = 4;
 /** Blobs at least this large (or of unknown size) are hashed on the worker thread. */
 const WORKER_HASH_FROM = 32 * 1024 * 1024;
+const SINK_HWM = 1024 * 1024;
 
 /** Hashes a file's first `length` bytes. */
 async function hashPrefix(path: string, length: number, hash: StreamHash): Promise<void> {
@@ -80,7 +67,7 @@ function fileSink(fh: FileHandle, state: SinkState, onWritten: () => void): Writ
     highWaterMark: SINK_HWM,
     writev(chunks, cb) {
       const p = writeAll(chunks.map((c) => c.chunk as Buffer));
-      state.inflight = p.catch(() => undefined);
+      state.inflight = p.catch(() => undefined); // only awaited as a barrier: the callback below reports the error
       p.then(
         () => cb(),
         (err: unknown) => cb(err instanceof DiskWriteError ? err : new DiskWriteError(err, state.position)),
@@ -89,37 +76,17 @@ function fileSink(fh: FileHandle, state: SinkState, onWritten: () => void): Writ
   });
 }
 
-export interface SinkState {
-  /** Bytes received and handed to the writer and the hash (all written once an attempt has settled). */
-  position: number;
-  hash: StreamHash;
-  writer: SlabWriter;
-  /** The slabs raw attempts read into (allocated once per download). */
-  slabs: Buffer[];
-  /** The write in progress: settled before a resume reads `position`. */
-  inflight: Promise<void>;
-}
-
-const SINK_HWM = 1024 * 1024;
-
-/** A failed write to the partial file: not a network error, never retried. */
-export class DiskWriteError extends Error {
-  /** `position`: where the failed write started; the partial file is cut there. */
-  constructor(
-    cause: unknown,
-    readonly position: number,
-  ) {
-    super(`cannot write the partial file: ${(cause as Error).message}`, { cause });
-  }
-}
-
 /**
  * Streams a blob into `<file>.partial`, hashing what reaches the disk, resuming
  * with `Range` after interruptions (and from a partial left by an earlier run),
  * and renames it to `file` only once the digest matches. A failed download keeps
  * its partial file; a digest mismatch removes it.
  */
-export async function downloadToFile(client: RegistryClient, a: DownloadFileArgs): Promise<{ size: number }> {
+export async function downloadToFile(
+  t: Transport,
+  client: RegistryApi,
+  a: BlobFileDownload,
+): Promise<{ size: number }> {
   const partial = `${a.file}.partial`;
   const existing = await stat(partial).then(
     (s) => s.size,
@@ -151,14 +118,17 @@ export async function downloadToFile(client: RegistryClient, a: DownloadFileArgs
     if (state.position > 0) await hashPrefix(partial, state.position, state.hash);
     else await fh.truncate(0);
     const report = (): void => a.onProgress({ bytesDone: state.position, bytesTotal: total });
-    let failures = 0;
-    while (total === undefined || state.position < total) {
-      const before = state.position;
+    const operation = `blob GET ${a.repository}@${a.digest}`;
+    let before = state.position;
+    const attempt = async (): Promise<void> => {
+      before = state.position;
+      if (before > 0) t.log.info('resuming download', { operation, offset: before });
       try {
-        let raw = client.transport.rawBlobs;
+        let raw = t.rawBlobs;
         if (raw) {
           try {
             await rawAttempt(
+              t,
               client,
               a,
               state,
@@ -186,41 +156,39 @@ export async function downloadToFile(client: RegistryClient, a: DownloadFileArgs
         }
         if (total === undefined) total = state.position;
         if (state.position !== total)
-          throw new RegistryError(
-            client.registry,
-            `blob GET ${a.repository}@${a.digest}`,
-            `body ended at ${state.position} of ${total} bytes`,
-          );
+          throw new RegistryError(client.registry, operation, `body ended at ${state.position} of ${total} bytes`);
       } catch (err) {
         await state.inflight; // the position and hash include a batch only once it is on disk
+        throw err;
+      }
+    };
+    if (total === undefined || state.position < total) {
+      try {
+        await retrying(t.retry, attempt, {
+          signal: a.signal,
+          // Worth resuming: network failures and 5xx; not a disk, TLS or client-side error.
+          shouldRetry: (err) =>
+            !(err instanceof DiskWriteError) &&
+            !tlsFailureCode(err) &&
+            (!(err instanceof SdkError) ||
+              (err instanceof RegistryError && (err.status === undefined || err.status >= 500))),
+          progressed: () => state.position > before,
+          onRetry: t.logRetry(operation),
+        });
+      } catch (err) {
         if (a.signal.aborted) throw abortError(a.signal, err);
         if (err instanceof DiskWriteError) {
-          await fh.truncate(err.position).catch(() => undefined); // keep only the bytes before the failed write
-          throw new SdkError('INTERNAL', `blob GET ${a.repository}@${a.digest}: ${err.message}`, {
+          // Best effort: keep only the bytes before the failed write; the write error is what is reported.
+          await fh.truncate(err.position).catch(() => undefined);
+          throw new SdkError('INTERNAL', `${operation}: ${err.message}`, {
             cause: err.cause,
             details: { file: partial },
           });
         }
-        if (
-          err instanceof SdkError &&
-          !(err instanceof RegistryError && (err.status === undefined || err.status >= 500))
-        )
-          throw err;
-        if (tlsFailureCode(err)) throw err;
-        failures = state.position > before ? 1 : failures + 1;
-        if (failures >= client.transport.retry.attempts && err instanceof RequestTimeoutError)
-          throw networkError(client.registry, `blob GET ${a.repository}@${a.digest}`, err);
-        if (failures >= client.transport.retry.attempts)
-          throw err instanceof SdkError
-            ? err
-            : new RegistryError(
-                client.registry,
-                `blob GET ${a.repository}@${a.digest}`,
-                `download interrupted: ${(err as Error).message}`,
-                { cause: err },
-              );
-        await sleep(backoffDelay(client.transport.retry, failures), a.signal).catch((e: unknown) => {
-          throw abortError(a.signal, e);
+        if (err instanceof SdkError || tlsFailureCode(err)) throw err;
+        if (err instanceof RequestTimeoutError) throw networkError(client.registry, operation, err);
+        throw new RegistryError(client.registry, operation, `download interrupted: ${(err as Error).message}`, {
+          cause: err,
         });
       }
     }
@@ -228,6 +196,7 @@ export async function downloadToFile(client: RegistryClient, a: DownloadFileArgs
     actual = await state.hash.digest();
   } finally {
     if (actual === undefined) state.hash.discard();
+    // The download's own outcome (its error or its digest) matters more than a failed close of a file it is done with.
     await writer.close().catch(() => undefined);
     await fh.close();
   }

@@ -5,7 +5,8 @@ import { backoffDelay, parseRetryAfter } from '@imagebuild/core/retry';
 import { DEFAULT_RETRY } from './retry.js';
 import { selectPlatform } from './platform.js';
 import { registryErrorFromResponse } from './registry-errors.js';
-import { parseImageReference } from '../reference.js';
+import { RegistryClient } from '../registry-client.js';
+import { pushArtifact } from '../push-artifact.js';
 import { optionsFromRepository } from '../client-options.js';
 
 describe('parseWwwAuthenticate', () => {
@@ -71,14 +72,21 @@ describe('registry errors', () => {
 });
 
 describe('references and Repository options', () => {
-  it('parses registry/repository:tag@digest and rejects bad input with a ValidationError', () => {
-    expect(parseImageReference('127.0.0.1:5000/a/b:1')).toEqual({
-      registry: '127.0.0.1:5000',
-      repository: 'a/b',
-      tag: '1',
-    });
-    expect(() => parseImageReference('noslash')).toThrow(ValidationError);
-    expect(() => parseImageReference('r.io/UPPER:1')).toThrow(/repository/);
+  it("checks a pushArtifact subject with core's parser, reporting problems on `subject`", async () => {
+    const client = new RegistryClient({ registry: '127.0.0.1:1', scheme: 'http' });
+    const push = (subject: string): Promise<unknown> =>
+      pushArtifact(client, { repository: 'a/b', subject, artifactType: 'application/x-test', file: '/none' })
+        .done()
+        .catch((e: unknown) => e);
+    const upper = await push('127.0.0.1:1/a/UPPER:1');
+    expect(upper).toBeInstanceOf(ValidationError);
+    expect((upper as ValidationError).issues[0]?.path).toBe('subject');
+    expect(String((upper as Error).message)).toMatch(/repository/);
+    const elsewhere = await push('r.io/a/b:1');
+    expect((elsewhere as ValidationError).message).toMatch(/must be in 127\.0\.0\.1:1\/a\/b/);
+    const md5 = await push('127.0.0.1:1/a/b@md5:0123456789abcdef0123456789abcdef');
+    expect((md5 as ValidationError).issues[0]?.path).toBe('subject (digest)');
+    await client.close();
   });
   it('maps a Repository spec (scheme, ociAuth, base64 ca.crt, skipServerVerification)', () => {
     const o = optionsFromRepository({

@@ -1,6 +1,8 @@
 import { RegistryError } from '@imagebuild/core/errors';
 import { MediaType } from '../media-types.js';
-import type { CallOptions, RegistryClient } from '../registry-client.js';
+import type { CallOptions } from '@imagebuild/core/operation';
+import type { RegistryApi } from './registry-api.js';
+import type { Transport } from './transport.js';
 import type { Descriptor, ImageIndex } from '../types.js';
 import { parseJson, readLimited } from './read-body.js';
 import { readErrorBody } from './registry-errors.js';
@@ -17,12 +19,12 @@ export function referrersTag(digest: string): string {
 }
 
 export async function listReferrers(
-  client: RegistryClient,
+  t: Transport,
+  client: RegistryApi,
   repo: string,
   digest: string,
   options: ListReferrersOptions,
 ): Promise<Descriptor[]> {
-  const t = client.transport;
   const operation = `referrers ${repo}@${digest}`;
   const filter = (list: Descriptor[]): Descriptor[] =>
     options.artifactType === undefined ? list : list.filter((d) => d.artifactType === options.artifactType);
@@ -62,7 +64,7 @@ export async function listReferrers(
 }
 
 async function fromTagSchema(
-  client: RegistryClient,
+  client: RegistryApi,
   repo: string,
   digest: string,
   options: CallOptions,
@@ -83,7 +85,7 @@ async function fromTagSchema(
  * a lost race (412).
  */
 export async function addToReferrersIndex(
-  client: RegistryClient,
+  client: RegistryApi,
   repo: string,
   subjectDigest: string,
   referrer: Descriptor,

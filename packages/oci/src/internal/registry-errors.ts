@@ -47,7 +47,7 @@ export function registryErrorFromResponse(
   try {
     parsed = text ? (JSON.parse(text) as OciErrorBody) : undefined;
   } catch {
-    parsed = undefined;
+    parsed = undefined; // not the spec's JSON error body: summarised below by status and length
   }
   if (parsed && Array.isArray(parsed.errors)) {
     for (const e of parsed.errors) {

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { RegistryError } from '@imagebuild/core/errors';
 import { RegistryClient } from '../registry-client.js';
 import { downloadBlob } from '../download.js';
+import { Transport } from './transport.js';
 
 type Handler = (request: string, socket: Socket, index: number) => void;
 
@@ -45,7 +46,7 @@ const client = (registry: string, attempts: number): RegistryClient => {
   const c = new RegistryClient({
     registry,
     scheme: 'http',
-    retry: { attempts, baseDelayMs: 5, maxDelayMs: 20 },
+    retry: { retries: attempts - 1, baseDelayMs: 5, maxDelayMs: 20 },
     timeouts: { connectMs: 2_000, headersMs: 300, idleMs: 300 },
   });
   cleanups.push(() => void c.close());
@@ -69,8 +70,15 @@ describe('registry timeouts', () => {
 
   it('a stalled non-idempotent request is not retried by the transport', async () => {
     const { registry, requests } = await stallServer(() => undefined);
-    const err = await client(registry, 3)
-      .transport.send({
+    const t = new Transport({
+      registry,
+      scheme: 'http',
+      retry: { retries: 2, baseDelayMs: 5, maxDelayMs: 20 },
+      timeouts: { connectMs: 2_000, headersMs: 300, idleMs: 300 },
+    });
+    cleanups.push(() => void t.close());
+    const err = await t
+      .send({
         method: 'POST',
         path: '/v2/app/blobs/uploads/',
         scope: 'repository:app:pull,push',

@@ -113,7 +113,7 @@ export class UploadSession {
       await readErrorBody(res.body);
       if (res.status >= 200 && res.status < 300) outcome = 'deleted';
     } catch {
-      // fall through: reported as invalidated
+      // Best effort: the session is reported as invalidated (via onSession) and the registry expires it.
     }
     this.#end(outcome);
   }

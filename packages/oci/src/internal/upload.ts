@@ -5,20 +5,19 @@ import { Readable, Transform } from 'node:stream';
 import { AbortError, RegistryError, SdkError, ValidationError } from '@imagebuild/core/errors';
 import type { Descriptor } from '../types.js';
 import { HashingFileSource } from './hashing-source.js';
-import { backoffDelay, sleep } from '@imagebuild/core/retry';
+import type { TransferProgress } from '@imagebuild/core/operation';
+import { retrying, type RetryEvent } from '@imagebuild/core/retry';
 import { discard, readErrorBody } from './registry-errors.js';
 import { abortError, type Transport } from './transport.js';
 import { UploadSession, type UploadSessionEnd } from './upload-session.js';
 import { tlsFailureCode } from './tls-errors.js';
-import { writeFileRange } from './file-body.js';
+import { writeFileRange } from './fast-io/file-body.js';
 
 /** What to upload: a file path, a buffer, or a stream (a stream cannot be resumed or retried). */
 export type BlobSource = { file: string } | { stream: Readable | AsyncIterable<Uint8Array> } | Buffer;
 
-export interface UploadProgress {
-  bytesDone: number;
-  bytesTotal: number | undefined;
-}
+/** @deprecated Use `TransferProgress` of `@imagebuild/core/operation` (the same shape). */
+export type UploadProgress = TransferProgress;
 
 export interface UploadOptions {
   /** Known digest: enables the skip-if-present check, mounting and a monolithic upload. */
@@ -33,7 +32,7 @@ export interface UploadOptions {
   chunked?: boolean | undefined;
   /** Bytes per `PATCH` (default: the client's `chunkSize`, by default the whole file in one request). */
   chunkSize?: number | undefined;
-  onProgress?: ((p: UploadProgress) => void) | undefined;
+  onProgress?: ((p: TransferProgress) => void) | undefined;
   /** Called when an upload session ends (committed, deleted, or invalidated by the registry). */
   onSession?: ((e: UploadSessionEnd) => void) | undefined;
   signal?: AbortSignal | undefined;
@@ -173,7 +172,7 @@ async function finish(
     await readErrorBody(res.body);
   } catch (err) {
     // The commit may have happened even though the answer was lost.
-    if (!(err instanceof AbortError) && (await headSize(t, repo, digest, signal).catch(() => undefined)) === size) {
+    if (!(err instanceof AbortError) && (await headSize(t, repo, digest, signal).catch(unknownSize)) === size) {
       session.committed();
       return;
     }
@@ -196,7 +195,7 @@ async function monolithic(
 ): Promise<Descriptor> {
   const signal = opts.signal;
   let session = preopened;
-  for (let attempt = 1; ; attempt++) {
+  const attempt = async (): Promise<Descriptor> => {
     try {
       session ??= await UploadSession.start(t, repo, signal, opts.onSession);
       if (!session) throw new RegistryError(t.registry, operation, 'no upload session');
@@ -253,17 +252,23 @@ async function monolithic(
         await session?.cancel();
         throw abortError(signal, err);
       }
-      if ((await headSize(t, repo, digest, signal).catch(() => undefined)) === size) {
+      if ((await headSize(t, repo, digest, signal).catch(unknownSize)) === size) {
         session?.committed();
         return { mediaType, digest, size };
       }
       await session?.cancel();
       session = undefined;
-      if (!recoverable(err) || attempt >= t.retry.attempts) throw err;
-      await sleep(backoffDelay(t.retry, attempt), signal).catch((e: unknown) => {
-        throw abortError(signal, e);
-      });
+      throw err;
     }
+  };
+  try {
+    return await retrying(t.retry, attempt, {
+      signal,
+      shouldRetry: recoverable,
+      onRetry: restartLogger(t, operation),
+    });
+  } catch (err) {
+    throw signal?.aborted ? abortError(signal, err) : err;
   }
 }
 
@@ -285,57 +290,45 @@ async function chunkedFile(
       opts.onProgress?.({ bytesDone: pos, bytesTotal: size });
     }
   });
-  let failures = 0;
-  for (;;) {
+  // Session restarts share a budget of twice the policy's attempts, each wait capped at the 4th backoff.
+  const restarts = {
+    retries: t.retry.retries * 2 + 1,
+    baseDelayMs: t.retry.baseDelayMs,
+    maxDelayMs: Math.min(t.retry.maxDelayMs, t.retry.baseDelayMs * 8),
+  };
+  const attempt = async (): Promise<Descriptor> => {
     let session: UploadSession | undefined;
     try {
       session = await UploadSession.start(t, repo, signal, opts.onSession);
       if (!session) throw new RegistryError(t.registry, operation, 'no upload session');
+      const current = session;
       let offset = 0;
       while (offset < size) {
         if (signal?.aborted) throw abortError(signal);
-        const end = Math.min(offset + chunkSize, size);
-        try {
+        let failed: unknown;
+        const sendChunk = async ({ attempt: n }: { attempt: number }): Promise<void> => {
+          if (n > 1) {
+            // Resume where the registry says the session is, if that is a place we can send from.
+            const resumeAt = await current.offset(signal);
+            if (resumeAt === undefined || resumeAt > src.hashedUpTo || resumeAt > size) throw new StartOver(failed);
+            offset = resumeAt;
+            t.log.info('resuming upload', { operation, offset });
+          }
           const start = offset;
-          const current = session;
-          const patch = {
-            path: current.location.href,
-            scope: `repository:${repo}:pull,push`,
-            operation,
-            headers: {
-              'content-type': OCTET,
-              'content-length': String(end - start),
-              'content-range': `${start}-${end - 1}`,
-            },
-            // A small chunk in flight may finish after an abort (keeps the session deletable); a whole-file PATCH stops at once.
-            signal: end - start <= GRACEFUL_CHUNK_MAX ? graceful(signal) : signal,
-          };
-          if (t.rawBlobs) {
-            const res = await t.sendRaw({
-              ...patch,
-              method: 'PATCH',
-              body: (socket) => writeFileRange(socket, path, start, end, (b, p) => src.observe(b, p)),
-            });
-            current.advance(res.headers['location']);
-          } else {
-            const res = await t.send({
-              ...patch,
-              method: 'PATCH',
-              body: () => src.read(start, end),
-              replayable: true,
-              retryable: false,
-            });
-            await readErrorBody(res.body);
-            current.advance(res.headers['location']);
+          const end = Math.min(offset + chunkSize, size);
+          try {
+            await patchChunk(t, current, repo, path, src, start, end, operation, signal);
+          } catch (err) {
+            failed = err;
+            throw err;
           }
           offset = end;
-        } catch (err) {
-          if (signal?.aborted || !recoverable(err) || ++failures >= t.retry.attempts * 2) throw err;
-          await sleep(backoffDelay(t.retry, Math.min(failures, 4)), signal);
-          const resumeAt = await session.offset(signal);
-          if (resumeAt === undefined || resumeAt > src.hashedUpTo || resumeAt > size) throw err; // start over
-          offset = resumeAt;
-        }
+        };
+        await retrying(t.retry, sendChunk, {
+          signal,
+          shouldRetry: (err) => !(err instanceof StartOver) && !signal?.aborted && recoverable(err),
+          onRetry: t.logRetry(operation),
+        });
       }
       if (src.hashedUpTo !== size)
         throw new RegistryError(
@@ -349,13 +342,82 @@ async function chunkedFile(
     } catch (err) {
       await session?.cancel();
       if (signal?.aborted) throw abortError(signal, err);
-      if (!recoverable(err) || ++failures >= t.retry.attempts * 2) throw err;
-      await sleep(backoffDelay(t.retry, Math.min(failures, 4)), signal).catch((e: unknown) => {
-        throw abortError(signal, e);
-      });
+      throw err instanceof StartOver ? err.cause : err;
     }
+  };
+  try {
+    return await retrying(restarts, attempt, {
+      signal,
+      shouldRetry: recoverable,
+      onRetry: restartLogger(t, operation),
+    });
+  } catch (err) {
+    throw signal?.aborted ? abortError(signal, err) : err;
   }
 }
+
+/** One PATCH of `[start, end)` of the file to the session, over a bare socket or the general client. */
+async function patchChunk(
+  t: Transport,
+  session: UploadSession,
+  repo: string,
+  path: string,
+  src: HashingFileSource,
+  start: number,
+  end: number,
+  operation: string,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const patch = {
+    path: session.location.href,
+    scope: `repository:${repo}:pull,push`,
+    operation,
+    headers: {
+      'content-type': OCTET,
+      'content-length': String(end - start),
+      'content-range': `${start}-${end - 1}`,
+    },
+    // A small chunk in flight may finish after an abort (keeps the session deletable); a whole-file PATCH stops at once.
+    signal: end - start <= GRACEFUL_CHUNK_MAX ? graceful(signal) : signal,
+  };
+  if (t.rawBlobs) {
+    const res = await t.sendRaw({
+      ...patch,
+      method: 'PATCH',
+      body: (socket) => writeFileRange(socket, path, start, end, (b, p) => src.observe(b, p)),
+    });
+    session.advance(res.headers['location']);
+    return;
+  }
+  const res = await t.send({
+    ...patch,
+    method: 'PATCH',
+    body: () => src.read(start, end),
+    replayable: true,
+    retryable: false,
+  });
+  await readErrorBody(res.body);
+  session.advance(res.headers['location']);
+}
+
+/** The registry's offset was no place to resume from: the upload starts again in a new session. */
+class StartOver extends Error {
+  constructor(cause: unknown) {
+    super('upload session cannot be resumed', { cause });
+  }
+}
+
+/** A `retrying` hook for whole-upload retries: the retry (warn) and the new session it opens (info). */
+function restartLogger(t: Transport, operation: string): (e: RetryEvent) => void {
+  const logRetry = t.logRetry(operation);
+  return (e) => {
+    logRetry(e);
+    t.log.info('restarting upload session', { operation, attempt: e.retry + 1 });
+  };
+}
+
+/** A HEAD that fails only means "not known to be there": the caller's own error is the one reported. */
+const unknownSize = (): undefined => undefined;
 
 async function streamed(
   t: Transport,

@@ -23,7 +23,7 @@ export function alignedSharedSlabs(count: number, size: number): Buffer[] {
       const pages = (count * size) / WASM_PAGE;
       all = Buffer.from(new Memory({ initial: pages, maximum: pages, shared: true }).buffer);
     } catch {
-      all = undefined;
+      all = undefined; // no shared WebAssembly memory here (or too much asked): plain buffers below do the same job
     }
   }
   if (!all) return Array.from({ length: count }, () => Buffer.allocUnsafeSlow(size));

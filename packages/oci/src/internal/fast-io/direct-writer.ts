@@ -28,7 +28,7 @@ export class SlabWriter {
   static async open(path: string, fd: number, useDirect: boolean): Promise<SlabWriter> {
     let direct: FileHandle | undefined;
     const flag = (constants as { O_DIRECT?: number }).O_DIRECT;
-    if (useDirect && flag !== undefined) direct = await open(path, constants.O_WRONLY | flag).catch(() => undefined);
+    if (useDirect && flag !== undefined) direct = await open(path, constants.O_WRONLY | flag).catch(noDirect);
     return new SlabWriter(fd, direct);
   }
 
@@ -80,7 +80,7 @@ export class SlabWriter {
   #stopDirect(): void {
     const d = this.#direct;
     this.#direct = undefined;
-    void d?.close().catch(() => undefined);
+    void d?.close().catch(noDirect); // the page-cache descriptor carries on; this one only held O_DIRECT
   }
 
   async close(): Promise<void> {
@@ -89,3 +89,6 @@ export class SlabWriter {
     await d?.close();
   }
 }
+
+/** A file system that refuses O_DIRECT (tmpfs, some overlays) is normal: writes go through the page cache. */
+const noDirect = (): undefined => undefined;

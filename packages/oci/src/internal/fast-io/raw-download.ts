@@ -1,7 +1,9 @@
 import { RegistryError } from '@imagebuild/core/errors';
-import { abortError } from './transport.js';
-import type { RegistryClient } from '../registry-client.js';
-import { DiskWriteError, type DownloadFileArgs, type SinkState } from './download-file.js';
+import { abortError } from '../transport.js';
+import type { RegistryApi } from '../registry-api.js';
+import type { Transport } from '../transport.js';
+import type { BlobFileDownload } from '../../types.js';
+import { DiskWriteError, type SinkState } from './download-state.js';
 import type { RawHead, SlabSink } from './raw-http.js';
 import { DIRECT_ALIGN } from './direct-writer.js';
 
@@ -18,8 +20,9 @@ import { DIRECT_ALIGN } from './direct-writer.js';
  * `setTotal` learns the blob's size from the response.
  */
 export async function rawAttempt(
-  client: RegistryClient,
-  a: DownloadFileArgs,
+  t: Transport,
+  client: RegistryApi,
+  a: BlobFileDownload,
   state: SinkState,
   setTotal: (size: number | undefined) => void,
   report: () => void,
@@ -68,7 +71,7 @@ export async function rawAttempt(
     return sink;
   };
   try {
-    await client.transport.getRaw(
+    await t.getRaw(
       {
         path: `/v2/${a.repository}/blobs/${a.digest}`,
         scope: `repository:${a.repository}:pull`,

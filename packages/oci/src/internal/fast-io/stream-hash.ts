@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
+import { HASH_WORKER_SOURCE, type HashWorkerMessage } from './hash-worker.js';
 
 /**
  * An incremental sha256 for a download. `update` hashes the bytes in call
@@ -39,32 +40,10 @@ export function inlineHash(): StreamHash {
  * the disk writes instead of between them. Bytes in a SharedArrayBuffer are
  * read in place (the download slabs are shared memory); others are copied.
  * The worker answers in the order it was asked, so one FIFO of resolvers
- * serves every stream. It is inline source (`eval`): it loads the same from the
- * ESM and CJS builds and from source, with no file to ship. It keeps the
- * process alive only while it owes an answer.
+ * serves every stream. Its code is `hashWorkerMain` (hash-worker.ts), started
+ * from its own source text. It keeps the process alive only while it owes an
+ * answer.
  */
-const SOURCE = `
-const { parentPort } = require('node:worker_threads');
-const { createHash } = require('node:crypto');
-const streams = new Map();
-parentPort.on('message', (m) => {
-  if (m.op === 'u') {
-    let h = streams.get(m.id);
-    if (!h) streams.set(m.id, (h = createHash('sha256')));
-    h.update(m.b);
-    parentPort.postMessage(0);
-  } else if (m.op === 'r') {
-    streams.delete(m.id);
-  } else if (m.op === 'd') {
-    const h = streams.get(m.id) ?? createHash('sha256');
-    streams.delete(m.id);
-    parentPort.postMessage(h.digest('hex'));
-  } else if (m.op === 'x') {
-    streams.delete(m.id);
-  }
-});
-`;
-
 interface Pending {
   resolve: (v: number | string) => void;
   reject: (e: Error) => void;
@@ -76,7 +55,7 @@ class HashWorker {
   dead: Error | undefined;
 
   constructor(onDeath: () => void) {
-    this.worker = new Worker(SOURCE, { eval: true, name: 'imagebuild-sha256' });
+    this.worker = new Worker(HASH_WORKER_SOURCE, { eval: true, name: 'imagebuild-sha256' });
     this.worker.unref();
     this.worker.on('message', (v: number | string) => {
       this.pending.shift()?.resolve(v);
@@ -92,7 +71,7 @@ class HashWorker {
     this.worker.on('exit', (code) => die(new Error(`exit code ${code}`)));
   }
 
-  ask(message: object, transfer: ArrayBuffer[] = []): Promise<number | string> {
+  ask(message: HashWorkerMessage, transfer: ArrayBuffer[] = []): Promise<number | string> {
     if (this.dead) return Promise.reject(this.dead);
     return new Promise((resolve, reject) => {
       if (this.pending.length === 0) this.worker.ref();
@@ -101,7 +80,7 @@ class HashWorker {
     });
   }
 
-  tell(message: object): void {
+  tell(message: HashWorkerMessage): void {
     if (!this.dead) this.worker.postMessage(message);
   }
 }
@@ -122,6 +101,7 @@ export function workerHash(): StreamHash {
   try {
     w = hashWorker();
   } catch {
+    // No worker here (e.g. a sandbox without worker_threads): the same hash, on this thread.
     return inlineHash();
   }
   const id = nextId++;

@@ -79,3 +79,28 @@ describe('stream hashes', () => {
     expect(await h.digest()).toBe(sha(bytes));
   });
 });
+
+describe('hash worker source', () => {
+  it('is hashWorkerMain, self-contained: it hashes in a worker started from it alone', async () => {
+    const { Worker } = await import('node:worker_threads');
+    const { HASH_WORKER_SOURCE } = await import('./hash-worker.js');
+    const w = new Worker(HASH_WORKER_SOURCE, { eval: true });
+    try {
+      const answers: (number | string)[] = [];
+      const got = new Promise<void>((resolve, reject) => {
+        w.on('error', reject);
+        w.on('message', (v: number | string) => {
+          answers.push(v);
+          if (answers.length === 3) resolve();
+        });
+      });
+      w.postMessage({ op: 'u', id: 7, b: Buffer.from('ab') });
+      w.postMessage({ op: 'u', id: 7, b: Buffer.from('c') });
+      w.postMessage({ op: 'd', id: 7 });
+      await got;
+      expect(answers).toEqual([0, 0, createHash('sha256').update('abc').digest('hex')]);
+    } finally {
+      await w.terminate();
+    }
+  });
+});
