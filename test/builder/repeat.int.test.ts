@@ -70,7 +70,12 @@ describe.each(engines)('a repeated build + export + download on %s', (engine, ma
             'Completed',
           );
         // one file for both rounds, as a script that repeats itself writes
-        const file = await b.download(`${build}-disk`, join(out, 'disk.qcow2'));
+        // `reused` is set at run time (the typed result does not declare it)
+        const file = (await b.download(`${build}-disk`, join(out, 'disk.qcow2'))) as {
+          file: string;
+          digest: string;
+          reused?: boolean;
+        };
         return { built, exported, buildLog, exportLog, file, inode: statSync(file.file).ino };
       };
       const first = await round(1);
