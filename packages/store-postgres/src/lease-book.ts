@@ -30,7 +30,7 @@ export interface Claim<K extends JobKind = JobKind> {
   record: StoredRecord<K>;
 }
 
-/** Options of {@link LeaseBook.claim}. */
+/** Options of {@link Leases.claim}. */
 export interface ClaimOptions {
   /** The kinds to claim (default both). */
   kinds?: readonly JobKind[] | undefined;
