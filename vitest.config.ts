@@ -1,6 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
 const conditions = ['@imagebuild/source', 'node', 'import', 'default'];
+// Vitest also hands ssr.resolve.conditions to the worker's Node as --conditions: with 'import' there, a
+// CommonJS package's require() would load its dependencies' ESM builds (pg requiring pg-pool's .mjs
+// breaks). Vite adds import/require itself by importer, so the SSR list leaves 'import' out.
+const ssrConditions = conditions.filter((c) => c !== 'import');
 
 /**
  * One configuration for every package and test/. Tests run on the TypeScript
@@ -10,7 +14,7 @@ const conditions = ['@imagebuild/source', 'node', 'import', 'default'];
  */
 export default defineConfig({
   resolve: { conditions },
-  ssr: { resolve: { conditions, externalConditions: ['@imagebuild/source'] } },
+  ssr: { resolve: { conditions: ssrConditions, externalConditions: ['@imagebuild/source'] } },
   test: {
     projects: [
       {

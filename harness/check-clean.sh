@@ -15,7 +15,7 @@ bad() { echo "LEAK: $*"; fail=1; }
 for p in /proc/[0-9]*; do
   pid=${p#/proc/}
   comm=$(cat "$p/comm" 2>/dev/null) || continue
-  case "$comm" in dockerd|containerd|containerd-shim*|podman|conmon|docker-registry|docker-proxy|runc|netavark|aardvark-dns) ;; *) continue ;; esac
+  case "$comm" in dockerd|containerd|containerd-shim*|podman|conmon|docker-registry|docker-proxy|runc|netavark|aardvark-dns|postgres) ;; *) continue ;; esac
   if [ "$strict" != 1 ]; then
     mine=0
     tr '\0' ' ' < "$p/cmdline" 2>/dev/null | grep -qF "$B/" && mine=1
@@ -46,9 +46,9 @@ while read -r l; do bad "network link $l (a test network namespace's veth)"; don
 # 5. sockets
 for s in "$PODMAN_SOCK" "$DOCKER_SOCK"; do [ -e "$s" ] && bad "socket $s"; done
 # 6. dockerd's tcp+TLS listener and our sshd (its processes, by their config path under $B, and its port)
-for port in "$DOCKER_TLS_PORT" "$SSH_PORT"; do
+for port in "$DOCKER_TLS_PORT" "$SSH_PORT" "$PG_PORT"; do
   if command -v ss >/dev/null 2>&1 && [ -n "$(ss -Hltn "sport = :$port" 2>/dev/null)" ]; then
-    bad "a listener on port $port (the harness's dockerd tcp+TLS / sshd port): $(ss -Hltnp "sport = :$port" 2>/dev/null | head -1)"
+    bad "a listener on port $port (the harness's dockerd tcp+TLS / sshd / postgres port): $(ss -Hltnp "sport = :$port" 2>/dev/null | head -1)"
   fi
 done
 for p in /proc/[0-9]*; do

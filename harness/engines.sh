@@ -2,10 +2,12 @@
 # imagebuild real-engine test harness.
 #   sh harness/engines.sh up|down|env|status|purge
 # Run dir: $IBH_DIR (default /tmp/ibh; keep it short, unix socket paths must stay < 108 bytes).
-# Ports: $IBH_PLAIN_PORT (5000), $IBH_TLS_PORT (5443), $IBH_DOCKER_TLS_PORT (2376), $IBH_SSH_PORT (2222), recorded per run dir.
+# Ports: $IBH_PLAIN_PORT (5000), $IBH_TLS_PORT (5443), $IBH_DOCKER_TLS_PORT (2376), $IBH_SSH_PORT (2222),
+# $IBH_PG_PORT (5433), recorded per run dir.
 #   up      install missing Debian packages, generate configs, start the podman API service, dockerd
 #           (unix socket + tcp://127.0.0.1:2376 with mutual TLS), a private sshd on 127.0.0.1:2222 whose
 #           only command is `docker system dial-stdio` to that dockerd (ssh:// endpoint), and registries A (plain, 127.0.0.1:5000) and B (TLS + htpasswd, 127.0.0.1:5443), build the
+#           a private PostgreSQL 15 cluster (127.0.0.1:5433, data under the run dir, PG_URL in the env),
 #           fixtures (cached) and load them into both engines and both registries, write $IBH_DIR/env.
 #           Running services are detected by pid; `up` twice is harmless.
 #   down    stop everything `up` started (containers first, then by pid), kill leftovers in our cgroups,
@@ -21,7 +23,7 @@ set -euo pipefail
 need_root() { [ "$(id -u)" = 0 ] || die "the harness needs root (daemons, cgroups, namespaces)"; }
 
 # Debian packages the harness and its fixtures need; installed only when one is missing.
-PACKAGES="podman buildah skopeo runc docker.io docker-registry qemu-utils busybox-static apache2-utils jq curl openssl debootstrap iptables util-linux openssh-server rpm"
+PACKAGES="podman buildah skopeo runc docker.io docker-registry qemu-utils busybox-static apache2-utils jq curl openssl debootstrap iptables util-linux openssh-server rpm postgresql-15"
 install_packages() {
   local missing="" p
   for p in $PACKAGES; do
@@ -74,6 +76,7 @@ write_env() {
     echo "BIB_IMAGE_TLS=$TLS_ADDR/fixtures/bib-standin:latest"
     echo "PODMAN_GRAPHROOT=$B/podman/root"
     echo "IBH_TMP=$B/tmp"
+    echo "PG_URL=postgres://postgres@127.0.0.1:$PG_PORT/postgres"
   } > "$f.tmp"
   chmod 0600 "$f.tmp"; mv "$f.tmp" "$f"
 }
@@ -90,6 +93,7 @@ cmd_up() {
   "$HARNESS/bin/start-podman"
   "$HARNESS/bin/start-dockerd"
   "$HARNESS/bin/start-sshd"
+  "$HARNESS/bin/start-postgres"
   say "services ready in $(since "$t0")"
   "$HARNESS/fixtures/build-base.sh"
   "$HARNESS/fixtures/build-bib.sh"
@@ -118,7 +122,7 @@ cmd_env() {
 
 cmd_status() {
   local n f rc=0
-  for n in podman dockerd sshd registry-plain registry-secure; do
+  for n in podman dockerd sshd registry-plain registry-secure postgres; do
     f=$B/run/$n.pid
     if pid_alive "$f"; then echo "$n: running (pid $(sed -n 1p "$f"))"; else echo "$n: stopped"; rc=3; fi
   done

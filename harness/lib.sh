@@ -8,7 +8,7 @@ export B
 HARNESS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # Registry ports: 5000 / 5443 unless IBH_PLAIN_PORT / IBH_TLS_PORT say otherwise (a second harness in
 # another run dir needs other ports). The first `up` of a run dir records them in $B/ports.
-if [ -z "${IBH_PLAIN_PORT:-}${IBH_TLS_PORT:-}${IBH_DOCKER_TLS_PORT:-}${IBH_SSH_PORT:-}" ] && [ -f "$B/ports" ]; then . "$B/ports"; fi
+if [ -z "${IBH_PLAIN_PORT:-}${IBH_TLS_PORT:-}${IBH_DOCKER_TLS_PORT:-}${IBH_SSH_PORT:-}${IBH_PG_PORT:-}" ] && [ -f "$B/ports" ]; then . "$B/ports"; fi
 PLAIN_PORT=${IBH_PLAIN_PORT:-${PLAIN_PORT:-5000}}
 TLS_PORT=${IBH_TLS_PORT:-${TLS_PORT:-5443}}
 # dockerd's second listener: tcp with mutual TLS (client certs in $B/docker/client), port 2376 unless
@@ -18,6 +18,10 @@ DOCKER_TLS_ADDR=127.0.0.1:$DOCKER_TLS_PORT
 # A private sshd (127.0.0.1:2222 unless IBH_SSH_PORT) whose only command is `docker system dial-stdio`
 # to our dockerd: the ssh:// engine endpoint.
 SSH_PORT=${IBH_SSH_PORT:-${SSH_PORT:-2222}}
+# A private PostgreSQL 15 cluster (Debian's packages) on 127.0.0.1:5433 unless IBH_PG_PORT: the builder's
+# PostgresStore tests and bench. 5433, not 5432, so a system cluster never collides with ours.
+PG_PORT=${IBH_PG_PORT:-${PG_PORT:-5433}}
+PG_BIN=/usr/lib/postgresql/15/bin
 PLAIN_ADDR=127.0.0.1:$PLAIN_PORT
 TLS_ADDR=127.0.0.1:$TLS_PORT
 # Name of our nested cgroups: ibh-podman / ibh-docker for the default run dir, ibh-<hash>-... otherwise,

@@ -104,6 +104,17 @@ export function loadHarnessEnv(path: string = harnessEnvPath()): HarnessEnv {
   };
 }
 
+/**
+ * The harness's PostgreSQL 15 cluster (`PG_URL`, `postgres://postgres@127.0.0.1:5433/postgres`): the
+ * `PG_URL` environment variable wins (a second cluster while developing), else the env file's. Throws a
+ * {@link HarnessEnvError} when neither has it (a harness started before PostgreSQL joined it).
+ */
+export function harnessPgUrl(env: HarnessEnv): string {
+  const url = process.env['PG_URL'] || env.raw['PG_URL'];
+  if (!url) throw new HarnessEnvError(`the harness env has no PG_URL: run 'npm run engines:up' again.`);
+  return url;
+}
+
 /** The two engines of the harness, for tests that run on both. */
 export type HarnessEngine = 'podman' | 'docker';
 export const HARNESS_ENGINES: readonly HarnessEngine[] = ['podman', 'docker'];

@@ -5,6 +5,7 @@ export {
   parseEnvFile,
   pingSocket,
   engineSocket,
+  harnessPgUrl,
   HarnessEnvError,
   HARNESS_ENGINES,
   type HarnessEnv,

@@ -1,0 +1,44 @@
+import { getReadyReason, isTerminal } from '@imagebuild/core';
+import type { StoredKind, StoredRecord } from '@imagebuild/builder';
+
+/** One row of `ib_resources` as the driver returns it (bigint columns arrive as strings). */
+export interface ResourceRow {
+  kind: StoredKind;
+  name: string;
+  seq: string;
+  rv: string;
+  object: string;
+  job: string | null;
+}
+
+export const RESOURCE_COLUMNS = 'kind, name, seq, rv, object, job';
+
+export function toRecord<K extends StoredKind>(row: ResourceRow): StoredRecord<K> {
+  return {
+    kind: row.kind as K,
+    name: row.name,
+    seq: Number(row.seq),
+    resourceVersion: Number(row.rv),
+    object: JSON.parse(row.object) as StoredRecord<K>['object'],
+    ...(row.job ? { job: JSON.parse(row.job) as StoredRecord['job'] } : {}),
+  };
+}
+
+/** A job that a process may claim: it has job bookkeeping and is not terminal. */
+export function isOpen(record: Pick<StoredRecord, 'kind' | 'object' | 'job'>): boolean {
+  if (record.kind === 'Repository' || !record.job) return false;
+  return !isTerminal(getReadyReason(record.object as Parameters<typeof getReadyReason>[0]) ?? 'Pending');
+}
+
+/** The write columns of a record: object and job as JSON text, and whether it is open. */
+export function writeParams(record: Pick<StoredRecord, 'kind' | 'object' | 'job'>): [string, string | null, boolean] {
+  return [JSON.stringify(record.object), record.job ? JSON.stringify(record.job) : null, isOpen(record)];
+}
+
+/**
+ * The tail of every write statement: records the change (with the object at that version, so a watcher
+ * in any process can replay it) and wakes the listeners; the notification is delivered at commit.
+ */
+export const RECORD_CHANGE = `
+  c AS (INSERT INTO ib_changes (kind, name, rv, type, object) SELECT kind, name, rv, $TYPE, object FROM w RETURNING id)
+  SELECT w.*, pg_notify('ib_changes', c.id::text) FROM w, c`;

@@ -1,0 +1,142 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setReadyCondition } from '@imagebuild/core';
+import type { StoredRecord } from '@imagebuild/builder';
+import { storeContract } from '../../builder/test/store-contract.js';
+import { build } from '../../builder/test/fixtures.js';
+import { type Change, LeaseLostError, MIGRATIONS, PostgresStore } from '../src/index.js';
+import { createTestDatabase } from './test-database.js';
+
+let db: { url: string; drop: () => Promise<void> };
+const open: PostgresStore[] = [];
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(async () => {
+  await Promise.all(open.map((s) => s.close()));
+  await db.drop();
+});
+
+/** A store on an emptied schema: the contract tests expect a fresh store each. */
+async function fresh(): Promise<PostgresStore> {
+  const s = new PostgresStore({ connectionString: db.url, maxConnections: 4 });
+  open.push(s);
+  await s.ready();
+  const admin = new PostgresStore({ connectionString: db.url, maxConnections: 1 });
+  await admin.ready();
+  for (const r of [...(await admin.list('ImageBuild')), ...(await admin.list('ImageExport'))]) {
+    await admin.delete(r.kind, r.name);
+  }
+  await admin.close();
+  return s;
+}
+
+describe('PostgresStore: the store contract', () => {
+  storeContract(fresh);
+});
+
+const job = (name: string) => ({
+  kind: 'ImageBuild' as const,
+  name,
+  resourceVersion: 1,
+  object: build(name) as never,
+  job: { uid: `u-${name}` },
+});
+
+function terminal(rec: StoredRecord<'ImageBuild'>): StoredRecord<'ImageBuild'> {
+  const object = rec.object;
+  object.status = { conditions: setReadyCondition(undefined, 'Completed', 'done', new Date().toISOString()) };
+  return { ...rec, resourceVersion: rec.resourceVersion + 1, object };
+}
+
+describe('PostgresStore', () => {
+  it('migrates once when many stores start at the same time', async () => {
+    const stores = Array.from({ length: 5 }, () => new PostgresStore({ connectionString: db.url, maxConnections: 1 }));
+    await Promise.all(stores.map((s) => s.ready()));
+    await Promise.all(stores.map((s) => s.close()));
+    const s = await fresh();
+    expect(MIGRATIONS.length).toBe(1);
+    await s.insert(job('m1'));
+    expect((await s.get('ImageBuild', 'm1'))?.seq).toBeGreaterThan(0);
+  });
+
+  it('claims with SKIP LOCKED: concurrent claimers never get the same job; a lost lease cannot write', async () => {
+    const s = await fresh();
+    for (let i = 0; i < 20; i++) await s.insert(job(`c${i}`));
+    const claims = await Promise.all(
+      ['p1', 'p2', 'p3', 'p4'].map((p) => s.leases.claim(p, { limit: 20, ttlMs: 60_000 })),
+    );
+    const names = claims.flat().map((c) => c.lease.name);
+    expect(names.length).toBe(20);
+    expect(new Set(names).size).toBe(20);
+    // A plain update of a leased job is refused; the holder's fenced write goes through.
+    const first = claims.flat()[0]!;
+    const rec = first.record as StoredRecord<'ImageBuild'>;
+    await expect(s.update({ ...rec, resourceVersion: 2 }, 1)).rejects.toThrow(/leased/);
+    // Expire it, let another holder take it over: the old holder's write is fenced off.
+    const short = await s.leases.renew(first.lease, 1);
+    expect(short).toBeDefined();
+    await new Promise((r) => setTimeout(r, 20));
+    const [taken] = await s.leases.claim('p9', { kinds: ['ImageBuild'], limit: 1, ttlMs: 60_000 });
+    expect(taken?.lease.name).toBe(first.lease.name);
+    expect(taken?.lease.previousHolder).toBe(first.lease.holder);
+    expect(taken!.lease.epoch).toBe(first.lease.epoch + 1);
+    await expect(s.leases.update(first.lease, terminal(rec), 1)).rejects.toBeInstanceOf(LeaseLostError);
+    expect(await s.leases.renew(first.lease, 60_000)).toBeUndefined();
+    await s.leases.update(taken!.lease, terminal(rec), 1);
+    // Terminal: the lease is freed and nobody can claim it again.
+    expect((await s.leases.claim('p9', { kinds: ['ImageBuild'], limit: 100, ttlMs: 60_000 })).length).toBe(0);
+  });
+
+  it('holds a global limit of live leases across claimers', async () => {
+    const s = await fresh();
+    for (let i = 0; i < 10; i++) await s.insert(job(`g${i}`));
+    const claims = await Promise.all(
+      ['a', 'b', 'c'].map((p) => s.leases.claim(p, { limit: 10, ttlMs: 60_000, maxActive: 4 })),
+    );
+    expect(claims.flat().length).toBe(4);
+  });
+
+  it('feeds every change, in order per resource, to every follower; cancel requests reach the holder', async () => {
+    const s = await fresh();
+    const other = new PostgresStore({ connectionString: db.url, maxConnections: 2 });
+    open.push(other);
+    const feed = other.changes({ pollMs: 5000 });
+    await feed.ready();
+    const seen: Change[] = [];
+    feed.on((c) => seen.push(c));
+    await s.insert(job('f1'));
+    let rec = (await s.get('ImageBuild', 'f1'))!;
+    for (let v = 2; v <= 5; v++) {
+      await s.update({ ...rec, resourceVersion: v }, v - 1);
+      rec = (await s.get('ImageBuild', 'f1'))!;
+    }
+    await s.delete('ImageBuild', 'f1');
+    const until = Date.now() + 5000;
+    while (seen.length < 6 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    expect(seen.map((c) => `${c.type}:${c.resourceVersion}`)).toEqual([
+      'upsert:1',
+      'upsert:2',
+      'upsert:3',
+      'upsert:4',
+      'upsert:5',
+      'delete:6',
+    ]);
+    await s.insert(job('f2'));
+    const [claim] = await s.leases.claim('h', { limit: 1, ttlMs: 60_000 });
+    expect(await other.requestCancel('ImageBuild', 'f2')).toBe(true);
+    expect((await s.leases.renew(claim!.lease, 60_000))?.cancelRequested).toBe(true);
+    await feed.close();
+  });
+
+  it('stores logs in bounded chunks that any process reads whole', async () => {
+    const s = await fresh();
+    const lines = Array.from({ length: 1000 }, (_, i) => `line ${i} ${'x'.repeat(i % 300)}`);
+    await s.logs.append('ImageBuild', 'l1', 'u1', lines.slice(0, 10));
+    expect(await s.logs.append('ImageBuild', 'l1', 'u1', lines.slice(10))).toBe(1000);
+    const other = new PostgresStore({ connectionString: db.url, maxConnections: 1 });
+    open.push(other);
+    expect(await other.logs.read('ImageBuild', 'l1', 'u1')).toEqual(lines);
+    expect(await other.logs.read('ImageBuild', 'l1', 'u1', 995, 3)).toEqual(lines.slice(995, 998));
+    expect(await other.logs.read('ImageBuild', 'l1', 'u2')).toEqual([]);
+  });
+});
