@@ -75,6 +75,10 @@ export async function runBuild(
     ctx.emit('log', clean);
   };
 
+  // What exists before the build (the cleanup never touches it) is listed while the build is
+  // prepared: nothing is built before both are done, and each is a few engine round trips.
+  const listing = Promise.all([imageIds(conn, ctx.signal), containerIds(conn, ctx.signal)]);
+  listing.catch(() => undefined); // awaited below unless preparing fails first
   const prepared = await prepareBuild({
     ...deps,
     certsDir: deps.certsDir,
@@ -92,7 +96,8 @@ export async function runBuild(
   const verify = (repo: typeof sourceRepo): boolean => prepared.trust.get(repo.spec.registry)?.tlsVerify ?? true;
 
   const startedAt = Math.floor(Date.now() / 1000) - 1;
-  const before = { images: await imageIds(conn, ctx.signal), containers: await containerIds(conn, ctx.signal) };
+  const [images, containers] = await listing;
+  const before = { images, containers };
   const output = new BuildOutput();
   let succeeded = false;
   const active = activeBuilds;
