@@ -27,6 +27,7 @@ import { LineSplitter } from '../stream/line-splitter.js';
 import { LogTail } from '../stream/log-tail.js';
 import { BuildOutput } from './build-output.js';
 import { BuildkitTrace } from './buildkit-trace.js';
+import { contextWithLabels } from './label-instruction.js';
 import { prepareBuild } from './prepare-build.js';
 import { pushImage } from './push-image.js';
 import { repositoryLabel } from '../registry/repository-errors.js';
@@ -105,12 +106,15 @@ export async function runBuild(
   active.set(sourceKey, (active.get(sourceKey) ?? 0) + 1);
   try {
     ctx.emit('phase', 'Building');
+    const labels = { ...prepared.imageLabels, [BUILD_KEY_LABEL]: prepared.key, [RUNNER_JOB_LABEL]: jobId };
+    const labelled =
+      dialect.kind === 'docker' && options.builder !== 'buildkit' ? contextWithLabels(context, labels) : undefined;
     const stream = await dialect.startBuild(conn, {
-      context: context.tar(),
+      context: labelled ?? context.tar(),
       containerfile: 'Containerfile',
       tag: context.destinationImage,
       buildArgs: prepared.buildArgs,
-      labels: { ...prepared.imageLabels, [BUILD_KEY_LABEL]: prepared.key, [RUNNER_JOB_LABEL]: jobId },
+      labels: labelled ? {} : labels,
       annotations: prepared.imageLabels,
       platform: options.platform,
       noCache: options.noCache ?? false,
