@@ -8,13 +8,13 @@ async function containerfileOf(tar: NodeJS.ReadableStream): Promise<string> {
   let text = '';
   ex.on('entry', (h, s, next) => {
     const chunks: Buffer[] = [];
-    s.on('data', (c: Buffer) => chunks.push(c));
+    s.on('data', (c: unknown) => chunks.push(c as Buffer));
     s.on('end', () => {
       if (h.name === 'Containerfile') text = Buffer.concat(chunks).toString('utf8');
       next();
     });
   });
-  const done = new Promise((r) => ex.on('finish', r));
+  const done = new Promise<void>((r) => ex.on('finish', () => r()));
   tar.pipe(ex);
   await done;
   return text;
