@@ -74,8 +74,10 @@ export async function sweepBuildLeftovers(
   };
   // Independent requests go out together: the engine answers them concurrently, and each
   // sequential round trip is time the CLI's `rmi` does not pay.
-  const removePrinted = (): Promise<unknown> =>
-    Promise.all(trace.containerIds.map((id) => removeContainer(conn, id, signal).catch(() => undefined)));
+  // One at a time: many requests on one signal would pile up its abort listeners.
+  const removePrinted = async (): Promise<void> => {
+    for (const id of trace.containerIds) await removeContainer(conn, id, signal).catch(() => undefined);
+  };
   const [sourceId] = await Promise.all([
     conn
       .json<{ Id: string }>({
