@@ -246,8 +246,11 @@ async function cleanupBuild(
   const signal = AbortSignal.timeout(CLEANUP_TIMEOUT_MS);
   await removeImage(conn, job.tag, false, signal).catch(() => undefined);
   if (job.succeeded) {
-    // The pushed image: its layers are ours (printed or labelled), nothing is still running.
-    await sweepBuildLeftovers(conn, job.trace, Date.now() + 10_000, signal, 1);
+    // The pushed image: its layers are ours (printed or labelled), nothing is still running. The
+    // one guess (a fresh unlabelled layer on the base) is for an unprinted step after an abort; after
+    // a success it could only hit someone else's build from the same base (a CLI build's layer), so
+    // it is not made.
+    await sweepBuildLeftovers(conn, { ...job.trace, concurrent: () => true }, Date.now() + 10_000, signal, 1);
     return;
   }
   await sweepBuildLeftovers(conn, job.trace, Date.now() + CLEANUP_TIMEOUT_MS, signal, 2);
