@@ -111,24 +111,38 @@ async function main(): Promise<void> {
     };
     // After one CLI warm-up (FROM image, page cache), ROUNDS alternating pairs; medians compared
     // (the machine is shared, so single runs are noisy).
-    await cli();
     const cliRuns: number[] = [];
     const sdkRuns: number[] = [];
+    // The harness engine is shared: another client's cleanup can remove a CLI build's working
+    // container mid-build ("identifier is not a container"). Such a round is run again, untimed part dropped.
+    const cliOnce = cli;
+    const retried = async (): Promise<number[]> => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await cliOnce();
+        } catch (err) {
+          if (attempt >= 3 || !/not a container|container not known|no such container/i.test(String(err))) throw err;
+          console.error(`CLI round interfered with (${String(err).slice(0, 120)}); again`);
+        }
+      }
+    };
+    await retried();
     const cliPhases: number[][] = [];
     const sdkPhases: number[][] = [];
     const time = async (fn: () => Promise<number[]>, into: number[]): Promise<void> => {
       const t = performance.now();
       const phases = await fn();
-      into.push(performance.now() - t);
+      // The CLI's time is its last attempt's (its phases follow each other with no gap).
+      into.push(into === cliRuns ? phases.reduce((a, b) => a + b, 0) : performance.now() - t);
       (into === cliRuns ? cliPhases : sdkPhases).push(phases);
     };
     for (let i = 0; i < ROUNDS; i++) {
       if (i % 2 === 0) {
-        await time(cli, cliRuns);
+        await time(retried, cliRuns);
         await time(sdk, sdkRuns);
       } else {
         await time(sdk, sdkRuns);
-        await time(cli, cliRuns);
+        await time(retried, cliRuns);
       }
     }
     const cliMs = median(cliRuns);
