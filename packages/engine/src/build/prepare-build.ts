@@ -46,22 +46,23 @@ export interface PreparedBuild {
 export async function prepareBuild(input: PrepareInput): Promise<PreparedBuild> {
   const { imageBuild, context, sourceRepo, destRepo, log, signal } = input;
   const spec = imageBuild.spec;
-  const source = await resolveSource(input.registries, sourceRepo, spec.source.imageName, spec.source.imageTag, signal);
-  log(`[imagebuild] source ${source.name} resolved to ${source.digest}; building FROM ${source.pinned}`);
-
   const dest = parseImageRef(context.destinationImage);
   const access = input.registries(destRepo);
   try {
-    try {
-      await access.checkPush(dest.repository, signal);
-    } catch (err) {
-      throw repositoryError(destRepo, `push access check to ${dest.repository}`, err);
-    }
-    const trust = await prepareEngineTrust(input.conn, input.dialect, [sourceRepo, destRepo], {
-      certsDir: input.certsDir ?? input.dialect.certsDir,
-      log: (line) => log(`[imagebuild] ${line}`),
-      signal,
-    });
+    // The three checks are independent (different registries or the engine), so they run together:
+    // the slowest one, not their sum, is what the build waits for. The first failure is reported.
+    const [source, , trust] = await Promise.all([
+      resolveSource(input.registries, sourceRepo, spec.source.imageName, spec.source.imageTag, signal),
+      access.checkPush(dest.repository, signal).catch((err: unknown) => {
+        throw repositoryError(destRepo, `push access check to ${dest.repository}`, err);
+      }),
+      prepareEngineTrust(input.conn, input.dialect, [sourceRepo, destRepo], {
+        certsDir: input.certsDir ?? input.dialect.certsDir,
+        log: (line) => log(`[imagebuild] ${line}`),
+        signal,
+      }),
+    ]);
+    log(`[imagebuild] source ${source.name} resolved to ${source.digest}; building FROM ${source.pinned}`);
     const buildArgs = { ...context.buildArgs, SOURCE_IMAGE: source.pinned };
     const key = buildKey({ spec, source, platform: input.platform, files: context.files, buildArgs });
     const imageLabels = { [BASE_NAME_LABEL]: source.name, [BASE_DIGEST_LABEL]: source.digest };

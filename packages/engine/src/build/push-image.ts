@@ -28,6 +28,10 @@ export interface PushJob {
 }
 
 const DIGEST = /(sha256:[0-9a-f]{64})/;
+const SINGLE_MANIFEST_TYPES = new Set([
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.docker.distribution.manifest.v2+json',
+]);
 
 /**
  * Pushes the built image with the Repository's credentials (X-Registry-Auth always sent) and TLS
@@ -105,11 +109,13 @@ export async function pushImage(deps: BuildDeps, job: PushJob): Promise<BuildRes
         details: { registry: registryName, image: job.image },
       });
     }
-    const platformManifest = await registry
-      .resolvePlatform(ref.repository, head.digest, job.platform, job.signal)
-      .catch((err: unknown) => {
-        throw repositoryError(job.repository, `resolve ${ref.repository}@${head.digest}`, err);
-      });
+    // A single-platform manifest (what both engines push for one build) is its own platform
+    // manifest: resolving it again would GET the same bytes. Only an index needs the second request.
+    const platformManifest = SINGLE_MANIFEST_TYPES.has(head.mediaType)
+      ? head
+      : await registry.resolvePlatform(ref.repository, head.digest, job.platform, job.signal).catch((err: unknown) => {
+          throw repositoryError(job.repository, `resolve ${ref.repository}@${head.digest}`, err);
+        });
     return {
       reference: job.image,
       manifestDigest: head.digest,

@@ -28,6 +28,7 @@ import { LineSplitter } from '../stream/line-splitter.js';
 import { LogTail } from '../stream/log-tail.js';
 import { BuildOutput } from './build-output.js';
 import { BuildkitTrace } from './buildkit-trace.js';
+import { contextWithLabels } from './label-instruction.js';
 import { prepareBuild } from './prepare-build.js';
 import { pushImage } from './push-image.js';
 import { repositoryLabel } from '../registry/repository-errors.js';
@@ -76,6 +77,10 @@ export async function runBuild(
     ctx.emit('log', clean);
   };
 
+  // What exists before the build (the cleanup never touches it) is listed while the build is
+  // prepared: nothing is built before both are done, and each is a few engine round trips.
+  const listing = Promise.all([imageIds(conn, ctx.signal), containerIds(conn, ctx.signal)]);
+  listing.catch(() => undefined); // awaited below unless preparing fails first
   const prepared = await prepareBuild({
     ...deps,
     certsDir: deps.certsDir,
@@ -93,7 +98,8 @@ export async function runBuild(
   const verify = (repo: typeof sourceRepo): boolean => prepared.trust.get(repo.spec.registry)?.tlsVerify ?? true;
 
   const startedAt = Math.floor(Date.now() / 1000) - 1;
-  const before = { images: await imageIds(conn, ctx.signal), containers: await containerIds(conn, ctx.signal) };
+  const [images, containers] = await listing;
+  const before = { images, containers };
   const output = new BuildOutput();
   // what this build printed, on disk: a killed process's layers are found by the next sweep
   const journal = BuildJournal.open(jobId, conn.info.endpoint);
@@ -103,12 +109,15 @@ export async function runBuild(
   active.set(sourceKey, (active.get(sourceKey) ?? 0) + 1);
   try {
     ctx.emit('phase', 'Building');
+    const labels = { ...prepared.imageLabels, [BUILD_KEY_LABEL]: prepared.key, [RUNNER_JOB_LABEL]: jobId };
+    const labelled =
+      dialect.kind === 'docker' && options.builder !== 'buildkit' ? contextWithLabels(context, labels) : undefined;
     const stream = await dialect.startBuild(conn, {
-      context: context.tar(),
+      context: labelled ?? context.tar(),
       containerfile: 'Containerfile',
       tag: context.destinationImage,
       buildArgs: prepared.buildArgs,
-      labels: { ...prepared.imageLabels, [BUILD_KEY_LABEL]: prepared.key, [RUNNER_JOB_LABEL]: jobId },
+      labels: labelled ? {} : labels,
       annotations: prepared.imageLabels,
       platform: options.platform,
       noCache: options.noCache ?? false,
@@ -242,8 +251,11 @@ async function cleanupBuild(
   const signal = AbortSignal.timeout(CLEANUP_TIMEOUT_MS);
   await removeImage(conn, job.tag, false, signal).catch(() => undefined);
   if (job.succeeded) {
-    // The pushed image: its layers are ours (printed or labelled), nothing is still running.
-    await sweepBuildLeftovers(conn, job.trace, Date.now() + 10_000, signal, 1);
+    // The pushed image: its layers are ours (printed or labelled), nothing is still running. The
+    // one guess (a fresh unlabelled layer on the base) is for an unprinted step after an abort; after
+    // a success it could only hit someone else's build from the same base (a CLI build's layer), so
+    // it is not made.
+    await sweepBuildLeftovers(conn, { ...job.trace, concurrent: () => true }, Date.now() + 10_000, signal, 1);
     return;
   }
   await sweepBuildLeftovers(conn, job.trace, Date.now() + CLEANUP_TIMEOUT_MS, signal, 2);

@@ -72,28 +72,40 @@ export async function sweepBuildLeftovers(
     const b = bare(id);
     return [...ours].some((o) => b.startsWith(o) || o.startsWith(b));
   };
-  const sourceId = await conn
-    .json<{ Id: string }>({
-      method: 'GET',
-      path: conn.compat(`/images/${encodeURIComponent(trace.sourceImage)}/json`),
-      ok: [200, 404],
-      signal,
-    })
-    .then(
-      (i) => (i?.Id ? bare(i.Id) : undefined),
-      () => undefined,
-    );
+  // Independent requests go out together: the engine answers them concurrently, and each
+  // sequential round trip is time the CLI's `rmi` does not pay.
+  // One at a time: many requests on one signal would pile up its abort listeners.
+  const removePrinted = async (): Promise<void> => {
+    for (const id of trace.containerIds) await removeContainer(conn, id, signal).catch(() => undefined);
+  };
+  const [sourceId] = await Promise.all([
+    conn
+      .json<{ Id: string }>({
+        method: 'GET',
+        path: conn.compat(`/images/${encodeURIComponent(trace.sourceImage)}/json`),
+        ok: [200, 404],
+        signal,
+      })
+      .then(
+        (i) => (i?.Id ? bare(i.Id) : undefined),
+        () => undefined,
+      ),
+    removePrinted(),
+  ]);
   const inspected = new Set<string>();
   let quiet = 0;
-  for (;;) {
+  for (let pass = 0; ; pass++) {
     let found = 0;
-    for (const id of trace.containerIds) await removeContainer(conn, id, signal).catch(() => undefined);
+    if (pass > 0) await removePrinted();
     // A listing the engine answers with an HTTP error (podman answers 500 while another client
     // removes layers) proves nothing: the poll then does not count as quiet. A listing that cannot
     // reach the engine at all ends the sweep: nothing more can be removed, and waiting only delays
     // the failure the caller must see.
     let blind = false;
-    const listedContainers = await list<RawContainer[]>(conn, '/containers/json', signal);
+    const [listedContainers, listedImages] = await Promise.all([
+      list<RawContainer[]>(conn, '/containers/json', signal),
+      list<RawImage[]>(conn, '/images/json', signal),
+    ]);
     if (listedContainers === 'unreachable') return;
     if (listedContainers === 'refused') blind = true;
     const containers = Array.isArray(listedContainers) ? listedContainers : [];
@@ -111,7 +123,6 @@ export async function sweepBuildLeftovers(
         await removeContainer(conn, c.Id, signal).catch(() => undefined);
       }
     }
-    const listedImages = await list<RawImage[]>(conn, '/images/json', signal);
     if (listedImages === 'unreachable') return;
     if (listedImages === 'refused') blind = true;
     const images = Array.isArray(listedImages) ? listedImages : [];
@@ -195,30 +206,35 @@ async function list<T>(
 
 /** Ids of every container, podman's external (buildah) ones included: the `before` set of a build. */
 export async function containerIds(conn: EngineConnection, signal: AbortSignal): Promise<Set<string>> {
-  const list =
-    (await conn
-      .json<RawContainer[]>({ method: 'GET', path: conn.compat('/containers/json'), query: { all: true }, signal })
-      .catch(() => null)) ?? [];
-  const ext = conn.info.kind === 'podman' ? await externalContainers(conn, signal) : [];
+  const [list, ext] = await Promise.all([
+    compatContainers(conn, signal),
+    conn.info.kind === 'podman' ? externalContainers(conn, signal) : [],
+  ]);
   return new Set([...list, ...ext].map((c) => c.Id));
+}
+
+function compatContainers(conn: EngineConnection, signal: AbortSignal): Promise<RawContainer[]> {
+  return conn
+    .json<RawContainer[]>({ method: 'GET', path: conn.compat('/containers/json'), query: { all: true }, signal })
+    .then(
+      (l) => l ?? [],
+      () => [],
+    );
 }
 
 /** podman's storage-only containers (buildah working containers). */
 async function externalContainers(conn: EngineConnection, signal: AbortSignal): Promise<RawContainer[]> {
-  const list = await conn
-    .json<Array<RawContainer & { IsInfra?: boolean }>>({
-      method: 'GET',
-      path: conn.libpod('/containers/json'),
-      query: { all: true, external: true },
-      signal,
-    })
-    .catch(() => null);
-  const regular = new Set(
-    (
-      (await conn
-        .json<RawContainer[]>({ method: 'GET', path: conn.compat('/containers/json'), query: { all: true }, signal })
-        .catch(() => null)) ?? []
-    ).map((c) => c.Id),
-  );
+  const [list, compat] = await Promise.all([
+    conn
+      .json<Array<RawContainer & { IsInfra?: boolean }>>({
+        method: 'GET',
+        path: conn.libpod('/containers/json'),
+        query: { all: true, external: true },
+        signal,
+      })
+      .catch(() => null),
+    compatContainers(conn, signal),
+  ]);
+  const regular = new Set(compat.map((c) => c.Id));
   return (list ?? []).filter((c) => !regular.has(c.Id));
 }
