@@ -31,17 +31,23 @@ describe('contextWithLabels', () => {
     ],
   } as unknown as BuildContext;
 
-  it('appends one LABEL instruction, quoting \\ " $ and `', async () => {
-    const tar = contextWithLabels(ctx, { 'b.key': 'a"b\\c$d`e', 'a.key': 'x y' });
-    expect(tar).toBeDefined();
-    const text = await containerfileOf(tar!);
+  it('appends one LABEL instruction whose values arrive as build arguments, never as text', async () => {
+    const hostile = 'a"b\\c$d`e\nLABEL evil=1 ${X} é';
+    const r = contextWithLabels(ctx, { 'b.key': hostile, 'a.key': 'x y' }, { SOURCE_IMAGE: 's' });
+    expect(r).toBeDefined();
+    const text = await containerfileOf(r!.tar);
     expect(text.startsWith(ctx.containerfile)).toBe(true);
-    expect(text.slice(ctx.containerfile.length)).toBe('\nLABEL "a.key"="x y" "b.key"="a\\"b\\\\c\\$d\\`e"\n');
+    expect(text.slice(ctx.containerfile.length)).toBe(
+      '\nARG IB_LABEL_0 IB_LABEL_1\nLABEL "a.key"="${IB_LABEL_0}" "b.key"="${IB_LABEL_1}"\n',
+    );
+    expect(text).not.toContain('evil');
+    expect(r!.buildArgs).toEqual({ SOURCE_IMAGE: 's', IB_LABEL_0: 'x y', IB_LABEL_1: hostile });
   });
 
-  it('keeps the labels parameter for values the Containerfile cannot carry unchanged', () => {
-    expect(contextWithLabels(ctx, { k: 'line\nbreak' })).toBeUndefined();
-    expect(contextWithLabels(ctx, { k: 'é' })).toBeUndefined();
-    expect(contextWithLabels(ctx, {})).toBeUndefined();
+  it('keeps the labels parameter for keys outside the grammar or a clashing build argument', () => {
+    expect(contextWithLabels(ctx, { 'K"ey': 'v' }, {})).toBeUndefined();
+    expect(contextWithLabels(ctx, { 'a b': 'v' }, {})).toBeUndefined();
+    expect(contextWithLabels(ctx, { k: 'v' }, { IB_LABEL_0: 'x' })).toBeUndefined();
+    expect(contextWithLabels(ctx, {}, {})).toBeUndefined();
   });
 });

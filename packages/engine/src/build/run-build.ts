@@ -111,12 +111,14 @@ export async function runBuild(
     ctx.emit('phase', 'Building');
     const labels = { ...prepared.imageLabels, [BUILD_KEY_LABEL]: prepared.key, [RUNNER_JOB_LABEL]: jobId };
     const labelled =
-      dialect.kind === 'docker' && options.builder !== 'buildkit' ? contextWithLabels(context, labels) : undefined;
+      dialect.kind === 'docker' && options.builder !== 'buildkit'
+        ? contextWithLabels(context, labels, prepared.buildArgs)
+        : undefined;
     const stream = await dialect.startBuild(conn, {
-      context: labelled ?? context.tar(),
+      context: labelled?.tar ?? context.tar(),
       containerfile: 'Containerfile',
       tag: context.destinationImage,
-      buildArgs: prepared.buildArgs,
+      buildArgs: labelled?.buildArgs ?? prepared.buildArgs,
       labels: labelled ? {} : labels,
       annotations: prepared.imageLabels,
       platform: options.platform,
