@@ -20,6 +20,8 @@ export interface ConvertRequest {
   pinned: string;
   target: string;
   tlsVerify: boolean;
+  /** Written by the script to the output volume (see `MARKER_FILE`). */
+  marker: string;
   flags: readonly string[];
   bibType: string;
   /** `volume:path` binds (output, storage, caches): engine volumes, never host directories. */
@@ -36,17 +38,27 @@ export interface ConvertRequest {
 /**
  * Runs the converter container to its end: privileged, host network, unconfined label, `-w /output`,
  * a tmpfs at `/run/containers` for the credentials; its lines go to `onLog` (redacted) and its
- * osbuild stages to `onStage`. Throws `ConversionError` on a non-zero exit. The container is left
- * stopped, for its output to be read; the caller removes it (`onCreated`).
+ * osbuild stages to `onStage`. Throws `ConversionError` on a non-zero exit. Resolves as the container
+ * exits with 0, with `logs` settling when its last line was handled. The container is left stopped,
+ * for its output to be read; the caller removes it (`onCreated`).
  */
-export async function runConverter(conn: EngineConnection, r: ConvertRequest): Promise<string> {
+export async function runConverter(
+  conn: EngineConnection,
+  r: ConvertRequest,
+): Promise<{ id: string; logs: Promise<void> }> {
   const tail = new LogTail(30);
   const tracker = new ConverterStageTracker();
   const id = await createContainer(
     conn,
     {
       image: r.converterImage,
-      ...converterCommand({ pinned: r.pinned, target: r.target, tlsVerify: r.tlsVerify, flags: r.flags }),
+      ...converterCommand({
+        pinned: r.pinned,
+        target: r.target,
+        tlsVerify: r.tlsVerify,
+        marker: r.marker,
+        flags: r.flags,
+      }),
       jobId: r.jobId,
       labels: { 'io.imagebuild.role': 'converter' },
       privileged: true,
@@ -66,7 +78,20 @@ export async function runConverter(conn: EngineConnection, r: ConvertRequest): P
   let manifestRead = false;
   let manifestTries = 0;
   let chain = Promise.resolve();
+  let announce: (code: number) => void = () => undefined;
+  const announced = new Promise<number>((resolve) => {
+    announce = resolve;
+  });
+  const follow = new AbortController();
+  const exitLine = new RegExp(`^imagebuild-exit ${r.marker} (\\d{1,3})$`);
   const handle = async (line: string): Promise<void> => {
+    const end = exitLine.exec(line);
+    if (end) {
+      // the last line: the log is complete
+      announce(Number(end[1]));
+      follow.abort();
+      return;
+    }
     const clean = redactText(line);
     tail.add(clean);
     r.onLog(clean);
@@ -78,15 +103,30 @@ export async function runConverter(conn: EngineConnection, r: ConvertRequest): P
     const stage = tracker.line(clean);
     if (stage) r.onStage(stage);
   };
-  await followLogs(conn, id, (line) => (chain = chain.then(() => handle(line))), r.signal);
-  await chain;
-  const code = await waitContainer(conn, id, r.signal);
+  // The exit status is asked for alongside the log: the engine answers it as the container dies,
+  // while the log stream may take a while longer to end (podman: ~0.4 s); the caller starts reading
+  // the output then, and awaits `logs` before its push phase.
+  const logs = followLogs(
+    conn,
+    id,
+    (line) => (chain = chain.then(() => handle(line))),
+    AbortSignal.any([r.signal, follow.signal]),
+  )
+    .catch((err: unknown) => {
+      if (!follow.signal.aborted || r.signal.aborted) throw err;
+    })
+    .then(() => chain);
+  logs.catch(() => undefined);
+  const waited = waitContainer(conn, id, r.signal);
+  waited.catch(() => undefined);
+  const code = await Promise.race([announced, waited]);
   throwIfAborted(r.signal);
   if (code !== 0) {
+    await logs;
     const last = tail.lines.filter((l) => l.trim() !== '').at(-1) ?? 'no output';
     throw new ConversionError(`converter exited with code ${code}: ${last}`, { exitCode: code, logTail: tail.lines });
   }
-  return id;
+  return { id, logs };
 }
 
 /** The manifest the converter saved before running osbuild (`manifest-<type>.json`), for the stage count. */

@@ -11,7 +11,8 @@
  */
 export const CONVERTER_SCRIPT = [
   'exec 2>&1',
-  'pinned="$1"; target="$2"; tlsverify="$3"; shift 3',
+  'pinned="$1"; target="$2"; tlsverify="$3"; marker="$4"; shift 4',
+  'printf %s "$marker" > /output/.imagebuild-marker || exit 1',
   'in=/.imagebuild-in',
   'if [ -d "$in" ]; then',
   '  if [ -f "$in/auth.json" ]; then mkdir -p /run/containers/0 && mv "$in/auth.json" /run/containers/0/auth.json || exit 1; fi',
@@ -21,8 +22,15 @@ export const CONVERTER_SCRIPT = [
   'fi',
   'podman pull -q --tls-verify="$tlsverify" "$pinned" >/dev/null || exit',
   'podman tag "$pinned" "$target" || exit',
-  'exec bootc-image-builder "$@" "$target"',
+  'bootc-image-builder "$@" "$target"; code=$?',
+  // the converter's own end, told on its log: the runner reads the output from here on, without
+  // waiting for the engine to notice the exit (podman: after its cleanup, seconds on a loaded host)
+  'echo "imagebuild-exit $marker $code"',
+  'exit "$code"',
 ].join('\n');
+
+/** The marker file, relative to the output directory. */
+export const MARKER_FILE = '.imagebuild-marker';
 
 /** The tmpfs the script moves credentials and config into (mounted by the container's HostConfig). */
 export const SECRETS_TMPFS = '/run/containers';
@@ -33,6 +41,8 @@ export interface ConverterArgs {
   /** `registry/repository:tag`: what is converted and recorded as the bootc target. */
   target: string;
   tlsVerify: boolean;
+  /** A random value the script writes to `/output/.imagebuild-marker`: tells a local reader it sees this very volume. */
+  marker: string;
   /** bootc-image-builder flags (before the image reference). */
   flags: readonly string[];
 }
@@ -41,7 +51,7 @@ export interface ConverterArgs {
 export function converterCommand(args: ConverterArgs): { entrypoint: string[]; cmd: string[] } {
   return {
     entrypoint: ['/bin/sh', '-c'],
-    cmd: [CONVERTER_SCRIPT, 'convert', args.pinned, args.target, String(args.tlsVerify), ...args.flags],
+    cmd: [CONVERTER_SCRIPT, 'convert', args.pinned, args.target, String(args.tlsVerify), args.marker, ...args.flags],
   };
 }
 

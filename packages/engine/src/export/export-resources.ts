@@ -45,6 +45,12 @@ export class ExportResources {
     return [`${v.output}:/output`, `${v.storage}:/var/lib/containers`];
   }
 
+  /** The output volume's name (after `prepare`). */
+  outputVolume(): string {
+    if (!this.#current) throw new Error('export volumes used before they were created');
+    return this.#current.output;
+  }
+
   setContainer(id: string): void {
     this.#container = id;
   }

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import {
   ConversionError,
   DEFAULT_CONVERTER_IMAGE,
@@ -21,9 +21,11 @@ import type { EngineConnection } from '../connection/engine-connection.js';
 import type { RegistryAccessFactory } from '../registry/registry-access.js';
 import { runConverter } from './convert.js';
 import { converterInputsTar } from './converter-inputs.js';
+import { converterRegistryDigest } from './converter-digest.js';
 import { ensureConverterImage } from './ensure-image.js';
 import { exportInputs } from './export-inputs.js';
 import { ExportResources } from './export-resources.js';
+import { localOutput } from './local-output.js';
 import { openOutput } from './output-archive.js';
 import { pushOutput } from './push-output.js';
 import { CONVERTER_IMAGE_ANNOTATION, CONVERTER_KEY_ANNOTATION, converterKey, findReusableArtifact } from './reuse.js';
@@ -71,7 +73,13 @@ export async function runExport(
     // (a reused artifact removes them again: two cheap calls against a conversion saved)
     const [subject, converterId] = await Promise.all([
       registry.resolvePlatform(ref.repository, ref.digest ?? ref.tag ?? 'latest', input.platform, ctx.signal),
-      ensureConverterImage(conn, converterImage, log, ctx.signal),
+      ensureConverterImage(
+        conn,
+        converterImage,
+        log,
+        ctx.signal,
+        converterRegistryDigest(converterImage, repositories, deps.registries, ctx.signal),
+      ),
       resources.prepare(deps.cacheKey, ctx.signal),
     ]);
     const pinned = `${ref.registry}/${ref.repository}@${subject.digest}`;
@@ -91,13 +99,15 @@ export async function runExport(
         return { ...found, subject: pinned };
       }
     }
+    const marker = randomBytes(16).toString('hex');
     log(`converting ${pinned} as ${input.target} (the bootc target) with ${converterImage} (${converterId})`);
-    const id = await runConverter(conn, {
+    const { id, logs } = await runConverter(conn, {
       converterImage,
       jobId,
       pinned,
       target: input.target,
       tlsVerify: destRepo.spec.scheme !== 'http' && destRepo.spec.skipServerVerification !== true,
+      marker,
       flags: input.flags,
       bibType: input.bibType,
       binds: resources.binds(),
@@ -113,11 +123,17 @@ export async function runExport(
       signal: ctx.signal,
     });
     const directory = exportOutputIsDirectory(format);
-    const output = await openOutput(conn, id, `/output/${exportOutputPath(format)}`, directory, ctx.signal);
+    const outPath = exportOutputPath(format);
+    const read = async () =>
+      (directory ? undefined : await localOutput(conn, resources.outputVolume(), outPath, marker, ctx.signal)) ??
+      (await openOutput(conn, id, `/output/${outPath}`, directory, ctx.signal));
+    // the log stream can end well after the container died (podman: with its cleanup, ~2 s on a
+    // loaded host): the push does not wait for it, the export's end does
+    const output = await read();
     if (!output)
       throw new ConversionError(`converter succeeded but wrote no ${exportOutputPath(format)}`, { exitCode: 0 });
     ctx.emit('phase', 'Pushing');
-    const pushed = await pushOutput(
+    const pushing = pushOutput(
       {
         registry,
         repository: ref.repository,
@@ -135,6 +151,7 @@ export async function runExport(
       },
       ctx.signal,
     );
+    const [pushed] = await Promise.all([pushing, logs]);
     const signature = options.sign
       ? await signPushed(destRepo, {
           repository: ref.repository,
