@@ -69,8 +69,10 @@ export async function runExport(
     ctx.emit('phase', 'Converting');
     const converterImage = options.converterImage ?? DEFAULT_CONVERTER_IMAGE;
     const configJson = options.converterConfig ? converterConfigJson(options.converterConfig) : '';
-    // independent round trips (registry, engine): in parallel; the volumes are made on speculation
-    // (a reused artifact removes them again: two cheap calls against a conversion saved)
+    const reusable =
+      !options.noReuse && format !== 'qcow2-disk-container' && !converterConfigHasSecret(options.converterConfig);
+    // independent round trips (registry, engine): in parallel; the volumes too when no artifact can
+    // be reused (else after the lookup: a reused export creates nothing on the engine)
     const [subject, converterId] = await Promise.all([
       registry.resolvePlatform(ref.repository, ref.digest ?? ref.tag ?? 'latest', input.platform, ctx.signal),
       ensureConverterImage(
@@ -80,13 +82,11 @@ export async function runExport(
         ctx.signal,
         converterRegistryDigest(converterImage, repositories, deps.registries, ctx.signal),
       ),
-      resources.prepare(deps.cacheKey, ctx.signal),
+      reusable ? undefined : resources.prepare(deps.cacheKey, ctx.signal),
     ]);
     const pinned = `${ref.registry}/${ref.repository}@${subject.digest}`;
     const key = converterKey({ converterImageId: converterId, flags: input.flags, target: input.target, configJson });
     const type = artifactType(format);
-    const reusable =
-      !options.noReuse && format !== 'qcow2-disk-container' && !converterConfigHasSecret(options.converterConfig);
     if (reusable) {
       const found = await findReusableArtifact(destRepo, ref.repository, subject, type, key, ctx.signal);
       if (found) {
@@ -99,6 +99,7 @@ export async function runExport(
         return { ...found, subject: pinned };
       }
     }
+    if (reusable) await resources.prepare(deps.cacheKey, ctx.signal);
     const marker = randomBytes(16).toString('hex');
     log(`converting ${pinned} as ${input.target} (the bootc target) with ${converterImage} (${converterId})`);
     const { id, logs } = await runConverter(conn, {
