@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,7 +51,16 @@ export async function leftovers(conn: EngineConnection, jobId: string, ref?: str
     path: conn.compat('/images/json'),
     query: { all: true, filters },
   });
-  const out = [...(cs ?? []).map((c) => `container ${c.Id}`), ...(is ?? []).map((i) => `image ${i.Id}`)];
+  const vs = await conn.json<{ Volumes?: { Name: string }[] | null }>({
+    method: 'GET',
+    path: conn.compat('/volumes'),
+    query: { filters },
+  });
+  const out = [
+    ...(cs ?? []).map((c) => `container ${c.Id}`),
+    ...(is ?? []).map((i) => `image ${i.Id}`),
+    ...(vs?.Volumes ?? []).map((v) => `volume ${v.Name}`),
+  ];
   if (ref) {
     const r = await conn.stream({
       method: 'GET',
@@ -77,8 +86,21 @@ export function recordingRegistries(pushed: Map<string, string>): (repo: Reposit
     return {
       ...real,
       pushArtifact: async (req, signal) => {
-        pushed.set(req.artifactType, await sha256File(req.file));
-        return real.pushArtifact(req, signal);
+        if (req.file) {
+          pushed.set(req.artifactType, await sha256File(req.file));
+          return real.pushArtifact(req, signal);
+        }
+        // a streamed output: hashed as it goes through
+        const h = createHash('sha256');
+        const source = req.stream as AsyncIterable<Uint8Array>;
+        async function* tee(): AsyncGenerator<Uint8Array> {
+          for await (const c of source) {
+            h.update(c);
+            yield c;
+          }
+          pushed.set(req.artifactType, `sha256:${h.digest('hex')}`);
+        }
+        return real.pushArtifact({ ...req, stream: tee() }, signal);
       },
       pushContainerDisk: async (req, signal) => {
         pushed.set('application/vnd.kubevirt.containerdisk', await sha256File(req.file));
@@ -238,4 +260,22 @@ export async function statInImageMount(
       ok: [200, 204, 404],
     });
   }
+}
+
+/** A file in the converter's cache volume `store` or `rpmmd` of a cache name (the harness engines are local). */
+export async function converterCacheFile(
+  conn: EngineConnection,
+  cacheName: string,
+  which: 'store' | 'rpmmd',
+  path: string,
+): Promise<string> {
+  const filters = JSON.stringify({ label: [`io.imagebuild.converter-cache=${cacheName}`] });
+  const res = await conn.json<{ Volumes?: { Name: string; Mountpoint: string }[] | null }>({
+    method: 'GET',
+    path: conn.compat('/volumes'),
+    query: { filters },
+  });
+  const v = (res?.Volumes ?? []).find((x) => x.Name.endsWith(`-${which}`));
+  if (!v) throw new Error(`no ${which} cache volume for ${cacheName}`);
+  return readFileSync(join(v.Mountpoint, path), 'utf8');
 }

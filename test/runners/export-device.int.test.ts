@@ -1,7 +1,7 @@
 // The converter side of issue 11 on both engines: the disk records the destination tag as its bootc
 // target while its content is the built digest; stage progress; pinned/refreshed converter with -w
 // /output; persistent caches; reuse of an identical export; nothing left behind.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AbortError, type BuildResult, type ConverterStage, type ImageBuild, type Runner } from '@imagebuild/core';
@@ -10,7 +10,7 @@ import { DockerRunner } from '@imagebuild/runner-docker';
 import { PodmanRunner } from '@imagebuild/runner-podman';
 import { loadHarnessEnv, type HarnessEnv } from '@imagebuild/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { leftovers } from './engine-helpers.js';
+import { converterCacheFile, leftovers } from './engine-helpers.js';
 import { BIB_CONTRACT_IMAGE, downloadExport, fromTar } from './export-helpers.js';
 import { harnessRepositories, imageBuild, imageExport } from './fixtures.js';
 
@@ -90,7 +90,7 @@ describe.each(['podman', 'docker'] as const)('%s: exports as a device sees them'
     expect(lines).toContain('Build complete!');
 
     // the caches were given to the converter and persist; nothing else is left
-    expect(readFileSync(join(cache, 'store', 'imagebuild-standin', 'runs'), 'utf8')).toContain('raw');
+    expect(await converterCacheFile(conn, cache, 'store', 'imagebuild-standin/runs')).toContain('raw');
     expect(await leftovers(conn, jobId)).toEqual([]);
     expect(sdkTempFiles(jobId)).toEqual([]);
   });

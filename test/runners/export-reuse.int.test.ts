@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ImageBuilder, MemoryStore } from '@imagebuild/builder';
-import { getReadyCondition, type Runner } from '@imagebuild/core';
+import { getReadyCondition } from '@imagebuild/core';
 import { DockerRunner } from '@imagebuild/runner-docker';
 import { PodmanRunner } from '@imagebuild/runner-podman';
 import { loadHarnessEnv, type HarnessEnv } from '@imagebuild/testkit';
@@ -17,7 +17,7 @@ const env: HarnessEnv = loadHarnessEnv();
 describe.each(['podman', 'docker'] as const)('%s: repeated export and download', (kind) => {
   const work = mkdtempSync(join(tmpdir(), 'ib-export-reuse-'));
   const id = `${kind}-${process.pid.toString(36)}${Date.now().toString(36)}`;
-  let runner: Runner;
+  let runner: PodmanRunner | DockerRunner;
   let b: ImageBuilder;
 
   async function settle(k: 'ImageBuild' | 'ImageExport', name: string): Promise<string[]> {
@@ -62,6 +62,8 @@ describe.each(['podman', 'docker'] as const)('%s: repeated export and download',
   });
   afterAll(async () => {
     await b.close();
+    // the converter's caches are engine volumes: removed explicitly
+    await runner.clearConverterCache();
     await runner.close();
     rmSync(work, { recursive: true, force: true });
   });

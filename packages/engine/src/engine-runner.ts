@@ -29,7 +29,7 @@ import type { EngineDialect } from './dialect.js';
 import { discoverEngine, type ReportedAttempt } from './discovery/discover.js';
 import { explicitStrategy } from './discovery/explicit-strategy.js';
 import type { DiscoveryContext, DiscoveryStrategy } from './discovery/types.js';
-import { clearConverterCacheDir, defaultConverterCacheDir } from './export/converter-cache.js';
+import { clearConverterCacheVolumes } from './export/export-volumes.js';
 import { runExport } from './export/run-export.js';
 import { ociRegistryAccess } from './registry/oci-registry-access.js';
 import type { RegistryAccessFactory } from './registry/registry-access.js';
@@ -49,9 +49,10 @@ export interface EngineRunnerOptions {
   /** Registry access (default: `@imagebuild/oci`). */
   registries?: RegistryAccessFactory | undefined;
   /**
-   * Directory of the converter's persistent caches (`store/`, `rpmmd/`) for this engine, kept between
-   * exports and removed by `clearConverterCache()`. Default `$XDG_CACHE_HOME/imagebuild/converter/<engine>`
-   * (else `~/.cache/…`); `false`: no caches. The engine must see the same path (a local engine).
+   * Name of the converter's persistent caches (`/store`, `/rpmmd`) on this engine: two engine volumes
+   * (`imagebuild-converter-cache-<hash of the name>-store|rpmmd`, label `io.imagebuild.converter-cache`),
+   * kept between exports and removed by `clearConverterCache()`; being volumes, they work on a remote
+   * engine too. Default: one set per engine endpoint; `false`: no caches.
    */
   converterCache?: string | false | undefined;
   /**
@@ -154,18 +155,19 @@ export class EngineRunner implements Runner {
 
   async #exportDeps(signal: AbortSignal): Promise<Parameters<typeof runExport>[0]> {
     const conn = await this.connection(signal);
-    return { conn, registries: this.#registries, cacheDir: this.#cacheDir(conn) };
+    return { conn, registries: this.#registries, cacheKey: this.#cacheKey(conn) };
   }
 
-  #cacheDir(conn: EngineConnection): string | undefined {
+  #cacheKey(conn: EngineConnection): string | undefined {
     const c = this.#options.converterCache;
-    return c === false ? undefined : (c ?? defaultConverterCacheDir(conn.info.endpoint));
+    return c === false ? undefined : (c ?? `default@${conn.info.endpoint}`);
   }
 
   /** Removes the converter's persistent caches of this engine (the next export starts cold). */
   async clearConverterCache(options: RunnerCallOptions = {}): Promise<void> {
-    const dir = this.#cacheDir(await this.connection(options.signal));
-    if (dir) await clearConverterCacheDir(dir);
+    const conn = await this.connection(options.signal);
+    const key = this.#cacheKey(conn);
+    if (key) await clearConverterCacheVolumes(conn, key, options.signal);
   }
 
   async listResources(options: RunnerCallOptions & { jobId?: string | undefined } = {}): Promise<RunnerResource[]> {

@@ -1,4 +1,5 @@
 import { basename } from 'node:path';
+import type { Readable } from 'node:stream';
 import { ValidationError } from '@imagebuild/core/errors';
 import { Operation, type OperationOptions } from '@imagebuild/core/operation';
 import { Annotation, EMPTY_CONFIG_DATA, EMPTY_CONFIG_DIGEST, MediaType } from './media-types.js';
@@ -16,8 +17,13 @@ const MEDIA_TYPE = /^[A-Za-z0-9][\w!#$&^.+-]{0,126}\/[A-Za-z0-9][\w!#$&^.+-]{0,1
 export interface PushArtifactOptions {
   /** Repository in the client's registry, e.g. `apps/os` (the image's repository: referrers live beside their subject). */
   repository: string;
-  /** The file to push as the artifact's single layer. */
-  file: string;
+  /** The file to push as the artifact's single layer (or `stream`). */
+  file?: string | undefined;
+  /**
+   * Instead of `file`: the layer's bytes as they are produced (e.g. read out of a container engine);
+   * hashed while uploading, never written to disk. Needs `title`.
+   */
+  stream?: Readable | AsyncIterable<Uint8Array> | undefined;
   /** e.g. `application/vnd.qcow2`, `application/vnd.vmdk`, `application/vnd.iso`. */
   artifactType: string;
   /** The image it refers to: a tag, a digest, `registry/repository:tag` in the same repository, or a descriptor. */
@@ -72,7 +78,8 @@ async function validate(client: RegistryClient, o: PushArtifactOptions): Promise
   if (o.layerMediaType !== undefined && !MEDIA_TYPE.test(o.layerMediaType))
     issues.push({ path: 'layerMediaType', message: 'must be a media type' });
   if (o.tag !== undefined && !isTag(o.tag)) issues.push({ path: 'tag', message: 'must match ^[\\w][\\w.-]{0,127}$' });
-  if (!o.file) issues.push({ path: 'file', message: 'is required' });
+  if (!o.file === !o.stream) issues.push({ path: 'file', message: 'exactly one of file and stream is required' });
+  if (o.stream && !o.title) issues.push({ path: 'title', message: 'is required with stream' });
   if (issues.length) throw new ValidationError(issues, { subject: 'pushArtifact options' });
   if (o.fileDigest !== undefined) assertDigest(o.fileDigest, 'fileDigest');
   if (typeof o.subject !== 'string') {
@@ -139,10 +146,10 @@ export function pushArtifact(
         mediaType: MediaType.OciEmpty,
         signal,
       });
-      const title = options.title ?? basename(options.file);
+      const title = options.title ?? basename(options.file ?? '');
       const layer = await client.uploadBlob(
         repo,
-        { file: options.file },
+        options.stream ? { stream: options.stream } : { file: options.file as string },
         {
           digest: options.fileDigest,
           mediaType: options.layerMediaType ?? MediaType.OciLayerTar,

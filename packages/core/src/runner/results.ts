@@ -57,7 +57,7 @@ export interface EngineInfo {
 
 /** One engine resource created by a runner for a job. */
 export interface RunnerResource {
-  kind: 'container' | 'image';
+  kind: 'container' | 'image' | 'volume';
   id: string;
   /** Value of the `io.imagebuild.job` label. */
   jobId: string;

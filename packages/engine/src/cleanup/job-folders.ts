@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { jobTag } from '../export/secret-dir.js';
+import { jobTag } from '../export/job-tag.js';
 
 /**
  * Removes the temporary folders a job's export made (`imagebuild-export-<job>-XXXXXX` in the temp

@@ -6,7 +6,7 @@ interface Listed {
   Labels?: Record<string, string> | null;
 }
 
-/** Containers and images carrying the job label (one job, or all jobs). */
+/** Containers, images and volumes (an export's) carrying the job label (one job, or all jobs). */
 export async function listJobResources(
   conn: EngineConnection,
   jobId: string | undefined,
@@ -15,10 +15,37 @@ export async function listJobResources(
   const filters = JSON.stringify({ label: [jobId === undefined ? RUNNER_JOB_LABEL : `${RUNNER_JOB_LABEL}=${jobId}`] });
   const containers = await listing(conn, '/containers/json', { all: true, filters }, signal);
   const images = await listing(conn, '/images/json', { filters }, signal);
+  const volumes = await volumeListing(conn, filters, signal);
   const out: RunnerResource[] = [];
   for (const c of containers) out.push({ kind: 'container', id: c.Id, jobId: c.Labels?.[RUNNER_JOB_LABEL] ?? '' });
   for (const i of images) out.push({ kind: 'image', id: i.Id, jobId: i.Labels?.[RUNNER_JOB_LABEL] ?? '' });
+  for (const v of volumes) out.push({ kind: 'volume', id: v.Name, jobId: v.Labels?.[RUNNER_JOB_LABEL] ?? '' });
   return out;
+}
+
+async function volumeListing(
+  conn: EngineConnection,
+  filters: string,
+  signal: AbortSignal | undefined,
+): Promise<{ Name: string; Labels?: Record<string, string> | null }[]> {
+  const res = await conn.json<{ Volumes?: { Name: string; Labels?: Record<string, string> | null }[] | null }>({
+    method: 'GET',
+    path: conn.compat('/volumes'),
+    query: { filters },
+    signal,
+  });
+  return res?.Volumes ?? [];
+}
+
+/** Removes a volume; a missing one is fine. */
+export async function removeVolume(conn: EngineConnection, name: string, signal?: AbortSignal): Promise<void> {
+  await conn.json({
+    method: 'DELETE',
+    path: conn.compat(`/volumes/${encodeURIComponent(name)}`),
+    query: { force: true },
+    ok: [204, 404],
+    signal,
+  });
 }
 
 /** Force-removes a container and its anonymous volumes; a missing container is not an error. */
@@ -83,7 +110,7 @@ const SETTLE_PAUSE_MS = 1000;
 const SETTLE_LIMIT_MS = 30_000;
 
 /**
- * Removes labelled containers first, then labelled images, for one job or for every job not in
+ * Removes labelled containers first (a volume in use cannot go), then labelled images and volumes, for one job or for every job not in
  * `keep`. Each failure is reported, not thrown. A job whose client went away may still be winding
  * down in the engine (podman commits the step in progress after its client disconnected, even a
  * first layer when nothing was there yet), so passes repeat, a second apart, until one after the
@@ -100,11 +127,12 @@ export async function cleanupJobResources(
     const all = await listJobResources(conn, options.jobId, options.signal);
     const targets = all.filter((r) => !keep.has(r.jobId));
     const failed: CleanupReport['failed'] = [];
-    for (const kind of ['container', 'image'] as const) {
+    for (const kind of ['container', 'image', 'volume'] as const) {
       for (const r of targets.filter((t) => t.kind === kind)) {
         try {
           if (kind === 'container') await removeContainer(conn, r.id, options.signal);
-          else await removeImage(conn, r.id, true, options.signal);
+          else if (kind === 'image') await removeImage(conn, r.id, true, options.signal);
+          else await removeVolume(conn, r.id, options.signal);
           removed.push(r);
         } catch (err) {
           failed.push({ ...r, reason: err instanceof Error ? err.message : String(err) });

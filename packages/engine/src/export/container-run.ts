@@ -17,12 +17,14 @@ export interface ContainerSpec {
   workingDir: string;
   /** Extra labels (the job label is always set). */
   labels?: Record<string, string> | undefined;
+  /** tmpfs mounts: path → options. */
+  tmpfs?: Record<string, string> | undefined;
 }
 
 /**
- * Creates the container (compat API: the same body works on podman and dockerd). It removes itself
- * when it exits (AutoRemove), so a process killed mid-export leaves at most a running container,
- * which ends with its conversion; the builder's start-up sweep removes those of dead jobs by label.
+ * Creates the container (compat API: the same body works on podman and dockerd). It is kept after it
+ * exits, for its exit status, its whole log and its output (read through the archive API); the caller
+ * removes it in every outcome, and the builder's start-up sweep removes those of dead jobs by label.
  */
 export async function createContainer(
   conn: EngineConnection,
@@ -42,7 +44,8 @@ export async function createContainer(
       WorkingDir: spec.workingDir,
       Labels: { ...spec.labels, [RUNNER_JOB_LABEL]: spec.jobId },
       HostConfig: {
-        AutoRemove: true,
+        AutoRemove: false,
+        Tmpfs: spec.tmpfs ?? {},
         Privileged: spec.privileged,
         NetworkMode: spec.networkMode,
         SecurityOpt: spec.securityOpt,
@@ -79,6 +82,17 @@ export async function followLogs(
     for (const line of (frame.stream === 'stderr' ? err : out).push(frame.text)) onLine(line);
   }
   for (const line of [...out.flush(), ...err.flush()]) onLine(line);
+}
+
+/** Waits for the container to stop; its exit status. */
+export async function waitContainer(conn: EngineConnection, id: string, signal: AbortSignal): Promise<number> {
+  const res = await conn.json<{ StatusCode?: number }>({
+    method: 'POST',
+    path: conn.compat(`/containers/${id}/wait`),
+    ok: [200],
+    signal,
+  });
+  return typeof res?.StatusCode === 'number' ? res.StatusCode : -1;
 }
 
 export { removeContainer };

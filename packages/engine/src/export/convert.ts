@@ -1,5 +1,3 @@
-import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import {
   BIB_IMAGE_TYPES,
   ConversionError,
@@ -11,12 +9,10 @@ import {
 } from '@imagebuild/core';
 import type { EngineConnection } from '../connection/engine-connection.js';
 import { LogTail } from '../stream/log-tail.js';
-import { createContainer, followLogs, removeContainer, startContainer } from './container-run.js';
-import { EXIT_CODE_FILE, LOG_FILE, converterCommand } from './converter-script.js';
-
-const MANIFEST_MAX = 64 * 1024 * 1024;
-const LOG_REPLAY_MAX = 1024 * 1024;
-const CLEANUP_TIMEOUT_MS = 10_000;
+import { createContainer, followLogs, startContainer, waitContainer } from './container-run.js';
+import { putIntoContainer } from './converter-inputs.js';
+import { SECRETS_TMPFS, converterCommand } from './converter-script.js';
+import { readSmallFile } from './output-archive.js';
 
 export interface ConvertRequest {
   converterImage: string;
@@ -24,11 +20,16 @@ export interface ConvertRequest {
   pinned: string;
   target: string;
   tlsVerify: boolean;
+  /** Written by the script to the output volume (see `MARKER_FILE`). */
+  marker: string;
   flags: readonly string[];
   bibType: string;
-  /** Host directory bound at /output (the container's working directory). */
-  outputDir: string;
+  /** `volume:path` binds (output, storage, caches): engine volumes, never host directories. */
   binds: readonly string[];
+  /** Credentials, CA and config as a tar put into the created container (archive API). */
+  inputs: Buffer | undefined;
+  /** Called with the container's id as soon as it exists: the caller removes it in every outcome. */
+  onCreated: (id: string) => void;
   onLog: (line: string) => void;
   onStage: (stage: ConverterStage) => void;
   signal: AbortSignal;
@@ -36,126 +37,111 @@ export interface ConvertRequest {
 
 /**
  * Runs the converter container to its end: privileged, host network, unconfined label, `-w /output`,
- * AutoRemove; its lines go to `onLog` (redacted) and its osbuild stages to `onStage`. Throws
- * `ConversionError` on a non-zero exit. The container is force-removed in every outcome.
+ * a tmpfs at `/run/containers` for the credentials; its lines go to `onLog` (redacted) and its
+ * osbuild stages to `onStage`. Throws `ConversionError` on a non-zero exit. Resolves as the container
+ * exits with 0, with `logs` settling when its last line was handled. The container is left stopped,
+ * for its output to be read; the caller removes it (`onCreated`).
  */
-export async function runConverter(conn: EngineConnection, r: ConvertRequest): Promise<void> {
+export async function runConverter(
+  conn: EngineConnection,
+  r: ConvertRequest,
+): Promise<{ id: string; logs: Promise<void> }> {
   const tail = new LogTail(30);
   const tracker = new ConverterStageTracker();
+  const id = await createContainer(
+    conn,
+    {
+      image: r.converterImage,
+      ...converterCommand({
+        pinned: r.pinned,
+        target: r.target,
+        tlsVerify: r.tlsVerify,
+        marker: r.marker,
+        flags: r.flags,
+      }),
+      jobId: r.jobId,
+      labels: { 'io.imagebuild.role': 'converter' },
+      privileged: true,
+      networkMode: 'host',
+      securityOpt: ['label=type:unconfined_t'],
+      workingDir: '/output',
+      binds: [...r.binds],
+      tmpfs: { [SECRETS_TMPFS]: 'rw,mode=0700' },
+    },
+    r.signal,
+  );
+  r.onCreated(id);
+  if (r.inputs) await putIntoContainer(conn, id, r.inputs, r.signal);
+  await startContainer(conn, id, r.signal);
+  // Lines are handled in order on one chain: the first osbuild line waits for the manifest (read
+  // out of the running container) so that every stage carries its count.
   let manifestRead = false;
-  const onLine = (line: string): void => {
+  let manifestTries = 0;
+  let chain = Promise.resolve();
+  let announce: (code: number) => void = () => undefined;
+  const announced = new Promise<number>((resolve) => {
+    announce = resolve;
+  });
+  const follow = new AbortController();
+  const exitLine = new RegExp(`^imagebuild-exit ${r.marker} (\\d{1,3})$`);
+  const handle = async (line: string): Promise<void> => {
+    const end = exitLine.exec(line);
+    if (end) {
+      // the last line: the log is complete
+      announce(Number(end[1]));
+      follow.abort();
+      return;
+    }
     const clean = redactText(line);
     tail.add(clean);
     r.onLog(clean);
-    if (!manifestRead && (clean.startsWith('Pipeline ') || clean.startsWith('org.osbuild.'))) {
+    if (!manifestRead && manifestTries < 5 && (clean.startsWith('Pipeline ') || clean.startsWith('org.osbuild.'))) {
       // the file may still be being written when the first line arrives: tried again on the next line
-      manifestRead = useManifest(tracker, r.outputDir, r.bibType);
+      manifestTries++;
+      manifestRead = await useManifest(tracker, conn, id, r.bibType, r.signal);
     }
     const stage = tracker.line(clean);
     if (stage) r.onStage(stage);
   };
-  let id: string | undefined;
-  try {
-    id = await createContainer(
-      conn,
-      {
-        image: r.converterImage,
-        ...converterCommand({ pinned: r.pinned, target: r.target, tlsVerify: r.tlsVerify, flags: r.flags }),
-        jobId: r.jobId,
-        labels: { 'io.imagebuild.role': 'converter' },
-        privileged: true,
-        networkMode: 'host',
-        securityOpt: ['label=type:unconfined_t'],
-        workingDir: '/output',
-        binds: [...r.binds],
-      },
-      r.signal,
-    );
-    await startContainer(conn, id, r.signal);
-    let streamed = 0;
-    try {
-      await followLogs(
-        conn,
-        id,
-        (line) => {
-          streamed++;
-          onLine(line);
-        },
-        r.signal,
-      );
-      // podman can end the log stream of an auto-removed container before its last lines: the
-      // converter's own copy has them (whole when under the replay limit)
-      const copy = replayLog(join(r.outputDir, LOG_FILE));
-      if (copy.length > streamed && !copy.truncated) for (const line of copy.slice(streamed)) onLine(line);
-    } catch (err) {
-      // AutoRemove: a converter that ended at once may be gone before its logs are asked for.
-      if (r.signal.aborted || !exists(join(r.outputDir, EXIT_CODE_FILE))) throw err;
-      for (const line of replayLog(join(r.outputDir, LOG_FILE))) onLine(line);
-    }
-    throwIfAborted(r.signal);
-    const code = exitCode(r.outputDir);
-    if (code !== 0) {
-      const last = tail.lines.filter((l) => l.trim() !== '').at(-1) ?? 'no output';
-      throw new ConversionError(
-        code === undefined
-          ? `converter ended without an exit status: ${last}`
-          : `converter exited with code ${code}: ${last}`,
-        { exitCode: code ?? -1, logTail: tail.lines },
-      );
-    }
-  } finally {
-    if (id) await removeContainer(conn, id, AbortSignal.timeout(CLEANUP_TIMEOUT_MS)).catch(() => undefined);
+  // The exit status is asked for alongside the log: the engine answers it as the container dies,
+  // while the log stream may take a while longer to end (podman: ~0.4 s); the caller starts reading
+  // the output then, and awaits `logs` before its push phase.
+  const logs = followLogs(
+    conn,
+    id,
+    (line) => (chain = chain.then(() => handle(line))),
+    AbortSignal.any([r.signal, follow.signal]),
+  )
+    .catch((err: unknown) => {
+      if (!follow.signal.aborted || r.signal.aborted) throw err;
+    })
+    .then(() => chain);
+  logs.catch(() => undefined);
+  const waited = waitContainer(conn, id, r.signal);
+  waited.catch(() => undefined);
+  const code = await Promise.race([announced, waited]);
+  throwIfAborted(r.signal);
+  if (code !== 0) {
+    await logs;
+    const last = tail.lines.filter((l) => l.trim() !== '').at(-1) ?? 'no output';
+    throw new ConversionError(`converter exited with code ${code}: ${last}`, { exitCode: code, logTail: tail.lines });
   }
-}
-
-function exists(file: string): boolean {
-  try {
-    statSync(file);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function exitCode(dir: string): number | undefined {
-  try {
-    const text = readFileSync(join(dir, EXIT_CODE_FILE), 'utf8').trim();
-    return /^\d{1,3}$/.test(text) ? Number(text) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The last MiB of the converter's own copy of its output, as lines (`truncated` when it was longer). */
-function replayLog(file: string): string[] & { truncated?: boolean } {
-  try {
-    const size = statSync(file).size;
-    const n = Math.min(size, LOG_REPLAY_MAX);
-    const buf = Buffer.alloc(n);
-    const fd = openSync(file, 'r');
-    try {
-      readSync(fd, buf, 0, n, size - n);
-    } finally {
-      closeSync(fd);
-    }
-    const lines: string[] & { truncated?: boolean } = buf
-      .toString('utf8')
-      .split('\n')
-      .filter((l, i, a) => i < a.length - 1 || l !== '');
-    lines.truncated = size > n;
-    return lines;
-  } catch {
-    return [];
-  }
+  return { id, logs };
 }
 
 /** The manifest the converter saved before running osbuild (`manifest-<type>.json`), for the stage count. */
-function useManifest(tracker: ConverterStageTracker, dir: string, bibType: string): boolean {
+async function useManifest(
+  tracker: ConverterStageTracker,
+  conn: EngineConnection,
+  id: string,
+  bibType: string,
+  signal: AbortSignal,
+): Promise<boolean> {
   try {
-    const file = join(dir, `manifest-${bibType}.json`);
-    if (statSync(file).size > MANIFEST_MAX) return true;
+    const text = await readSmallFile(conn, id, `/output/manifest-${bibType}.json`, signal);
+    if (text === undefined) return false;
     const exportName = BIB_IMAGE_TYPES[bibType as BibImageType]?.export;
-    if (exportName) tracker.useManifest(JSON.parse(readFileSync(file, 'utf8')), [exportName]);
+    if (exportName) tracker.useManifest(JSON.parse(text), [exportName]);
     return true;
   } catch {
     // no manifest (a custom converter) or not yet complete: stages are reported without a count

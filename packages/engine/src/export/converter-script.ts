@@ -1,27 +1,39 @@
 /**
  * The converter container's command. The script is a constant: every value reaches it as a
- * positional argument, never spliced into text. It pulls exactly the built digest into the
- * container's private storage, tags it with the destination tag and converts the tag, so the disk
- * records the tag as its bootc target (what a device's `bootc status` and agent report) while its
- * content is the built digest. Credentials are not arguments: podman reads them from
- * `/run/containers/0/auth.json` (bind-mounted read-only from a private tmpfs directory). The
- * container removes itself on exit (AutoRemove), so its exit status and a copy of its output are
- * left in the output directory.
+ * positional argument, never spliced into text. First it moves what the runner put into the created
+ * container through the archive API (`/.imagebuild-in`: never Env, Cmd or a volume) into place: the
+ * registry credentials to `/run/containers/0/auth.json` (root's default podman auth file) and the
+ * config to `/config.json`, both on the tmpfs at `/run/containers`, the CA to
+ * `/etc/containers/certs.d`. Then it pulls exactly the built digest into the container's private
+ * storage, tags it with the destination tag and converts the tag, so the disk records the tag as its
+ * bootc target (what a device's `bootc status` and agent report) while its content is the built
+ * digest. Its exit status is the container's.
  */
 export const CONVERTER_SCRIPT = [
-  'pinned="$1"; target="$2"; tlsverify="$3"; shift 3',
-  'convert() {',
-  '  podman pull -q --tls-verify="$tlsverify" "$pinned" >/dev/null || return',
-  '  podman tag "$pinned" "$target" || return',
-  '  bootc-image-builder "$@" "$target"',
-  '}',
-  '{ convert "$@"; echo "$?" > /output/.imagebuild-exit-code; } 2>&1 | tee /output/.imagebuild-log',
-  'exit "$(cat /output/.imagebuild-exit-code 2>/dev/null || echo 1)"',
+  'exec 2>&1',
+  'pinned="$1"; target="$2"; tlsverify="$3"; marker="$4"; shift 4',
+  'printf %s "$marker" > /output/.imagebuild-marker || exit 1',
+  'in=/.imagebuild-in',
+  'if [ -d "$in" ]; then',
+  '  if [ -f "$in/auth.json" ]; then mkdir -p /run/containers/0 && mv "$in/auth.json" /run/containers/0/auth.json || exit 1; fi',
+  '  if [ -f "$in/config.json" ]; then mv "$in/config.json" /run/containers/config.json && ln -sf /run/containers/config.json /config.json || exit 1; fi',
+  '  if [ -d "$in/certs.d" ]; then mkdir -p /etc/containers/certs.d && cp -R "$in/certs.d/." /etc/containers/certs.d/ || exit 1; fi',
+  '  rm -rf "$in"',
+  'fi',
+  'podman pull -q --tls-verify="$tlsverify" "$pinned" >/dev/null || exit',
+  'podman tag "$pinned" "$target" || exit',
+  'bootc-image-builder "$@" "$target"; code=$?',
+  // the converter's own end, told on its log: the runner reads the output from here on, without
+  // waiting for the engine to notice the exit (podman: after its cleanup, seconds on a loaded host)
+  'echo "imagebuild-exit $marker $code"',
+  'exit "$code"',
 ].join('\n');
 
-/** Where the script leaves the converter's exit status and output, relative to the output directory. */
-export const EXIT_CODE_FILE = '.imagebuild-exit-code';
-export const LOG_FILE = '.imagebuild-log';
+/** The marker file, relative to the output directory. */
+export const MARKER_FILE = '.imagebuild-marker';
+
+/** The tmpfs the script moves credentials and config into (mounted by the container's HostConfig). */
+export const SECRETS_TMPFS = '/run/containers';
 
 export interface ConverterArgs {
   /** `registry/repository@sha256:…`: what is pulled (exactly the built platform manifest). */
@@ -29,6 +41,8 @@ export interface ConverterArgs {
   /** `registry/repository:tag`: what is converted and recorded as the bootc target. */
   target: string;
   tlsVerify: boolean;
+  /** A random value the script writes to `/output/.imagebuild-marker`: tells a local reader it sees this very volume. */
+  marker: string;
   /** bootc-image-builder flags (before the image reference). */
   flags: readonly string[];
 }
@@ -37,7 +51,7 @@ export interface ConverterArgs {
 export function converterCommand(args: ConverterArgs): { entrypoint: string[]; cmd: string[] } {
   return {
     entrypoint: ['/bin/sh', '-c'],
-    cmd: [CONVERTER_SCRIPT, 'convert', args.pinned, args.target, String(args.tlsVerify), ...args.flags],
+    cmd: [CONVERTER_SCRIPT, 'convert', args.pinned, args.target, String(args.tlsVerify), args.marker, ...args.flags],
   };
 }
 

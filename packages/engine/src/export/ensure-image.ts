@@ -2,14 +2,29 @@ import { EngineError, throwIfAborted } from '@imagebuild/core';
 import type { EngineConnection } from '../connection/engine-connection.js';
 import { inBandError, jsonMessages } from '../stream/json-messages.js';
 
-async function imageId(conn: EngineConnection, image: string, signal: AbortSignal): Promise<string | undefined> {
-  const res = await conn.json<{ Id?: string }>({
+async function inspectImage(
+  conn: EngineConnection,
+  image: string,
+  signal: AbortSignal,
+): Promise<{ id: string; repoDigests: string[] } | undefined> {
+  const res = await conn.json<{ Id?: string; RepoDigests?: string[] | null }>({
     method: 'GET',
     path: conn.compat(`/images/${encodeURIComponent(image)}/json`),
     ok: [200, 404],
     signal,
   });
-  return res?.Id || undefined;
+  return res?.Id ? { id: res.Id, repoDigests: res.RepoDigests ?? [] } : undefined;
+}
+
+async function imageId(conn: EngineConnection, image: string, signal: AbortSignal): Promise<string | undefined> {
+  return (await inspectImage(conn, image, signal))?.id;
+}
+
+/** `registry/path` of a tag reference (`registry/path:tag` → `registry/path`). */
+function repositoryOf(image: string): string {
+  const slash = image.lastIndexOf('/');
+  const colon = image.lastIndexOf(':');
+  return colon > slash ? image.slice(0, colon) : image;
 }
 
 async function pull(conn: EngineConnection, image: string, signal: AbortSignal): Promise<void> {
@@ -28,9 +43,10 @@ async function pull(conn: EngineConnection, image: string, signal: AbortSignal):
 
 /**
  * Makes the converter image present, with pull policy `newer` (as upstream runs it): a digest
- * reference, or a `localhost/` one, is pulled only when missing; a tag is pulled every time (the
- * engine fetches only what changed), and when the registry cannot be reached the local image is used,
- * said in the log.
+ * reference, or a `localhost/` one, is pulled only when missing; a tag is pulled unless the engine
+ * already holds the digest the registry serves for it (`registryDigest`, asked by the caller in
+ * parallel when a Repository covers that registry: one HEAD instead of the engine's pull round
+ * trips), and when the registry cannot be reached the local image is used, said in the log.
  * Returns the image id (its config digest), part of the export's reuse key.
  */
 export async function ensureConverterImage(
@@ -38,10 +54,19 @@ export async function ensureConverterImage(
   image: string,
   log: (line: string) => void,
   signal: AbortSignal,
+  registryDigest?: Promise<string | undefined>,
 ): Promise<string> {
-  const local = await imageId(conn, image, signal);
+  const [found, served] = await Promise.all([
+    inspectImage(conn, image, signal),
+    registryDigest?.catch(() => undefined),
+  ]);
+  const local = found?.id;
   // `localhost/…` (no port) names an image built on the engine, which no registry serves
   if (local && (image.includes('@') || image.startsWith('localhost/'))) return local;
+  if (local && served && found.repoDigests.includes(`${repositoryOf(image)}@${served}`)) {
+    log(`converter image ${image} is up to date (${served}, pull policy newer)`);
+    return local;
+  }
   log(local ? `refreshing converter image ${image} (pull policy newer)` : `pulling converter image ${image}`);
   try {
     await pull(conn, image, signal);

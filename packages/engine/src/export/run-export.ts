@@ -1,11 +1,7 @@
-import { randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { randomBytes, randomUUID } from 'node:crypto';
 import {
   ConversionError,
   DEFAULT_CONVERTER_IMAGE,
-  artifactTitle,
   artifactType,
   converterConfigHasSecret,
   converterConfigJson,
@@ -20,31 +16,38 @@ import {
   type RunnerExportOptions,
 } from '@imagebuild/core';
 import { repositoryCaPem, repositoryCredentials } from '../auth/registry-auth.js';
+import { signPushed } from '../build/sign-step.js';
 import type { EngineConnection } from '../connection/engine-connection.js';
 import type { RegistryAccessFactory } from '../registry/registry-access.js';
 import { runConverter } from './convert.js';
-import { converterCacheBinds } from './converter-cache.js';
-import { tarDirectory } from './dir-tar.js';
+import { converterInputsTar } from './converter-inputs.js';
+import { converterRegistryDigest } from './converter-digest.js';
 import { ensureConverterImage } from './ensure-image.js';
 import { exportInputs } from './export-inputs.js';
+import { ExportResources } from './export-resources.js';
+import { localOutput } from './local-output.js';
+import { openOutput } from './output-archive.js';
+import { pushOutput } from './push-output.js';
 import { CONVERTER_IMAGE_ANNOTATION, CONVERTER_KEY_ANNOTATION, converterKey, findReusableArtifact } from './reuse.js';
-import { createSecretDir, jobTag, type SecretDir } from './secret-dir.js';
-import { signPushed } from '../build/sign-step.js';
 
 export interface ExportDeps {
   conn: EngineConnection;
   registries: RegistryAccessFactory;
-  /** The converter's persistent `/store` + `/rpmmd` caches for this engine; undefined: none. */
-  cacheDir?: string | undefined;
+  /** Key of the converter's persistent `/store` + `/rpmmd` cache volumes on this engine; undefined: none. */
+  cacheKey?: string | undefined;
 }
 
 /**
- * The shared export flow: validate everything → resolve the built image's platform manifest →
- * refresh the converter image → reuse an artifact with the same image, format and converter
- * configuration, or run the converter (the built digest pulled into private storage, converted
- * under its destination tag) → push the output as an OCI artifact whose subject is the image,
- * annotated with its reuse key. The container and every temporary directory are removed in every
- * outcome; a folder or container left by a killed process carries the job id for the start-up sweep.
+ * The shared export flow, on a local or a remote engine alike (only the engine API is used: no host
+ * directory is shared with the engine): validate everything → resolve the built image's platform
+ * manifest, refresh the converter image and create the export's labelled volumes, in parallel → reuse
+ * an artifact with the same image, format and converter configuration, or run the converter (the
+ * built digest pulled into private storage, converted under its destination tag; credentials put into
+ * the created container through the archive API) → stream the output out of the stopped container
+ * (archive API) into the artifact push, hashed while uploaded, nothing on the builder's disk. The
+ * container and volumes are removed in every outcome (from the moment the output is read, in
+ * parallel with the end of the push); a killed process leaves them labelled with the job id for the
+ * start-up sweep.
  */
 export async function runExport(
   deps: ExportDeps,
@@ -56,27 +59,34 @@ export async function runExport(
 ): Promise<ExportResult> {
   const { conn } = deps;
   const format = imageExport.spec.format;
-  const input = exportInputs(imageExport, imageBuild, repositories, options, conn.info.platform, !!deps.cacheDir);
+  const input = exportInputs(imageExport, imageBuild, repositories, options, conn.info.platform, !!deps.cacheKey);
   const { destRepo, ref } = input;
   const jobId = options.jobId ?? randomUUID();
   const log = (l: string): void => ctx.emit('log', l);
   const registry = deps.registries(destRepo);
-  let work: string | undefined;
-  let secrets: SecretDir | undefined;
+  const resources = new ExportResources(conn, jobId);
   try {
     ctx.emit('phase', 'Converting');
     const converterImage = options.converterImage ?? DEFAULT_CONVERTER_IMAGE;
-    // independent round trips (registry, engine): in parallel
-    const [subject, converterId] = await Promise.all([
-      registry.resolvePlatform(ref.repository, ref.digest ?? ref.tag ?? 'latest', input.platform, ctx.signal),
-      ensureConverterImage(conn, converterImage, log, ctx.signal),
-    ]);
-    const pinned = `${ref.registry}/${ref.repository}@${subject.digest}`;
     const configJson = options.converterConfig ? converterConfigJson(options.converterConfig) : '';
-    const key = converterKey({ converterImageId: converterId, flags: input.flags, target: input.target, configJson });
-    const type = artifactType(format);
     const reusable =
       !options.noReuse && format !== 'qcow2-disk-container' && !converterConfigHasSecret(options.converterConfig);
+    // independent round trips (registry, engine): in parallel; the volumes too when no artifact can
+    // be reused (else after the lookup: a reused export creates nothing on the engine)
+    const [subject, converterId] = await Promise.all([
+      registry.resolvePlatform(ref.repository, ref.digest ?? ref.tag ?? 'latest', input.platform, ctx.signal),
+      ensureConverterImage(
+        conn,
+        converterImage,
+        log,
+        ctx.signal,
+        converterRegistryDigest(converterImage, repositories, deps.registries, ctx.signal),
+      ),
+      reusable ? undefined : resources.prepare(deps.cacheKey, ctx.signal),
+    ]);
+    const pinned = `${ref.registry}/${ref.repository}@${subject.digest}`;
+    const key = converterKey({ converterImageId: converterId, flags: input.flags, target: input.target, configJson });
+    const type = artifactType(format);
     if (reusable) {
       const found = await findReusableArtifact(destRepo, ref.repository, subject, type, key, ctx.signal);
       if (found) {
@@ -89,75 +99,60 @@ export async function runExport(
         return { ...found, subject: pinned };
       }
     }
+    if (reusable) await resources.prepare(deps.cacheKey, ctx.signal);
+    const marker = randomBytes(16).toString('hex');
     log(`converting ${pinned} as ${input.target} (the bootc target) with ${converterImage} (${converterId})`);
-    work = await mkdtemp(join(tmpdir(), `imagebuild-export-${jobTag(jobId)}`));
-    const outputDir = join(work, 'output');
-    await mkdir(outputDir);
-    await mkdir(join(work, 'storage'));
-    secrets = await createSecretDir({
-      registry: ref.registry,
-      credentials: repositoryCredentials(destRepo),
-      caPem: repositoryCaPem(destRepo),
-      configJson: configJson || undefined,
-      jobId,
-    });
-    const caches = deps.cacheDir ? await converterCacheBinds(deps.cacheDir) : [];
-    await runConverter(conn, {
+    const { id, logs } = await runConverter(conn, {
       converterImage,
       jobId,
       pinned,
       target: input.target,
       tlsVerify: destRepo.spec.scheme !== 'http' && destRepo.spec.skipServerVerification !== true,
+      marker,
       flags: input.flags,
       bibType: input.bibType,
-      outputDir,
-      binds: [`${outputDir}:/output`, `${join(work, 'storage')}:/var/lib/containers`, ...secrets.binds, ...caches],
+      binds: resources.binds(),
+      inputs: await converterInputsTar({
+        registry: ref.registry,
+        credentials: repositoryCredentials(destRepo),
+        caPem: repositoryCaPem(destRepo),
+        configJson: configJson || undefined,
+      }),
+      onCreated: (cid) => resources.setContainer(cid),
       onLog: log,
       onStage: (s) => ctx.emit('stage', s),
       signal: ctx.signal,
     });
-    let file = join(outputDir, exportOutputPath(format));
-    const missing = (): never => {
+    const directory = exportOutputIsDirectory(format);
+    const outPath = exportOutputPath(format);
+    const read = async () =>
+      (directory ? undefined : await localOutput(conn, resources.outputVolume(), outPath, marker, ctx.signal)) ??
+      (await openOutput(conn, id, `/output/${outPath}`, directory, ctx.signal));
+    // the log stream can end well after the container died (podman: with its cleanup, ~2 s on a
+    // loaded host): the push does not wait for it, the export's end does
+    const output = await read();
+    if (!output)
       throw new ConversionError(`converter succeeded but wrote no ${exportOutputPath(format)}`, { exitCode: 0 });
-    };
-    if (exportOutputIsDirectory(format)) {
-      if (
-        !(await stat(file).then(
-          (s) => s.isDirectory(),
-          () => false,
-        ))
-      )
-        missing();
-      const tar = join(work, artifactTitle(format));
-      await tarDirectory(file, exportOutputPath(format), tar, ctx.signal);
-      file = tar;
-    }
-    const size = await stat(file).then((s) => s.size, missing);
     ctx.emit('phase', 'Pushing');
-    ctx.emit('progress', { phase: 'Pushing', bytesDone: 0, bytesTotal: size });
-    const onProgress = (p: { bytesDone: number; bytesTotal: number | undefined }): void =>
-      ctx.emit('progress', { phase: 'Pushing', bytesDone: p.bytesDone, bytesTotal: p.bytesTotal ?? size });
-    // qcow2-disk-container: a real KubeVirt containerdisk (pullable image, /disk/disk.qcow2), packed without an engine build.
-    const pushed =
-      format === 'qcow2-disk-container'
-        ? await registry.pushContainerDisk(
-            { repository: ref.repository, file, subject, platform: input.platform, onProgress },
-            ctx.signal,
-          )
-        : await registry.pushArtifact(
-            {
-              repository: ref.repository,
-              file,
-              subject,
-              artifactType: type,
-              title: artifactTitle(format),
-              annotations: reusable
-                ? { [CONVERTER_KEY_ANNOTATION]: key, [CONVERTER_IMAGE_ANNOTATION]: `${converterImage} ${converterId}` }
-                : undefined,
-              onProgress,
-            },
-            ctx.signal,
-          );
+    const pushing = pushOutput(
+      {
+        registry,
+        repository: ref.repository,
+        format,
+        output,
+        subject,
+        platform: input.platform,
+        jobId,
+        annotations: reusable
+          ? { [CONVERTER_KEY_ANNOTATION]: key, [CONVERTER_IMAGE_ANNOTATION]: `${converterImage} ${converterId}` }
+          : undefined,
+        // the engine's part is over once the output is read: removed while the push ends
+        onOutputRead: () => resources.release(),
+        onProgress: (p) => ctx.emit('progress', { phase: 'Pushing', ...p }),
+      },
+      ctx.signal,
+    );
+    const [pushed] = await Promise.all([pushing, logs]);
     const signature = options.sign
       ? await signPushed(destRepo, {
           repository: ref.repository,
@@ -177,8 +172,7 @@ export async function runExport(
       ...(signature ? { signature } : {}),
     };
   } finally {
-    await secrets?.remove().catch(() => undefined);
-    if (work) await rm(work, { recursive: true, force: true }).catch(() => undefined);
+    await resources.release();
     await registry.close().catch(() => undefined);
   }
 }

@@ -28,6 +28,7 @@ export function ociRegistryAccess(repository: Repository): RegistryAccess {
       const op = pushArtifact(client, {
         repository: req.repository,
         file: req.file,
+        stream: req.stream,
         artifactType: req.artifactType,
         subject: req.subject,
         title: req.title,

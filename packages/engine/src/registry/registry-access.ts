@@ -33,11 +33,14 @@ export interface RegistryAccess {
   ): Promise<{ manifest: ManifestRef; platformManifest: ManifestRef; labels: Record<string, string> } | undefined>;
   /** The platform manifest `reference` resolves to (an index resolved to `platform`). */
   resolvePlatform(repository: string, reference: string, platform: string, signal: AbortSignal): Promise<ManifestRef>;
-  /** Pushes a file as an OCI artifact referring to `subject`. */
+  /** Pushes a file, or a stream hashed while it is uploaded, as an OCI artifact referring to `subject`. */
   pushArtifact(
     request: {
       repository: string;
-      file: string;
+      /** The layer as a file, or: */
+      file?: string | undefined;
+      /** the layer as a stream of its bytes (hashed while uploaded, never on disk). */
+      stream?: AsyncIterable<Uint8Array> | undefined;
       subject: ManifestRef;
       artifactType: string;
       title: string;
