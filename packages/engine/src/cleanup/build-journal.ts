@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RUNNER_JOB_LABEL, type CleanupReport, type RunnerResource } from '@imagebuild/core';
 import type { EngineConnection } from '../connection/engine-connection.js';
-import { jobTag } from '../export/secret-dir.js';
+import { jobTag } from '../export/job-tag.js';
 import { removeContainer, removeImage } from './job-resources.js';
 
 const PREFIX = 'imagebuild-build-';
