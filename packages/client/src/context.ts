@@ -1,12 +1,7 @@
 import createClient, { type Client } from 'openapi-fetch';
 import { ValidationError, trimTrailingSlashes } from '@imagebuild/core';
-import {
-  API_VERSION,
-  CORE_API_VERSION,
-  resolveLimits,
-  type ClientLimits,
-  type ImageBuilderClientOptions,
-} from './config.js';
+import { CORE_VERSION, IMAGEBUILDER_VERSION } from '@imagebuild/core';
+import { resolveLimits, type ClientLimits, type ImageBuilderClientOptions } from './config.js';
 import { createAgents, type Agents } from './internal/agents.js';
 import { createTransport, type CallContext } from './internal/transport.js';
 import type { CorePaths, ImageBuilderPaths } from './types.js';
@@ -44,8 +39,8 @@ export function createContext(options: ImageBuilderClientOptions): ClientContext
   const baseUrl = checkUrl('baseUrl', options.baseUrl);
   const coreBase = options.coreBaseUrl === undefined ? undefined : checkUrl('coreBaseUrl', options.coreBaseUrl);
   const agents = createAgents(options);
-  const transport = createTransport(options, agents, API_VERSION);
-  const coreTransport = createTransport(options, agents, CORE_API_VERSION);
+  const transport = createTransport(options, agents, IMAGEBUILDER_VERSION);
+  const coreTransport = createTransport(options, agents, CORE_VERSION);
   const bind =
     (t: typeof transport) =>
     (signal: AbortSignal | null | undefined, stream = false) => {

@@ -1,13 +1,19 @@
 // @imagebuild/client — typed client for the Flight Control image-builder API (openapi-fetch).
 export { ImageBuilderClient, createImageBuilderClient } from './client.js';
+// Wire constants live in core; re-exported so a client user needs one import.
 export {
   API_VERSION,
-  CORE_API_VERSION,
   API_VERSION_HEADER,
-  type ImageBuilderClientOptions,
-  type ClientTlsOptions,
-  type RetryOptions,
-  type TokenSource,
+  CORE_API_VERSION,
+  CORE_VERSION,
+  IMAGEBUILDER_VERSION,
+  LOG_STREAM_COMPLETE,
+} from '@imagebuild/core';
+export type {
+  ImageBuilderClientOptions,
+  ClientTlsOptions,
+  RetryOptions,
+  TokenSource,
 } from './config.js';
 export { deriveImageBuilderUrl } from './addresses.js';
 export { apiErrorFrom, unwrap, isApiStatus, type StatusBody } from './errors.js';
@@ -18,7 +24,7 @@ export { ImageBuilds, type ImageBuildListOptions } from './resources/image-build
 export { ImageExports } from './resources/image-exports.js';
 export { ImagePromotions } from './resources/image-promotions.js';
 export { Repositories, type RepositoryCreate } from './resources/repositories.js';
-export { LOG_STREAM_COMPLETE, type FollowLogOptions } from './logs/follow-log.js';
+export type { FollowLogOptions } from './logs/follow-log.js';
 export { parseSse, type SseEvent } from './logs/sse.js';
 export type { DownloadOptions, DownloadProgress, DownloadInfo, DownloadSession } from './download/download.js';
 export type { DownloadToFileOptions, DownloadResult } from './download/to-file.js';

@@ -114,9 +114,19 @@ export {
   type SigningOptions,
 } from './runner/index.js';
 // Resources: schemas, types and rules (issue 3).
+// Wire constants: API group and versions, headers, kinds, the log-stream terminator.
 export {
+  API_GROUP,
   API_VERSION,
+  API_VERSION_HEADER,
   CORE_API_VERSION,
+  CORE_VERSION,
+  IMAGEBUILDER_VERSION,
+  KINDS,
+  LOG_STREAM_COMPLETE,
+  SUPPORTED_VERSIONS_HEADER,
+} from './wire/constants.js';
+export {
   CONDITION_STATUSES,
   ApiVersionSchema,
   CoreApiVersionSchema,

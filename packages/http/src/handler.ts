@@ -1,6 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ApiError, trimTrailingSlashes } from '@imagebuild/core';
+import {
+  API_VERSION,
+  API_VERSION_HEADER,
+  CORE_API_VERSION,
+  CORE_VERSION,
+  IMAGEBUILDER_VERSION,
+  SUPPORTED_VERSIONS_HEADER,
+  ApiError,
+  trimTrailingSlashes,
+} from '@imagebuild/core';
 import type { BuilderApi, RequestContext } from './internal/context.js';
 import { quote } from './internal/echo.js';
 import { allowedMethods, matchAuth, matchRoute } from './internal/router.js';
@@ -11,10 +20,10 @@ import { handleDownload } from './routes/download.js';
 import { handleJobs } from './routes/jobs.js';
 import { handleLogs } from './routes/logs.js';
 import { handleSbom } from './routes/sbom.js';
-import { CORE_API_VERSION, handleRepositories } from './routes/repositories.js';
+import { handleRepositories } from './routes/repositories.js';
 
-export const API_VERSION_HEADER = 'flightctl-api-version';
-export const SUPPORTED_VERSIONS_HEADER = 'Flightctl-API-Versions-Supported';
+// node:http lower-cases incoming header names.
+const API_VERSION_HEADER_KEY = API_VERSION_HEADER.toLowerCase();
 
 /** A `node:http` request listener (mounts in express, fastify's raw handler, or `http.createServer`). */
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -78,7 +87,7 @@ export function createImageBuilderHandler(
     }
     const auth = matchAuth(pathname);
     if (auth && serveRepositories) {
-      const headers = { 'Flightctl-API-Version': 'v1beta1', Vary: 'Flightctl-API-Version', 'X-Request-Id': requestId };
+      const headers = { [API_VERSION_HEADER]: CORE_VERSION, Vary: API_VERSION_HEADER, 'X-Request-Id': requestId };
       if (req.method !== 'GET')
         return sendStatus(
           res,
@@ -102,18 +111,18 @@ export function createImageBuilderHandler(
     }
     const route = matchRoute(pathname);
     const core = route?.collection === 'repositories';
-    const version = core ? 'v1beta1' : 'v1alpha1';
-    const apiVersion = core ? CORE_API_VERSION : 'flightctl.io/v1alpha1';
+    const version = core ? CORE_VERSION : IMAGEBUILDER_VERSION;
+    const apiVersion = core ? CORE_API_VERSION : API_VERSION;
     const headers: Record<string, string> = {
-      'Flightctl-API-Version': version,
-      Vary: 'Flightctl-API-Version',
+      [API_VERSION_HEADER]: version,
+      Vary: API_VERSION_HEADER,
       'X-Request-Id': requestId,
     };
     const fail = (code: number, message: string, extra: Record<string, string> = {}): void =>
       sendStatus(res, code, message, { ...headers, ...extra }, apiVersion);
 
     if (!route || (core && !serveRepositories)) return fail(404, `${quote(pathname)} not found`);
-    const requested = req.headers[API_VERSION_HEADER];
+    const requested = req.headers[API_VERSION_HEADER_KEY];
     if (typeof requested === 'string' && requested !== '' && requested !== version) {
       return fail(406, `API version ${quote(requested, 32)} is not supported; supported: ${version}`, {
         [SUPPORTED_VERSIONS_HEADER]: version,

@@ -1,10 +1,7 @@
 // @imagebuild/http — node:http adapter serving the Flight Control image-builder API over @imagebuild/builder.
-export {
-  createImageBuilderHandler,
-  API_VERSION_HEADER,
-  SUPPORTED_VERSIONS_HEADER,
-  type RequestHandler,
-} from './handler.js';
+export { createImageBuilderHandler, type RequestHandler } from './handler.js';
+// Wire constants live in core; re-exported so an adapter user needs one import.
+export { API_VERSION_HEADER, LOG_STREAM_COMPLETE, SUPPORTED_VERSIONS_HEADER } from '@imagebuild/core';
 export {
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_BASE_PATHS,
@@ -13,7 +10,6 @@ export {
 } from './options.js';
 export type { BuilderApi } from './internal/context.js';
 export {
-  LOG_STREAM_COMPLETE,
   MAX_LOG_PAGE_LINES,
   LOG_FROM_HEADER,
   LOG_TO_HEADER,

@@ -1,4 +1,6 @@
 import {
+  API_VERSION,
+  KINDS,
   downloadExtension,
   isExportFormat,
   parseResource,
@@ -38,8 +40,8 @@ export function planBuild(docs: readonly SourcedDocument[], formats: readonly st
   for (const build of plan.builds)
     for (const format of new Set(formats)) {
       const res = parseResource({
-        apiVersion: 'flightctl.io/v1alpha1',
-        kind: 'ImageExport',
+        apiVersion: API_VERSION,
+        kind: KINDS.ImageExport,
         metadata: { name: `${build.metadata.name}-${format}` },
         spec: { source: { type: 'imageBuild', imageBuildRef: build.metadata.name }, format },
       });

@@ -1,4 +1,4 @@
-import { trimTrailingSlashes } from '@imagebuild/core';
+import { API_VERSION_HEADER, CORE_VERSION, trimTrailingSlashes } from '@imagebuild/core';
 import { randomUUID } from 'node:crypto';
 import { apiErrorFrom } from '@imagebuild/client';
 import { Agent, fetch } from 'undici';
@@ -30,7 +30,7 @@ export async function putRepository(
       dispatcher,
       headers: {
         'Content-Type': 'application/json',
-        'Flightctl-API-Version': 'v1beta1',
+        [API_VERSION_HEADER]: CORE_VERSION,
         'X-Request-Id': randomUUID(),
         ...(entry.token ? { Authorization: `Bearer ${entry.token}` } : {}),
       },

@@ -1,5 +1,12 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
-import { ApiError, registerSecret, validateEnrollmentConfig, type EnrollmentConfig } from '@imagebuild/core';
+import {
+  ApiError,
+  CORE_API_VERSION,
+  KINDS,
+  registerSecret,
+  validateEnrollmentConfig,
+  type EnrollmentConfig,
+} from '@imagebuild/core';
 import { requireCore, type ClientContext } from '../context.js';
 import { unwrap } from '../errors.js';
 import { createCsrPem } from '../internal/pkcs10.js';
@@ -49,7 +56,7 @@ export async function requestEnrollmentConfig(
   };
   const created = unwrap(
     await core.POST('/certificatesigningrequests', {
-      body: { apiVersion: 'flightctl.io/v1beta1', kind: 'CertificateSigningRequest', metadata: { name }, spec },
+      body: { apiVersion: CORE_API_VERSION, kind: KINDS.CertificateSigningRequest, metadata: { name }, spec },
       ...ctx.coreCall(options.signal),
     }),
     `create CertificateSigningRequest ${name}`,

@@ -1,10 +1,7 @@
-import { AbortError, ApiError, LimitExceededError } from '@imagebuild/core';
+import { AbortError, ApiError, LOG_STREAM_COMPLETE, LimitExceededError } from '@imagebuild/core';
 import { apiErrorFrom } from '../errors.js';
 import { sleep } from '../internal/retry.js';
 import { parseSse } from './sse.js';
-
-/** The marker a Flight Control server sends as the last SSE `data:` of a finished log. */
-export const LOG_STREAM_COMPLETE = '<<STREAM_COMPLETE>>';
 
 export interface FollowLogOptions {
   signal?: AbortSignal;

@@ -1,5 +1,6 @@
 import { STATUS_CODES, type ServerResponse } from 'node:http';
 import {
+  API_VERSION,
   AbortError,
   ApiError,
   ConflictError,
@@ -22,7 +23,7 @@ export interface StatusBody {
   status: 'Success' | 'Failure';
 }
 
-export function statusBody(code: number, message: string, apiVersion = 'flightctl.io/v1alpha1'): StatusBody {
+export function statusBody(code: number, message: string, apiVersion: string = API_VERSION): StatusBody {
   return {
     apiVersion,
     kind: 'Status',

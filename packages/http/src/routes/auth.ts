@@ -1,3 +1,4 @@
+import { CORE_VERSION } from '@imagebuild/core';
 import type { RequestContext } from '../internal/context.js';
 import { sendJson, statusBody } from '../internal/status.js';
 
@@ -14,10 +15,10 @@ export function sendAuthConfig(ctx: Pick<RequestContext, 'res' | 'headers'>, api
     ctx.res,
     200,
     {
-      apiVersion: 'v1beta1',
+      apiVersion: CORE_VERSION,
       providers: [
         {
-          apiVersion: 'v1beta1',
+          apiVersion: CORE_VERSION,
           kind: 'AuthProvider',
           metadata: { name: TOKEN_PROVIDER_NAME },
           spec: { providerType: 'k8s', displayName: 'Bearer token', apiUrl, enabled: true },
@@ -32,5 +33,5 @@ export function sendAuthConfig(ctx: Pick<RequestContext, 'res' | 'headers'>, api
 
 /** `GET /api/v1/auth/validate` once the auth hook has let the request in: 200 with a `Status`. */
 export function sendAuthValid(ctx: Pick<RequestContext, 'res' | 'headers'>): void {
-  sendJson(ctx.res, 200, statusBody(200, 'token is valid', 'v1beta1'), ctx.headers);
+  sendJson(ctx.res, 200, statusBody(200, 'token is valid', CORE_VERSION), ctx.headers);
 }

@@ -1,10 +1,9 @@
 import type { IncomingMessage } from 'node:http';
-import { ApiError, getReadyReason, isTerminal } from '@imagebuild/core';
+import { ApiError, LOG_STREAM_COMPLETE, getReadyReason, isTerminal } from '@imagebuild/core';
 import { BatchWriter } from '../internal/batch-writer.js';
 import type { RequestContext } from '../internal/context.js';
 import { boolParam, intParam } from '../internal/query.js';
 
-export const LOG_STREAM_COMPLETE = '<<STREAM_COMPLETE>>';
 /** Most lines one plain-text `GET …/log` returns (`tail`, `limit`); page with `from` for more. */
 export const MAX_LOG_PAGE_LINES = 10_000;
 /** Response headers of a plain-text log: the window's first line (0-based), its end (exclusive), the total. */

@@ -1,4 +1,4 @@
-import { ApiError, ConflictError, NotFoundError, REDACTED, type Repository } from '@imagebuild/core';
+import { ApiError, CORE_API_VERSION, ConflictError, NotFoundError, REDACTED, type Repository } from '@imagebuild/core';
 import { readJsonBody } from '../internal/body.js';
 import type { RequestContext } from '../internal/context.js';
 import { quote } from '../internal/echo.js';
@@ -6,7 +6,6 @@ import { applyJsonPatch, applyMergePatch } from '../internal/json-patch.js';
 import { listParams } from '../internal/query.js';
 import { sendJson, statusBody } from '../internal/status.js';
 
-export const CORE_API_VERSION = 'flightctl.io/v1beta1';
 const JSON_PATCH = 'application/json-patch+json';
 const MERGE_PATCH = 'application/merge-patch+json';
 

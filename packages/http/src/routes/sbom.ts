@@ -1,4 +1,4 @@
-import { ApiError, ConflictError, SBOM_MEDIA_TYPE } from '@imagebuild/core';
+import { API_VERSION, ApiError, ConflictError, SBOM_MEDIA_TYPE } from '@imagebuild/core';
 import type { RequestContext } from '../internal/context.js';
 
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
@@ -20,7 +20,7 @@ export async function handleSbom(ctx: RequestContext): Promise<void> {
     if (ctx.route.sub === 'sboms') {
       const items = await builder.sboms(name, { signal });
       res.writeHead(200, { ...headers, 'Content-Type': 'application/json' });
-      res.end(JSON.stringify({ apiVersion: 'flightctl.io/v1alpha1', kind: 'SbomList', items }));
+      res.end(JSON.stringify({ apiVersion: API_VERSION, kind: 'SbomList', items }));
       return;
     }
     const sbom = await builder.sbom(name, { digest, signal });
