@@ -1,5 +1,5 @@
 import { createHash, createPublicKey, verify as cryptoVerify, type KeyObject } from 'node:crypto';
-import { ValidationError } from '@imagebuild/core';
+import { ValidationError, parseImageRef } from '@imagebuild/core';
 import type { ImageManifest, RegistryClient } from '@imagebuild/oci';
 import {
   SIGNATURE_ANNOTATION,
@@ -104,9 +104,12 @@ export async function verifyImageSignature(client: RegistryClient, o: VerifyImag
 }
 
 /** `registry/repo[:tag][@digest]` → `registry/repo`. */
-function repositoryOf(ref: string): string {
-  const at = ref.indexOf('@');
-  const base = at >= 0 ? ref.slice(0, at) : ref;
-  const colon = base.lastIndexOf(':');
-  return colon > base.lastIndexOf('/') ? base.slice(0, colon) : base;
+function repositoryOf(ref: string): string | undefined {
+  try {
+    const parsed = parseImageRef(ref);
+    return `${parsed.registry}/${parsed.repository}`;
+  } catch {
+    // A signature naming no valid reference names no repository: it fails the identity check.
+    return undefined;
+  }
 }
