@@ -59,7 +59,7 @@ describe('download', () => {
     client = new ImageBuilderClient({ baseUrl: srv.url });
     const progress: number[] = [];
     const path = join(dir, 'a.qcow2');
-    const r = await client.imageExports.downloadToFile('e', path, { onProgress: (p) => progress.push(p.received) });
+    const r = await client.imageExports.downloadToFile('e', path, { onProgress: (p) => progress.push(p.bytesDone) });
     expect(r).toMatchObject({ path, bytes: blob.length, digest, filename: 'my-build.qcow2', resumedFrom: 0 });
     expect(readFileSync(path).equals(blob)).toBe(true);
     expect(progress.at(-1)).toBe(blob.length);

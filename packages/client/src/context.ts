@@ -7,7 +7,7 @@ import { createTransport, type CallContext } from './internal/transport.js';
 import type { CorePaths, ImageBuilderPaths } from './types.js';
 
 /** What every resource class shares: the typed openapi-fetch clients and the transport. */
-export interface ClientContext {
+export interface ClientDeps {
   readonly api: Client<ImageBuilderPaths>;
   /** Core API client; undefined when `coreBaseUrl` was not configured. */
   readonly core: Client<CorePaths> | undefined;
@@ -35,7 +35,7 @@ function checkUrl(field: string, value: string): string {
   return trimTrailingSlashes(value);
 }
 
-export function createContext(options: ImageBuilderClientOptions): ClientContext {
+export function createContext(options: ImageBuilderClientOptions): ClientDeps {
   const baseUrl = checkUrl('baseUrl', options.baseUrl);
   const coreBase = options.coreBaseUrl === undefined ? undefined : checkUrl('coreBaseUrl', options.coreBaseUrl);
   const agents = createAgents(options);
@@ -62,7 +62,7 @@ export function createContext(options: ImageBuilderClientOptions): ClientContext
 }
 
 /** The core client, or a clear error when `coreBaseUrl` is missing. */
-export function requireCore(ctx: ClientContext, what: string): Client<CorePaths> {
+export function requireCore(ctx: ClientDeps, what: string): Client<CorePaths> {
   if (!ctx.core) {
     throw new ValidationError(
       [{ path: 'coreBaseUrl', message: `is required for ${what} (the core Flight Control API URL)` }],

@@ -44,12 +44,12 @@ export {
   type LogLevel,
   type LogRecord,
 } from './logger/index.js';
-export type { CallOptions, TransferProgress } from './operation/index.js';
+export type { CallOptions, ListOptions, TransferProgress } from './operation/index.js';
 export {
   Operation,
   throwIfAborted,
   type OperationBaseEvents,
-  type OperationContext,
+  type OperationScope,
   type OperationOptions,
 } from './operation/index.js';
 // Converter (bootc-image-builder) options, rules and progress.

@@ -27,7 +27,7 @@ import type { EngineConnection } from './connection/engine-connection.js';
 import type { EngineDialect } from './dialect.js';
 import { discoverEngine, type ReportedAttempt } from './discovery/discover.js';
 import { explicitStrategy } from './discovery/explicit-strategy.js';
-import type { DiscoveryContext, DiscoveryStrategy } from './discovery/types.js';
+import type { DiscoveryEnvironment, DiscoveryStrategy } from './discovery/types.js';
 import { clearConverterCacheDir, defaultConverterCacheDir } from './export/converter-cache.js';
 import { runExport } from './export/run-export.js';
 import { ociRegistryAccess } from './registry/oci-registry-access.js';
@@ -40,7 +40,7 @@ export interface EngineRunnerOptions {
   /** Discovery strategies instead of the dialect's defaults (ignored when `engine` is set). */
   strategies?: readonly DiscoveryStrategy[] | undefined;
   /** Discovery environment (default: the process's). */
-  discoveryContext?: DiscoveryContext | undefined;
+  discoveryContext?: DiscoveryEnvironment | undefined;
   /** Called for every discovery attempt (debug logging). */
   onDiscoveryAttempt?: ((attempt: ReportedAttempt) => void) | undefined;
   /** Runner name (default: `<kind>@<endpoint>`). */

@@ -18,8 +18,8 @@ export {
   type PingFacts,
 } from './connection/negotiate.js';
 export { discoverEngine, type DiscoverOptions, type Discovered, type ReportedAttempt } from './discovery/discover.js';
-export type { DiscoveryContext, DiscoveryFs, DiscoveryStrategy, StrategyResult } from './discovery/types.js';
-export { nodeDiscoveryContext } from './discovery/node-context.js';
+export type { DiscoveryEnvironment, DiscoveryFs, DiscoveryStrategy, StrategyResult } from './discovery/types.js';
+export { nodeDiscoveryEnvironment } from './discovery/node-context.js';
 export { explicitStrategy } from './discovery/explicit-strategy.js';
 export { dockerHostStrategy } from './discovery/docker-host-strategy.js';
 export { containerHostStrategy } from './discovery/container-host-strategy.js';

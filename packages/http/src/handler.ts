@@ -10,7 +10,7 @@ import {
   ApiError,
   trimTrailingSlashes,
 } from '@imagebuild/core';
-import type { BuilderApi, RequestContext } from './internal/context.js';
+import type { BuilderApi, HttpExchange } from './internal/context.js';
 import { quote } from './internal/echo.js';
 import { allowedMethods, matchAuth, matchRoute } from './internal/router.js';
 import { httpStatusOf, messageOf, sendStatus } from './internal/status.js';
@@ -142,7 +142,7 @@ export function createImageBuilderHandler(
 
     const controller = new AbortController();
     res.once('close', () => controller.abort(new Error('client went away')));
-    const ctx: RequestContext = {
+    const ctx: HttpExchange = {
       req,
       res,
       route,

@@ -58,8 +58,8 @@ export function registerDownload(program: Command, ctx: CommandContext): void {
           signal: abort.signal,
           onProgress: (p) => {
             if (!bar) return;
-            if (p.total !== undefined) bar.setTotal(p.total);
-            bar.update(p.received);
+            if (p.bytesTotal !== undefined) bar.setTotal(p.bytesTotal);
+            bar.update(p.bytesDone);
           },
         });
         bar?.stop();

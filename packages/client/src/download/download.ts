@@ -7,20 +7,15 @@ import {
   echo,
   hasControlCharacters,
 } from '@imagebuild/core';
+import type { CallOptions, TransferProgress } from '@imagebuild/core/operation';
 import { apiErrorFrom } from '../errors.js';
 import { wasDecoded } from '../internal/transport.js';
 import { sleep } from '../internal/retry.js';
 
-export interface DownloadProgress {
-  /** Bytes of the artifact now held (including a resumed prefix). */
-  received: number;
-  /** Total size when the server said it. */
-  total: number | undefined;
-}
-
-export interface DownloadOptions {
-  signal?: AbortSignal;
-  onProgress?: (progress: DownloadProgress) => void;
+/** Options of `imageExports.download()` (a stream of the artifact's bytes). */
+export interface DownloadStreamOptions extends CallOptions {
+  /** Called as bytes arrive: bytes held (a resumed prefix included) and the size when the server said it. */
+  onProgress?: (progress: TransferProgress) => void;
   /**
    * `sha256:<hex>` or `sha512:<hex>` the artifact must have (checked in addition to
    * `Docker-Content-Digest`). Any other algorithm is refused, never silently skipped.
@@ -107,7 +102,7 @@ export async function openDownload(
   operation: string,
   start: number,
   prefixHash: ((algorithm: string) => Promise<Hash>) | undefined,
-  options: DownloadOptions,
+  options: DownloadStreamOptions,
 ): Promise<DownloadSession> {
   if (options.expectedDigest !== undefined) digestAlgorithm(options.expectedDigest, 'expectedDigest', operation, false);
   let restarted = false;
@@ -161,7 +156,7 @@ export async function openDownload(
           for await (const chunk of current as unknown as AsyncIterable<Uint8Array>) {
             for (const h of hashes.values()) h.update(chunk);
             offset += chunk.byteLength;
-            options.onProgress?.({ received: offset, total: info.size });
+            options.onProgress?.({ bytesDone: offset, bytesTotal: info.size });
             yield chunk;
           }
         }

@@ -7,7 +7,7 @@ import {
   validateEnrollmentConfig,
   type EnrollmentConfig,
 } from '@imagebuild/core';
-import { requireCore, type ClientContext } from '../context.js';
+import { requireCore, type ClientDeps } from '../context.js';
 import { unwrap } from '../errors.js';
 import { createCsrPem } from '../internal/pkcs10.js';
 import { pollUntil } from '../wait-for.js';
@@ -38,7 +38,7 @@ function denial(csr: CertificateSigningRequest): string | undefined {
 
 /** The `flightctl certificate request` flow, returning core's `EnrollmentConfig` (PEM fields). */
 export async function requestEnrollmentConfig(
-  ctx: ClientContext,
+  ctx: ClientDeps,
   options: EnrollmentRequestOptions = {},
 ): Promise<EnrollmentConfig> {
   const core = requireCore(ctx, 'enrollment');

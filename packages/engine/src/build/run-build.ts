@@ -12,7 +12,7 @@ import {
   type BuildEvents,
   type BuildResult,
   type ImageBuild,
-  type OperationContext,
+  type OperationScope,
   type RepositoryLookup,
   type RunnerBuildOptions,
 } from '@imagebuild/core';
@@ -57,7 +57,7 @@ export async function runBuild(
   imageBuild: ImageBuild,
   repositories: RepositoryLookup,
   options: RunnerBuildOptions,
-  ctx: OperationContext<BuildEvents>,
+  ctx: OperationScope<BuildEvents>,
 ): Promise<BuildResult> {
   const { conn, dialect } = deps;
   const context = createBuildContext(imageBuild, repositories, {

@@ -9,9 +9,9 @@ import { dockerSocketStrategy } from './docker-socket-strategy.js';
 import { explicitStrategy } from './explicit-strategy.js';
 import { podmanRootfulStrategy } from './podman-rootful-strategy.js';
 import { podmanRootlessStrategy } from './podman-rootless-strategy.js';
-import type { DiscoveryContext } from './types.js';
+import type { DiscoveryEnvironment } from './types.js';
 
-function ctx(env: Record<string, string>, files: Record<string, string> = {}, uid = 1000): DiscoveryContext {
+function ctx(env: Record<string, string>, files: Record<string, string> = {}, uid = 1000): DiscoveryEnvironment {
   return {
     env,
     homedir: '/home/u',

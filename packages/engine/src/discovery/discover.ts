@@ -1,8 +1,8 @@
 import { AbortError, RuntimeNotFoundError, type DiscoveryAttempt } from '@imagebuild/core';
 import type { EngineEndpoint } from '../connection/endpoint.js';
 import { EngineConnection } from '../connection/engine-connection.js';
-import { nodeDiscoveryContext } from './node-context.js';
-import type { DiscoveryContext, DiscoveryStrategy, StrategyResult } from './types.js';
+import { nodeDiscoveryEnvironment } from './node-context.js';
+import type { DiscoveryEnvironment, DiscoveryStrategy, StrategyResult } from './types.js';
 
 /** A discovery attempt as reported to `onAttempt` (successful ones too). */
 export interface ReportedAttempt extends DiscoveryAttempt {
@@ -14,7 +14,7 @@ export interface DiscoverOptions<C extends { info: { kind: string } } = EngineCo
   strategies: readonly DiscoveryStrategy[];
   /** Engine kind required (an engine of the other kind is reported and skipped). */
   expect?: 'docker' | 'podman' | undefined;
-  context?: DiscoveryContext | undefined;
+  context?: DiscoveryEnvironment | undefined;
   /** Connects to an endpoint (default `EngineConnection.open`); injectable for tests. */
   connect?: ((endpoint: EngineEndpoint, signal: AbortSignal | undefined) => Promise<C>) | undefined;
   /** Called for every attempt, in order (for debug logging). */
@@ -37,7 +37,7 @@ export interface Discovered<C> {
 export async function discoverEngine<C extends { info: { kind: string } } = EngineConnection>(
   options: DiscoverOptions<C>,
 ): Promise<Discovered<C>> {
-  const ctx = options.context ?? nodeDiscoveryContext();
+  const ctx = options.context ?? nodeDiscoveryEnvironment();
   const connect =
     options.connect ??
     ((ep: EngineEndpoint, signal: AbortSignal | undefined) =>

@@ -1,5 +1,5 @@
 import type { EngineEndpoint } from '../connection/endpoint.js';
-import type { DiscoveryContext, DiscoveryStrategy, StrategyResult } from './types.js';
+import type { DiscoveryEnvironment, DiscoveryStrategy, StrategyResult } from './types.js';
 
 interface ContextMeta {
   Name?: string;
@@ -50,7 +50,7 @@ export const dockerContextStrategy: DiscoveryStrategy = {
   },
 };
 
-function withTls(ctx: DiscoveryContext, tlsDir: string, url: string): EngineEndpoint {
+function withTls(ctx: DiscoveryEnvironment, tlsDir: string, url: string): EngineEndpoint {
   const ca = ctx.fs.readFile(`${tlsDir}/ca.pem`);
   const cert = ctx.fs.readFile(`${tlsDir}/cert.pem`);
   const key = ctx.fs.readFile(`${tlsDir}/key.pem`);

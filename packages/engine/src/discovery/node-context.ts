@@ -1,9 +1,9 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
-import type { DiscoveryContext } from './types.js';
+import type { DiscoveryEnvironment } from './types.js';
 
 /** The discovery context of the running process. */
-export function nodeDiscoveryContext(): DiscoveryContext {
+export function nodeDiscoveryEnvironment(): DiscoveryEnvironment {
   return {
     env: process.env,
     homedir: homedir(),

@@ -15,7 +15,7 @@ import {
   type ExportResult,
   type ImageBuild,
   type ImageExport,
-  type OperationContext,
+  type OperationScope,
   type RepositoryLookup,
   type RunnerExportOptions,
 } from '@imagebuild/core';
@@ -52,7 +52,7 @@ export async function runExport(
   imageBuild: ImageBuild,
   repositories: RepositoryLookup,
   options: RunnerExportOptions,
-  ctx: OperationContext<ExportEvents>,
+  ctx: OperationScope<ExportEvents>,
 ): Promise<ExportResult> {
   const { conn } = deps;
   const format = imageExport.spec.format;

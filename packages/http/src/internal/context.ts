@@ -9,7 +9,7 @@ export type BuilderApi = Pick<
 > &
   Partial<Pick<ImageBuilder, 'sbom' | 'sboms'>>;
 
-export interface RequestContext {
+export interface HttpExchange {
   req: IncomingMessage;
   res: ServerResponse;
   route: Route;

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { ApiError, LOG_STREAM_COMPLETE, getReadyReason, isTerminal } from '@imagebuild/core';
 import { BatchWriter } from '../internal/batch-writer.js';
-import type { RequestContext } from '../internal/context.js';
+import type { HttpExchange } from '../internal/context.js';
 import { boolParam, intParam } from '../internal/query.js';
 
 /** Most lines one plain-text `GET …/log` returns (`tail`, `limit`); page with `from` for more. */
@@ -35,7 +35,7 @@ export function wantsResumable(req: IncomingMessage): boolean {
  * resumable framing (see `wantsResumable`): then `id: <line number>` on every line and keep-alive
  * comments, and `Last-Event-ID: n` resumes after line n — as SSE even when the job has finished.
  */
-export async function handleLogs(ctx: RequestContext, keepAliveMs: number): Promise<void> {
+export async function handleLogs(ctx: HttpExchange, keepAliveMs: number): Promise<void> {
   const { route, builder, url, req } = ctx;
   const kind = KIND[route.collection as keyof typeof KIND];
   const name = route.name!;
@@ -54,7 +54,7 @@ export async function handleLogs(ctx: RequestContext, keepAliveMs: number): Prom
   return streamEvents(ctx, kind, name, from, wantsResumable(req) ? keepAliveMs : undefined);
 }
 
-async function sendWindow(ctx: RequestContext, kind: 'ImageBuild' | 'ImageExport', name: string): Promise<void> {
+async function sendWindow(ctx: HttpExchange, kind: 'ImageBuild' | 'ImageExport', name: string): Promise<void> {
   const { res, url, headers, signal } = ctx;
   const from = intParam(url, 'from', Number.MAX_SAFE_INTEGER);
   const tail = intParam(url, 'tail', MAX_LOG_PAGE_LINES);
@@ -88,7 +88,7 @@ async function sendWindow(ctx: RequestContext, kind: 'ImageBuild' | 'ImageExport
 }
 
 async function streamEvents(
-  ctx: RequestContext,
+  ctx: HttpExchange,
   kind: 'ImageBuild' | 'ImageExport',
   name: string,
   from: number,

@@ -1,6 +1,6 @@
 import { ApiError, CORE_API_VERSION, ConflictError, NotFoundError, REDACTED, type Repository } from '@imagebuild/core';
 import { readJsonBody } from '../internal/body.js';
-import type { RequestContext } from '../internal/context.js';
+import type { HttpExchange } from '../internal/context.js';
 import { quote } from '../internal/echo.js';
 import { applyJsonPatch, applyMergePatch } from '../internal/json-patch.js';
 import { listParams } from '../internal/query.js';
@@ -37,7 +37,7 @@ function checkName(obj: Record<string, unknown>, name: string): void {
  * created, 200 when replaced — what `flightctl apply` sends), patch (`PATCH`, RFC 6902 JSON Patch
  * as upstream, or RFC 7386 merge patch) and delete.
  */
-export async function handleRepositories(ctx: RequestContext): Promise<void> {
+export async function handleRepositories(ctx: HttpExchange): Promise<void> {
   const { route, req, res, builder, url, headers } = ctx;
   const method = req.method ?? 'GET';
   const name = route.name;

@@ -1,5 +1,5 @@
 import { API_VERSION, ApiError, ConflictError, SBOM_MEDIA_TYPE } from '@imagebuild/core';
-import type { RequestContext } from '../internal/context.js';
+import type { HttpExchange } from '../internal/context.js';
 
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
 
@@ -9,7 +9,7 @@ const DIGEST = /^sha256:[0-9a-f]{64}$/;
  * CycloneDX document (the newest by default) with `Docker-Content-Digest` and `ETag`. Not completed
  * → 400 (as downloads), no SBOM → 404, a builder without SBOM support → 501.
  */
-export async function handleSbom(ctx: RequestContext): Promise<void> {
+export async function handleSbom(ctx: HttpExchange): Promise<void> {
   const { res, builder, headers, url, signal } = ctx;
   const name = ctx.route.name!;
   if (!builder.sbom || !builder.sboms) throw new ApiError(501, 'this server does not serve SBOMs');
