@@ -11,7 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { downloadExtension } from '@imagebuild/core';
+import { downloadExtension } from '@imagebuild/core/resources';
 import { ImageBuilderClient, isFinished, readyReason, type ExportFormat } from '@imagebuild/client';
 
 function need(name: string): string {

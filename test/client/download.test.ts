@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ServerResponse } from 'node:http';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { DigestMismatchError } from '@imagebuild/core';
+import { DigestMismatchError } from '@imagebuild/core/errors';
 import { ImageBuilderClient } from '@imagebuild/client';
 import { startScriptedServer, type ScriptedServer, type SeenRequest } from './support/scripted-server.js';
 

@@ -7,7 +7,7 @@ import { ImageExports } from './resources/image-exports.js';
 import { ImagePromotions } from './resources/image-promotions.js';
 import { Repositories } from './resources/repositories.js';
 import { pollUntil, type WaitForOptions, type WaitableKind, type WaitableKinds } from './wait-for.js';
-import type { EnrollmentConfig } from '@imagebuild/core';
+import type { EnrollmentConfig } from '@imagebuild/core/containerfile';
 
 /**
  * Typed client for the image-builder API (v1alpha1) and the core API parts a build needs

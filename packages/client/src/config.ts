@@ -70,7 +70,7 @@ export interface ImageBuilderClientOptions {
 }
 
 // The header's name is core's wire constant; re-exported for the transport.
-export { API_VERSION_HEADER } from '@imagebuild/core';
+export { API_VERSION_HEADER } from '@imagebuild/core/resources';
 export const DEFAULT_TIMEOUT_MS = 30_000;
 export const DEFAULT_BODY_TIMEOUT_MS = 300_000;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;

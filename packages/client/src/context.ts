@@ -1,6 +1,7 @@
 import createClient, { type Client } from 'openapi-fetch';
-import { ValidationError, trimTrailingSlashes } from '@imagebuild/core';
-import { CORE_VERSION, IMAGEBUILDER_VERSION } from '@imagebuild/core';
+import { ValidationError } from '@imagebuild/core';
+import { trimTrailingSlashes } from '@imagebuild/core/resources';
+import { CORE_VERSION, IMAGEBUILDER_VERSION } from '@imagebuild/core/resources';
 import { resolveLimits, type ClientLimits, type ImageBuilderClientOptions } from './config.js';
 import { createAgents, type Agents } from './internal/agents.js';
 import { createTransport, type CallContext } from './internal/transport.js';
@@ -25,6 +26,7 @@ function checkUrl(field: string, value: string): string {
   try {
     url = new URL(value);
   } catch {
+    // the ValidationError names the field; the URL parser's message adds nothing
     throw new ValidationError([{ path: field, message: 'must be an absolute http(s) URL' }], {
       subject: 'client options',
     });

@@ -1,14 +1,13 @@
 // @imagebuild/client — typed client for the Flight Control image-builder API (openapi-fetch).
 export { ImageBuilderClient, createImageBuilderClient } from './client.js';
 // Wire constants live in core; re-exported so a client user needs one import.
+export { API_VERSION, CORE_API_VERSION } from '@imagebuild/core';
 export {
-  API_VERSION,
   API_VERSION_HEADER,
-  CORE_API_VERSION,
   CORE_VERSION,
   IMAGEBUILDER_VERSION,
   LOG_STREAM_COMPLETE,
-} from '@imagebuild/core';
+} from '@imagebuild/core/resources';
 export type {
   ImageBuilderClientOptions,
   ClientTlsOptions,

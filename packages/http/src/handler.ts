@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { API_VERSION, CORE_API_VERSION } from '@imagebuild/core';
+import { ApiError } from '@imagebuild/core/errors';
 import {
-  API_VERSION,
   API_VERSION_HEADER,
-  CORE_API_VERSION,
   CORE_VERSION,
   IMAGEBUILDER_VERSION,
   SUPPORTED_VERSIONS_HEADER,
-  ApiError,
   trimTrailingSlashes,
-} from '@imagebuild/core';
-import type { BuilderApi, HttpExchange } from './internal/context.js';
+} from '@imagebuild/core/resources';
+import type { BuilderApi } from './builder-api.js';
+import type { HttpExchange } from './internal/context.js';
 import { quote } from './internal/echo.js';
 import { allowedMethods, matchAuth, matchRoute } from './internal/router.js';
 import { httpStatusOf, messageOf, sendStatus } from './internal/status.js';
@@ -74,6 +74,7 @@ export function createImageBuilderHandler(
       // Origin-form only: a target starting with // would otherwise be read as an authority.
       url = new URL((req.url ?? '/').replace(/^\/+/, '/'), 'http://adapter.invalid');
     } catch {
+      // answered with a 400
       return sendStatus(res, 400, 'malformed request target', { 'X-Request-Id': requestId });
     }
     const base = bases.find((b) => b === '' || url.pathname === b || url.pathname.startsWith(`${b}/`));

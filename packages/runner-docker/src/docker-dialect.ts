@@ -1,15 +1,12 @@
 import type { Readable } from 'node:stream';
-import { parseImageRef } from '@imagebuild/core';
+import { parseImageRef } from '@imagebuild/core/refs';
+import type { DialectBuildRequest, DialectPushRequest, EngineConnection, EngineDialect } from '@imagebuild/engine';
 import {
   dockerContextStrategy,
   dockerHostStrategy,
   dockerSocketStrategy,
-  type DialectBuildRequest,
-  type DialectPushRequest,
-  type EngineConnection,
-  type EngineDialect,
   buildContextHeaders,
-} from '@imagebuild/engine';
+} from '@imagebuild/engine/dialect';
 import { dockerRegistryTlsMode } from './docker-registry-tls.js';
 
 /**

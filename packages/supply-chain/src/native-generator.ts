@@ -1,14 +1,14 @@
 import { posix } from 'node:path';
+import { isSdkError } from '@imagebuild/core';
+import { SbomError } from '@imagebuild/core/errors';
+import { throwIfAborted } from '@imagebuild/core/operation';
 import {
   SBOM_MEDIA_TYPE,
-  SbomError,
-  isSdkError,
-  throwIfAborted,
   type ImageFileReader,
   type SbomDocument,
   type SbomGenerator,
   type SbomInput,
-} from '@imagebuild/core';
+} from '@imagebuild/core/runner';
 import { cycloneDxJson } from './cyclonedx-document.js';
 import { parseOsRelease, type OsRelease } from './os-release.js';
 import { RPMDB_DIRECTORIES, readRpmDatabase } from './rpm/rpm-database.js';
@@ -45,6 +45,7 @@ export class NativeSbomGenerator implements SbomGenerator {
     for (const path of [...OS_RELEASE_PATHS, ...RPMDB_DIRECTORIES])
       files
         .read(path, path.includes('os-release') ? { ...options, maxBytes: OS_RELEASE_MAX } : options)
+        // a prefetch only warms the cache: generate() reads again and reports what fails
         .catch(() => undefined);
   }
 

@@ -1,4 +1,4 @@
-import { parseImageRef } from '@imagebuild/core';
+import { parseImageRef } from '@imagebuild/core/refs';
 import { PackageURL } from 'packageurl-js';
 import type { OsRelease } from './os-release.js';
 import type { RpmPackage } from './rpm/rpm-header.js';

@@ -1,4 +1,4 @@
-import { downloadExtension } from '@imagebuild/core';
+import { downloadExtension } from '@imagebuild/core/resources';
 import {
   RegistryClient,
   downloadArtifact,

@@ -1,12 +1,5 @@
-import {
-  CORE_API_VERSION,
-  ConflictError,
-  KINDS,
-  NotFoundError,
-  parseRepository,
-  type Repository,
-  type RepositoryList,
-} from '@imagebuild/core';
+import { CORE_API_VERSION, ConflictError, NotFoundError, parseRepository, type Repository } from '@imagebuild/core';
+import { KINDS, type RepositoryList } from '@imagebuild/core/resources';
 import type { BuilderContext } from './context.js';
 import { maskRepository } from './credentials.js';
 import { listRecords, type ListOptions } from './list.js';

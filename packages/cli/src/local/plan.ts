@@ -1,16 +1,14 @@
 import {
   API_VERSION,
-  KINDS,
-  downloadExtension,
-  isExportFormat,
   parseResource,
   type ExportFormat,
   type ImageBuild,
   type ImageExport,
   type Repository,
 } from '@imagebuild/core';
+import { KINDS, downloadExtension, isExportFormat } from '@imagebuild/core/resources';
 import { documentProblems, type SourcedDocument } from '../internal/documents.js';
-import { usage } from '../internal/exit.js';
+import { usage } from '../exit.js';
 
 /** What a local `build` will create, validated before anything runs. */
 export interface BuildPlan {

@@ -1,6 +1,6 @@
 import { API_VERSION, CORE_API_VERSION } from '@imagebuild/core';
 import { stringify } from 'yaml';
-import { usage } from '../internal/exit.js';
+import { usage } from '../exit.js';
 import type { Kind } from '../internal/kinds.js';
 import { renderTable, tableRows, type AnyResource, type TableOptions } from './table.js';
 

@@ -1,4 +1,4 @@
-import { API_VERSION_HEADER, CORE_VERSION, trimTrailingSlashes } from '@imagebuild/core';
+import { API_VERSION_HEADER, CORE_VERSION, trimTrailingSlashes } from '@imagebuild/core/resources';
 import { randomUUID } from 'node:crypto';
 import { apiErrorFrom } from '@imagebuild/client';
 import { Agent, fetch } from 'undici';

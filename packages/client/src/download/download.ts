@@ -1,12 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
-import {
-  AbortError,
-  ApiError,
-  DigestMismatchError,
-  ValidationError,
-  echo,
-  hasControlCharacters,
-} from '@imagebuild/core';
+import { AbortError, ValidationError } from '@imagebuild/core';
+import { ApiError, DigestMismatchError, echo } from '@imagebuild/core/errors';
+import { hasControlCharacters } from '@imagebuild/core/resources';
 import type { CallOptions, TransferProgress } from '@imagebuild/core/operation';
 import { apiErrorFrom } from '../errors.js';
 import { wasDecoded } from '../internal/transport.js';
@@ -126,6 +121,7 @@ export async function openDownload(
     try {
       digestAlgorithm(serverDigest, 'Docker-Content-Digest', operation, true);
     } catch (err) {
+      // releasing the connection; the error rethrown below is what the caller gets
       await first.response.body?.cancel().catch(() => undefined);
       throw err;
     }

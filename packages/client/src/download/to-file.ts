@@ -1,7 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open as openFile, rename, rm, stat } from 'node:fs/promises';
-import { ApiError, DigestMismatchError } from '@imagebuild/core';
+import { ApiError, DigestMismatchError } from '@imagebuild/core/errors';
 import { openDownload, type DownloadOpener, type DownloadStreamOptions } from './download.js';
 
 /** Options of `imageExports.downloadToFile()`. */

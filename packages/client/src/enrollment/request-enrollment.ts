@@ -1,12 +1,8 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
-import {
-  ApiError,
-  CORE_API_VERSION,
-  KINDS,
-  registerSecret,
-  validateEnrollmentConfig,
-  type EnrollmentConfig,
-} from '@imagebuild/core';
+import { CORE_API_VERSION } from '@imagebuild/core';
+import { validateEnrollmentConfig, type EnrollmentConfig } from '@imagebuild/core/containerfile';
+import { ApiError, registerSecret } from '@imagebuild/core/errors';
+import { KINDS } from '@imagebuild/core/resources';
 import { requireCore, type ClientDeps } from '../context.js';
 import { unwrap } from '../errors.js';
 import { createCsrPem } from '../internal/pkcs10.js';

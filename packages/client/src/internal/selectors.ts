@@ -1,4 +1,5 @@
-import { ValidationError, labelValueProblems, qualifiedNameProblems, type ValidationIssue } from '@imagebuild/core';
+import { ValidationError, type ValidationIssue } from '@imagebuild/core';
+import { labelValueProblems, qualifiedNameProblems } from '@imagebuild/core/resources';
 import type { Selector } from '../list-options.js';
 
 const FIELD_PATH = /^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9]*)*$/;

@@ -1,4 +1,6 @@
-import { AbortError, ApiError, LOG_STREAM_COMPLETE, LimitExceededError } from '@imagebuild/core';
+import { AbortError } from '@imagebuild/core';
+import { ApiError, LimitExceededError } from '@imagebuild/core/errors';
+import { LOG_STREAM_COMPLETE } from '@imagebuild/core/resources';
 import { apiErrorFrom } from '../errors.js';
 import { sleep } from '../internal/retry.js';
 import { parseSse } from './sse.js';
@@ -102,6 +104,7 @@ async function readText(body: ReadableStream<Uint8Array>, max: number, operation
   for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
     size += chunk.byteLength;
     if (size > max) {
+      // releasing the connection; the limit error below is what the caller gets
       await body.cancel().catch(() => undefined);
       throw new LimitExceededError('maxResponseBytes', max, `${operation}: log too large`);
     }

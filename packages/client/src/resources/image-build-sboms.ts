@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { DigestMismatchError } from '@imagebuild/core';
+import { DigestMismatchError } from '@imagebuild/core/errors';
 import type { ClientDeps } from '../context.js';
 import { unwrap } from '../errors.js';
 import type { CallOptions } from '../types.js';

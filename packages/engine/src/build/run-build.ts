@@ -1,21 +1,17 @@
 import { randomUUID } from 'node:crypto';
+import type { ImageBuild } from '@imagebuild/core';
+import { createBuildContext } from '@imagebuild/core/containerfile';
+import { BuildError, EngineError, redactText } from '@imagebuild/core/errors';
+import { throwIfAborted, type OperationScope } from '@imagebuild/core/operation';
+import { parseImageRef } from '@imagebuild/core/refs';
+import { findRepository, type RepositoryLookup } from '@imagebuild/core/resources';
 import {
   BUILD_KEY_LABEL,
-  BuildError,
-  EngineError,
   RUNNER_JOB_LABEL,
-  createBuildContext,
-  findRepository,
-  parseImageRef,
-  redactText,
-  throwIfAborted,
   type BuildEvents,
   type BuildResult,
-  type ImageBuild,
-  type OperationScope,
-  type RepositoryLookup,
   type RunnerBuildOptions,
-} from '@imagebuild/core';
+} from '@imagebuild/core/runner';
 import { registryConfigHeader } from '../auth/registry-auth.js';
 import { containerIds, sweepBuildLeftovers, type BuildTrace } from '../cleanup/build-leftovers.js';
 import { imageIds, removeImage } from '../cleanup/job-resources.js';

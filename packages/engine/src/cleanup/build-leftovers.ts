@@ -1,4 +1,5 @@
-import { RUNNER_JOB_LABEL, SdkError } from '@imagebuild/core';
+import { SdkError } from '@imagebuild/core';
+import { RUNNER_JOB_LABEL } from '@imagebuild/core/runner';
 import type { EngineConnection } from '../connection/engine-connection.js';
 import { removeContainer, removeImage } from './job-resources.js';
 
@@ -87,6 +88,7 @@ export async function sweepBuildLeftovers(
   let quiet = 0;
   for (;;) {
     let found = 0;
+    // cleanup is best effort: a container already gone is the goal
     for (const id of trace.containerIds) await removeContainer(conn, id, signal).catch(() => undefined);
     // A listing the engine answers with an HTTP error (podman answers 500 while another client
     // removes layers) proves nothing: the poll then does not count as quiet. A listing that cannot
@@ -108,6 +110,7 @@ export async function sweepBuildLeftovers(
         (sourceId !== undefined && image === sourceId && (c.Created ?? 0) >= trace.startedAt && !trace.concurrent());
       if (mine) {
         found++;
+        // cleanup is best effort: a container already gone is the goal
         await removeContainer(conn, c.Id, signal).catch(() => undefined);
       }
     }
@@ -168,6 +171,7 @@ export async function sweepBuildLeftovers(
       .filter((c) => ours.has(bare(c.Id)))
       .sort((a, b) => (b.Created ?? 0) - (a.Created ?? 0))) {
       found++;
+      // cleanup is best effort: an image in use or gone is left to the next sweep
       await removeImage(conn, bare(i.Id), true, signal).catch(() => undefined);
     }
     if (conn.info.kind === 'podman') {

@@ -23,6 +23,7 @@ export const dockerContextStrategy: DiscoveryStrategy = {
       try {
         name = (JSON.parse(configText) as { currentContext?: string }).currentContext;
       } catch {
+        // reported as this strategy's skip reason
         return { skip: 'config.json is not valid JSON', target: `${configDir}/config.json` };
       }
     }
@@ -36,6 +37,7 @@ export const dockerContextStrategy: DiscoveryStrategy = {
       try {
         meta = JSON.parse(text) as ContextMeta;
       } catch {
+        // an unreadable context's meta.json is not this context
         continue;
       }
       if (meta.Name !== name) continue;

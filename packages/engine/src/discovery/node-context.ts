@@ -14,6 +14,7 @@ export function nodeDiscoveryEnvironment(): DiscoveryEnvironment {
         try {
           return readFileSync(p, 'utf8');
         } catch {
+          // unreadable means absent to a discovery strategy
           return undefined;
         }
       },
@@ -21,6 +22,7 @@ export function nodeDiscoveryEnvironment(): DiscoveryEnvironment {
         try {
           return readdirSync(p);
         } catch {
+          // unreadable means empty to a discovery strategy
           return [];
         }
       },

@@ -1,14 +1,13 @@
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { ConversionError, redactText } from '@imagebuild/core/errors';
+import { throwIfAborted } from '@imagebuild/core/operation';
 import {
   BIB_IMAGE_TYPES,
-  ConversionError,
   ConverterStageTracker,
-  redactText,
-  throwIfAborted,
   type BibImageType,
   type ConverterStage,
-} from '@imagebuild/core';
+} from '@imagebuild/core/runner';
 import type { EngineConnection } from '../connection/engine-connection.js';
 import { LogTail } from '../stream/log-tail.js';
 import { createContainer, followLogs, removeContainer, startContainer } from './container-run.js';

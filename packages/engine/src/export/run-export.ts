@@ -2,23 +2,24 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ImageBuild, ImageExport } from '@imagebuild/core';
+import { ConversionError } from '@imagebuild/core/errors';
+import type { OperationScope } from '@imagebuild/core/operation';
 import {
-  ConversionError,
-  DEFAULT_CONVERTER_IMAGE,
   artifactTitle,
   artifactType,
-  converterConfigHasSecret,
-  converterConfigJson,
   exportOutputIsDirectory,
   exportOutputPath,
+  type RepositoryLookup,
+} from '@imagebuild/core/resources';
+import {
+  DEFAULT_CONVERTER_IMAGE,
+  converterConfigHasSecret,
+  converterConfigJson,
   type ExportEvents,
   type ExportResult,
-  type ImageBuild,
-  type ImageExport,
-  type OperationScope,
-  type RepositoryLookup,
   type RunnerExportOptions,
-} from '@imagebuild/core';
+} from '@imagebuild/core/runner';
 import { repositoryCaPem, repositoryCredentials } from '../auth/registry-auth.js';
 import type { EngineConnection } from '../connection/engine-connection.js';
 import type { RegistryAccessFactory } from '../registry/registry-access.js';

@@ -1,13 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ImageBuilder } from '@imagebuild/builder';
 import type { Route } from './router.js';
 
-/** The builder methods the adapter uses. */
-export type BuilderApi = Pick<
-  ImageBuilder,
-  'create' | 'apply' | 'get' | 'list' | 'delete' | 'cancel' | 'newVersion' | 'logs' | 'readLog' | 'openExport'
-> &
-  Partial<Pick<ImageBuilder, 'sbom' | 'sboms'>>;
+import type { BuilderApi } from '../builder-api.js';
 
 export interface HttpExchange {
   req: IncomingMessage;

@@ -1,16 +1,6 @@
 import { STATUS_CODES, type ServerResponse } from 'node:http';
-import {
-  API_VERSION,
-  AbortError,
-  ApiError,
-  ConflictError,
-  IllegalTransitionError,
-  NotFoundError,
-  RegistryError,
-  TimeoutError,
-  ValidationError,
-  redactText,
-} from '@imagebuild/core';
+import { API_VERSION, AbortError, ConflictError, NotFoundError, TimeoutError, ValidationError } from '@imagebuild/core';
+import { ApiError, IllegalTransitionError, RegistryError, redactText } from '@imagebuild/core/errors';
 import { cleanMessage } from './echo.js';
 
 /** A Flight Control `Status` body. */

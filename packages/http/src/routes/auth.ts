@@ -1,4 +1,4 @@
-import { CORE_VERSION } from '@imagebuild/core';
+import { CORE_VERSION } from '@imagebuild/core/resources';
 import type { HttpExchange } from '../internal/context.js';
 import { sendJson, statusBody } from '../internal/status.js';
 

@@ -1,7 +1,9 @@
 import { pipeline } from 'node:stream/promises';
-import { ApiError, ConflictError, getReadyCondition } from '@imagebuild/core';
+import { ConflictError } from '@imagebuild/core';
+import { ApiError } from '@imagebuild/core/errors';
+import { getReadyCondition } from '@imagebuild/core/lifecycle';
 import type { HttpExchange } from '../internal/context.js';
-import { parseRange } from '../internal/range.js';
+import { parseRange } from '../range.js';
 import { sendStatus } from '../internal/status.js';
 
 /**

@@ -1,9 +1,9 @@
+import { ApiError } from '@imagebuild/core/errors';
 import {
-  ApiError,
   UPSTREAM_EXPORT_FORMATS,
   isUpstreamExportFormat,
   parseImageBuildNewVersionRequest,
-} from '@imagebuild/core';
+} from '@imagebuild/core/resources';
 import { readJsonBody } from '../internal/body.js';
 import type { HttpExchange } from '../internal/context.js';
 import { boolParam, listParams } from '../internal/query.js';

@@ -1,5 +1,7 @@
 import type { IncomingMessage } from 'node:http';
-import { ApiError, LOG_STREAM_COMPLETE, getReadyReason, isTerminal } from '@imagebuild/core';
+import { ApiError } from '@imagebuild/core/errors';
+import { getReadyReason, isTerminal } from '@imagebuild/core/lifecycle';
+import { LOG_STREAM_COMPLETE } from '@imagebuild/core/resources';
 import { BatchWriter } from '../internal/batch-writer.js';
 import type { HttpExchange } from '../internal/context.js';
 import { boolParam, intParam } from '../internal/query.js';

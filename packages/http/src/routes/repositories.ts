@@ -1,4 +1,5 @@
-import { ApiError, CORE_API_VERSION, ConflictError, NotFoundError, REDACTED, type Repository } from '@imagebuild/core';
+import { CORE_API_VERSION, ConflictError, NotFoundError, type Repository } from '@imagebuild/core';
+import { ApiError, REDACTED } from '@imagebuild/core/errors';
 import { readJsonBody } from '../internal/body.js';
 import type { HttpExchange } from '../internal/context.js';
 import { quote } from '../internal/echo.js';

@@ -1,4 +1,6 @@
-import { API_VERSION, ApiError, ConflictError, SBOM_MEDIA_TYPE } from '@imagebuild/core';
+import { API_VERSION, ConflictError } from '@imagebuild/core';
+import { ApiError } from '@imagebuild/core/errors';
+import { SBOM_MEDIA_TYPE } from '@imagebuild/core/runner';
 import type { HttpExchange } from '../internal/context.js';
 
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
