@@ -3,7 +3,6 @@ import { readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger, type Logger, type Runner } from '@imagebuild/core';
-import type { CleanupReport } from '@imagebuild/core/runner';
 import { jobIsOver, ownerIsGone } from './job-owner.js';
 import type { SweepReport } from '../sweep-report.js';
 // Public shapes, defined in the public module; re-exported for the internal modules importing them here.
