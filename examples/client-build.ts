@@ -11,7 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { downloadExtension } from '@imagebuild/core';
+import { downloadExtension } from '@imagebuild/core/resources';
 import { ImageBuilderClient, isFinished, readyReason, type ExportFormat } from '@imagebuild/client';
 
 function need(name: string): string {
@@ -76,7 +76,7 @@ async function main(): Promise<void> {
     const file = join(process.env.OUTPUT_DIR ?? '.', `${name}${downloadExtension(format)}`);
     const result = await client.imageExports.downloadToFile(exportName, file, {
       signal: ac.signal,
-      onProgress: (p) => process.stdout.write(`\r  ${p.received}${p.total ? `/${p.total}` : ''} bytes`),
+      onProgress: (p) => process.stdout.write(`\r  ${p.bytesDone}${p.bytesTotal ? `/${p.bytesTotal}` : ''} bytes`),
     });
     console.log(`\ndownloaded ${result.path} (${result.bytes} bytes, ${result.digest})`);
   } finally {

@@ -271,7 +271,7 @@ function writeRunFiles(dir, node, tag) {
     '-days',
     '1',
   );
-  const render = `import { renderAgentConfig } from '@imagebuild/core';
+  const render = `import { renderAgentConfig } from '@imagebuild/core/containerfile';
 import { readFileSync as r, writeFileSync as w } from 'node:fs';
 w(process.argv[1] + '/agent-config.yaml', renderAgentConfig({ serviceUrl: 'https://flightctl.invalid:7443',
   certificateAuthority: r(process.argv[1] + '/keys/ca.crt', 'utf8'), clientCertificate: r(process.argv[1] + '/keys/client.crt', 'utf8'),
@@ -286,7 +286,8 @@ import { readFileSync } from 'node:fs';
 import { ImageBuilder } from '@imagebuild/builder';
 import { PodmanRunner } from '@imagebuild/runner-podman';
 import { createImageBuilderHandler } from '@imagebuild/http';
-import { parseDocumentsOrThrow, parseEnrollmentConfig } from '@imagebuild/core';
+import { parseDocumentsOrThrow } from '@imagebuild/core';
+import { parseEnrollmentConfig } from '@imagebuild/core/containerfile';
 const builder = new ImageBuilder({
   runners: [new PodmanRunner({})],
   enrollmentConfig: parseEnrollmentConfig(readFileSync('agent-config.yaml', 'utf8')),
@@ -406,7 +407,7 @@ for (const major of majors) {
           [
             '--input-type=module',
             '-e',
-            "import { parseEnrollmentConfig as p } from '@imagebuild/core'; import { readFileSync as r } from 'node:fs'; const c = p(r(process.argv[1], 'utf8')); if (!c.clientKey.includes('PRIVATE KEY')) process.exit(1);",
+            "import { parseEnrollmentConfig as p } from '@imagebuild/core/containerfile'; import { readFileSync as r } from 'node:fs'; const c = p(r(process.argv[1], 'utf8')); if (!c.clientKey.includes('PRIVATE KEY')) process.exit(1);",
             file,
           ],
           { cwd: app },

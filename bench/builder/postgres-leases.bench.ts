@@ -8,7 +8,7 @@ import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setReadyCondition } from '@imagebuild/core';
+import { setReadyCondition } from '@imagebuild/core/lifecycle';
 import type { StoredRecord } from '@imagebuild/builder';
 import { PostgresStore } from '@imagebuild/store-postgres';
 import pg from 'pg';

@@ -11,7 +11,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RUNNER_JOB_LABEL, type ExportResult, type Repository } from '@imagebuild/core';
+import type { Repository } from '@imagebuild/core';
+import { RUNNER_JOB_LABEL, type ExportResult } from '@imagebuild/core/runner';
 import { EngineConnection } from '@imagebuild/engine';
 import { RegistryClient, downloadArtifact } from '@imagebuild/oci';
 import { DockerRunner } from '@imagebuild/runner-docker';

@@ -8,7 +8,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { createBuildContext } from '@imagebuild/core';
+import { createBuildContext } from '@imagebuild/core/containerfile';
 import { RegistryClient, downloadArtifact } from '@imagebuild/oci';
 import { DockerRunner } from '@imagebuild/runner-docker';
 import { PodmanRunner } from '@imagebuild/runner-podman';

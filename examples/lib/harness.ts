@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { EnrollmentConfig } from '@imagebuild/core';
+import type { EnrollmentConfig } from '@imagebuild/core/containerfile';
 
 export interface Harness {
   PODMAN_URL: string;

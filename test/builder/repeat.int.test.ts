@@ -3,7 +3,8 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { getReadyCondition, type Runner } from '@imagebuild/core';
+import type { Runner } from '@imagebuild/core';
+import { getReadyCondition } from '@imagebuild/core/lifecycle';
 import { ImageBuilder } from '@imagebuild/builder';
 import { DockerRunner } from '@imagebuild/runner-docker';
 import { PodmanRunner } from '@imagebuild/runner-podman';

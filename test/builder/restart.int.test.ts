@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { canTransition, getReadyCondition, isTerminal } from '@imagebuild/core';
+import { canTransition, getReadyCondition, isTerminal } from '@imagebuild/core/lifecycle';
 import { ImageBuilder, INTERRUPTED_MESSAGE, SqliteStore } from '@imagebuild/builder';
 import { PodmanRunner } from '@imagebuild/runner-podman';
 import { loadHarnessEnv, TempDirs } from '@imagebuild/testkit';

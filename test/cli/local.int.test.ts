@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SqliteStore } from '@imagebuild/builder';
-import { renderAgentConfig } from '@imagebuild/core';
+import { renderAgentConfig } from '@imagebuild/core/containerfile';
 import { demoEnrollmentConfig } from '../../examples/lib/harness.js';
 import { loadHarnessEnv } from '@imagebuild/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

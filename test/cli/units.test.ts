@@ -2,7 +2,8 @@
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApiError, EngineError, ValidationError } from '@imagebuild/core';
+import { ValidationError } from '@imagebuild/core';
+import { ApiError, EngineError } from '@imagebuild/core/errors';
 import { EXIT, bufferIo, describeError, humanAge, run } from '@imagebuild/cli';
 import { describe, expect, it } from 'vitest';
 import { parseDuration } from '../../packages/cli/src/internal/duration.js';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ServerResponse } from 'node:http';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { DigestMismatchError } from '@imagebuild/core';
+import { DigestMismatchError } from '@imagebuild/core/errors';
 import { ImageBuilderClient } from '@imagebuild/client';
 import { startScriptedServer, type ScriptedServer, type SeenRequest } from './support/scripted-server.js';
 
@@ -59,7 +59,7 @@ describe('download', () => {
     client = new ImageBuilderClient({ baseUrl: srv.url });
     const progress: number[] = [];
     const path = join(dir, 'a.qcow2');
-    const r = await client.imageExports.downloadToFile('e', path, { onProgress: (p) => progress.push(p.received) });
+    const r = await client.imageExports.downloadToFile('e', path, { onProgress: (p) => progress.push(p.bytesDone) });
     expect(r).toMatchObject({ path, bytes: blob.length, digest, filename: 'my-build.qcow2', resumedFrom: 0 });
     expect(readFileSync(path).equals(blob)).toBe(true);
     expect(progress.at(-1)).toBe(blob.length);

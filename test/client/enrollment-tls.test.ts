@@ -11,7 +11,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ApiError } from '@imagebuild/core';
+import { ApiError } from '@imagebuild/core/errors';
 import { ENROLLMENT_SIGNER, ImageBuilderClient } from '@imagebuild/client';
 import { issueTestCert, makeTestCa } from '@imagebuild/testkit';
 import { json, sampleBuild, startScriptedServer, status, type ScriptedServer } from './support/scripted-server.js';

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { ApiError, DigestMismatchError, LimitExceededError, TimeoutError, ValidationError } from '@imagebuild/core';
+import { TimeoutError, ValidationError } from '@imagebuild/core';
+import { ApiError, DigestMismatchError, LimitExceededError } from '@imagebuild/core/errors';
 import { ImageBuilderClient } from '@imagebuild/client';
 import { json, sampleBuild, startScriptedServer, status, type ScriptedServer } from './support/scripted-server.js';
 

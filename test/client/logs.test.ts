@@ -1,6 +1,6 @@
 /** Following logs: SSE parsing, resume with Last-Event-ID, resume by counting, plain-text answers, marker. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { ApiError } from '@imagebuild/core';
+import { ApiError } from '@imagebuild/core/errors';
 import { ImageBuilderClient, LOG_STREAM_COMPLETE, parseSse } from '@imagebuild/client';
 import { json, startScriptedServer, status, type ScriptedServer } from './support/scripted-server.js';
 import type { ServerResponse } from 'node:http';

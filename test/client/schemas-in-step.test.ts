@@ -14,7 +14,7 @@ import {
   RepositoryListSchema,
   RepositorySchema,
   StatusSchema,
-} from '@imagebuild/core';
+} from '@imagebuild/core/resources';
 import { SpecSet, ourCoreDoc, ourImageBuilderDoc, type Json } from './support/openapi-doc.js';
 import { structuralDiff } from './support/structural-diff.js';
 

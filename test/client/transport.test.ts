@@ -1,6 +1,7 @@
 /** The client's request pipeline against a scripted local server: headers, errors, retries, timeouts, abort. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { AbortError, ApiError, TimeoutError, ValidationError } from '@imagebuild/core';
+import { AbortError, TimeoutError, ValidationError } from '@imagebuild/core';
+import { ApiError } from '@imagebuild/core/errors';
 import { ImageBuilderClient, deriveImageBuilderUrl, isFinished } from '@imagebuild/client';
 import { json, sampleBuild, startScriptedServer, status, type ScriptedServer } from './support/scripted-server.js';
 

@@ -7,7 +7,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { hasControlCharacters, parseDocuments } from '@imagebuild/core';
+import { parseDocuments } from '@imagebuild/core';
+import { hasControlCharacters } from '@imagebuild/core/resources';
 
 const nasty = fc.string({
   unit: fc.constantFrom(

@@ -5,7 +5,7 @@
  * sends is validated against our OpenAPI documents and upstream's.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiError } from '@imagebuild/core';
+import { ApiError } from '@imagebuild/core/errors';
 import { ImageBuilder } from '@imagebuild/builder';
 import { PodmanRunner } from '@imagebuild/runner-podman';
 import { createImageBuilderHandler } from '@imagebuild/http';

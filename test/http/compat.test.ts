@@ -4,7 +4,7 @@
  * at the root, PUT/PATCH for repositories, Go's boolean syntax, strictUpstream.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isTerminal } from '@imagebuild/core';
+import { isTerminal } from '@imagebuild/core/lifecycle';
 import { LOG_STREAM_COMPLETE } from '@imagebuild/http';
 import {
   addRepositories,

@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setReadyCondition } from '@imagebuild/core';
+import { setReadyCondition } from '@imagebuild/core/lifecycle';
 import { ImageBuilder, MemoryStore } from '@imagebuild/builder';
 import { RegistryClient, pushArtifact, EMPTY_CONFIG_DATA, MediaType } from '@imagebuild/oci';
 import { PodmanRunner } from '@imagebuild/runner-podman';

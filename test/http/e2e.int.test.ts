@@ -117,7 +117,7 @@ describe('client ↔ HTTP adapter ↔ real podman runner', () => {
     const progress: number[] = [];
     const file = join(out, 'disk.qcow2');
     const result = await client.imageExports.downloadToFile(EXPORT, file, {
-      onProgress: (p) => progress.push(p.received),
+      onProgress: (p) => progress.push(p.bytesDone),
     });
     expect(result.filename).toBe(`${BUILD}.qcow2`);
     expect(result.bytes).toBe(statSync(file).size);

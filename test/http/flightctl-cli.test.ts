@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImageBuilder } from '@imagebuild/builder';
-import { getReadyReason } from '@imagebuild/core';
+import { getReadyReason } from '@imagebuild/core/lifecycle';
 import { createImageBuilderHandler, type BuilderApi } from '@imagebuild/http';
 import { InstantRunner } from '../../packages/builder/test/instant-runner.js';
 import { Flightctl, deriveImageBuilderServer, parseLikeFlightctl } from './support/flightctl-emu.js';

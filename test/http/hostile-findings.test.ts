@@ -5,7 +5,7 @@
  */
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getReadyReason, isTerminal } from '@imagebuild/core';
+import { getReadyReason, isTerminal } from '@imagebuild/core/lifecycle';
 import { parseRange } from '@imagebuild/http';
 import {
   addRepositories,

@@ -3,7 +3,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { parseDocuments, renderAgentConfig } from '@imagebuild/core';
+import { parseDocuments } from '@imagebuild/core';
+import { renderAgentConfig } from '@imagebuild/core/containerfile';
 import { devicePolicy } from '@imagebuild/supply-chain';
 import { TEST_CERT, TEST_KEY } from '../../packages/core/test/fixtures.js';
 import { readmeSnippets, readmeText } from './snippets.mjs';
@@ -60,7 +61,7 @@ describe('README', () => {
   });
 
   it('names the converter default and the placement wait the code uses', async () => {
-    const { DEFAULT_CONVERTER_IMAGE } = await import('@imagebuild/core');
+    const { DEFAULT_CONVERTER_IMAGE } = await import('@imagebuild/core/runner');
     expect(readme).toContain(`\`exportOptions.converterImage\` (default \`${DEFAULT_CONVERTER_IMAGE}\``);
     expect(readme).toMatch(/`placementTimeoutMs`[^.]*default \*\*120000\*\*/);
   });

@@ -1,5 +1,6 @@
-import { deterministicTar } from '@imagebuild/core';
-import { type EngineConnection, inBandError, jsonMessages } from '@imagebuild/engine';
+import { deterministicTar } from '@imagebuild/core/containerfile';
+import type { EngineConnection } from '@imagebuild/engine';
+import { inBandError, jsonMessages } from '@imagebuild/engine/dialect';
 import type { ImageManifest, RegistryClient } from '@imagebuild/oci';
 
 /** Copies `from:ref` (a single-platform image) to `to:tag` blob by blob, between any two registries. */

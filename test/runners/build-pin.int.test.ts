@@ -1,4 +1,6 @@
-import { BUILD_KEY_LABEL, RegistryError, type BuildResult, type ImageBuild, type Runner } from '@imagebuild/core';
+import type { ImageBuild, Runner } from '@imagebuild/core';
+import { RegistryError } from '@imagebuild/core/errors';
+import { BUILD_KEY_LABEL, type BuildResult } from '@imagebuild/core/runner';
 import { EngineConnection, ociRegistryAccess } from '@imagebuild/engine';
 import { RegistryClient } from '@imagebuild/oci';
 import { DockerRunner } from '@imagebuild/runner-docker';

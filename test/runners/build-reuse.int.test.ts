@@ -1,5 +1,6 @@
 import { ImageBuilder, MemoryStore } from '@imagebuild/builder';
-import { getReadyCondition, type Runner } from '@imagebuild/core';
+import type { Runner } from '@imagebuild/core';
+import { getReadyCondition } from '@imagebuild/core/lifecycle';
 import { DockerRunner } from '@imagebuild/runner-docker';
 import { PodmanRunner } from '@imagebuild/runner-podman';
 import { loadHarnessEnv } from '@imagebuild/testkit';

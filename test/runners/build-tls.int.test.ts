@@ -1,13 +1,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  EngineError,
-  RegistryError,
-  parseRepository,
-  type ImageBuild,
-  type Repository,
-  type Runner,
-} from '@imagebuild/core';
+import { parseRepository, type ImageBuild, type Repository, type Runner } from '@imagebuild/core';
+import { EngineError, RegistryError } from '@imagebuild/core/errors';
 import { EngineConnection, ociRegistryAccess } from '@imagebuild/engine';
 import { RegistryClient } from '@imagebuild/oci';
 import { DockerRunner } from '@imagebuild/runner-docker';

@@ -4,14 +4,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RUNNER_JOB_LABEL, type Repository } from '@imagebuild/core';
-import {
-  type EngineConnection,
-  inBandError,
-  jsonMessages,
-  ociRegistryAccess,
-  type RegistryAccess,
-} from '@imagebuild/engine';
+import type { Repository } from '@imagebuild/core';
+import { RUNNER_JOB_LABEL } from '@imagebuild/core/runner';
+import { type EngineConnection, ociRegistryAccess, type RegistryAccess } from '@imagebuild/engine';
+import { inBandError, jsonMessages } from '@imagebuild/engine/dialect';
 import { extract } from 'tar-stream';
 
 /** Runs a command in a fresh container of `image` (network none) and returns its stdout+stderr. */

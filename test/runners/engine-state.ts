@@ -1,4 +1,4 @@
-import { RUNNER_JOB_LABEL } from '@imagebuild/core';
+import { RUNNER_JOB_LABEL } from '@imagebuild/core/runner';
 import type { EngineConnection } from '@imagebuild/engine';
 
 /** One container or image as the engine lists it. */

@@ -4,13 +4,8 @@
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  ValidationError,
-  type ExportFormat,
-  type ImageBuild,
-  type Runner,
-  type RunnerExportOptions,
-} from '@imagebuild/core';
+import { ValidationError, type ExportFormat, type ImageBuild, type Runner } from '@imagebuild/core';
+import type { RunnerExportOptions } from '@imagebuild/core/runner';
 import { EngineConnection, type EngineRunner } from '@imagebuild/engine';
 import { DockerRunner } from '@imagebuild/runner-docker';
 import { PodmanRunner } from '@imagebuild/runner-podman';

@@ -4,7 +4,8 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AbortError, type BuildResult, type ConverterStage, type ImageBuild, type Runner } from '@imagebuild/core';
+import { AbortError, type ImageBuild, type Runner } from '@imagebuild/core';
+import type { BuildResult, ConverterStage } from '@imagebuild/core/runner';
 import { EngineConnection, type EngineRunner } from '@imagebuild/engine';
 import { DockerRunner } from '@imagebuild/runner-docker';
 import { PodmanRunner } from '@imagebuild/runner-podman';

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { RUNNER_JOB_LABEL, type Repository } from '@imagebuild/core';
+import type { Repository } from '@imagebuild/core';
+import { RUNNER_JOB_LABEL } from '@imagebuild/core/runner';
 import type { EngineConnection } from '@imagebuild/engine';
 import { RegistryClient, downloadArtifact } from '@imagebuild/oci';
 

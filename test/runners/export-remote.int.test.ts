@@ -11,7 +11,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { RUNNER_JOB_LABEL, type ImageBuild, type Repository, type Runner } from '@imagebuild/core';
+import type { ImageBuild, Repository, Runner } from '@imagebuild/core';
+import { RUNNER_JOB_LABEL } from '@imagebuild/core/runner';
 import { EngineConnection, type EngineEndpoint, type RegistryAccess, ociRegistryAccess } from '@imagebuild/engine';
 import { RegistryClient, type ImageManifest } from '@imagebuild/oci';
 import { DockerRunner } from '@imagebuild/runner-docker';

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ImageBuilder, MemoryStore } from '@imagebuild/builder';
-import { getReadyCondition } from '@imagebuild/core';
+import { getReadyCondition } from '@imagebuild/core/lifecycle';
 import { DockerRunner } from '@imagebuild/runner-docker';
 import { PodmanRunner } from '@imagebuild/runner-podman';
 import { loadHarnessEnv, type HarnessEnv } from '@imagebuild/testkit';

@@ -6,12 +6,12 @@ import {
   parseImageBuild,
   parseImageExport,
   parseRepository,
-  type EnrollmentConfig,
   type ExportFormat,
   type ImageBuild,
   type ImageExport,
   type Repository,
 } from '@imagebuild/core';
+import type { EnrollmentConfig } from '@imagebuild/core/containerfile';
 import type { HarnessEnv } from '@imagebuild/testkit';
 
 export const PUBKEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl runner@test';

@@ -3,17 +3,10 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import {
-  AbortError,
-  EXPORT_FORMATS,
-  RegistryError,
-  artifactType,
-  type BuildResult,
-  type ExportResult,
-  type ImageBuild,
-  type Repository,
-  type Runner,
-} from '@imagebuild/core';
+import { AbortError, type ImageBuild, type Repository, type Runner } from '@imagebuild/core';
+import { RegistryError } from '@imagebuild/core/errors';
+import { EXPORT_FORMATS, artifactType } from '@imagebuild/core/resources';
+import type { BuildResult, ExportResult } from '@imagebuild/core/runner';
 import { EngineConnection, type EngineRunner } from '@imagebuild/engine';
 import { RegistryClient, findArtifact } from '@imagebuild/oci';
 import { DockerRunner } from '@imagebuild/runner-docker';

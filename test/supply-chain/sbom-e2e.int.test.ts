@@ -5,7 +5,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SBOM_MEDIA_TYPE, getReadyCondition, type Runner } from '@imagebuild/core';
+import type { Runner } from '@imagebuild/core';
+import { getReadyCondition } from '@imagebuild/core/lifecycle';
+import { SBOM_MEDIA_TYPE } from '@imagebuild/core/runner';
 import { ImageBuilder, type WatchEvent } from '@imagebuild/builder';
 import { ImageBuilderClient } from '@imagebuild/client';
 import { createImageBuilderHandler } from '@imagebuild/http';

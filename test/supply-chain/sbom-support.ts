@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { Spec } from '@cyclonedx/cyclonedx-library';
 import { JsonStrictValidator } from '@cyclonedx/cyclonedx-library/Validation';
-import type { ImageFileReader } from '@imagebuild/core';
+import type { ImageFileReader } from '@imagebuild/core/runner';
 
 /** One package as both sides describe it: `rpm -qa --qf` and our SBOM component. */
 export interface PackageFields {

@@ -1,13 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  SBOM_MEDIA_TYPE,
-  parseImageBuild,
-  parseRepository,
-  type BuildResult,
-  type ImageBuild,
-  type Runner,
-} from '@imagebuild/core';
-import { EngineConnection, openImageFiles } from '@imagebuild/engine';
+import { parseImageBuild, parseRepository, type ImageBuild, type Runner } from '@imagebuild/core';
+import { SBOM_MEDIA_TYPE, type BuildResult } from '@imagebuild/core/runner';
+import { EngineConnection } from '@imagebuild/engine';
+import { openImageFiles } from '@imagebuild/engine/dialect';
 import { RegistryClient, type ImageManifest } from '@imagebuild/oci';
 import { DockerRunner } from '@imagebuild/runner-docker';
 import { PodmanRunner } from '@imagebuild/runner-podman';

@@ -4,18 +4,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   AbortError,
+  childLogger,
   NotFoundError,
-  isTerminal,
   type ImageBuild,
   type ImageBuildInput,
-  type ImageBuildList,
   type ImageExport,
   type ImageExportInput,
-  type ImageExportList,
   type Repository,
   type RepositoryInput,
-  type RepositoryList,
 } from '@imagebuild/core';
+import { isTerminal } from '@imagebuild/core/lifecycle';
+import type { ImageBuildList, ImageExportList, RepositoryList } from '@imagebuild/core/resources';
 import type { ImageBuilderOptions } from './options.js';
 import { MemoryStore } from './store/memory-store.js';
 import type { Store } from './store/store.js';
@@ -34,8 +33,9 @@ import { recover, type RecoveryReport } from './internal/recovery.js';
 import { sweepLeftovers } from './internal/sweep.js';
 import { closeOnSignals, onExit } from './internal/signals.js';
 import { ownerTag } from './internal/job-owner.js';
-import type { ListOptions } from './internal/list.js';
-import { downloadExport, type DownloadOptions } from './internal/download.js';
+import type { ListOptions } from '@imagebuild/core/operation';
+import type { DownloadOptions } from './download-options.js';
+import { downloadExport } from './internal/download.js';
 import { openExportArtifact, type ExportArtifact, type OpenExportOptions } from './internal/export-artifact.js';
 import { getSbom, listSboms, type Sbom, type SbomInfo, type SbomReadOptions } from './internal/sbom.js';
 import type { DownloadResult } from '@imagebuild/oci';
@@ -95,6 +95,7 @@ export class ImageBuilder {
       options.runners,
       positive(options.perRunnerConcurrency, concurrency, 'perRunnerConcurrency'),
       options.pingRetryMs ?? 5000,
+      childLogger(options.logger, { component: 'pool' }),
     );
     this.#sched = new Scheduler(this.#ctx, this.#pool, { concurrency, placementTimeoutMs });
     const settings = {
@@ -109,11 +110,18 @@ export class ImageBuilder {
     this.#cd = new CancelDelete(this.#ctx, this.#sched, options.deleteCancelTimeoutMs ?? 30_000);
     const cleanup = options.cleanupOnStart ?? true;
     this.#ready = recover(this.#ctx, this.#sched, this.#pool, cleanup);
+    // ready() reports this rejection; this handler only keeps it from being unhandled
     this.#ready.catch(() => undefined);
     this.#swept = this.#ready.then(async (report) => {
-      if (cleanup) report.sweep = await sweepLeftovers(this.#pool.slots.map((s) => s.runner));
+      if (cleanup)
+        report.sweep = await sweepLeftovers(
+          this.#pool.slots.map((s) => s.runner),
+          undefined,
+          childLogger(options.logger, { component: 'sweep' }),
+        );
       return report;
     });
+    // the sweep's failure is in its report and the pool's log; jobs must not wait on it forever
     this.#swept.catch(() => undefined);
     // Jobs wait for the sweep (the API does not): removing a dead job's layers while a new build
     // looks up its cache on the same engine fails that build in podman ("layer not known").
@@ -287,6 +295,7 @@ export class ImageBuilder {
     if (this.#closed) return;
     this.#closed = true;
     this.#unsignal?.();
+    // closing goes on whatever the sweep did (its outcome was logged)
     await this.#swept.catch(() => undefined);
     this.#sched.close();
     const running = [...this.#sched.running.values()];

@@ -6,16 +6,19 @@ export type { Store, StoredKind, StoredObject, StoredRecord, NewRecord, JobState
 export type { WatchEvent, CreatedEvent, PhaseEvent, DeletedEvent, WatchOptions, JobKind } from './watch/events.js';
 export type { LogReadOptions, LogWindow, LogWindowOptions } from './logs/log-book.js';
 export { DEFAULT_LOG_TAIL } from './logs/log-book.js';
-export type { ListOptions } from './internal/list.js';
-export type { NewVersionRequest, WithExports } from './internal/jobs.js';
-export { NEW_VERSION_ANNOTATION } from './internal/jobs.js';
-export type { RecoveryReport } from './internal/recovery.js';
-export type { SweepReport } from './internal/sweep.js';
-export { INTERRUPTED_MESSAGE } from './internal/recovery.js';
+export type { CallOptions, ListOptions, TransferProgress } from '@imagebuild/core/operation';
+export {
+  INTERRUPTED_MESSAGE,
+  NEW_VERSION_ANNOTATION,
+  type NewVersionRequest,
+  type RecoveryReport,
+  type WithExports,
+} from './job-api.js';
+export type { SweepReport } from './sweep-report.js';
 export { compileLabelSelector, type LabelMatcher } from './selectors/label-selector.js';
 export { compileFieldSelector, FIELD_SELECTORS } from './selectors/field-selector.js';
-export type { DownloadOptions } from './internal/download.js';
-export type { Sbom, SbomInfo, SbomReadOptions } from './internal/sbom.js';
-export type { ExportArtifact, ArtifactReadOptions, OpenExportOptions } from './internal/export-artifact.js';
-export type { DownloadResult, DownloadProgress } from '@imagebuild/oci';
+export type { DownloadOptions } from './download-options.js';
+export type { Sbom, SbomInfo, SbomReadOptions } from './sbom-types.js';
+export type { ExportArtifact, ArtifactReadOptions, OpenExportOptions } from './export-artifact-types.js';
+export type { DownloadResult } from '@imagebuild/oci';
 export { SqliteStore, type SqliteStoreOptions } from './store/sqlite-store.js';

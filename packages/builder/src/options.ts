@@ -1,4 +1,6 @@
-import type { EnrollmentConfig, Runner, RunnerBuildOptions, RunnerExportOptions } from '@imagebuild/core';
+import type { Logger, Runner } from '@imagebuild/core';
+import type { EnrollmentConfig } from '@imagebuild/core/containerfile';
+import type { RunnerBuildOptions, RunnerExportOptions } from '@imagebuild/core/runner';
 import type { Store } from './store/store.js';
 
 /** A runner in the pool, with its own concurrency limit. */
@@ -12,6 +14,12 @@ export interface PoolEntry {
 export interface ImageBuilderOptions {
   /** The runner pool (one per engine). Jobs go to an available runner with a free slot, least loaded first. */
   runners: ReadonlyArray<Runner | PoolEntry>;
+  /**
+   * Receives what the builder decides: runners going down and coming back, job placement, the
+   * start-up sweep, and each runner's engine discovery (when the runners have no logger of their
+   * own, give them `childLogger(logger, …)`). Default: silent. Records are redacted.
+   */
+  logger?: Logger | undefined;
   /** Persistence. Default: a `MemoryStore`. Use `SqliteStore` to survive restarts. */
   store?: Store | undefined;
   /** Jobs running at once across the pool. Default 2 (upstream's `maxConcurrentBuilds`). */

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConflictError, NotFoundError, REDACTED, ValidationError, type Repository } from '@imagebuild/core';
+import { ConflictError, NotFoundError, ValidationError, type Repository } from '@imagebuild/core';
+import { REDACTED } from '@imagebuild/core/errors';
 import { ImageBuilder, NEW_VERSION_ANNOTATION, type WatchEvent } from '../src/index.js';
 import { InstantRunner } from './instant-runner.js';
 import { build, exp, fakeEnrollment, reasonOf, repo } from './fixtures.js';

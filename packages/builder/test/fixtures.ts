@@ -1,4 +1,4 @@
-import type { EnrollmentConfig } from '@imagebuild/core';
+import type { EnrollmentConfig } from '@imagebuild/core/containerfile';
 
 export const repo = (name: string, extra: Record<string, unknown> = {}) => ({
   apiVersion: 'flightctl.io/v1beta1',

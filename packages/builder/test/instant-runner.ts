@@ -2,25 +2,26 @@
 // logic and for the benchmark ONLY — the end-to-end proof uses runner-podman/runner-docker.
 import {
   AbortError,
-  BuildError,
-  EngineError,
   Operation,
-  type BuildEvents,
-  type BuildOperation,
-  type BuildResult,
-  type CleanupReport,
-  type EngineInfo,
-  type ExportEvents,
-  type ExportOperation,
-  type ExportResult,
   type ImageBuild,
   type ImageExport,
   type Repository,
   type Runner,
-  type RunnerBuildOptions,
-  type RunnerExportOptions,
-  type RunnerResource,
 } from '@imagebuild/core';
+import { BuildError, EngineError } from '@imagebuild/core/errors';
+import type {
+  BuildEvents,
+  BuildOperation,
+  BuildResult,
+  CleanupReport,
+  EngineInfo,
+  ExportEvents,
+  ExportOperation,
+  ExportResult,
+  RunnerBuildOptions,
+  RunnerExportOptions,
+  RunnerResource,
+} from '@imagebuild/core/runner';
 
 export type Behaviour = 'ok' | 'fail' | 'hang' | 'silent' | 'slow';
 

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { TempDirs } from '@imagebuild/testkit';
-import { AbortError, RuntimeNotFoundError } from '@imagebuild/core';
+import { AbortError } from '@imagebuild/core';
+import { RuntimeNotFoundError } from '@imagebuild/core/errors';
 import { ImageBuilder, type ImageBuilderOptions } from '../src/index.js';
 import { InstantRunner } from './instant-runner.js';
 import { build, exp, repo } from './fixtures.js';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { ConflictError, NotFoundError, ValidationError, canTransition, isTerminal } from '@imagebuild/core';
+import { ConflictError, NotFoundError, ValidationError } from '@imagebuild/core';
+import { canTransition, isTerminal } from '@imagebuild/core/lifecycle';
 import { ImageBuilder, type WatchEvent } from '../src/index.js';
 import { InstantRunner, type Behaviour } from './instant-runner.js';
 import { build, exp, reasonOf, repo } from './fixtures.js';

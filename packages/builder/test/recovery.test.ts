@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TempDirs } from '@imagebuild/testkit';
-import { setReadyCondition } from '@imagebuild/core';
+import { setReadyCondition } from '@imagebuild/core/lifecycle';
 import { ImageBuilder, INTERRUPTED_MESSAGE, SqliteStore } from '../src/index.js';
 import { InstantRunner } from './instant-runner.js';
 import { build, exp, reasonOf, repo } from './fixtures.js';

@@ -10,8 +10,8 @@ import { registerLogs } from './commands/logs.js';
 import { registerMisc } from './commands/misc.js';
 import { registerServe } from './commands/serve.js';
 import { complete } from './internal/complete.js';
-import { EXIT, describeError } from './internal/exit.js';
-import { processIo, type Io } from './internal/io.js';
+import { EXIT, describeError } from './exit.js';
+import { processIo, type Io } from './io.js';
 
 export const VERSION = '0.1.0';
 

@@ -1,5 +1,5 @@
 import type { ImageBuilderClientOptions } from './config.js';
-import { createContext, type ClientContext } from './context.js';
+import { createContext, type ClientDeps } from './context.js';
 import { requestEnrollmentConfig, type EnrollmentRequestOptions } from './enrollment/request-enrollment.js';
 import { ImageBuildSboms } from './resources/image-build-sboms.js';
 import { ImageBuilds } from './resources/image-builds.js';
@@ -7,7 +7,7 @@ import { ImageExports } from './resources/image-exports.js';
 import { ImagePromotions } from './resources/image-promotions.js';
 import { Repositories } from './resources/repositories.js';
 import { pollUntil, type WaitForOptions, type WaitableKind, type WaitableKinds } from './wait-for.js';
-import type { EnrollmentConfig } from '@imagebuild/core';
+import type { EnrollmentConfig } from '@imagebuild/core/containerfile';
 
 /**
  * Typed client for the image-builder API (v1alpha1) and the core API parts a build needs
@@ -20,7 +20,7 @@ export class ImageBuilderClient {
   readonly imageExports: ImageExports;
   readonly imagePromotions: ImagePromotions;
   readonly repositories: Repositories;
-  readonly #ctx: ClientContext;
+  readonly #ctx: ClientDeps;
 
   constructor(options: ImageBuilderClientOptions) {
     this.#ctx = createContext(options);

@@ -75,10 +75,8 @@ export interface ImageBuilderClientOptions {
   userAgent?: string | undefined;
 }
 
-export const API_VERSION_HEADER = 'Flightctl-API-Version';
-export const API_VERSION = 'v1alpha1';
-/** The core API's version (repositories, certificate signing, enrollment). */
-export const CORE_API_VERSION = 'v1beta1';
+// The header's name is core's wire constant; re-exported for the transport.
+export { API_VERSION_HEADER } from '@imagebuild/core/resources';
 export const DEFAULT_TIMEOUT_MS = 30_000;
 export const DEFAULT_BODY_TIMEOUT_MS = 300_000;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;

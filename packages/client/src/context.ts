@@ -1,18 +1,14 @@
 import createClient, { type Client } from 'openapi-fetch';
-import { ValidationError, trimTrailingSlashes } from '@imagebuild/core';
-import {
-  API_VERSION,
-  CORE_API_VERSION,
-  resolveLimits,
-  type ClientLimits,
-  type ImageBuilderClientOptions,
-} from './config.js';
+import { ValidationError } from '@imagebuild/core';
+import { trimTrailingSlashes } from '@imagebuild/core/resources';
+import { CORE_VERSION, IMAGEBUILDER_VERSION } from '@imagebuild/core/resources';
+import { resolveLimits, type ClientLimits, type ImageBuilderClientOptions } from './config.js';
 import { createAgents, type Agents } from './internal/agents.js';
 import { createTransport, type CallContext } from './internal/transport.js';
 import type { CorePaths, ImageBuilderPaths } from './types.js';
 
 /** What every resource class shares: the typed openapi-fetch clients and the transport. */
-export interface ClientContext {
+export interface ClientDeps {
   readonly api: Client<ImageBuilderPaths>;
   /** Core API client; undefined when `coreBaseUrl` was not configured. */
   readonly core: Client<CorePaths> | undefined;
@@ -30,6 +26,7 @@ function checkUrl(field: string, value: string): string {
   try {
     url = new URL(value);
   } catch {
+    // the ValidationError names the field; the URL parser's message adds nothing
     throw new ValidationError([{ path: field, message: 'must be an absolute http(s) URL' }], {
       subject: 'client options',
     });
@@ -40,12 +37,12 @@ function checkUrl(field: string, value: string): string {
   return trimTrailingSlashes(value);
 }
 
-export function createContext(options: ImageBuilderClientOptions): ClientContext {
+export function createContext(options: ImageBuilderClientOptions): ClientDeps {
   const baseUrl = checkUrl('baseUrl', options.baseUrl);
   const coreBase = options.coreBaseUrl === undefined ? undefined : checkUrl('coreBaseUrl', options.coreBaseUrl);
   const agents = createAgents(options);
-  const transport = createTransport(options, agents, API_VERSION);
-  const coreTransport = createTransport(options, agents, CORE_API_VERSION);
+  const transport = createTransport(options, agents, IMAGEBUILDER_VERSION);
+  const coreTransport = createTransport(options, agents, CORE_VERSION);
   const bind =
     (t: typeof transport) =>
     (signal: AbortSignal | null | undefined, stream = false) => {
@@ -67,7 +64,7 @@ export function createContext(options: ImageBuilderClientOptions): ClientContext
 }
 
 /** The core client, or a clear error when `coreBaseUrl` is missing. */
-export function requireCore(ctx: ClientContext, what: string): Client<CorePaths> {
+export function requireCore(ctx: ClientDeps, what: string): Client<CorePaths> {
   if (!ctx.core) {
     throw new ValidationError(
       [{ path: 'coreBaseUrl', message: `is required for ${what} (the core Flight Control API URL)` }],

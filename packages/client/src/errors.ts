@@ -1,4 +1,4 @@
-import { ApiError, escapeText } from '@imagebuild/core';
+import { ApiError, escapeText } from '@imagebuild/core/errors';
 
 /** Longest part of a server's message repeated in an ApiError's message (the body keeps it all). */
 const MESSAGE_MAX = 512;

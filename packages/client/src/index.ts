@@ -1,27 +1,33 @@
 // @imagebuild/client — typed client for the Flight Control image-builder API (openapi-fetch).
 export { ImageBuilderClient, createImageBuilderClient } from './client.js';
+// Wire constants live in core; re-exported so a client user needs one import.
+export { API_VERSION, CORE_API_VERSION } from '@imagebuild/core';
 export {
-  API_VERSION,
-  CORE_API_VERSION,
   API_VERSION_HEADER,
-  type ImageBuilderClientOptions,
-  type ClientTlsOptions,
-  type RetryOptions,
-  type TokenSource,
+  CORE_VERSION,
+  IMAGEBUILDER_VERSION,
+  LOG_STREAM_COMPLETE,
+} from '@imagebuild/core/resources';
+export type {
+  ImageBuilderClientOptions,
+  ClientTlsOptions,
+  RetryOptions,
+  TokenSource,
 } from './config.js';
 export { deriveImageBuilderUrl } from './addresses.js';
 export { apiErrorFrom, unwrap, isApiStatus, type StatusBody } from './errors.js';
-export { Paged, type ListOptions } from './paged.js';
-export type { Selector } from './internal/selectors.js';
+export { Paged } from './paged.js';
+export type { ClientListOptions, Selector } from './list-options.js';
 export { ImageBuildSboms, type SbomDownload, type SbomListItem } from './resources/image-build-sboms.js';
 export { ImageBuilds, type ImageBuildListOptions } from './resources/image-builds.js';
 export { ImageExports } from './resources/image-exports.js';
 export { ImagePromotions } from './resources/image-promotions.js';
 export { Repositories, type RepositoryCreate } from './resources/repositories.js';
-export { LOG_STREAM_COMPLETE, type FollowLogOptions } from './logs/follow-log.js';
+export type { FollowLogOptions } from './logs/follow-log.js';
 export { parseSse, type SseEvent } from './logs/sse.js';
-export type { DownloadOptions, DownloadProgress, DownloadInfo, DownloadSession } from './download/download.js';
-export type { DownloadToFileOptions, DownloadResult } from './download/to-file.js';
+export type { DownloadStreamOptions, DownloadInfo, DownloadSession } from './download/download.js';
+export type { DownloadToFileOptions, DownloadToFileResult } from './download/to-file.js';
+export type { TransferProgress } from '@imagebuild/core/operation';
 export {
   readyReason,
   isFinished,

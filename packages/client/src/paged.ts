@@ -1,16 +1,3 @@
-import type { Selector } from './internal/selectors.js';
-
-/** List parameters shared by every list call. */
-export interface ListOptions {
-  labelSelector?: Selector;
-  fieldSelector?: Selector;
-  /** Page size (1..1000; the server's default is 1000). */
-  limit?: number;
-  /** Start from this continue token instead of the first page. */
-  continue?: string;
-  signal?: AbortSignal;
-}
-
 interface Page<T> {
   items: T[];
   metadata: { continue?: string | undefined; remainingItemCount?: number | undefined };

@@ -27,7 +27,5 @@ export type CertificateSigningRequest = Core['CertificateSigningRequest'];
 export type WireEnrollmentConfig = Core['EnrollmentConfig'];
 export type CoreStatus = Core['Status'];
 
-/** Options every call takes. */
-export interface CallOptions {
-  signal?: AbortSignal;
-}
+// Options every call takes: core's shape, one for every package.
+export type { CallOptions } from '@imagebuild/core/operation';

@@ -1,246 +1,32 @@
-// @imagebuild/core — public API. Explicit list; private code lives in src/internal/.
+// @imagebuild/core — the small root: what an application embedding the SDK needs (resource types and
+// parsing, errors, the logger, call options). The rest is in subpath entries:
+//   /resources      schemas, rules, wire constants, cross-checks
+//   /lifecycle      state machines and the Ready condition
+//   /containerfile  Containerfile, build context, enrollment configuration
+//   /refs           image references
+//   /runner         the runner contract and the converter (bootc-image-builder) options
+//   /errors  /operation  /retry  /logger
 export {
   SdkError,
   isSdkError,
   ValidationError,
-  IllegalTransitionError,
   NotFoundError,
   ConflictError,
-  ApiError,
-  RegistryError,
-  DigestMismatchError,
-  EngineError,
-  RuntimeNotFoundError,
-  BuildError,
-  PushError,
-  ConversionError,
-  SbomError,
   TimeoutError,
   AbortError,
-  LimitExceededError,
-  toSdkError,
-  REDACTED,
-  redact,
-  redactText,
-  registerSecret,
-  unregisterSecret,
-  isSecretKey,
-  echo,
-  escapeText,
-  ECHO_MAX,
   type ErrorCode,
   type SdkErrorOptions,
   type ValidationIssue,
-  type DiscoveryAttempt,
 } from './errors/index.js';
-export { parseRetryAfter, backoffDelay, sleep, type BackoffBounds } from './retry/index.js';
+export { createLogger, childLogger, silentLogger, type Logger, type LogLevel } from './logger/index.js';
+export { Operation, type CallOptions, type ListOptions, type TransferProgress } from './operation/index.js';
+export { API_VERSION, CORE_API_VERSION } from './wire/constants.js';
+export type { ImageBuild, ImageBuildInput } from './resources/image-build.js';
+export type { ImageExport, ImageExportInput } from './resources/image-export.js';
+export type { Repository, RepositoryInput } from './resources/repository.js';
+export type { ExportFormat } from './resources/export-format.js';
+export { parseImageBuild, parseImageExport, parseRepository, type ParseOptions } from './parse/parse-resource.js';
 export {
-  childLogger,
-  createLogger,
-  silentLogger,
-  type CreateLoggerOptions,
-  type LogFields,
-  type Logger,
-  type LogLevel,
-  type LogRecord,
-} from './logger/index.js';
-export type { CallOptions, TransferProgress } from './operation/index.js';
-export {
-  Operation,
-  throwIfAborted,
-  type OperationBaseEvents,
-  type OperationContext,
-  type OperationOptions,
-} from './operation/index.js';
-// Converter (bootc-image-builder) options, rules and progress.
-export {
-  BIB_IMAGE_TYPES,
-  ConverterStageTracker,
-  converterConfigHasSecret,
-  converterConfigJson,
-  countStages,
-  isBibImageType,
-  normalizeArch,
-  validateConverterRequest,
-  type BibImageType,
-  type ConverterDisk,
-  type ConverterFieldNames,
-  type ConverterInstaller,
-  type ConverterIso,
-  type ConverterLogicalVolume,
-  type ConverterPartition,
-  type ConverterRequest,
-  type ConverterStage,
-  type ConverterSubvolume,
-} from './converter/index.js';
-// Runner contract (issue 5): what @imagebuild/runner-podman and @imagebuild/runner-docker implement.
-export {
-  DEFAULT_CONVERTER_IMAGE,
-  RUNNER_JOB_LABEL,
-  BUILD_KEY_LABEL,
-  type BuildEvents,
-  type BuildOperation,
-  type BuildPhase,
-  type BuildProgress,
-  type BuildResult,
-  type CleanupReport,
-  type ConverterConfig,
-  type ConverterFilesystem,
-  type ConverterUser,
-  type DockerBuilder,
-  type EngineInfo,
-  type ExportEvents,
-  type ExportOperation,
-  type ExportPhase,
-  type ExportProgress,
-  type ExportResult,
-  type RootFilesystem,
-  type Runner,
-  type RunnerBuildOptions,
-  type RunnerCallOptions,
-  type RunnerExportOptions,
-  type RunnerJobOptions,
-  type RunnerResource,
-  SBOM_MEDIA_TYPE,
-  type ImageFileEntry,
-  type ImageFileReader,
-  type SbomDocument,
-  type SbomGenerator,
-  type SbomInput,
-  type SbomOptions,
-  type SbomResult,
-  type ImageSigner,
-  type SignatureResult,
-  type SigningOptions,
-} from './runner/index.js';
-// Resources: schemas, types and rules (issue 3).
-export {
-  API_VERSION,
-  CORE_API_VERSION,
-  CONDITION_STATUSES,
-  ApiVersionSchema,
-  CoreApiVersionSchema,
-  ObjectMetaSchema,
-  ListMetaSchema,
-  ConditionSchema,
-  StatusSchema,
-  DateTimeSchema,
-  ResourceNameSchema,
-  type ObjectMeta,
-  type ListMeta,
-  type Condition,
-  type ConditionStatus,
-  type Status,
-} from './resources/meta.js';
-export {
-  BINDING_TYPES,
-  IMAGE_BUILD_REASONS,
-  ImageNameSchema,
-  ImageTagSchema,
-  ImageBuildSourceSchema,
-  ImageBuildDestinationSchema,
-  ImageBuildBindingSchema,
-  ImageBuildUserConfigurationSchema,
-  ImageBuildSpecSchema,
-  ImageBuildStatusSchema,
-  ImageBuildSchema,
-  ImageBuildListSchema,
-  ImageBuildNewVersionRequestSchema,
-  type BindingType,
-  type ImageBuildReason,
-  type ImageBuildSource,
-  type ImageBuildDestination,
-  type ImageBuildBinding,
-  type ImageBuildUserConfiguration,
-  type ImageBuildSpec,
-  type ImageBuildStatus,
-  type ImageBuild,
-  type ImageBuildInput,
-  type ImageBuildList,
-  type ImageBuildNewVersionRequest,
-} from './resources/image-build.js';
-export {
-  IMAGE_EXPORT_REASONS,
-  ImageExportSourceSchema,
-  ImageExportSpecSchema,
-  ImageExportStatusSchema,
-  ImageExportSchema,
-  ImageExportListSchema,
-  type ImageExportReason,
-  type ImageExportSource,
-  type ImageExportSpec,
-  type ImageExportStatus,
-  type ImageExport,
-  type ImageExportInput,
-  type ImageExportList,
-} from './resources/image-export.js';
-export {
-  OciAuthSchema,
-  BaseImageEntrySchema,
-  OciRepoSpecSchema,
-  RepositorySchema,
-  RepositoryListSchema,
-  type OciAuth,
-  type BaseImageEntry,
-  type OciRepoSpec,
-  type RepositorySpec,
-  type Repository,
-  type RepositoryInput,
-  type RepositoryList,
-} from './resources/repository.js';
-export {
-  EXPORT_FORMATS,
-  UPSTREAM_EXPORT_FORMATS,
-  LOCAL_EXPORT_FORMATS,
-  ExportFormatSchema,
-  isUpstreamExportFormat,
-  isExportFormat,
-  bibImageType,
-  exportOutputPath,
-  exportOutputIsDirectory,
-  artifactType,
-  artifactTitle,
-  downloadExtension,
-  type ExportFormat,
-  type UpstreamExportFormat,
-} from './resources/export-format.js';
-export {
-  IMAGE_TAG,
-  IMAGE_NAME,
-  DNS1123_SUBDOMAIN,
-  USERNAME,
-  PUBLICKEY_TYPES,
-  dns1123SubdomainProblems,
-  qualifiedNameProblems,
-  labelValueProblems,
-  usernameProblems,
-  publickeyProblems,
-  registryProblems,
-  RESERVED_USERNAMES,
-  hasControlCharacters,
-  isBase64Text,
-} from './resources/rules.js';
-export { findDuplicateJsonKey, type DuplicateKey } from './parse/json-duplicates.js';
-export {
-  validateImageBuildAgainstRepositories,
-  findRepository,
-  type RepositoryLookup,
-} from './resources/cross-check.js';
-// Parsing.
-export {
-  parseImageBuild,
-  parseImageExport,
-  parseRepository,
-  parseImageBuildList,
-  parseImageExportList,
-  parseRepositoryList,
-  parseImageBuildNewVersionRequest,
-  parseStatus,
-  type ParseOptions,
-  type SafeParseResult,
-} from './parse/parse-resource.js';
-export {
-  RESOURCE_KINDS,
   parseDocuments,
   parseDocumentsOrThrow,
   parseResource,
@@ -248,45 +34,5 @@ export {
   type Resource,
   type ResourceKind,
 } from './parse/parse-documents.js';
-// Lifecycle.
-export {
-  transition,
-  canTransition,
-  transitionTable,
-  reasonsOf,
-  isTerminal,
-  isActive,
-  canCancel,
-  cancelTarget,
-  type LifecycleKind,
-  type ReasonOf,
-} from './lifecycle/transitions.js';
-export { READY, getReadyCondition, getReadyReason, setReadyCondition } from './lifecycle/ready-condition.js';
-// Containerfile and build context.
-export {
-  CONTAINERFILE_NAME,
-  DEFAULT_RPM_REPO_URL,
-  createBuildContext,
-  type AgentPackageSource,
-  type BuildContext,
-  type BuildContextOptions,
-  type DnfOptions,
-} from './containerfile/build-context.js';
-export {
-  AGENT_CONFIG_PATH,
-  CONTAINERFILE_GENERATOR_VERSION,
-  renderContainerfile,
-  buildArgNames,
-  type ContainerfileFeatures,
-} from './containerfile/containerfile.js';
-export { CONTEXT_MTIME, deterministicTar, type ContextFile } from './containerfile/deterministic-tar.js';
-export {
-  EnrollmentConfigSchema,
-  renderAgentConfig,
-  parseEnrollmentConfig,
-  validateEnrollmentConfig,
-  type EnrollmentConfig,
-} from './containerfile/enrollment-config.js';
-// Image references.
-export { DOCKER_HUB, parseImageRef, formatImageRef, imageReferenceFor, type ImageRef } from './refs/image-ref.js';
-export { trimTrailingSlashes } from './text/trim-trailing-slashes.js';
+export type { Runner } from './runner/index.js';
+export { parseEnrollmentConfig, type EnrollmentConfig } from './containerfile/enrollment-config.js';

@@ -1,24 +1,28 @@
 import {
-  EngineError,
   Operation,
   SdkError,
-  type BuildEvents,
-  type BuildOperation,
-  type BuildResult,
-  type CleanupReport,
-  type EngineInfo,
-  type ExportEvents,
-  type ExportOperation,
-  type ExportResult,
+  childLogger,
   type ImageBuild,
   type ImageExport,
-  type RepositoryLookup,
+  type Logger,
   type Runner,
-  type RunnerBuildOptions,
-  type RunnerCallOptions,
-  type RunnerExportOptions,
-  type RunnerResource,
 } from '@imagebuild/core';
+import { EngineError } from '@imagebuild/core/errors';
+import type { RepositoryLookup } from '@imagebuild/core/resources';
+import type {
+  BuildEvents,
+  BuildOperation,
+  BuildResult,
+  CleanupReport,
+  EngineInfo,
+  ExportEvents,
+  ExportOperation,
+  ExportResult,
+  RunnerBuildOptions,
+  RunnerCallOptions,
+  RunnerExportOptions,
+  RunnerResource,
+} from '@imagebuild/core/runner';
 import { runBuild } from './build/run-build.js';
 import { cleanupJobResources, listJobResources } from './cleanup/job-resources.js';
 import { journalResources, sweepBuildJournals } from './cleanup/build-journal.js';
@@ -28,7 +32,7 @@ import type { EngineConnection } from './connection/engine-connection.js';
 import type { EngineDialect } from './dialect.js';
 import { discoverEngine, type ReportedAttempt } from './discovery/discover.js';
 import { explicitStrategy } from './discovery/explicit-strategy.js';
-import type { DiscoveryContext, DiscoveryStrategy } from './discovery/types.js';
+import type { DiscoveryEnvironment, DiscoveryStrategy } from './discovery/types.js';
 import { clearConverterCacheVolumes } from './export/export-volumes.js';
 import { runExport } from './export/run-export.js';
 import { ociRegistryAccess } from './registry/oci-registry-access.js';
@@ -41,9 +45,11 @@ export interface EngineRunnerOptions {
   /** Discovery strategies instead of the dialect's defaults (ignored when `engine` is set). */
   strategies?: readonly DiscoveryStrategy[] | undefined;
   /** Discovery environment (default: the process's). */
-  discoveryContext?: DiscoveryContext | undefined;
-  /** Called for every discovery attempt (debug logging). */
+  discoveryEnvironment?: DiscoveryEnvironment | undefined;
+  /** Called for every discovery attempt. */
   onDiscoveryAttempt?: ((attempt: ReportedAttempt) => void) | undefined;
+  /** Receives what the runner decides: each discovery attempt (debug) and its outcome (info). Default: silent. */
+  logger?: Logger | undefined;
   /** Runner name (default: `<kind>@<endpoint>`). */
   name?: string | undefined;
   /** Registry access (default: `@imagebuild/oci`). */
@@ -99,8 +105,9 @@ export class EngineRunner implements Runner {
             ? [explicitStrategy(explicit)]
             : (this.#options.strategies ?? this.#dialect.strategies),
         expect: this.engine,
-        context: this.#options.discoveryContext,
+        environment: this.#options.discoveryEnvironment,
         onAttempt: this.#options.onDiscoveryAttempt,
+        logger: childLogger(this.#options.logger, { runner: this.name }),
         signal,
       }).then((d) => {
         this.#name ??= `${this.engine}@${d.connection.info.endpoint}`;

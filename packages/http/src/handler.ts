@@ -1,7 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ApiError, trimTrailingSlashes } from '@imagebuild/core';
-import type { BuilderApi, RequestContext } from './internal/context.js';
+import { API_VERSION, CORE_API_VERSION } from '@imagebuild/core';
+import { ApiError } from '@imagebuild/core/errors';
+import {
+  API_VERSION_HEADER,
+  CORE_VERSION,
+  IMAGEBUILDER_VERSION,
+  SUPPORTED_VERSIONS_HEADER,
+  trimTrailingSlashes,
+} from '@imagebuild/core/resources';
+import type { BuilderApi } from './builder-api.js';
+import type { HttpExchange } from './internal/context.js';
 import { quote } from './internal/echo.js';
 import { allowedMethods, matchAuth, matchRoute } from './internal/router.js';
 import { httpStatusOf, messageOf, sendStatus } from './internal/status.js';
@@ -11,10 +20,10 @@ import { handleDownload } from './routes/download.js';
 import { handleJobs } from './routes/jobs.js';
 import { handleLogs } from './routes/logs.js';
 import { handleSbom } from './routes/sbom.js';
-import { CORE_API_VERSION, handleRepositories } from './routes/repositories.js';
+import { handleRepositories } from './routes/repositories.js';
 
-export const API_VERSION_HEADER = 'flightctl-api-version';
-export const SUPPORTED_VERSIONS_HEADER = 'Flightctl-API-Versions-Supported';
+// node:http lower-cases incoming header names.
+const API_VERSION_HEADER_KEY = API_VERSION_HEADER.toLowerCase();
 
 /** A `node:http` request listener (mounts in express, fastify's raw handler, or `http.createServer`). */
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -65,6 +74,7 @@ export function createImageBuilderHandler(
       // Origin-form only: a target starting with // would otherwise be read as an authority.
       url = new URL((req.url ?? '/').replace(/^\/+/, '/'), 'http://adapter.invalid');
     } catch {
+      // answered with a 400
       return sendStatus(res, 400, 'malformed request target', { 'X-Request-Id': requestId });
     }
     const base = bases.find((b) => b === '' || url.pathname === b || url.pathname.startsWith(`${b}/`));
@@ -78,7 +88,7 @@ export function createImageBuilderHandler(
     }
     const auth = matchAuth(pathname);
     if (auth && serveRepositories) {
-      const headers = { 'Flightctl-API-Version': 'v1beta1', Vary: 'Flightctl-API-Version', 'X-Request-Id': requestId };
+      const headers = { [API_VERSION_HEADER]: CORE_VERSION, Vary: API_VERSION_HEADER, 'X-Request-Id': requestId };
       if (req.method !== 'GET')
         return sendStatus(
           res,
@@ -102,18 +112,18 @@ export function createImageBuilderHandler(
     }
     const route = matchRoute(pathname);
     const core = route?.collection === 'repositories';
-    const version = core ? 'v1beta1' : 'v1alpha1';
-    const apiVersion = core ? CORE_API_VERSION : 'flightctl.io/v1alpha1';
+    const version = core ? CORE_VERSION : IMAGEBUILDER_VERSION;
+    const apiVersion = core ? CORE_API_VERSION : API_VERSION;
     const headers: Record<string, string> = {
-      'Flightctl-API-Version': version,
-      Vary: 'Flightctl-API-Version',
+      [API_VERSION_HEADER]: version,
+      Vary: API_VERSION_HEADER,
       'X-Request-Id': requestId,
     };
     const fail = (code: number, message: string, extra: Record<string, string> = {}): void =>
       sendStatus(res, code, message, { ...headers, ...extra }, apiVersion);
 
     if (!route || (core && !serveRepositories)) return fail(404, `${quote(pathname)} not found`);
-    const requested = req.headers[API_VERSION_HEADER];
+    const requested = req.headers[API_VERSION_HEADER_KEY];
     if (typeof requested === 'string' && requested !== '' && requested !== version) {
       return fail(406, `API version ${quote(requested, 32)} is not supported; supported: ${version}`, {
         [SUPPORTED_VERSIONS_HEADER]: version,
@@ -133,7 +143,7 @@ export function createImageBuilderHandler(
 
     const controller = new AbortController();
     res.once('close', () => controller.abort(new Error('client went away')));
-    const ctx: RequestContext = {
+    const ctx: HttpExchange = {
       req,
       res,
       route,

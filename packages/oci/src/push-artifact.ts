@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import { ValidationError } from '@imagebuild/core/errors';
 import { Operation, type OperationOptions } from '@imagebuild/core/operation';
 import { Annotation, EMPTY_CONFIG_DATA, EMPTY_CONFIG_DIGEST, MediaType } from './media-types.js';
-import type { ImageRef } from '@imagebuild/core';
+import type { ImageRef } from '@imagebuild/core/refs';
 import { assertDigest, assertRepository, isDigest, isTag } from './reference.js';
 import type { RegistryClient } from './registry-client.js';
 import type { Descriptor, ImageManifest, Platform } from './types.js';
@@ -104,11 +104,10 @@ async function validate(client: RegistryClient, o: PushArtifactOptions): Promise
 /**
  * A full subject reference, by core's one parser; its problems are reported on `subject`. Loaded on
  * first use: core's root module costs ~18 MiB of RSS, which a push that names its subject by tag or
- * digest (the usual case) should not pay. (Becomes a static import of `@imagebuild/core/refs` once
- * core has that entry.)
+ * digest (the usual case) should not pay.
  */
 async function subjectRef(subject: string): Promise<ImageRef> {
-  const { parseImageRef } = await import('@imagebuild/core');
+  const { parseImageRef } = await import('@imagebuild/core/refs');
   let ref: ImageRef;
   try {
     ref = parseImageRef(subject);

@@ -2,7 +2,8 @@ import { existsSync, readFileSync, rmSync, mkdtempSync, writeFileSync, statSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { AbortError, DigestMismatchError } from '@imagebuild/core';
+import { AbortError } from '@imagebuild/core';
+import { DigestMismatchError } from '@imagebuild/core/errors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   EMPTY_CONFIG_DIGEST,

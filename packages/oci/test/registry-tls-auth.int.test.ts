@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RegistryError } from '@imagebuild/core';
+import { RegistryError } from '@imagebuild/core/errors';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   MediaType,

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RegistryError } from '@imagebuild/core';
+import { RegistryError } from '@imagebuild/core/errors';
 import { startFaultProxy } from '@imagebuild/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RegistryClient, downloadBlob } from '../src/index.js';

@@ -1,14 +1,12 @@
 import type { Readable } from 'node:stream';
+import { parseImageRef } from '@imagebuild/core/refs';
+import type { DialectBuildRequest, DialectPushRequest, EngineConnection, EngineDialect } from '@imagebuild/engine';
 import {
   dockerContextStrategy,
   dockerHostStrategy,
   dockerSocketStrategy,
-  type DialectBuildRequest,
-  type DialectPushRequest,
-  type EngineConnection,
-  type EngineDialect,
   buildContextHeaders,
-} from '@imagebuild/engine';
+} from '@imagebuild/engine/dialect';
 import { dockerRegistryTlsMode } from './docker-registry-tls.js';
 
 /**
@@ -59,10 +57,10 @@ export const dockerDialect: EngineDialect = {
   },
 
   startPush(conn: EngineConnection, req: DialectPushRequest): Promise<Readable> {
-    const slash = req.destination.lastIndexOf('/');
-    const colon = req.destination.lastIndexOf(':');
-    const [name, tag] =
-      colon > slash ? [req.destination.slice(0, colon), req.destination.slice(colon + 1)] : [req.destination, 'latest'];
+    // Docker's push endpoint takes the name in the path and the tag apart; an untagged name means latest.
+    const ref = parseImageRef(req.destination);
+    const name = `${ref.registry}/${ref.repository}`;
+    const tag = ref.tag ?? 'latest';
     return conn.stream({
       method: 'POST',
       path: conn.compat(`/images/${encodeURIComponent(name)}/push`),

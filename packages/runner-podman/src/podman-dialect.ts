@@ -1,15 +1,12 @@
 import type { Readable } from 'node:stream';
+import type { DialectBuildRequest, DialectPushRequest, EngineConnection, EngineDialect } from '@imagebuild/engine';
 import {
   containerHostStrategy,
   dockerHostStrategy,
   podmanRootfulStrategy,
   podmanRootlessStrategy,
-  type DialectBuildRequest,
-  type DialectPushRequest,
-  type EngineConnection,
-  type EngineDialect,
   buildContextHeaders,
-} from '@imagebuild/engine';
+} from '@imagebuild/engine/dialect';
 
 /**
  * podman's dialect: builds through the libpod build endpoint (RUN isolation selectable; the compat

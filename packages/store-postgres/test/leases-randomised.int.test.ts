@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setReadyCondition } from '@imagebuild/core';
+import { setReadyCondition } from '@imagebuild/core/lifecycle';
 import type { StoredRecord } from '@imagebuild/builder';
 import { build } from '../../builder/test/fixtures.js';
 import { type Change, type Lease, LeaseLostError, PostgresStore } from '../src/index.js';

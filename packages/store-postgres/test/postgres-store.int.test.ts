@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setReadyCondition } from '@imagebuild/core';
+import { setReadyCondition } from '@imagebuild/core/lifecycle';
 import type { StoredRecord } from '@imagebuild/builder';
 import { storeContract } from '../../builder/test/store-contract.js';
 import { build } from '../../builder/test/fixtures.js';

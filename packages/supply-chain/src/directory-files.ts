@@ -1,6 +1,8 @@
 import { lstat, readFile, readdir, readlink } from 'node:fs/promises';
 import { join, posix } from 'node:path';
-import { SbomError, throwIfAborted, type ImageFileEntry, type ImageFileReader } from '@imagebuild/core';
+import { SbomError } from '@imagebuild/core/errors';
+import { throwIfAborted } from '@imagebuild/core/operation';
+import type { ImageFileEntry, ImageFileReader } from '@imagebuild/core/runner';
 
 /**
  * An `ImageFileReader` over an unpacked root filesystem on disk (a mounted image, an extracted
@@ -16,6 +18,7 @@ export function directoryFiles(root: string): ImageFileReader {
       const walk = async (rel: string): Promise<boolean> => {
         throwIfAborted(signal);
         const abs = join(root, rel);
+        // a file that vanished while listing is not there
         const st = await lstat(abs).catch(() => undefined);
         if (!st) return false;
         if (st.isSymbolicLink()) out.push({ path: rel, type: 'symlink', linkTarget: await readlink(abs) });

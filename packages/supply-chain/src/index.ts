@@ -20,7 +20,7 @@ export {
   type SbomGenerator,
   type SbomInput,
   type SbomResult,
-} from '@imagebuild/core';
+} from '@imagebuild/core/runner';
 // Signing (sigstore-style attachments, verified by containers/image).
 export { keySigner, pemFileSigner, type Signer } from './signing/signer.js';
 export {

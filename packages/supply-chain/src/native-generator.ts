@@ -1,14 +1,14 @@
 import { posix } from 'node:path';
+import { isSdkError } from '@imagebuild/core';
+import { SbomError } from '@imagebuild/core/errors';
+import { throwIfAborted } from '@imagebuild/core/operation';
 import {
   SBOM_MEDIA_TYPE,
-  SbomError,
-  isSdkError,
-  throwIfAborted,
   type ImageFileReader,
   type SbomDocument,
   type SbomGenerator,
   type SbomInput,
-} from '@imagebuild/core';
+} from '@imagebuild/core/runner';
 import { cycloneDxJson } from './cyclonedx-document.js';
 import { parseOsRelease, type OsRelease } from './os-release.js';
 import { readRpmDatabase, type RpmDatabase } from './rpm/rpm-database.js';

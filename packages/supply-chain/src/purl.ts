@@ -1,3 +1,4 @@
+import { parseImageRef } from '@imagebuild/core/refs';
 import { PackageURL } from 'packageurl-js';
 import type { OsRelease } from './os-release.js';
 import type { RpmPackage } from './rpm/rpm-header.js';
@@ -34,9 +35,6 @@ export function ociPurl(reference: string, digest: string, platform: string): Pa
 
 /** `registry/name:tag` or `registry/name@digest` → repository (with registry) and tag. */
 export function splitReference(reference: string): { repository: string; tag: string | undefined } {
-  const at = reference.indexOf('@');
-  const base = at >= 0 ? reference.slice(0, at) : reference;
-  const colon = base.lastIndexOf(':');
-  if (colon > base.lastIndexOf('/')) return { repository: base.slice(0, colon), tag: base.slice(colon + 1) };
-  return { repository: base, tag: undefined };
+  const ref = parseImageRef(reference);
+  return { repository: `${ref.registry}/${ref.repository}`, tag: ref.tag };
 }

@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Spec } from '@cyclonedx/cyclonedx-library';
 import { JsonStrictValidator } from '@cyclonedx/cyclonedx-library/Validation';
-import { SBOM_MEDIA_TYPE, SbomError } from '@imagebuild/core';
+import { SbomError } from '@imagebuild/core/errors';
+import { SBOM_MEDIA_TYPE } from '@imagebuild/core/runner';
 import { NativeSbomGenerator, directoryFiles } from '../src/index.js';
 import { packageHeader, type PackageSpec } from './header-encoder.js';
 

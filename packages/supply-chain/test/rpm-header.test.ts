@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SbomError } from '@imagebuild/core';
+import { SbomError } from '@imagebuild/core/errors';
 import { parseRpmHeader } from '../src/rpm/rpm-header.js';
 import { encodeHeader, packageHeader } from './header-encoder.js';
 

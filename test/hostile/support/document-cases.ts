@@ -2,7 +2,9 @@
  * Child-process side of the hostile-document cases: one parse, measured (CPU, RSS growth).
  * Usage (by runCase): node … document-cases.ts <case>.
  */
-import { hasControlCharacters, parseDocuments, parseEnrollmentConfig, type DocumentResult } from '@imagebuild/core';
+import { parseDocuments, type DocumentResult } from '@imagebuild/core';
+import { parseEnrollmentConfig } from '@imagebuild/core/containerfile';
+import { hasControlCharacters } from '@imagebuild/core/resources';
 import { CANARY, describeError, measure } from './child.js';
 
 const build = (spec: Record<string, unknown> = {}, meta: Record<string, unknown> = { name: 'b' }) => ({

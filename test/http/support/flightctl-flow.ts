@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { getReadyReason, isTerminal } from '@imagebuild/core';
+import { getReadyReason, isTerminal } from '@imagebuild/core/lifecycle';
 import type { HarnessEnv } from '@imagebuild/testkit';
 import type { Flightctl } from './flightctl-emu.js';
 import { imageBuild, imageExport } from './fixtures.js';

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { ApiError } from '@imagebuild/core';
+import { ApiError } from '@imagebuild/core/errors';
 
 /** Awaits a call that must fail with the SDK's `ApiError`, and returns that error for further checks. */
 export async function rejectsWithApiError(p: Promise<unknown>): Promise<ApiError> {

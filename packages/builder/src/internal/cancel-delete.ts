@@ -1,12 +1,5 @@
-import {
-  ConflictError,
-  NotFoundError,
-  canCancel,
-  getReadyReason,
-  isTerminal,
-  type ImageBuild,
-  type ImageExport,
-} from '@imagebuild/core';
+import { ConflictError, NotFoundError, type ImageBuild, type ImageExport } from '@imagebuild/core';
+import { canCancel, getReadyReason, isTerminal } from '@imagebuild/core/lifecycle';
 import type { JobKind } from '../watch/events.js';
 import { jobKey, notifySettled, waitSettled, type BuilderContext } from './context.js';
 import type { Scheduler } from './scheduler.js';

@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from 'node:crypto';
-import { REDACTED, registerSecret, type Repository } from '@imagebuild/core';
+import type { Repository } from '@imagebuild/core';
+import { REDACTED, registerSecret } from '@imagebuild/core/errors';
 
 const PREFIX = 'sealed:v1:';
 
@@ -42,6 +43,7 @@ export class CredentialSealer {
       registerSecret(password);
       return { repo: { ...repo, spec: { ...repo.spec, ociAuth: { ...auth, password } } }, ok: true };
     } catch {
+      // a credential that cannot be unsealed is reported as not ok, never echoed
       return { repo, ok: false };
     }
   }

@@ -10,6 +10,7 @@ import { dirname, extname, join, sep } from 'node:path';
  * (`./disk.qcow2`) is the file itself, its parent folder created when missing.
  */
 export async function downloadTarget(path: string, defaultName: string): Promise<string> {
+  // a missing path is the common case: it is then a file to create
   const st = await stat(path).catch(() => undefined);
   const folder =
     st?.isDirectory() === true || (!st && (path.endsWith('/') || path.endsWith(sep) || extname(path) === ''));
@@ -23,6 +24,7 @@ export async function downloadTarget(path: string, defaultName: string): Promise
 
 /** True when `file` exists with exactly `size` bytes and `digest` (sha256/sha512): a download can be skipped. */
 export async function fileMatches(file: string, size: number, digest: string, signal?: AbortSignal): Promise<boolean> {
+  // no file there yet: nothing to reuse
   const st = await stat(file).catch(() => undefined);
   if (!st?.isFile() || st.size !== size) return false;
   const [algo, hex] = digest.split(':');

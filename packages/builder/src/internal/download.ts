@@ -1,22 +1,15 @@
-import { downloadExtension } from '@imagebuild/core';
+import { downloadExtension } from '@imagebuild/core/resources';
 import {
   RegistryClient,
   downloadArtifact,
   optionsFromRepository,
-  type DownloadProgress,
   type DownloadResult,
   type ImageManifest,
 } from '@imagebuild/oci';
+import type { DownloadOptions } from '../download-options.js';
 import type { BuilderContext } from './context.js';
 import { downloadTarget, fileMatches } from './download-target.js';
 import { resolveExportSource } from './export-source.js';
-
-/** Options of `download()`. */
-export interface DownloadOptions {
-  /** Called as bytes arrive (`bytesDone`, `bytesTotal`). */
-  onProgress?: ((progress: DownloadProgress) => void) | undefined;
-  signal?: AbortSignal | undefined;
-}
 
 /**
  * Downloads a Completed export's disk file from the build's destination registry (the artifact

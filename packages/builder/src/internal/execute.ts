@@ -1,4 +1,5 @@
-import { redactText, type ImageBuild, type ImageExport, type Operation, type Repository } from '@imagebuild/core';
+import type { ImageBuild, ImageExport, Operation, Repository } from '@imagebuild/core';
+import { redactText } from '@imagebuild/core/errors';
 import type { ImageBuilderOptions } from '../options.js';
 import type { JobLog } from '../logs/job-log.js';
 import type { BuilderContext } from './context.js';

@@ -1,52 +1,15 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import {
-  DigestMismatchError,
-  RegistryError,
-  ValidationError,
-  downloadExtension,
-  throwIfAborted,
-} from '@imagebuild/core';
+import { ValidationError } from '@imagebuild/core';
+import { DigestMismatchError, RegistryError } from '@imagebuild/core/errors';
+import { throwIfAborted } from '@imagebuild/core/operation';
+import { downloadExtension } from '@imagebuild/core/resources';
 import { RegistryClient, isImageManifestMediaType, optionsFromRepository, type ImageManifest } from '@imagebuild/oci';
 import type { BuilderContext } from './context.js';
 import { resolveExportSource } from './export-source.js';
-
-/** Options of `openExport()`. */
-export interface OpenExportOptions {
-  signal?: AbortSignal | undefined;
-}
-
-/** Which bytes `ExportArtifact.open()` streams. */
-export interface ArtifactReadOptions {
-  /** First byte (default 0). */
-  offset?: number | undefined;
-  /** Number of bytes (default: to the end). */
-  length?: number | undefined;
-  signal?: AbortSignal | undefined;
-}
-
-/** A Completed export's file in its registry, ready to be streamed (see `ImageBuilder.openExport`). */
-export interface ExportArtifact {
-  /** `<ImageBuild name><extension>`, the name upstream gives the download. */
-  readonly filename: string;
-  /** Size of the whole file in bytes (the artifact layer's descriptor). */
-  readonly size: number;
-  /** Digest of the file (the artifact layer's). */
-  readonly digest: string;
-  /** Media type of the artifact layer. */
-  readonly mediaType: string;
-  /** Digest of the artifact manifest (`status.manifestDigest`). */
-  readonly manifestDigest: string;
-  /**
-   * Streams bytes straight from the registry with backpressure (from `offset` with a `Range`
-   * request). A whole-file read is verified as it goes: size and digest are checked before the
-   * last chunk is released, and a mismatch ends the stream with an error instead. Destroying the
-   * stream aborts the registry request.
-   */
-  open(options?: ArtifactReadOptions): Promise<Readable>;
-  /** Releases the registry connections (an open stream is aborted). */
-  close(): Promise<void>;
-}
+import type { OpenExportOptions, ArtifactReadOptions, ExportArtifact } from '../export-artifact-types.js';
+// Public shapes, defined in the public module; re-exported for the internal modules importing them here.
+export type { OpenExportOptions, ArtifactReadOptions, ExportArtifact };
 
 /** Looks up a Completed export's artifact manifest and returns a handle that streams its file. */
 export async function openExportArtifact(

@@ -1,4 +1,5 @@
-import { ConflictError, NotFoundError, getReadyCondition, type ExportFormat, type Repository } from '@imagebuild/core';
+import { ConflictError, NotFoundError, type ExportFormat, type Repository } from '@imagebuild/core';
+import { getReadyCondition } from '@imagebuild/core/lifecycle';
 import type { BuilderContext } from './context.js';
 
 /** Where a Completed export's artifact is: the build's destination registry and repository. */

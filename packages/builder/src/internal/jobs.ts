@@ -2,19 +2,20 @@ import {
   ConflictError,
   NotFoundError,
   ValidationError,
-  getReadyReason,
   parseImageBuild,
-  parseImageBuildNewVersionRequest,
   parseImageExport,
-  setReadyCondition,
-  validateImageBuildAgainstRepositories,
-  type EnrollmentConfig,
   type ImageBuild,
-  type ImageBuildList,
   type ImageExport,
-  type ImageExportList,
   type Repository,
 } from '@imagebuild/core';
+import type { EnrollmentConfig } from '@imagebuild/core/containerfile';
+import { getReadyReason, setReadyCondition } from '@imagebuild/core/lifecycle';
+import {
+  parseImageBuildNewVersionRequest,
+  validateImageBuildAgainstRepositories,
+  type ImageBuildList,
+  type ImageExportList,
+} from '@imagebuild/core/resources';
 import type { StoredRecord } from '../store/store.js';
 import type { JobKind } from '../watch/events.js';
 import { jobKey, type BuilderContext } from './context.js';

@@ -1,21 +1,12 @@
+import type { ListOptions } from '@imagebuild/core/operation';
 import type { StoredKind, StoredRecord } from '../store/store.js';
 import { compileFieldSelector, type FieldSource } from '../selectors/field-selector.js';
 import { compileLabelSelector } from '../selectors/label-selector.js';
 import { paginate } from '../selectors/paging.js';
 import type { BuilderContext } from './context.js';
 
-/** Options of `list()`. */
-export interface ListOptions {
-  /** Kubernetes label selector, e.g. `env=prod,tier in (a,b),!legacy`. */
-  labelSelector?: string | undefined;
-  /** Flight Control field selector, e.g. `status.conditions.ready.reason=Failed`. */
-  fieldSelector?: string | undefined;
-  /** Page size, 1..1000 (0 or omitted: 1000). */
-  limit?: number | undefined;
-  /** The `metadata.continue` of the previous page. */
-  continue?: string | undefined;
-  signal?: AbortSignal | undefined;
-}
+// Options of `list()`: core's shape, re-exported here for the modules that page records.
+export type { ListOptions };
 
 /** Filters and pages the records of a kind, newest first. */
 export async function listRecords<K extends StoredKind>(

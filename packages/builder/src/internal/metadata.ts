@@ -1,4 +1,4 @@
-import type { ObjectMeta } from '@imagebuild/core';
+import type { ObjectMeta } from '@imagebuild/core/resources';
 
 /**
  * Server-managed metadata as upstream writes it on create: generation 1, resourceVersion "1",

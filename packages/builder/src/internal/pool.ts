@@ -1,4 +1,5 @@
-import { AbortError, RuntimeNotFoundError, type DiscoveryAttempt, type Runner } from '@imagebuild/core';
+import { AbortError, silentLogger, type Logger, type Runner } from '@imagebuild/core';
+import { RuntimeNotFoundError, type DiscoveryAttempt } from '@imagebuild/core/errors';
 import type { PoolEntry } from '../options.js';
 
 const PING_OK_TTL_MS = 30_000;
@@ -25,6 +26,7 @@ export class RunnerPool {
     runners: ReadonlyArray<Runner | PoolEntry>,
     perRunner: number,
     readonly pingRetryMs: number,
+    readonly logger: Logger = silentLogger,
   ) {
     this.slots = runners.map((r) => {
       const entry: PoolEntry =
@@ -76,8 +78,10 @@ export class RunnerPool {
       if (slot.okUntil < Date.now() && !(await this.#ping(slot))) continue;
       if (slot.running >= slot.limit) continue;
       slot.running++;
+      this.logger.debug('job placed', { runner: slot.runner.name, running: slot.running, limit: slot.limit });
       return slot;
     }
+    this.logger.debug('no runner has a free slot', { candidates: candidates.length });
     return undefined;
   }
 
@@ -85,6 +89,7 @@ export class RunnerPool {
     try {
       await slot.runner.ping(signal ? { signal } : {});
       slot.okUntil = Date.now() + PING_OK_TTL_MS;
+      if (slot.lastFailure !== undefined) this.logger.info('runner up', { runner: slot.runner.name });
       slot.downUntil = 0;
       slot.lastError = undefined;
       slot.lastFailure = undefined;
@@ -92,6 +97,8 @@ export class RunnerPool {
     } catch (err) {
       if (signal?.aborted) throw new AbortError('waiting for a runner was aborted', { cause: err });
       slot.downUntil = Date.now() + this.pingRetryMs;
+      if (slot.lastFailure === undefined)
+        this.logger.warn('runner down', { runner: slot.runner.name, error: err, retryInMs: this.pingRetryMs });
       slot.lastError = err instanceof Error ? err.message : String(err);
       slot.lastFailure = err;
       return false;

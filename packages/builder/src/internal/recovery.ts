@@ -1,4 +1,5 @@
-import { getReadyReason, isActive, type CleanupReport } from '@imagebuild/core';
+import { getReadyReason, isActive } from '@imagebuild/core/lifecycle';
+import type { CleanupReport } from '@imagebuild/core/runner';
 import type { JobKind } from '../watch/events.js';
 import { jobKey, type BuilderContext } from './context.js';
 import type { RunnerPool } from './pool.js';

@@ -1,4 +1,5 @@
-import { ConflictError, NotFoundError, parseRepository, type Repository, type RepositoryList } from '@imagebuild/core';
+import { CORE_API_VERSION, ConflictError, NotFoundError, parseRepository, type Repository } from '@imagebuild/core';
+import { KINDS, type RepositoryList } from '@imagebuild/core/resources';
 import type { BuilderContext } from './context.js';
 import { maskRepository } from './credentials.js';
 import { listRecords, type ListOptions } from './list.js';
@@ -79,8 +80,8 @@ export class Repositories {
   async list(options: ListOptions = {}): Promise<RepositoryList> {
     const { page, meta } = await listRecords(this.ctx, 'Repository', options);
     return {
-      apiVersion: 'flightctl.io/v1beta1',
-      kind: 'RepositoryList',
+      apiVersion: CORE_API_VERSION,
+      kind: KINDS.RepositoryList,
       metadata: meta,
       items: page.map((r) => maskRepository(r.object)),
     };

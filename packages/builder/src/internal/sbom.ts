@@ -1,41 +1,13 @@
 import { createHash } from 'node:crypto';
-import {
-  ConflictError,
-  NotFoundError,
-  RegistryError,
-  SBOM_MEDIA_TYPE,
-  getReadyCondition,
-  type ImageBuild,
-} from '@imagebuild/core';
+import { ConflictError, NotFoundError, type ImageBuild } from '@imagebuild/core';
+import { RegistryError } from '@imagebuild/core/errors';
+import { getReadyCondition } from '@imagebuild/core/lifecycle';
+import { SBOM_MEDIA_TYPE } from '@imagebuild/core/runner';
 import { Annotation, RegistryClient, optionsFromRepository, type ImageManifest, type Platform } from '@imagebuild/oci';
 import type { BuilderContext } from './context.js';
-
-/** An SBOM referrer of a build's image. */
-export interface SbomInfo {
-  /** Digest of the referrer manifest. */
-  manifestDigest: string;
-  /** `application/vnd.cyclonedx+json`. */
-  artifactType: string;
-  /** `org.opencontainers.image.title` (e.g. `sbom.cdx.json`) and `org.opencontainers.image.created`, when set. */
-  title: string | undefined;
-  created: string | undefined;
-}
-
-/** A downloaded SBOM document. */
-export interface Sbom extends SbomInfo {
-  mediaType: string;
-  /** Digest and size of the document (the referrer's layer). */
-  digest: string;
-  size: number;
-  /** The document bytes (verified against the layer digest). */
-  content: Buffer;
-}
-
-export interface SbomReadOptions {
-  /** A referrer manifest digest from `sboms()`; default: the newest. */
-  digest?: string | undefined;
-  signal?: AbortSignal | undefined;
-}
+import type { SbomInfo, Sbom, SbomReadOptions } from '../sbom-types.js';
+// Public shapes, defined in the public module; re-exported for the internal modules importing them here.
+export type { SbomInfo, Sbom, SbomReadOptions };
 
 /** An SBOM document is a few MiB at most; more is refused rather than buffered. */
 const MAX_SBOM_BYTES = 64 * 1024 * 1024;

@@ -1,4 +1,4 @@
-import { getReadyReason } from '@imagebuild/core';
+import { getReadyReason } from '@imagebuild/core/lifecycle';
 import type { Operation } from '@imagebuild/core';
 import type { JobKind } from '../watch/events.js';
 import { jobKey, type BuilderContext } from './context.js';

@@ -2,16 +2,11 @@ import { existsSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CleanupReport, Runner } from '@imagebuild/core';
+import { silentLogger, type Logger, type Runner } from '@imagebuild/core';
 import { jobIsOver, ownerIsGone } from './job-owner.js';
-
-/** What the start-up sweep removed. */
-export interface SweepReport {
-  /** Temporary folders of finished jobs and of builders whose process is gone. */
-  folders: string[];
-  /** Per runner: labelled containers and images of jobs whose process is gone. */
-  runners: Array<{ runner: string; report?: CleanupReport; error?: string }>;
-}
+import type { SweepReport } from '../sweep-report.js';
+// Public shapes, defined in the public module; re-exported for the internal modules importing them here.
+export type { SweepReport };
 
 /** Where runners and builders put their temporary folders. */
 function tempBases(): string[] {
@@ -26,7 +21,11 @@ function tempBases(): string[] {
  * that is gone, or a job of this process that no longer runs. Other hosts' and live processes'
  * jobs, and names not made by a builder, are left alone.
  */
-export async function sweepLeftovers(runners: readonly Runner[], signal?: AbortSignal): Promise<SweepReport> {
+export async function sweepLeftovers(
+  runners: readonly Runner[],
+  signal?: AbortSignal,
+  logger: Logger = silentLogger,
+): Promise<SweepReport> {
   const report: SweepReport = { folders: [], runners: [] };
   // Engines first: a build journal (a temp folder) names layers only it knows of.
   for (const runner of runners) {
@@ -48,7 +47,9 @@ export async function sweepLeftovers(runners: readonly Runner[], signal?: AbortS
       }
     } catch (err) {
       entry.error = err instanceof Error ? err.message : String(err);
+      logger.warn('sweep could not clean a runner', { runner: runner.name, error: err });
     }
+    if (entry.report) logger.info('sweep cleaned a runner', { runner: runner.name, ...entry.report });
     report.runners.push(entry);
   }
   for (const base of tempBases()) {
@@ -56,6 +57,7 @@ export async function sweepLeftovers(runners: readonly Runner[], signal?: AbortS
     try {
       names = await readdir(base);
     } catch {
+      // an unreadable temp base holds nothing of ours to sweep
       continue;
     }
     for (const name of names) {
@@ -66,10 +68,13 @@ export async function sweepLeftovers(runners: readonly Runner[], signal?: AbortS
       try {
         await rm(path, { recursive: true, force: true });
         report.folders.push(path);
-      } catch {
+        logger.debug('sweep removed a folder', { path });
+      } catch (err) {
         // another sweep got there first, or it is not ours to remove
+        logger.debug('sweep left a folder', { path, error: err });
       }
     }
   }
+  logger.info('start-up sweep done', { folders: report.folders.length, runners: report.runners.length });
   return report;
 }

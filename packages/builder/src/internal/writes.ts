@@ -1,11 +1,5 @@
-import {
-  ConflictError,
-  getReadyReason,
-  isTerminal,
-  setReadyCondition,
-  transition,
-  type ReasonOf,
-} from '@imagebuild/core';
+import { ConflictError } from '@imagebuild/core';
+import { getReadyReason, isTerminal, setReadyCondition, transition, type ReasonOf } from '@imagebuild/core/lifecycle';
 import type { JobState, StoredRecord } from '../store/store.js';
 import type { JobKind } from '../watch/events.js';
 import { jobKey, notifySettled, type BuilderContext } from './context.js';

@@ -1,7 +1,9 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SdkError, redactText, throwIfAborted } from '@imagebuild/core';
+import { SdkError } from '@imagebuild/core';
+import { redactText } from '@imagebuild/core/errors';
+import { throwIfAborted } from '@imagebuild/core/operation';
 import { JobLog } from './job-log.js';
 import { IoLane } from './io-lane.js';
 import { indexFile, readLineRange } from './line-index.js';

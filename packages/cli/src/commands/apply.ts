@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
-import { ApiError, REDACTED, type Resource } from '@imagebuild/core';
+import type { Resource } from '@imagebuild/core';
+import { ApiError, REDACTED } from '@imagebuild/core/errors';
 import { documentProblems, readDocuments } from '../internal/documents.js';
-import { EXIT, describeError, usage } from '../internal/exit.js';
+import { EXIT, describeError, usage } from '../exit.js';
 import { parseDuration } from '../internal/duration.js';
 import { kindSlug } from '../internal/kinds.js';
 import { allOptions, collect } from '../internal/options.js';

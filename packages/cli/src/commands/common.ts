@@ -31,6 +31,7 @@ export async function withSource<T>(opts: SourceOptions, fn: (s: ResourceSource)
   try {
     return await fn(source);
   } finally {
+    // best-effort close after the command's result is known
     await source.close().catch(() => undefined);
   }
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { usage } from '../internal/exit.js';
+import { usage } from '../exit.js';
 import type { CommandContext } from '../program.js';
 
 const BASH = `# imagebuild bash completion: source <(imagebuild completion bash)

@@ -2,8 +2,9 @@ import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
-import { downloadExtension, type ExportFormat } from '@imagebuild/core';
-import { EXIT, usage } from '../internal/exit.js';
+import type { ExportFormat } from '@imagebuild/core';
+import { downloadExtension } from '@imagebuild/core/resources';
+import { EXIT, usage } from '../exit.js';
 import { parseTarget } from '../internal/kinds.js';
 import { allOptions } from '../internal/options.js';
 import { connect, type GlobalOptions } from '../remote/connect.js';
@@ -58,8 +59,8 @@ export function registerDownload(program: Command, ctx: CommandContext): void {
           signal: abort.signal,
           onProgress: (p) => {
             if (!bar) return;
-            if (p.total !== undefined) bar.setTotal(p.total);
-            bar.update(p.received);
+            if (p.bytesTotal !== undefined) bar.setTotal(p.bytesTotal);
+            bar.update(p.bytesDone);
           },
         });
         bar?.stop();

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { EXIT, usage } from '../internal/exit.js';
+import { EXIT, usage } from '../exit.js';
 import { parseTarget } from '../internal/kinds.js';
 import { allOptions } from '../internal/options.js';
 import type { ListQuery } from '../internal/source.js';

@@ -1,7 +1,7 @@
-import { trimTrailingSlashes } from '@imagebuild/core';
+import { trimTrailingSlashes } from '@imagebuild/core/resources';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { usage } from '../internal/exit.js';
+import { usage } from '../exit.js';
 import { allOptions } from '../internal/options.js';
 import { configDir, readConfig, writeConfig, type ContextEntry } from '../remote/config-file.js';
 import { clientFor, type GlobalOptions } from '../remote/connect.js';
@@ -21,6 +21,7 @@ function readSmall(flag: string, path: string): string {
     if (text.length > 1024 * 1024) throw new Error('too large');
     return text;
   } catch {
+    // the usage message names the file that cannot be read
     throw usage(`${flag} ${path}: cannot be read`);
   }
 }
@@ -44,6 +45,7 @@ export function registerLogin(program: Command, ctx: CommandContext): void {
       try {
         parsed = new URL(url);
       } catch {
+        // the usage message says what a valid address looks like
         throw usage(`${url}: not a URL`, 'give the server address, e.g. https://api.example.com');
       }
       if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw usage(`${url}: must be http or https`);

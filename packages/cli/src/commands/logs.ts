@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { usage } from '../internal/exit.js';
+import { usage } from '../exit.js';
 import { parseTarget } from '../internal/kinds.js';
 import { allOptions } from '../internal/options.js';
 import type { CommandContext } from '../program.js';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { ImageBuildNewVersionRequest } from '@imagebuild/client';
-import { EXIT, usage } from '../internal/exit.js';
+import { EXIT, usage } from '../exit.js';
 import { parseDuration } from '../internal/duration.js';
 import { parseKind, parseTarget } from '../internal/kinds.js';
 import { allOptions } from '../internal/options.js';

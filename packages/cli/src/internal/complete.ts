@@ -64,6 +64,7 @@ async function liveNames(kindWord: string, words: readonly string[]): Promise<st
       await source.close();
     }
   } catch {
+    // shell completion must never fail: no candidates instead
     return [];
   }
 }

@@ -1,7 +1,7 @@
 import { readFileSync, readSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { parseDocuments, type DocumentResult } from '@imagebuild/core';
-import { usage } from './exit.js';
+import { usage } from '../exit.js';
 
 const MAX_INPUT_BYTES = 16 * 1024 * 1024;
 const DOC_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
@@ -41,6 +41,7 @@ export function expandSource(source: string, recursive: boolean): string[] {
     try {
       entries = readdirSync(dir);
     } catch {
+      // the usage message names the directory
       throw usage(`-f ${source}: directory ${dir} cannot be read`);
     }
     const files = entries
@@ -54,6 +55,7 @@ export function expandSource(source: string, recursive: boolean): string[] {
   try {
     st = statSync(source);
   } catch {
+    // the usage message names the path
     throw usage(`-f ${source}: no such file or directory`);
   }
   return st.isDirectory() ? listDir(source, recursive) : [source];

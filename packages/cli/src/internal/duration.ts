@@ -1,4 +1,4 @@
-import { usage } from './exit.js';
+import { usage } from '../exit.js';
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 

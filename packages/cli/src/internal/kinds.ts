@@ -1,4 +1,4 @@
-import { usage } from './exit.js';
+import { usage } from '../exit.js';
 
 export type Kind = 'ImageBuild' | 'ImageExport' | 'ImagePromotion' | 'Repository';
 

@@ -1,7 +1,7 @@
 import type { Runner } from '@imagebuild/core';
 import { DockerRunner } from '@imagebuild/runner-docker';
 import { PodmanRunner } from '@imagebuild/runner-podman';
-import { CliError, EXIT } from '../internal/exit.js';
+import { CliError, EXIT } from '../exit.js';
 
 const PING_TIMEOUT_MS = 10_000;
 

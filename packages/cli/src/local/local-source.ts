@@ -3,8 +3,10 @@ import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SqliteStore, compileFieldSelector, compileLabelSelector, type StoredKind } from '@imagebuild/builder';
-import { NotFoundError, REDACTED, getReadyReason } from '@imagebuild/core';
-import { usage } from '../internal/exit.js';
+import { NotFoundError } from '@imagebuild/core';
+import { REDACTED } from '@imagebuild/core/errors';
+import { getReadyReason } from '@imagebuild/core/lifecycle';
+import { usage } from '../exit.js';
 import type { Kind } from '../internal/kinds.js';
 import type { ListQuery, Page, ResourceSource } from '../internal/source.js';
 import type { AnyResource } from '../output/table.js';
@@ -102,6 +104,7 @@ export function localSource(options: LocalOptions): ResourceSource {
         let partial = '';
         for (;;) {
           const phase = getReadyReason((await one(kind, name)) as never) ?? 'Pending';
+          // the log file may not exist yet; the next poll tries again
           const fh = await open(file, 'r').catch(() => undefined);
           if (fh) {
             try {
@@ -119,6 +122,7 @@ export function localSource(options: LocalOptions): ResourceSource {
             }
           }
           if (!follow || TERMINAL.has(phase) || signal.aborted) break;
+          // aborting the poll's wait is how following ends
           await sleep(300, undefined, { signal }).catch(() => undefined);
         }
         if (partial) yield partial;

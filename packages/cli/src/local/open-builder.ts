@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { ImageBuilder, SqliteStore } from '@imagebuild/builder';
-import { parseEnrollmentConfig, type EnrollmentConfig, type Runner } from '@imagebuild/core';
-import { usage } from '../internal/exit.js';
+import type { Runner } from '@imagebuild/core';
+import { parseEnrollmentConfig, type EnrollmentConfig } from '@imagebuild/core/containerfile';
+import { usage } from '../exit.js';
 import { connectEngines } from './engines.js';
 import { credentialKey, lockStateDir, type StateDir } from './state-dir.js';
 
@@ -27,6 +28,7 @@ export function readEnrollmentConfig(path: string | undefined): EnrollmentConfig
   try {
     text = readFileSync(path, 'utf8');
   } catch {
+    // the cause (ENOENT, EACCES) is named by the usage message
     throw usage(`--enrollment-config ${path}: cannot be read`);
   }
   return parseEnrollmentConfig(text);

@@ -1,14 +1,14 @@
 import {
-  downloadExtension,
-  isExportFormat,
+  API_VERSION,
   parseResource,
   type ExportFormat,
   type ImageBuild,
   type ImageExport,
   type Repository,
 } from '@imagebuild/core';
+import { KINDS, downloadExtension, isExportFormat } from '@imagebuild/core/resources';
 import { documentProblems, type SourcedDocument } from '../internal/documents.js';
-import { usage } from '../internal/exit.js';
+import { usage } from '../exit.js';
 
 /** What a local `build` will create, validated before anything runs. */
 export interface BuildPlan {
@@ -38,8 +38,8 @@ export function planBuild(docs: readonly SourcedDocument[], formats: readonly st
   for (const build of plan.builds)
     for (const format of new Set(formats)) {
       const res = parseResource({
-        apiVersion: 'flightctl.io/v1alpha1',
-        kind: 'ImageExport',
+        apiVersion: API_VERSION,
+        kind: KINDS.ImageExport,
         metadata: { name: `${build.metadata.name}-${format}` },
         spec: { source: { type: 'imageBuild', imageBuildRef: build.metadata.name }, format },
       });

@@ -1,15 +1,13 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ImageBuilder, WatchEvent } from '@imagebuild/builder';
-import {
-  RUNNER_JOB_LABEL,
-  getReadyReason,
-  validateImageBuildAgainstRepositories,
-  type ImageExport,
-} from '@imagebuild/core';
+import type { ImageExport } from '@imagebuild/core';
+import { getReadyReason } from '@imagebuild/core/lifecycle';
+import { validateImageBuildAgainstRepositories } from '@imagebuild/core/resources';
+import { RUNNER_JOB_LABEL } from '@imagebuild/core/runner';
 import { readDocuments } from '../internal/documents.js';
-import { CliError, EXIT, describeError, usage } from '../internal/exit.js';
-import type { Io } from '../internal/io.js';
+import { CliError, EXIT, describeError, usage } from '../exit.js';
+import type { Io } from '../io.js';
 import { onStopSignal } from '../internal/signals.js';
 import { jsonDisplay, plainDisplay, ttyDisplay, type Display } from './display.js';
 import { openLocalBuilder, type LocalBuilder, type LocalOptions } from './open-builder.js';
@@ -123,6 +121,7 @@ export async function runLocalBuild(options: LocalBuildOptions, io: Io): Promise
     return code;
   } finally {
     display.stop();
+    // best-effort close on the way out; the build's own outcome is what is reported
     await local?.close().catch(() => undefined);
     unsubscribe();
     if (interrupted && !json) io.err('interrupted: every job was canceled and cleaned up\n');
@@ -230,6 +229,7 @@ async function cancelAll(builder: ImageBuilder, jobs: Map<JobKey, string>): Prom
   active.sort(([a], [b]) => (a.startsWith('ImageExport') ? 0 : 1) - (b.startsWith('ImageExport') ? 0 : 1));
   for (const [key] of active) {
     const [kind, name] = key.split('/') as ['ImageBuild' | 'ImageExport', string];
+    // interrupted: a job already finished cannot be cancelled, which is fine
     await builder.cancel(kind, name).catch(() => undefined);
   }
 }
@@ -247,6 +247,7 @@ async function printLogTail(
       if (tail.length > 15) tail.shift();
     }
   } catch {
+    // nothing to remove
     return;
   }
   const reason = await builder.get(kind, name).then(

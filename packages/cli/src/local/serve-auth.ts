@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
-import { usage } from '../internal/exit.js';
+import { usage } from '../exit.js';
 
 /** The serve token: read from the file, or generated (32 random bytes) and stored there with mode 0600. */
 export function loadOrCreateToken(file: string): { token: string; generated: boolean } {

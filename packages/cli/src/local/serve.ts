@@ -4,8 +4,8 @@ import { createServer as createHttpsServer } from 'node:https';
 import { join } from 'node:path';
 import type { ImageBuilder } from '@imagebuild/builder';
 import { createImageBuilderHandler, type ImageBuilderHandlerOptions } from '@imagebuild/http';
-import { CliError, EXIT, usage } from '../internal/exit.js';
-import type { Io } from '../internal/io.js';
+import { CliError, EXIT, usage } from '../exit.js';
+import type { Io } from '../io.js';
 import { onStopSignal } from '../internal/signals.js';
 import { openLocalBuilder, type LocalOptions } from './open-builder.js';
 import { bearerAuth, isLoopback, loadOrCreateToken, parseListen } from './serve-auth.js';
@@ -131,6 +131,7 @@ async function drain(builder: ImageBuilder, graceMs: number, io: Io): Promise<vo
   io.out('grace period over: canceling the jobs still running\n');
   for (const kind of ['ImageExport', 'ImageBuild'] as const) {
     const active = await builder.list(kind, { fieldSelector: ACTIVE, limit: 1000 });
+    // draining: a job that finished meanwhile cannot be cancelled, which is fine
     for (const r of active.items) await builder.cancel(kind, r.metadata.name as string).catch(() => undefined);
   }
   const cancelDeadline = Date.now() + 30_000;
@@ -141,6 +142,7 @@ function readOrFail(flag: string, path: string): Buffer {
   try {
     return readFileSync(path);
   } catch {
+    // the usage message names the file that cannot be read
     throw usage(`${flag} ${path}: cannot be read`);
   }
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { CliError, EXIT } from '../internal/exit.js';
+import { CliError, EXIT } from '../exit.js';
 
 /** `--state` default: `$XDG_DATA_HOME/imagebuild`, else `~/.local/share/imagebuild`. */
 export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -38,6 +38,7 @@ export function lockHolder(dir: string): number | undefined {
     const pid = Number(readFileSync(join(dir, 'lock'), 'utf8').trim());
     return Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid) ? pid : undefined;
   } catch {
+    // no state file: no previous state
     return undefined;
   }
 }

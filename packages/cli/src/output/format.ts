@@ -1,5 +1,6 @@
+import { API_VERSION, CORE_API_VERSION } from '@imagebuild/core';
 import { stringify } from 'yaml';
-import { usage } from '../internal/exit.js';
+import { usage } from '../exit.js';
 import type { Kind } from '../internal/kinds.js';
 import { renderTable, tableRows, type AnyResource, type TableOptions } from './table.js';
 
@@ -18,11 +19,11 @@ const LIST_KIND: Record<Kind, string> = {
   ImagePromotion: 'ImagePromotionList',
   Repository: 'RepositoryList',
 };
-const API_VERSION: Record<Kind, string> = {
-  ImageBuild: 'flightctl.io/v1alpha1',
-  ImageExport: 'flightctl.io/v1alpha1',
-  ImagePromotion: 'flightctl.io/v1alpha1',
-  Repository: 'flightctl.io/v1beta1',
+const KIND_API_VERSION: Record<Kind, string> = {
+  ImageBuild: API_VERSION,
+  ImageExport: API_VERSION,
+  ImagePromotion: API_VERSION,
+  Repository: CORE_API_VERSION,
 };
 
 /**
@@ -44,7 +45,7 @@ export function formatResources(
         options.single && items.length === 1
           ? items[0]
           : {
-              apiVersion: API_VERSION[kind],
+              apiVersion: KIND_API_VERSION[kind],
               kind: LIST_KIND[kind],
               metadata: options.continueToken ? { continue: options.continueToken } : {},
               items,

@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync }
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { usage } from '../internal/exit.js';
+import { usage } from '../exit.js';
 
 /** One server the CLI talks to (what `login` stores). */
 export interface ContextEntry {
@@ -36,6 +36,7 @@ export function readConfig(dir: string): ClientConfig {
   try {
     text = readFileSync(file, 'utf8');
   } catch {
+    // no config file yet is an empty one
     return { contexts: {} };
   }
   let value: unknown;

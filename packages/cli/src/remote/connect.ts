@@ -1,5 +1,5 @@
 import type { ImageBuilderClient } from '@imagebuild/client';
-import { usage } from '../internal/exit.js';
+import { usage } from '../exit.js';
 import { parseDuration } from '../internal/duration.js';
 import { configDir, readConfig, type ContextEntry } from './config-file.js';
 

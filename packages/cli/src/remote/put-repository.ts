@@ -1,4 +1,5 @@
-import { LimitExceededError, trimTrailingSlashes } from '@imagebuild/core';
+import { LimitExceededError } from '@imagebuild/core/errors';
+import { API_VERSION_HEADER, CORE_VERSION, trimTrailingSlashes } from '@imagebuild/core/resources';
 import { randomUUID } from 'node:crypto';
 import { apiErrorFrom } from '@imagebuild/client';
 import { Agent, fetch } from 'undici';
@@ -34,7 +35,7 @@ export async function putRepository(
       dispatcher,
       headers: {
         'Content-Type': 'application/json',
-        'Flightctl-API-Version': 'v1beta1',
+        [API_VERSION_HEADER]: CORE_VERSION,
         'X-Request-Id': randomUUID(),
         ...(entry.token ? { Authorization: `Bearer ${entry.token}` } : {}),
       },

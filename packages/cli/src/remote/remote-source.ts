@@ -1,5 +1,5 @@
 import type { ImageBuilderClient } from '@imagebuild/client';
-import { usage } from '../internal/exit.js';
+import { usage } from '../exit.js';
 import type { Kind } from '../internal/kinds.js';
 import type { ListQuery, Page, ResourceSource } from '../internal/source.js';
 import type { AnyResource } from '../output/table.js';

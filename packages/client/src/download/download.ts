@@ -1,26 +1,16 @@
 import { createHash, type Hash } from 'node:crypto';
-import {
-  AbortError,
-  ApiError,
-  DigestMismatchError,
-  ValidationError,
-  echo,
-  hasControlCharacters,
-} from '@imagebuild/core';
+import { AbortError, ValidationError } from '@imagebuild/core';
+import { ApiError, DigestMismatchError, echo } from '@imagebuild/core/errors';
+import { hasControlCharacters } from '@imagebuild/core/resources';
+import type { CallOptions, TransferProgress } from '@imagebuild/core/operation';
 import { apiErrorFrom } from '../errors.js';
 import { wasDecoded } from '../internal/transport.js';
 import { sleep } from '../internal/retry.js';
 
-export interface DownloadProgress {
-  /** Bytes of the artifact now held (including a resumed prefix). */
-  received: number;
-  /** Total size when the server said it. */
-  total: number | undefined;
-}
-
-export interface DownloadOptions {
-  signal?: AbortSignal;
-  onProgress?: (progress: DownloadProgress) => void;
+/** Options of `imageExports.download()` (a stream of the artifact's bytes). */
+export interface DownloadStreamOptions extends CallOptions {
+  /** Called as bytes arrive: bytes held (a resumed prefix included) and the size when the server said it. */
+  onProgress?: (progress: TransferProgress) => void;
   /**
    * `sha256:<hex>` or `sha512:<hex>` the artifact must have (checked in addition to
    * `Docker-Content-Digest`). Any other algorithm is refused, never silently skipped.
@@ -107,7 +97,7 @@ export async function openDownload(
   operation: string,
   start: number,
   prefixHash: ((algorithm: string) => Promise<Hash>) | undefined,
-  options: DownloadOptions,
+  options: DownloadStreamOptions,
 ): Promise<DownloadSession> {
   if (options.expectedDigest !== undefined) digestAlgorithm(options.expectedDigest, 'expectedDigest', operation, false);
   let restarted = false;
@@ -131,6 +121,7 @@ export async function openDownload(
     try {
       digestAlgorithm(serverDigest, 'Docker-Content-Digest', operation, true);
     } catch (err) {
+      // releasing the connection; the error rethrown below is what the caller gets
       await first.response.body?.cancel().catch(() => undefined);
       throw err;
     }
@@ -161,7 +152,7 @@ export async function openDownload(
           for await (const chunk of current as unknown as AsyncIterable<Uint8Array>) {
             for (const h of hashes.values()) h.update(chunk);
             offset += chunk.byteLength;
-            options.onProgress?.({ received: offset, total: info.size });
+            options.onProgress?.({ bytesDone: offset, bytesTotal: info.size });
             yield chunk;
           }
         }

@@ -1,15 +1,17 @@
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open as openFile, rename, rm, stat } from 'node:fs/promises';
-import { ApiError, DigestMismatchError } from '@imagebuild/core';
-import { openDownload, type DownloadOpener, type DownloadOptions } from './download.js';
+import { ApiError, DigestMismatchError } from '@imagebuild/core/errors';
+import { openDownload, type DownloadOpener, type DownloadStreamOptions } from './download.js';
 
-export interface DownloadToFileOptions extends DownloadOptions {
+/** Options of `imageExports.downloadToFile()`. */
+export interface DownloadToFileOptions extends DownloadStreamOptions {
   /** Continue a `<path>.part` left by an earlier attempt (when the server honours Range). Default true. */
   resume?: boolean;
 }
 
-export interface DownloadResult {
+/** What `imageExports.downloadToFile()` wrote. */
+export interface DownloadToFileResult {
   path: string;
   bytes: number;
   /** `sha256:<hex>` of the file (verified against the server's digest when it sent one). */
@@ -36,7 +38,7 @@ export async function downloadToFile(
   operation: string,
   path: string,
   options: DownloadToFileOptions = {},
-): Promise<DownloadResult> {
+): Promise<DownloadToFileResult> {
   const part = `${path}.part`;
   const start =
     options.resume === false

@@ -1,6 +1,9 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
-import { ApiError, registerSecret, validateEnrollmentConfig, type EnrollmentConfig } from '@imagebuild/core';
-import { requireCore, type ClientContext } from '../context.js';
+import { CORE_API_VERSION } from '@imagebuild/core';
+import { validateEnrollmentConfig, type EnrollmentConfig } from '@imagebuild/core/containerfile';
+import { ApiError, registerSecret } from '@imagebuild/core/errors';
+import { KINDS } from '@imagebuild/core/resources';
+import { requireCore, type ClientDeps } from '../context.js';
 import { unwrap } from '../errors.js';
 import { createCsrPem } from '../internal/pkcs10.js';
 import { pollUntil } from '../wait-for.js';
@@ -31,7 +34,7 @@ function denial(csr: CertificateSigningRequest): string | undefined {
 
 /** The `flightctl certificate request` flow, returning core's `EnrollmentConfig` (PEM fields). */
 export async function requestEnrollmentConfig(
-  ctx: ClientContext,
+  ctx: ClientDeps,
   options: EnrollmentRequestOptions = {},
 ): Promise<EnrollmentConfig> {
   const core = requireCore(ctx, 'enrollment');
@@ -49,7 +52,7 @@ export async function requestEnrollmentConfig(
   };
   const created = unwrap(
     await core.POST('/certificatesigningrequests', {
-      body: { apiVersion: 'flightctl.io/v1beta1', kind: 'CertificateSigningRequest', metadata: { name }, spec },
+      body: { apiVersion: CORE_API_VERSION, kind: KINDS.CertificateSigningRequest, metadata: { name }, spec },
       ...ctx.coreCall(options.signal),
     }),
     `create CertificateSigningRequest ${name}`,

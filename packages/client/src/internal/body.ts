@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { pipeline, type Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
-import { ApiError, LimitExceededError } from '@imagebuild/core';
+import { ApiError, LimitExceededError } from '@imagebuild/core/errors';
 
 /**
  * The body with its `Content-Encoding` undone (we ask for identity; a server may still compress).
@@ -86,6 +86,7 @@ export function toWebStream(body: Readable, done: () => void): ReadableStream<Ui
       async cancel() {
         finish();
         body.destroy();
+        // releasing the source after an error that is already being reported
         await it.return?.().catch(() => undefined);
       },
     },

@@ -1,7 +1,6 @@
-import { ValidationError, labelValueProblems, qualifiedNameProblems, type ValidationIssue } from '@imagebuild/core';
-
-/** A selector as text (passed through) or as `{key: value}` equalities (validated, then joined). */
-export type Selector = string | Readonly<Record<string, string>>;
+import { ValidationError, type ValidationIssue } from '@imagebuild/core';
+import { labelValueProblems, qualifiedNameProblems } from '@imagebuild/core/resources';
+import type { Selector } from '../list-options.js';
 
 const FIELD_PATH = /^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9]*)*$/;
 const FIELD_VALUE_FORBIDDEN = /[,=!<>()\s]/;

@@ -1,4 +1,4 @@
-import { registerSecret } from '@imagebuild/core';
+import { registerSecret } from '@imagebuild/core/errors';
 import type { TokenSource } from '../config.js';
 
 /** Returns the current bearer token (registered for redaction), or undefined. */

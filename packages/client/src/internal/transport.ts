@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { AbortError, ApiError, LimitExceededError, TimeoutError, echo } from '@imagebuild/core';
+import { AbortError, TimeoutError } from '@imagebuild/core';
+import { ApiError, LimitExceededError, echo } from '@imagebuild/core/errors';
 import {
   API_VERSION_HEADER,
   DEFAULT_BODY_TIMEOUT_MS,

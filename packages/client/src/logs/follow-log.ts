@@ -1,10 +1,9 @@
-import { AbortError, ApiError, LimitExceededError } from '@imagebuild/core';
+import { AbortError } from '@imagebuild/core';
+import { ApiError, LimitExceededError } from '@imagebuild/core/errors';
+import { LOG_STREAM_COMPLETE } from '@imagebuild/core/resources';
 import { apiErrorFrom } from '../errors.js';
 import { sleep } from '../internal/retry.js';
 import { parseSse } from './sse.js';
-
-/** The marker a Flight Control server sends as the last SSE `data:` of a finished log. */
-export const LOG_STREAM_COMPLETE = '<<STREAM_COMPLETE>>';
 
 export interface FollowLogOptions {
   signal?: AbortSignal;
@@ -105,6 +104,7 @@ async function readText(body: ReadableStream<Uint8Array>, max: number, operation
   for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
     size += chunk.byteLength;
     if (size > max) {
+      // releasing the connection; the limit error below is what the caller gets
       await body.cancel().catch(() => undefined);
       throw new LimitExceededError('maxResponseBytes', max, `${operation}: log too large`);
     }

@@ -1,4 +1,4 @@
-import { LimitExceededError } from '@imagebuild/core';
+import { LimitExceededError } from '@imagebuild/core/errors';
 
 /** One server-sent event. */
 export interface SseEvent {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { DigestMismatchError } from '@imagebuild/core';
-import type { ClientContext } from '../context.js';
+import { DigestMismatchError } from '@imagebuild/core/errors';
+import type { ClientDeps } from '../context.js';
 import { unwrap } from '../errors.js';
 import type { CallOptions } from '../types.js';
 
@@ -36,8 +36,8 @@ interface UntypedGet {
 
 /** `/api/v1/imagebuilds/{name}/sboms` and `/sbom` (served by `@imagebuild/http`). */
 export class ImageBuildSboms {
-  readonly #ctx: ClientContext;
-  constructor(ctx: ClientContext) {
+  readonly #ctx: ClientDeps;
+  constructor(ctx: ClientDeps) {
     this.#ctx = ctx;
   }
 

@@ -1,19 +1,20 @@
-import type { ClientContext } from '../context.js';
+import type { ClientDeps } from '../context.js';
 import { unwrap } from '../errors.js';
 import { fieldSelector, labelSelector } from '../internal/selectors.js';
 import { followLog, type FollowLogOptions, type LogOpener } from '../logs/follow-log.js';
-import { Paged, type ListOptions } from '../paged.js';
+import type { ClientListOptions } from '../list-options.js';
+import { Paged } from '../paged.js';
 import type { CallOptions, ImageBuild, ImageBuildList, ImageBuildNewVersionRequest, Status } from '../types.js';
 
-export interface ImageBuildListOptions extends ListOptions {
+export interface ImageBuildListOptions extends ClientListOptions {
   /** Embed each build's exports in `imageexports`. */
   withExports?: boolean;
 }
 
 /** `/api/v1/imagebuilds`: create, get, list, delete, cancel, newversion, log. */
 export class ImageBuilds {
-  readonly #ctx: ClientContext;
-  constructor(ctx: ClientContext) {
+  readonly #ctx: ClientDeps;
+  constructor(ctx: ClientDeps) {
     this.#ctx = ctx;
   }
 

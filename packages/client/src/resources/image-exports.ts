@@ -1,17 +1,23 @@
-import type { ClientContext } from '../context.js';
-import { openDownload, type DownloadOpener, type DownloadOptions, type DownloadSession } from '../download/download.js';
-import { downloadToFile, type DownloadResult, type DownloadToFileOptions } from '../download/to-file.js';
+import type { ClientDeps } from '../context.js';
+import {
+  openDownload,
+  type DownloadOpener,
+  type DownloadStreamOptions,
+  type DownloadSession,
+} from '../download/download.js';
+import { downloadToFile, type DownloadToFileResult, type DownloadToFileOptions } from '../download/to-file.js';
 import { unwrap } from '../errors.js';
 import { fieldSelector, labelSelector } from '../internal/selectors.js';
 import { followLog, type FollowLogOptions, type LogOpener } from '../logs/follow-log.js';
-import { Paged, type ListOptions } from '../paged.js';
+import type { ClientListOptions } from '../list-options.js';
+import { Paged } from '../paged.js';
 import type { CallOptions, ImageExport, ImageExportList, Status } from '../types.js';
 import { definedOnly } from './image-builds.js';
 
 /** `/api/v1/imageexports`: create, get, list, delete, cancel, log, download. */
 export class ImageExports {
-  readonly #ctx: ClientContext;
-  constructor(ctx: ClientContext) {
+  readonly #ctx: ClientDeps;
+  constructor(ctx: ClientDeps) {
     this.#ctx = ctx;
   }
 
@@ -31,7 +37,7 @@ export class ImageExports {
     return unwrap(r, `get ImageExport ${name}`);
   }
 
-  list(options: ListOptions = {}): Paged<ImageExport, ImageExportList> {
+  list(options: ClientListOptions = {}): Paged<ImageExport, ImageExportList> {
     const base = {
       labelSelector: labelSelector(options.labelSelector),
       fieldSelector: fieldSelector(options.fieldSelector),
@@ -88,12 +94,12 @@ export class ImageExports {
   }
 
   /** Streams the artifact; size and digest are verified as the iteration of `chunks` ends. */
-  download(name: string, options: DownloadOptions = {}): Promise<DownloadSession> {
+  download(name: string, options: DownloadStreamOptions = {}): Promise<DownloadSession> {
     return openDownload(this.#opener(name), `download of ImageExport ${name}`, 0, undefined, options);
   }
 
   /** Downloads the artifact to `path` (resuming `<path>.part` when possible), verified. */
-  downloadToFile(name: string, path: string, options: DownloadToFileOptions = {}): Promise<DownloadResult> {
+  downloadToFile(name: string, path: string, options: DownloadToFileOptions = {}): Promise<DownloadToFileResult> {
     return downloadToFile(this.#opener(name), `download of ImageExport ${name}`, path, options);
   }
 

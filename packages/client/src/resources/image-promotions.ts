@@ -1,14 +1,15 @@
-import type { ClientContext } from '../context.js';
+import type { ClientDeps } from '../context.js';
 import { unwrap } from '../errors.js';
 import { fieldSelector, labelSelector } from '../internal/selectors.js';
-import { Paged, type ListOptions } from '../paged.js';
+import type { ClientListOptions } from '../list-options.js';
+import { Paged } from '../paged.js';
 import type { CallOptions, ImagePromotion, ImagePromotionList, PatchRequest, Status } from '../types.js';
 import { definedOnly } from './image-builds.js';
 
 /** `/api/v1/imagepromotions`: create, get, list, replace, patch (RFC 6902), delete. */
 export class ImagePromotions {
-  readonly #ctx: ClientContext;
-  constructor(ctx: ClientContext) {
+  readonly #ctx: ClientDeps;
+  constructor(ctx: ClientDeps) {
     this.#ctx = ctx;
   }
 
@@ -28,7 +29,7 @@ export class ImagePromotions {
     return unwrap(r, `get ImagePromotion ${name}`);
   }
 
-  list(options: ListOptions = {}): Paged<ImagePromotion, ImagePromotionList> {
+  list(options: ClientListOptions = {}): Paged<ImagePromotion, ImagePromotionList> {
     const base = {
       labelSelector: labelSelector(options.labelSelector),
       fieldSelector: fieldSelector(options.fieldSelector),

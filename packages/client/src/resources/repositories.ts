@@ -1,7 +1,8 @@
-import { requireCore, type ClientContext } from '../context.js';
+import { requireCore, type ClientDeps } from '../context.js';
 import { unwrap } from '../errors.js';
 import { fieldSelector, labelSelector } from '../internal/selectors.js';
-import { Paged, type ListOptions } from '../paged.js';
+import type { ClientListOptions } from '../list-options.js';
+import { Paged } from '../paged.js';
 import type { CallOptions, CoreStatus, Repository, RepositoryList } from '../types.js';
 
 /** A repository to create: any status it carries is the server's to set (core's parsed `Repository` fits). */
@@ -10,8 +11,8 @@ import { definedOnly } from './image-builds.js';
 
 /** Core API `/api/v1/repositories` (OCI repositories that builds read from and push to). Needs `coreBaseUrl`. */
 export class Repositories {
-  readonly #ctx: ClientContext;
-  constructor(ctx: ClientContext) {
+  readonly #ctx: ClientDeps;
+  constructor(ctx: ClientDeps) {
     this.#ctx = ctx;
   }
 
@@ -33,7 +34,7 @@ export class Repositories {
     return unwrap(r, `get Repository ${name}`);
   }
 
-  list(options: ListOptions = {}): Paged<Repository, RepositoryList> {
+  list(options: ClientListOptions = {}): Paged<Repository, RepositoryList> {
     const core = requireCore(this.#ctx, 'repositories');
     const base = {
       labelSelector: labelSelector(options.labelSelector),

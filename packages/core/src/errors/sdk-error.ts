@@ -63,6 +63,7 @@ function redactCause(cause: unknown): unknown {
       try {
         cause.message = clean;
       } catch {
+        // a cause whose properties throw on access is kept as its message only
         return new Error(clean);
       }
     }

@@ -2,7 +2,7 @@ export {
   Operation,
   throwIfAborted,
   type OperationBaseEvents,
-  type OperationContext,
+  type OperationScope,
   type OperationOptions,
 } from './operation.js';
-export type { CallOptions, TransferProgress } from './shapes.js';
+export type { CallOptions, ListOptions, TransferProgress } from './shapes.js';

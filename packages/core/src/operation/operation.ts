@@ -8,7 +8,7 @@ export interface OperationBaseEvents {
 }
 
 /** What the body of an operation receives. */
-export interface OperationContext<E extends object> {
+export interface OperationScope<E extends object> {
   /** Aborted when `abort()` is called or the caller's signal fires. */
   readonly signal: AbortSignal;
   /** Emits one of the operation's typed events. */
@@ -34,7 +34,7 @@ export class Operation<R, E extends object = object> extends EventEmitter<EventM
   #settled = false;
 
   constructor(
-    body: (ctx: OperationContext<E>) => Promise<R>,
+    body: (ctx: OperationScope<E>) => Promise<R>,
     options: OperationOptions = {},
     wrap: (err: unknown) => SdkError = defaultWrap,
   ) {
@@ -44,7 +44,7 @@ export class Operation<R, E extends object = object> extends EventEmitter<EventM
     if (external?.aborted) this.#controller.abort(external.reason);
     else external?.addEventListener('abort', onExternalAbort, { once: true });
 
-    const ctx: OperationContext<E> = {
+    const ctx: OperationScope<E> = {
       signal: this.#controller.signal,
       emit: (event, ...args) => {
         (this.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args);

@@ -112,6 +112,7 @@ export function parseDocuments(text: string, options: ParseOptions = {}): Docume
     try {
       value = doc.toJS({ maxAliasCount: 100 });
     } catch {
+      // the YAML parser's own message is replaced by a bounded one (it may echo input)
       out.push(fail(index++, undefined, '', 'invalid YAML (too many or bad aliases)'));
       continue;
     }

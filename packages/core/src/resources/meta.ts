@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { API_VERSION, CORE_API_VERSION, CORE_VERSION, IMAGEBUILDER_VERSION } from '../wire/constants.js';
 import { ANNOTATIONS_TOTAL_MAX, dns1123SubdomainProblems, labelValueProblems, qualifiedNameProblems } from './rules.js';
 
 /** Adds one issue per broken rule, with the given problems function. */
@@ -78,17 +79,14 @@ export const StatusSchema = z.object({
 });
 export type Status = z.output<typeof StatusSchema>;
 
-export const API_VERSION = 'flightctl.io/v1alpha1';
-export const CORE_API_VERSION = 'flightctl.io/v1beta1';
-
 /** `apiVersion` of the image builder resources: accepts both spellings, outputs `flightctl.io/v1alpha1`. */
 export const ApiVersionSchema = z
-  .enum(['v1alpha1', API_VERSION], { error: `must be one of v1alpha1, ${API_VERSION}` })
+  .enum([IMAGEBUILDER_VERSION, API_VERSION], { error: `must be one of ${IMAGEBUILDER_VERSION}, ${API_VERSION}` })
   .transform((): typeof API_VERSION => API_VERSION);
 
 /** `apiVersion` of core resources (Repository): accepts both spellings, outputs `flightctl.io/v1beta1`. */
 export const CoreApiVersionSchema = z
-  .enum(['v1beta1', CORE_API_VERSION], { error: `must be one of v1beta1, ${CORE_API_VERSION}` })
+  .enum([CORE_VERSION, CORE_API_VERSION], { error: `must be one of ${CORE_VERSION}, ${CORE_API_VERSION}` })
   .transform((): typeof CORE_API_VERSION => CORE_API_VERSION);
 
 /** `kind` fixed to one value (upstream accepts any string; we insist on the right one). */

@@ -26,3 +26,24 @@ export {
   type SbomResult,
 } from './sbom.js';
 export type { ImageSigner, SignatureResult, SigningOptions } from './signing.js';
+// Converter (bootc-image-builder) options, rules and progress: part of the runner contract.
+export {
+  BIB_IMAGE_TYPES,
+  ConverterStageTracker,
+  converterConfigHasSecret,
+  converterConfigJson,
+  countStages,
+  isBibImageType,
+  normalizeArch,
+  validateConverterRequest,
+  type BibImageType,
+  type ConverterDisk,
+  type ConverterFieldNames,
+  type ConverterInstaller,
+  type ConverterIso,
+  type ConverterLogicalVolume,
+  type ConverterPartition,
+  type ConverterRequest,
+  type ConverterStage,
+  type ConverterSubvolume,
+} from '../converter/index.js';

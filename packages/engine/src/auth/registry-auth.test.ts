@@ -1,4 +1,5 @@
-import { redactText, type Repository } from '@imagebuild/core';
+import type { Repository } from '@imagebuild/core';
+import { redactText } from '@imagebuild/core/errors';
 import { describe, expect, it } from 'vitest';
 import { registryAuthHeader, registryConfigHeader, repositoryCaPem, urlSafeBase64 } from './registry-auth.js';
 

@@ -1,4 +1,5 @@
-import { registerSecret, type Repository } from '@imagebuild/core';
+import type { Repository } from '@imagebuild/core';
+import { registerSecret } from '@imagebuild/core/errors';
 
 /** Go's `base64.URLEncoding`: URL-safe alphabet *with* `=` padding (Node's `base64url` drops the padding). */
 export function urlSafeBase64(text: string): string {

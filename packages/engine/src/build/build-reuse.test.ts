@@ -1,4 +1,6 @@
-import { BUILD_KEY_LABEL, parseImageBuild, type ContextFile } from '@imagebuild/core';
+import { parseImageBuild } from '@imagebuild/core';
+import type { ContextFile } from '@imagebuild/core/containerfile';
+import { BUILD_KEY_LABEL } from '@imagebuild/core/runner';
 import { describe, expect, it } from 'vitest';
 import type { RegistryAccess } from '../registry/registry-access.js';
 import { BASE_DIGEST_LABEL, BASE_NAME_LABEL, buildKey, decideReuse, type BuildKeyInput } from './build-reuse.js';

@@ -1,11 +1,7 @@
 import { createHash } from 'node:crypto';
-import {
-  BUILD_KEY_LABEL,
-  CONTAINERFILE_GENERATOR_VERSION,
-  type BuildResult,
-  type ContextFile,
-  type ImageBuildSpec,
-} from '@imagebuild/core';
+import { CONTAINERFILE_GENERATOR_VERSION, type ContextFile } from '@imagebuild/core/containerfile';
+import type { ImageBuildSpec } from '@imagebuild/core/resources';
+import { BUILD_KEY_LABEL, type BuildResult } from '@imagebuild/core/runner';
 import type { RegistryAccess } from '../registry/registry-access.js';
 import type { PinnedSource } from './source-pin.js';
 

@@ -1,4 +1,4 @@
-import type { BuildContext } from '@imagebuild/core';
+import type { BuildContext } from '@imagebuild/core/containerfile';
 import { extract } from 'tar-stream';
 import { describe, expect, it } from 'vitest';
 import { contextWithLabels } from './label-instruction.js';

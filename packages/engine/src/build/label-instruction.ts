@@ -1,4 +1,4 @@
-import { deterministicTar, type BuildContext } from '@imagebuild/core';
+import { deterministicTar, type BuildContext } from '@imagebuild/core/containerfile';
 import type { Readable } from 'node:stream';
 
 /** Label keys the appended instruction may name: the reverse-DNS grammar, nothing to quote. */

@@ -1,4 +1,7 @@
-import { parseImageRef, type BuildContext, type BuildResult, type ImageBuild, type Repository } from '@imagebuild/core';
+import type { ImageBuild, Repository } from '@imagebuild/core';
+import type { BuildContext } from '@imagebuild/core/containerfile';
+import { parseImageRef } from '@imagebuild/core/refs';
+import type { BuildResult } from '@imagebuild/core/runner';
 import type { EngineConnection } from '../connection/engine-connection.js';
 import type { EngineDialect } from '../dialect.js';
 import { prepareEngineTrust, type EngineTrust } from '../registry/engine-trust.js';

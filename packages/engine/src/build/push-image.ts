@@ -1,15 +1,8 @@
-import {
-  DigestMismatchError,
-  EngineError,
-  PushError,
-  RegistryError,
-  parseImageRef,
-  redactText,
-  throwIfAborted,
-  type BuildProgress,
-  type BuildResult,
-  type Repository,
-} from '@imagebuild/core';
+import type { Repository } from '@imagebuild/core';
+import { DigestMismatchError, EngineError, PushError, RegistryError, redactText } from '@imagebuild/core/errors';
+import { throwIfAborted } from '@imagebuild/core/operation';
+import { parseImageRef } from '@imagebuild/core/refs';
+import type { BuildProgress, BuildResult } from '@imagebuild/core/runner';
 import { registryAuthHeader } from '../auth/registry-auth.js';
 import { repositoryError, repositoryLabel } from '../registry/repository-errors.js';
 import type { BuildDeps } from './run-build.js';

@@ -1,21 +1,17 @@
 import { randomUUID } from 'node:crypto';
+import type { ImageBuild } from '@imagebuild/core';
+import { createBuildContext } from '@imagebuild/core/containerfile';
+import { BuildError, EngineError, redactText } from '@imagebuild/core/errors';
+import { throwIfAborted, type OperationScope } from '@imagebuild/core/operation';
+import { parseImageRef } from '@imagebuild/core/refs';
+import { findRepository, type RepositoryLookup } from '@imagebuild/core/resources';
 import {
   BUILD_KEY_LABEL,
-  BuildError,
-  EngineError,
   RUNNER_JOB_LABEL,
-  createBuildContext,
-  findRepository,
-  parseImageRef,
-  redactText,
-  throwIfAborted,
   type BuildEvents,
   type BuildResult,
-  type ImageBuild,
-  type OperationContext,
-  type RepositoryLookup,
   type RunnerBuildOptions,
-} from '@imagebuild/core';
+} from '@imagebuild/core/runner';
 import { registryConfigHeader } from '../auth/registry-auth.js';
 import { BuildJournal } from '../cleanup/build-journal.js';
 import { containerIds, sweepBuildLeftovers, type BuildTrace } from '../cleanup/build-leftovers.js';
@@ -59,7 +55,7 @@ export async function runBuild(
   imageBuild: ImageBuild,
   repositories: RepositoryLookup,
   options: RunnerBuildOptions,
-  ctx: OperationContext<BuildEvents>,
+  ctx: OperationScope<BuildEvents>,
 ): Promise<BuildResult> {
   const { conn, dialect } = deps;
   const context = createBuildContext(imageBuild, repositories, {

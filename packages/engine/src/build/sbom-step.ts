@@ -1,17 +1,17 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Repository } from '@imagebuild/core';
+import { redactText } from '@imagebuild/core/errors';
+import { throwIfAborted } from '@imagebuild/core/operation';
+import { parseImageRef } from '@imagebuild/core/refs';
 import {
   SBOM_MEDIA_TYPE,
-  parseImageRef,
-  redactText,
-  throwIfAborted,
   type BuildResult,
-  type Repository,
   type SbomOptions,
   type SbomGenerator,
   type SbomResult,
-} from '@imagebuild/core';
+} from '@imagebuild/core/runner';
 import { NativeSbomGenerator } from '@imagebuild/supply-chain';
 import { openImageFiles, type ImageFiles } from '../image-files/archive-files.js';
 import type { BuildDeps } from './run-build.js';

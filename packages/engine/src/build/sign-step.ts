@@ -1,4 +1,5 @@
-import type { Repository, SignatureResult, SigningOptions } from '@imagebuild/core';
+import type { Repository } from '@imagebuild/core';
+import type { SignatureResult, SigningOptions } from '@imagebuild/core/runner';
 import { RegistryClient } from '@imagebuild/oci';
 import { signImage } from '@imagebuild/supply-chain';
 

@@ -2,7 +2,7 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from
 import { readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RUNNER_JOB_LABEL, type CleanupReport, type RunnerResource } from '@imagebuild/core';
+import { RUNNER_JOB_LABEL, type CleanupReport, type RunnerResource } from '@imagebuild/core/runner';
 import type { EngineConnection } from '../connection/engine-connection.js';
 import { jobTag } from '../export/job-tag.js';
 import { removeContainer, removeImage } from './job-resources.js';

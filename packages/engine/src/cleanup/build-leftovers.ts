@@ -1,4 +1,5 @@
-import { RUNNER_JOB_LABEL, SdkError } from '@imagebuild/core';
+import { SdkError } from '@imagebuild/core';
+import { RUNNER_JOB_LABEL } from '@imagebuild/core/runner';
 import type { EngineConnection } from '../connection/engine-connection.js';
 import { removeContainer, removeImage } from './job-resources.js';
 
@@ -120,6 +121,7 @@ export async function sweepBuildLeftovers(
         (sourceId !== undefined && image === sourceId && (c.Created ?? 0) >= trace.startedAt && !trace.concurrent());
       if (mine) {
         found++;
+        // cleanup is best effort: a container already gone is the goal
         await removeContainer(conn, c.Id, signal).catch(() => undefined);
       }
     }
@@ -179,6 +181,7 @@ export async function sweepBuildLeftovers(
       .filter((c) => ours.has(bare(c.Id)))
       .sort((a, b) => (b.Created ?? 0) - (a.Created ?? 0))) {
       found++;
+      // cleanup is best effort: an image in use or gone is left to the next sweep
       await removeImage(conn, bare(i.Id), true, signal).catch(() => undefined);
     }
     if (conn.info.kind === 'podman') {

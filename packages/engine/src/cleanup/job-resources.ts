@@ -1,4 +1,4 @@
-import { RUNNER_JOB_LABEL, type CleanupReport, type RunnerResource } from '@imagebuild/core';
+import { RUNNER_JOB_LABEL, type CleanupReport, type RunnerResource } from '@imagebuild/core/runner';
 import type { EngineConnection } from '../connection/engine-connection.js';
 
 interface Listed {

@@ -69,6 +69,7 @@ export function modemOptions(endpoint: EngineEndpoint): ModemOptions {
   try {
     url = new URL(raw.includes('://') ? raw : `tcp://${raw}`);
   } catch {
+    // the error names the value that is not a URL
     throw invalid(`is not a URL: ${raw}`);
   }
   if (!url.hostname) throw invalid(`has no host: ${raw}`);

@@ -1,5 +1,7 @@
 import type { IncomingMessage } from 'node:http';
-import { AbortError, EngineError, type EngineInfo } from '@imagebuild/core';
+import { AbortError } from '@imagebuild/core';
+import { EngineError } from '@imagebuild/core/errors';
+import type { EngineInfo } from '@imagebuild/core/runner';
 import Dockerode from 'dockerode';
 import type Modem from 'docker-modem';
 import { dialJson, dialStream, readText, sshSafeModem, type DialRequest } from '../internal/dial.js';

@@ -1,4 +1,5 @@
-import { EngineError, SdkError } from '@imagebuild/core';
+import { SdkError } from '@imagebuild/core';
+import { EngineError } from '@imagebuild/core/errors';
 import type { EngineEndpoint } from './endpoint.js';
 
 /**

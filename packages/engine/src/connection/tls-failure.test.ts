@@ -1,4 +1,4 @@
-import { EngineError } from '@imagebuild/core';
+import { EngineError } from '@imagebuild/core/errors';
 import { describe, expect, it } from 'vitest';
 import { tlsFailure } from './tls-failure.js';
 

@@ -1,4 +1,4 @@
-import { RuntimeNotFoundError } from '@imagebuild/core';
+import { RuntimeNotFoundError } from '@imagebuild/core/errors';
 import { describe, expect, it } from 'vitest';
 import type { EngineEndpoint } from '../connection/endpoint.js';
 import { containerHostStrategy } from './container-host-strategy.js';
@@ -9,9 +9,9 @@ import { dockerSocketStrategy } from './docker-socket-strategy.js';
 import { explicitStrategy } from './explicit-strategy.js';
 import { podmanRootfulStrategy } from './podman-rootful-strategy.js';
 import { podmanRootlessStrategy } from './podman-rootless-strategy.js';
-import type { DiscoveryContext } from './types.js';
+import type { DiscoveryEnvironment } from './types.js';
 
-function ctx(env: Record<string, string>, files: Record<string, string> = {}, uid = 1000): DiscoveryContext {
+function ctx(env: Record<string, string>, files: Record<string, string> = {}, uid = 1000): DiscoveryEnvironment {
   return {
     env,
     homedir: '/home/u',
@@ -43,7 +43,7 @@ describe('discoverEngine', () => {
   it('fails with RuntimeNotFoundError listing every strategy and why', async () => {
     const err = await discoverEngine({
       strategies: ALL,
-      context: ctx({}),
+      environment: ctx({}),
       connect: () => Promise.reject(new Error('unreachable')),
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RuntimeNotFoundError);
@@ -66,7 +66,7 @@ describe('discoverEngine', () => {
     const seen: string[] = [];
     const found = await discoverEngine({
       strategies: ALL,
-      context: ctx(
+      environment: ctx(
         { DOCKER_HOST: 'tcp://10.0.0.1:2375', XDG_RUNTIME_DIR: '/run/user/7' },
         { '/run/user/7/podman/podman.sock': '' },
       ),
@@ -88,7 +88,7 @@ describe('discoverEngine', () => {
     const err = await discoverEngine({
       strategies: [explicitStrategy('unix:///x.sock')],
       expect: 'podman',
-      context: ctx({}),
+      environment: ctx({}),
       connect: () => Promise.resolve({ info: { kind: 'docker' } }),
     }).catch((e: unknown) => e);
     expect((err as RuntimeNotFoundError).attempts[0]).toMatchObject({

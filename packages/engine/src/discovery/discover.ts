@@ -1,29 +1,39 @@
-import { AbortError, RuntimeNotFoundError, type DiscoveryAttempt } from '@imagebuild/core';
+import { AbortError, childLogger, type Logger } from '@imagebuild/core';
+import { RuntimeNotFoundError, type DiscoveryAttempt } from '@imagebuild/core/errors';
 import type { EngineEndpoint } from '../connection/endpoint.js';
 import { EngineConnection } from '../connection/engine-connection.js';
-import { nodeDiscoveryContext } from './node-context.js';
-import type { DiscoveryContext, DiscoveryStrategy, StrategyResult } from './types.js';
+import { nodeDiscoveryEnvironment } from './node-context.js';
+import type { DiscoveryEnvironment, DiscoveryStrategy, StrategyResult } from './types.js';
 
 /** A discovery attempt as reported to `onAttempt` (successful ones too). */
 export interface ReportedAttempt extends DiscoveryAttempt {
+  /** True for the attempt that found the engine. */
   ok: boolean;
 }
 
+/** Options of {@link discoverEngine}. */
 export interface DiscoverOptions<C extends { info: { kind: string } } = EngineConnection> {
   /** Strategies in order; the first that yields a working engine wins. */
   strategies: readonly DiscoveryStrategy[];
   /** Engine kind required (an engine of the other kind is reported and skipped). */
   expect?: 'docker' | 'podman' | undefined;
-  context?: DiscoveryContext | undefined;
+  /** What strategies look at (environment variables, home, files); default: the process's. */
+  environment?: DiscoveryEnvironment | undefined;
   /** Connects to an endpoint (default `EngineConnection.open`); injectable for tests. */
   connect?: ((endpoint: EngineEndpoint, signal: AbortSignal | undefined) => Promise<C>) | undefined;
-  /** Called for every attempt, in order (for debug logging). */
+  /** Called for every attempt, in order. */
   onAttempt?: ((attempt: ReportedAttempt) => void) | undefined;
+  /** Receives each attempt (debug) and the outcome (info). Default: silent. */
+  logger?: Logger | undefined;
+  /** Aborts the discovery; it then rejects with an `AbortError`. */
   signal?: AbortSignal | undefined;
 }
 
+/** What {@link discoverEngine} found. */
 export interface Discovered<C> {
+  /** The open connection to the engine found. */
   connection: C;
+  /** Name of the strategy that found it. */
   strategy: string;
   /** Every attempt made, the successful one last. */
   attempts: ReportedAttempt[];
@@ -37,7 +47,8 @@ export interface Discovered<C> {
 export async function discoverEngine<C extends { info: { kind: string } } = EngineConnection>(
   options: DiscoverOptions<C>,
 ): Promise<Discovered<C>> {
-  const ctx = options.context ?? nodeDiscoveryContext();
+  const ctx = options.environment ?? nodeDiscoveryEnvironment();
+  const log = childLogger(options.logger, { component: 'discovery' });
   const connect =
     options.connect ??
     ((ep: EngineEndpoint, signal: AbortSignal | undefined) =>
@@ -45,6 +56,8 @@ export async function discoverEngine<C extends { info: { kind: string } } = Engi
   const attempts: ReportedAttempt[] = [];
   const report = (a: ReportedAttempt): void => {
     attempts.push(a);
+    // Targets are socket paths and URLs; a URL's credentials are removed by the logger's redaction.
+    log.debug('engine discovery attempt', { ...a });
     options.onAttempt?.(a);
   };
   for (const strategy of options.strategies) {
@@ -82,6 +95,7 @@ export async function discoverEngine<C extends { info: { kind: string } } = Engi
         reason: `connected to ${connection.info.kind}`,
         ok: true,
       });
+      log.info('engine found', { strategy: strategy.name, target: result.target, attempts: attempts.length });
       return { connection, strategy: strategy.name, attempts };
     } catch (err) {
       if (options.signal?.aborted) throw new AbortError('engine discovery aborted', { cause: err });
@@ -93,5 +107,6 @@ export async function discoverEngine<C extends { info: { kind: string } } = Engi
       });
     }
   }
+  log.info('no engine found', { attempts: attempts.length });
   throw new RuntimeNotFoundError(attempts.map(({ ok: _ok, ...a }) => a));
 }

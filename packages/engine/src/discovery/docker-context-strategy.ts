@@ -1,5 +1,5 @@
 import type { EngineEndpoint } from '../connection/endpoint.js';
-import type { DiscoveryContext, DiscoveryStrategy, StrategyResult } from './types.js';
+import type { DiscoveryEnvironment, DiscoveryStrategy, StrategyResult } from './types.js';
 
 interface ContextMeta {
   Name?: string;
@@ -23,6 +23,7 @@ export const dockerContextStrategy: DiscoveryStrategy = {
       try {
         name = (JSON.parse(configText) as { currentContext?: string }).currentContext;
       } catch {
+        // reported as this strategy's skip reason
         return { skip: 'config.json is not valid JSON', target: `${configDir}/config.json` };
       }
     }
@@ -36,6 +37,7 @@ export const dockerContextStrategy: DiscoveryStrategy = {
       try {
         meta = JSON.parse(text) as ContextMeta;
       } catch {
+        // an unreadable context's meta.json is not this context
         continue;
       }
       if (meta.Name !== name) continue;
@@ -50,7 +52,7 @@ export const dockerContextStrategy: DiscoveryStrategy = {
   },
 };
 
-function withTls(ctx: DiscoveryContext, tlsDir: string, url: string): EngineEndpoint {
+function withTls(ctx: DiscoveryEnvironment, tlsDir: string, url: string): EngineEndpoint {
   const ca = ctx.fs.readFile(`${tlsDir}/ca.pem`);
   const cert = ctx.fs.readFile(`${tlsDir}/cert.pem`);
   const key = ctx.fs.readFile(`${tlsDir}/key.pem`);

@@ -1,11 +1,11 @@
 import type { EngineEndpoint } from '../connection/endpoint.js';
-import type { DiscoveryContext } from './types.js';
+import type { DiscoveryEnvironment } from './types.js';
 
 /**
  * An endpoint from an engine URL taken from the environment, with Docker's TLS variables
  * (`DOCKER_TLS_VERIFY`, `DOCKER_CERT_PATH` holding ca.pem, cert.pem, key.pem) applied to tcp URLs.
  */
-export function endpointFromEnvUrl(ctx: DiscoveryContext, url: string): EngineEndpoint {
+export function endpointFromEnvUrl(ctx: DiscoveryEnvironment, url: string): EngineEndpoint {
   const isTcp = /^(tcp|https?):\/\//.test(url) || !url.includes('://');
   if (!isTcp || url.startsWith('http://')) return { url };
   const certPath = ctx.env['DOCKER_CERT_PATH'];

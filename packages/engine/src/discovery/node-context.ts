@@ -1,9 +1,9 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
-import type { DiscoveryContext } from './types.js';
+import type { DiscoveryEnvironment } from './types.js';
 
 /** The discovery context of the running process. */
-export function nodeDiscoveryContext(): DiscoveryContext {
+export function nodeDiscoveryEnvironment(): DiscoveryEnvironment {
   return {
     env: process.env,
     homedir: homedir(),
@@ -14,6 +14,7 @@ export function nodeDiscoveryContext(): DiscoveryContext {
         try {
           return readFileSync(p, 'utf8');
         } catch {
+          // unreadable means absent to a discovery strategy
           return undefined;
         }
       },
@@ -21,6 +22,7 @@ export function nodeDiscoveryContext(): DiscoveryContext {
         try {
           return readdirSync(p);
         } catch {
+          // unreadable means empty to a discovery strategy
           return [];
         }
       },

@@ -1,7 +1,7 @@
-import type { DiscoveryContext, StrategyResult } from './types.js';
+import type { DiscoveryEnvironment, StrategyResult } from './types.js';
 
 /** An endpoint for a unix socket path when the path exists. */
-export function socketIfPresent(ctx: DiscoveryContext, path: string): StrategyResult {
+export function socketIfPresent(ctx: DiscoveryEnvironment, path: string): StrategyResult {
   if (!ctx.fs.exists(path)) return { skip: 'socket does not exist', target: path };
   return { endpoint: { url: `unix://${path}` }, target: path };
 }

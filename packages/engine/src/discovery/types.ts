@@ -10,8 +10,8 @@ export interface DiscoveryFs {
   readdir(path: string): string[];
 }
 
-/** Everything a strategy may look at. Defaults come from the process (`nodeDiscoveryContext`). */
-export interface DiscoveryContext {
+/** Everything a strategy may look at. Defaults come from the process (`nodeDiscoveryEnvironment`). */
+export interface DiscoveryEnvironment {
   env: Readonly<Record<string, string | undefined>>;
   homedir: string;
   /** Effective uid (undefined on platforms without one). */
@@ -27,5 +27,5 @@ export type StrategyResult =
 /** One way of finding an engine. Strategies are tried in order; see `discoverEngine`. */
 export interface DiscoveryStrategy {
   readonly name: string;
-  resolve(ctx: DiscoveryContext): StrategyResult;
+  resolve(ctx: DiscoveryEnvironment): StrategyResult;
 }

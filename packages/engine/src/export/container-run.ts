@@ -1,4 +1,5 @@
-import { EngineError, RUNNER_JOB_LABEL } from '@imagebuild/core';
+import { EngineError } from '@imagebuild/core/errors';
+import { RUNNER_JOB_LABEL } from '@imagebuild/core/runner';
 import type { EngineConnection } from '../connection/engine-connection.js';
 import { removeContainer } from '../cleanup/job-resources.js';
 import { demux } from '../stream/demux.js';

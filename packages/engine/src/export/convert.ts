@@ -1,12 +1,11 @@
+import { ConversionError, redactText } from '@imagebuild/core/errors';
+import { throwIfAborted } from '@imagebuild/core/operation';
 import {
   BIB_IMAGE_TYPES,
-  ConversionError,
   ConverterStageTracker,
-  redactText,
-  throwIfAborted,
   type BibImageType,
   type ConverterStage,
-} from '@imagebuild/core';
+} from '@imagebuild/core/runner';
 import type { EngineConnection } from '../connection/engine-connection.js';
 import { LogTail } from '../stream/log-tail.js';
 import { createContainer, followLogs, startContainer, waitContainer } from './container-run.js';

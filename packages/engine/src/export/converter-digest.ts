@@ -1,4 +1,5 @@
-import type { Repository, RepositoryLookup } from '@imagebuild/core';
+import type { Repository } from '@imagebuild/core';
+import type { RepositoryLookup } from '@imagebuild/core/resources';
 import type { RegistryAccessFactory } from '../registry/registry-access.js';
 
 function allRepositories(lookup: RepositoryLookup): Repository[] {

@@ -1,5 +1,5 @@
 import { pack } from 'tar-stream';
-import { CONTEXT_MTIME } from '@imagebuild/core';
+import { CONTEXT_MTIME } from '@imagebuild/core/containerfile';
 import type { EngineConnection } from '../connection/engine-connection.js';
 
 /** Where the inputs land in the created container (its writable layer): the script moves them at once. */

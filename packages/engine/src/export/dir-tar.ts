@@ -2,7 +2,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { CONTEXT_MTIME } from '@imagebuild/core';
+import { CONTEXT_MTIME } from '@imagebuild/core/containerfile';
 import { pack, type Pack } from 'tar-stream';
 
 interface Entry {

@@ -1,4 +1,5 @@
-import { EngineError, throwIfAborted } from '@imagebuild/core';
+import { EngineError } from '@imagebuild/core/errors';
+import { throwIfAborted } from '@imagebuild/core/operation';
 import type { EngineConnection } from '../connection/engine-connection.js';
 import { inBandError, jsonMessages } from '../stream/json-messages.js';
 

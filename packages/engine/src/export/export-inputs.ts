@@ -1,17 +1,7 @@
-import {
-  ValidationError,
-  bibImageType,
-  findRepository,
-  imageReferenceFor,
-  parseImageRef,
-  validateConverterRequest,
-  type ImageBuild,
-  type ImageExport,
-  type ImageRef,
-  type Repository,
-  type RepositoryLookup,
-  type RunnerExportOptions,
-} from '@imagebuild/core';
+import { ValidationError, type ImageBuild, type ImageExport, type Repository } from '@imagebuild/core';
+import { imageReferenceFor, parseImageRef, type ImageRef } from '@imagebuild/core/refs';
+import { bibImageType, findRepository, type RepositoryLookup } from '@imagebuild/core/resources';
+import { validateConverterRequest, type RunnerExportOptions } from '@imagebuild/core/runner';
 import { converterFlags } from './converter-script.js';
 
 /** Everything an export needs, checked before anything runs. */

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { RUNNER_JOB_LABEL } from '@imagebuild/core';
+import { RUNNER_JOB_LABEL } from '@imagebuild/core/runner';
 import type { EngineConnection } from '../connection/engine-connection.js';
 import { removeVolume as removeJobVolume } from '../cleanup/job-resources.js';
 import { jobTag } from './job-tag.js';

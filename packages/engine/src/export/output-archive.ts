@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { extract } from 'tar-stream';
-import { EngineError } from '@imagebuild/core';
+import { EngineError } from '@imagebuild/core/errors';
 import type { EngineConnection } from '../connection/engine-connection.js';
 
 const SMALL_FILE_MAX = 64 * 1024 * 1024;

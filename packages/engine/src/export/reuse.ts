@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { ExportResult, Repository } from '@imagebuild/core';
+import type { Repository } from '@imagebuild/core';
+import type { ExportResult } from '@imagebuild/core/runner';
 import { RegistryClient, isImageManifestMediaType, type ImageManifest } from '@imagebuild/oci';
 
 /** Annotation of a pushed export artifact: sha256 over the converter image and its whole configuration. */

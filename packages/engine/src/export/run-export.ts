@@ -1,20 +1,21 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import type { ImageBuild, ImageExport } from '@imagebuild/core';
+import { ConversionError } from '@imagebuild/core/errors';
+import type { OperationScope } from '@imagebuild/core/operation';
 import {
-  ConversionError,
-  DEFAULT_CONVERTER_IMAGE,
   artifactType,
-  converterConfigHasSecret,
-  converterConfigJson,
   exportOutputIsDirectory,
   exportOutputPath,
+  type RepositoryLookup,
+} from '@imagebuild/core/resources';
+import {
+  DEFAULT_CONVERTER_IMAGE,
+  converterConfigHasSecret,
+  converterConfigJson,
   type ExportEvents,
   type ExportResult,
-  type ImageBuild,
-  type ImageExport,
-  type OperationContext,
-  type RepositoryLookup,
   type RunnerExportOptions,
-} from '@imagebuild/core';
+} from '@imagebuild/core/runner';
 import { repositoryCaPem, repositoryCredentials } from '../auth/registry-auth.js';
 import { signPushed } from '../build/sign-step.js';
 import type { EngineConnection } from '../connection/engine-connection.js';
@@ -55,7 +56,7 @@ export async function runExport(
   imageBuild: ImageBuild,
   repositories: RepositoryLookup,
   options: RunnerExportOptions,
-  ctx: OperationContext<ExportEvents>,
+  ctx: OperationScope<ExportEvents>,
 ): Promise<ExportResult> {
   const { conn } = deps;
   const format = imageExport.spec.format;

@@ -1,14 +1,9 @@
 import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
-import {
-  EngineError,
-  RUNNER_JOB_LABEL,
-  SbomError,
-  throwIfAborted,
-  type ImageFileEntry,
-  type ImageFileReader,
-  trimTrailingSlashes,
-} from '@imagebuild/core';
+import { EngineError, SbomError } from '@imagebuild/core/errors';
+import { throwIfAborted } from '@imagebuild/core/operation';
+import { trimTrailingSlashes } from '@imagebuild/core/resources';
+import { RUNNER_JOB_LABEL, type ImageFileEntry, type ImageFileReader } from '@imagebuild/core/runner';
 import { extract, type Header } from 'tar-stream';
 import { removeContainer } from '../cleanup/job-resources.js';
 import type { EngineConnection } from '../connection/engine-connection.js';
@@ -67,6 +62,7 @@ export function openImageFiles(conn: EngineConnection, image: string, jobId: str
       const c = container;
       container = undefined;
       if (!c) return;
+      // a container that failed to be created has nothing to remove
       const id = await c.catch(() => undefined);
       if (id) await removeContainer(conn, id, AbortSignal.timeout(20_000));
     },
@@ -87,6 +83,7 @@ export function openImageFiles(conn: EngineConnection, image: string, jobId: str
       signal,
     });
     if (res.statusCode === 404) {
+      // draining an error body; the missing file is the answer
       await readText(res).catch(() => undefined);
       return undefined;
     }

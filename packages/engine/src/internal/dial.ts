@@ -1,25 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import { addAbortSignal, type Readable } from 'node:stream';
-import { AbortError, EngineError, throwIfAborted } from '@imagebuild/core';
+import { AbortError } from '@imagebuild/core';
+import { EngineError } from '@imagebuild/core/errors';
+import { throwIfAborted } from '@imagebuild/core/operation';
 import type Modem from 'docker-modem';
-
-export type QueryValue = string | number | boolean | readonly string[] | undefined;
-
-/** One HTTP request to an engine, addressed with its full (versioned) path. */
-export interface DialRequest {
-  method: 'GET' | 'POST' | 'DELETE' | 'HEAD' | 'PUT';
-  /** Path without query, e.g. `/v1.41/containers/create`. */
-  path: string;
-  query?: Record<string, QueryValue> | undefined;
-  /** JSON body. */
-  json?: unknown;
-  /** Raw body (tar context…). */
-  body?: Buffer | Readable | undefined;
-  headers?: Record<string, string> | undefined;
-  signal?: AbortSignal | undefined;
-  /** Status codes that count as success; default 200, 201, 204. */
-  ok?: readonly number[] | undefined;
-}
+import type { QueryValue, DialRequest } from '../connection/dial-request.js';
+// Defined in the public module; re-exported for the modules importing them here.
+export type { QueryValue, DialRequest };
 
 interface ModemInternals {
   protocol?: string;
@@ -117,6 +104,7 @@ export async function dialJson<T = unknown>(modem: Modem, engine: string, req: D
   try {
     return JSON.parse(text) as T;
   } catch {
+    // a non-JSON body is returned as text for the caller to judge
     return text as T;
   }
 }

@@ -1,7 +1,8 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EngineError, RegistryError, parseRepository, type Repository } from '@imagebuild/core';
+import { parseRepository, type Repository } from '@imagebuild/core';
+import { EngineError, RegistryError } from '@imagebuild/core/errors';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EngineConnection } from '../connection/engine-connection.js';
 import type { EngineDialect, RegistryTlsMode } from '../dialect.js';

@@ -1,7 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { EngineError, RegistryError, redactText, type Repository } from '@imagebuild/core';
+import type { Repository } from '@imagebuild/core';
+import { EngineError, RegistryError, redactText } from '@imagebuild/core/errors';
 import { repositoryCaPem, repositoryCredentials } from '../auth/registry-auth.js';
 import type { EngineConnection } from '../connection/engine-connection.js';
 import type { EngineDialect } from '../dialect.js';
@@ -78,6 +79,7 @@ async function installCa(
   log: (line: string) => void,
 ): Promise<void> {
   const file = join(dir, `imagebuild-${createHash('sha256').update(pem).digest('hex').slice(0, 16)}.crt`);
+  // no CA file yet: it is written below
   const current = await readFile(file, 'utf8').catch(() => undefined);
   if (current === pem) return;
   const tmp = `${file}.${process.pid}-${randomUUID()}.tmp`; // concurrent jobs write the same file
@@ -86,6 +88,7 @@ async function installCa(
     await writeFile(tmp, pem, { mode: 0o644 });
     await rename(tmp, file);
   } catch (err) {
+    // removing our temp file after a failure that is thrown below
     await rm(tmp, { force: true }).catch(() => undefined);
     throw new EngineError(
       conn.name,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { DigestMismatchError, RegistryError } from '@imagebuild/core';
+import { DigestMismatchError, RegistryError } from '@imagebuild/core/errors';
 import type { ImageManifest, Platform, RegistryClient } from '@imagebuild/oci';
 import type { ManifestRef } from './registry-access.js';
 

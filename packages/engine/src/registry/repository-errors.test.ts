@@ -1,4 +1,5 @@
-import { AbortError, RegistryError, parseRepository } from '@imagebuild/core';
+import { AbortError, parseRepository } from '@imagebuild/core';
+import { RegistryError } from '@imagebuild/core/errors';
 import { describe, expect, it } from 'vitest';
 import { repositoryError, repositoryLabel } from './repository-errors.js';
 

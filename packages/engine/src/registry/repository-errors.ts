@@ -1,4 +1,5 @@
-import { AbortError, RegistryError, type SdkError, type Repository } from '@imagebuild/core';
+import { AbortError, type SdkError, type Repository } from '@imagebuild/core';
+import { RegistryError } from '@imagebuild/core/errors';
 
 /** `Repository "name" (registry)`: how every registry message names what it concerns. */
 export function repositoryLabel(repo: Repository): string {

@@ -42,6 +42,7 @@ function parse(text: string): EngineMessage {
     if (value && typeof value === 'object' && !Array.isArray(value)) return value as EngineMessage;
     return { stream: text };
   } catch {
+    // a line that is not JSON is build output, passed on as text
     return { stream: text };
   }
 }

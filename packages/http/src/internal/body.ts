@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { ApiError } from '@imagebuild/core';
+import { ApiError } from '@imagebuild/core/errors';
 import { quote } from './echo.js';
 import { JsonCheckError, checkJson } from './json-check.js';
 

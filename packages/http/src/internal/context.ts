@@ -1,15 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ImageBuilder } from '@imagebuild/builder';
 import type { Route } from './router.js';
 
-/** The builder methods the adapter uses. */
-export type BuilderApi = Pick<
-  ImageBuilder,
-  'create' | 'apply' | 'get' | 'list' | 'delete' | 'cancel' | 'newVersion' | 'logs' | 'readLog' | 'openExport'
-> &
-  Partial<Pick<ImageBuilder, 'sbom' | 'sboms'>>;
+import type { BuilderApi } from '../builder-api.js';
 
-export interface RequestContext {
+export interface HttpExchange {
   req: IncomingMessage;
   res: ServerResponse;
   route: Route;

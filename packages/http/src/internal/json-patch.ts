@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import { ApiError } from '@imagebuild/core';
+import { ApiError } from '@imagebuild/core/errors';
 import { quote } from './echo.js';
 
 type Json = unknown;

@@ -1,4 +1,4 @@
-import { ApiError } from '@imagebuild/core';
+import { ApiError } from '@imagebuild/core/errors';
 import { quote } from './echo.js';
 
 // Go's strconv.ParseBool, which upstream's server uses for boolean query parameters.

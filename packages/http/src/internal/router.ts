@@ -25,6 +25,7 @@ export function matchRoute(pathname: string): Route | undefined {
   try {
     name = rawName === undefined ? undefined : decodeURIComponent(rawName);
   } catch {
+    // a malformed percent-encoding matches no route (404)
     return undefined;
   }
   if (sub !== undefined && !SUBS[collection]?.has(sub)) return undefined;

@@ -1,15 +1,6 @@
 import { STATUS_CODES, type ServerResponse } from 'node:http';
-import {
-  AbortError,
-  ApiError,
-  ConflictError,
-  IllegalTransitionError,
-  NotFoundError,
-  RegistryError,
-  TimeoutError,
-  ValidationError,
-  redactText,
-} from '@imagebuild/core';
+import { API_VERSION, AbortError, ConflictError, NotFoundError, TimeoutError, ValidationError } from '@imagebuild/core';
+import { ApiError, IllegalTransitionError, RegistryError, redactText } from '@imagebuild/core/errors';
 import { cleanMessage } from './echo.js';
 
 /** A Flight Control `Status` body. */
@@ -22,7 +13,7 @@ export interface StatusBody {
   status: 'Success' | 'Failure';
 }
 
-export function statusBody(code: number, message: string, apiVersion = 'flightctl.io/v1alpha1'): StatusBody {
+export function statusBody(code: number, message: string, apiVersion: string = API_VERSION): StatusBody {
   return {
     apiVersion,
     kind: 'Status',

@@ -1,7 +1,9 @@
 import { pipeline } from 'node:stream/promises';
-import { ApiError, ConflictError, getReadyCondition } from '@imagebuild/core';
-import type { RequestContext } from '../internal/context.js';
-import { parseRange } from '../internal/range.js';
+import { ConflictError } from '@imagebuild/core';
+import { ApiError } from '@imagebuild/core/errors';
+import { getReadyCondition } from '@imagebuild/core/lifecycle';
+import type { HttpExchange } from '../internal/context.js';
+import { parseRange } from '../range.js';
 import { sendStatus } from '../internal/status.js';
 
 /**
@@ -12,7 +14,7 @@ import { sendStatus } from '../internal/status.js';
  * `If-Range` honoured). Backpressure from the client paces the registry; a client that goes away
  * aborts the registry request. Not ready → 400, as upstream.
  */
-export async function handleDownload(ctx: RequestContext): Promise<void> {
+export async function handleDownload(ctx: HttpExchange): Promise<void> {
   const { res, builder, headers, req, signal } = ctx;
   const name = ctx.route.name!;
   const ie = await builder.get('ImageExport', name);

@@ -1,11 +1,11 @@
+import { ApiError } from '@imagebuild/core/errors';
 import {
-  ApiError,
   UPSTREAM_EXPORT_FORMATS,
   isUpstreamExportFormat,
   parseImageBuildNewVersionRequest,
-} from '@imagebuild/core';
+} from '@imagebuild/core/resources';
 import { readJsonBody } from '../internal/body.js';
-import type { RequestContext } from '../internal/context.js';
+import type { HttpExchange } from '../internal/context.js';
 import { boolParam, listParams } from '../internal/query.js';
 import { sendJson, statusBody } from '../internal/status.js';
 
@@ -29,7 +29,7 @@ function checkUpstreamFormat(body: Record<string, unknown>): void {
 }
 
 /** `/imagebuilds` and `/imageexports`: list, create, get, delete, cancel, newversion. */
-export async function handleJobs(ctx: RequestContext): Promise<void> {
+export async function handleJobs(ctx: HttpExchange): Promise<void> {
   const { route, req, res, builder, url, headers } = ctx;
   const collection = route.collection as keyof typeof KIND;
   const kind = KIND[collection];

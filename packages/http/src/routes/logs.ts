@@ -1,10 +1,11 @@
 import type { IncomingMessage } from 'node:http';
-import { ApiError, getReadyReason, isTerminal } from '@imagebuild/core';
+import { ApiError } from '@imagebuild/core/errors';
+import { getReadyReason, isTerminal } from '@imagebuild/core/lifecycle';
+import { LOG_STREAM_COMPLETE } from '@imagebuild/core/resources';
 import { BatchWriter } from '../internal/batch-writer.js';
-import type { RequestContext } from '../internal/context.js';
+import type { HttpExchange } from '../internal/context.js';
 import { boolParam, intParam } from '../internal/query.js';
 
-export const LOG_STREAM_COMPLETE = '<<STREAM_COMPLETE>>';
 /** Most lines one plain-text `GET …/log` returns (`tail`, `limit`); page with `from` for more. */
 export const MAX_LOG_PAGE_LINES = 10_000;
 /** Response headers of a plain-text log: the window's first line (0-based), its end (exclusive), the total. */
@@ -36,7 +37,7 @@ export function wantsResumable(req: IncomingMessage): boolean {
  * resumable framing (see `wantsResumable`): then `id: <line number>` on every line and keep-alive
  * comments, and `Last-Event-ID: n` resumes after line n — as SSE even when the job has finished.
  */
-export async function handleLogs(ctx: RequestContext, keepAliveMs: number): Promise<void> {
+export async function handleLogs(ctx: HttpExchange, keepAliveMs: number): Promise<void> {
   const { route, builder, url, req } = ctx;
   const kind = KIND[route.collection as keyof typeof KIND];
   const name = route.name!;
@@ -55,7 +56,7 @@ export async function handleLogs(ctx: RequestContext, keepAliveMs: number): Prom
   return streamEvents(ctx, kind, name, from, wantsResumable(req) ? keepAliveMs : undefined);
 }
 
-async function sendWindow(ctx: RequestContext, kind: 'ImageBuild' | 'ImageExport', name: string): Promise<void> {
+async function sendWindow(ctx: HttpExchange, kind: 'ImageBuild' | 'ImageExport', name: string): Promise<void> {
   const { res, url, headers, signal } = ctx;
   const from = intParam(url, 'from', Number.MAX_SAFE_INTEGER);
   const tail = intParam(url, 'tail', MAX_LOG_PAGE_LINES);
@@ -89,7 +90,7 @@ async function sendWindow(ctx: RequestContext, kind: 'ImageBuild' | 'ImageExport
 }
 
 async function streamEvents(
-  ctx: RequestContext,
+  ctx: HttpExchange,
   kind: 'ImageBuild' | 'ImageExport',
   name: string,
   from: number,

@@ -1,12 +1,12 @@
-import { ApiError, ConflictError, NotFoundError, REDACTED, type Repository } from '@imagebuild/core';
+import { CORE_API_VERSION, ConflictError, NotFoundError, type Repository } from '@imagebuild/core';
+import { ApiError, REDACTED } from '@imagebuild/core/errors';
 import { readJsonBody } from '../internal/body.js';
-import type { RequestContext } from '../internal/context.js';
+import type { HttpExchange } from '../internal/context.js';
 import { quote } from '../internal/echo.js';
 import { applyJsonPatch, applyMergePatch } from '../internal/json-patch.js';
 import { listParams } from '../internal/query.js';
 import { sendJson, statusBody } from '../internal/status.js';
 
-export const CORE_API_VERSION = 'flightctl.io/v1beta1';
 const JSON_PATCH = 'application/json-patch+json';
 const MERGE_PATCH = 'application/merge-patch+json';
 
@@ -38,7 +38,7 @@ function checkName(obj: Record<string, unknown>, name: string): void {
  * created, 200 when replaced — what `flightctl apply` sends), patch (`PATCH`, RFC 6902 JSON Patch
  * as upstream, or RFC 7386 merge patch) and delete.
  */
-export async function handleRepositories(ctx: RequestContext): Promise<void> {
+export async function handleRepositories(ctx: HttpExchange): Promise<void> {
   const { route, req, res, builder, url, headers } = ctx;
   const method = req.method ?? 'GET';
   const name = route.name;

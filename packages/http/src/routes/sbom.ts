@@ -1,5 +1,7 @@
-import { ApiError, ConflictError, SBOM_MEDIA_TYPE } from '@imagebuild/core';
-import type { RequestContext } from '../internal/context.js';
+import { API_VERSION, ConflictError } from '@imagebuild/core';
+import { ApiError } from '@imagebuild/core/errors';
+import { SBOM_MEDIA_TYPE } from '@imagebuild/core/runner';
+import type { HttpExchange } from '../internal/context.js';
 
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
 
@@ -9,7 +11,7 @@ const DIGEST = /^sha256:[0-9a-f]{64}$/;
  * CycloneDX document (the newest by default) with `Docker-Content-Digest` and `ETag`. Not completed
  * → 400 (as downloads), no SBOM → 404, a builder without SBOM support → 501.
  */
-export async function handleSbom(ctx: RequestContext): Promise<void> {
+export async function handleSbom(ctx: HttpExchange): Promise<void> {
   const { res, builder, headers, url, signal } = ctx;
   const name = ctx.route.name!;
   if (!builder.sbom || !builder.sboms) throw new ApiError(501, 'this server does not serve SBOMs');
@@ -20,7 +22,7 @@ export async function handleSbom(ctx: RequestContext): Promise<void> {
     if (ctx.route.sub === 'sboms') {
       const items = await builder.sboms(name, { signal });
       res.writeHead(200, { ...headers, 'Content-Type': 'application/json' });
-      res.end(JSON.stringify({ apiVersion: 'flightctl.io/v1alpha1', kind: 'SbomList', items }));
+      res.end(JSON.stringify({ apiVersion: API_VERSION, kind: 'SbomList', items }));
       return;
     }
     const sbom = await builder.sbom(name, { digest, signal });

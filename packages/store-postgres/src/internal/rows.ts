@@ -1,4 +1,4 @@
-import { getReadyReason, isTerminal } from '@imagebuild/core';
+import { getReadyReason, isTerminal } from '@imagebuild/core/lifecycle';
 import type { StoredKind, StoredRecord } from '@imagebuild/builder';
 
 /** One row of `ib_resources` as the driver returns it (bigint columns arrive as strings). */

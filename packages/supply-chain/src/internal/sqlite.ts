@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { SbomError } from '@imagebuild/core';
+import { SbomError } from '@imagebuild/core/errors';
 
 /** The slice of better-sqlite3's API the RPM reader uses (kept local so its types are not part of ours). */
 interface Statement {

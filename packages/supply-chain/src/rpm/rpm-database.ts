@@ -1,7 +1,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
-import { SbomError, throwIfAborted, type ImageFileEntry, type ImageFileReader } from '@imagebuild/core';
+import { SbomError } from '@imagebuild/core/errors';
+import { throwIfAborted } from '@imagebuild/core/operation';
+import type { ImageFileEntry, ImageFileReader } from '@imagebuild/core/runner';
 import { openSqlite } from '../internal/sqlite.js';
 import { parseRpmHeader, type RpmPackage } from './rpm-header.js';
 

@@ -1,4 +1,4 @@
-import { SbomError } from '@imagebuild/core';
+import { SbomError } from '@imagebuild/core/errors';
 
 /** The header tags an SBOM component needs (rpm's lib/rpmtag.h). */
 export const RpmTag = {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { ValidationError, throwIfAborted } from '@imagebuild/core';
+import { ValidationError } from '@imagebuild/core';
+import { throwIfAborted } from '@imagebuild/core/operation';
 import { MediaType, type Descriptor, type ImageManifest, type RegistryClient } from '@imagebuild/oci';
 import type { Signer } from './signer.js';
 import {

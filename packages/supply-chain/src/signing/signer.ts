@@ -1,6 +1,7 @@
 import { createPrivateKey, createPublicKey, sign as cryptoSign, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { ValidationError, type ImageSigner } from '@imagebuild/core';
+import { ValidationError } from '@imagebuild/core';
+import type { ImageSigner } from '@imagebuild/core/runner';
 
 /** One shape for signers across packages: core's `ImageSigner`. */
 export type Signer = ImageSigner;
@@ -31,6 +32,7 @@ export async function pemFileSigner(path: string): Promise<Signer> {
   try {
     key = createPrivateKey({ key: pem, format: 'pem' });
   } catch {
+    // the ValidationError names the key file
     throw new ValidationError([{ path: 'keyFile', message: `${path} is not an unencrypted PEM private key` }], {
       subject: 'signer',
     });

@@ -1,5 +1,6 @@
 import { createHash, createPublicKey, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { ValidationError } from '@imagebuild/core';
+import { parseImageRef } from '@imagebuild/core/refs';
 import type { ImageManifest, RegistryClient } from '@imagebuild/oci';
 import {
   SIGNATURE_ANNOTATION,
@@ -41,6 +42,7 @@ export async function verifyImageSignature(client: RegistryClient, o: VerifyImag
   try {
     key = createPublicKey(o.publicKeyPem);
   } catch {
+    // the ValidationError says the key is not a PEM public key
     throw new ValidationError([{ path: 'publicKeyPem', message: 'is not a PEM public key' }], { subject: 'verify' });
   }
   const identity = o.identity ?? `${client.registry}/${o.repository}`;
@@ -82,6 +84,7 @@ export async function verifyImageSignature(client: RegistryClient, o: VerifyImag
     try {
       p = JSON.parse(payload.toString('utf8'));
     } catch {
+      // reported as this signature's reason
       reason = 'signature payload is not JSON';
       continue;
     }
@@ -104,9 +107,12 @@ export async function verifyImageSignature(client: RegistryClient, o: VerifyImag
 }
 
 /** `registry/repo[:tag][@digest]` → `registry/repo`. */
-function repositoryOf(ref: string): string {
-  const at = ref.indexOf('@');
-  const base = at >= 0 ? ref.slice(0, at) : ref;
-  const colon = base.lastIndexOf(':');
-  return colon > base.lastIndexOf('/') ? base.slice(0, colon) : base;
+function repositoryOf(ref: string): string | undefined {
+  try {
+    const parsed = parseImageRef(ref);
+    return `${parsed.registry}/${parsed.repository}`;
+  } catch {
+    // A signature naming no valid reference names no repository: it fails the identity check.
+    return undefined;
+  }
 }

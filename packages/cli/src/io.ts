@@ -1,4 +1,4 @@
-import { readStdin } from './documents.js';
+import { readStdin } from './internal/documents.js';
 
 /** Where a command writes (the process's streams, or buffers in tests). */
 export interface Io {

@@ -1,4 +1,5 @@
-import { ApiError, SdkError, ValidationError } from '@imagebuild/core';
+import { SdkError, ValidationError } from '@imagebuild/core';
+import { ApiError } from '@imagebuild/core/errors';
 
 /** The command's exit statuses (documented in `imagebuild --help`). */
 export const EXIT = {
