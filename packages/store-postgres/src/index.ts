@@ -7,4 +7,4 @@ export { PostgresStore, type PostgresStoreOptions } from './postgres-store.js';
 export { LeaseLostError, type Leases, type Lease, type Claim, type ClaimOptions } from './lease-book.js';
 export type { ChangeStream, Change, ChangeFeedOptions, ChangeListener } from './change-feed.js';
 export { type JobLogs, LOG_CHUNK_LINES, LOG_CHUNK_BYTES } from './log-chunks.js';
-export { MIGRATIONS } from './internal/migrations.js';
+export { MIGRATIONS } from './migrations.js';

@@ -4,7 +4,7 @@ import pg from 'pg';
 import { ChangeFeed, type ChangeFeedOptions, type ChangeStream } from './change-feed.js';
 import { LeaseBook, type Leases } from './lease-book.js';
 import { type JobLogs, LogChunks } from './log-chunks.js';
-import { migrate } from './internal/migrations.js';
+import { migrate } from './migrations.js';
 import { RECORD_CHANGE, RESOURCE_COLUMNS, type ResourceRow, toRecord, writeParams } from './internal/rows.js';
 
 /** Options of a {@link PostgresStore}. */
