@@ -46,8 +46,12 @@ function get(socketPath, path) {
   });
 }
 
+// The converter's cache volumes persist between exports by design (like the engine's image store; the
+// first export on an engine creates them, `clearConverterCache()` removes them): listed, never a leak.
+const CACHE_LABEL = 'io.imagebuild.converter-cache';
 const ours = (labels, names) =>
-  Object.keys(labels ?? {}).some((k) => k.startsWith('io.imagebuild.')) || names.some((n) => OUR_NAME.test(n));
+  !(CACHE_LABEL in (labels ?? {})) &&
+  (Object.keys(labels ?? {}).some((k) => k.startsWith('io.imagebuild.')) || names.some((n) => OUR_NAME.test(n)));
 const row = (kind, id, names, labels) => ({
   key: `${kind}\t${id}`,
   line: `${kind}\t${id}\t${names.join(',') || '-'}\t${ours(labels, names) ? 'ours' : 'other'}`,

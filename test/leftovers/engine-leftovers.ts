@@ -50,10 +50,19 @@ export async function allImageIds(socket: string): Promise<Set<string>> {
 const untagged = (i: Listed): boolean =>
   !(i.RepoTags ?? []).some((t) => t !== '<none>:<none>') && !(i.RepoDigests ?? []).some((d) => !d.startsWith('<none>'));
 
-/** Names of every volume (labelled or anonymous) on the engine. */
+/**
+ * Names of every volume (labelled or anonymous) on the engine, except the converter's cache volumes:
+ * those persist between exports by design (the first export on an engine creates them), like an
+ * engine's image store; `clearConverterCache()` removes them.
+ */
 export async function volumeNames(socket: string): Promise<Set<string>> {
-  const v = await get<{ Volumes: Array<{ Name: string }> | null }>(socket, '/v1.41/volumes');
-  return new Set((v.Volumes ?? []).map((x) => x.Name));
+  const v = await get<{ Volumes: Array<{ Name: string; Labels?: Record<string, string> | null }> | null }>(
+    socket,
+    '/v1.41/volumes',
+  );
+  return new Set(
+    (v.Volumes ?? []).filter((x) => x.Labels?.['io.imagebuild.converter-cache'] === undefined).map((x) => x.Name),
+  );
 }
 
 /**
