@@ -73,11 +73,23 @@ export function installNative(node, addonDir, seed) {
     cpSync(addonDir, scratch, { recursive: true, filter: (src) => !src.includes(`${addonDir}/build`) });
     const started = Date.now();
     try {
+      // node-gyp takes npm_config_* from the environment (`npm run` exports the user's .npmrc, e.g. a
+      // `nodedir=/usr` that would compile against the system Node's headers): only our devdir counts.
+      const env = Object.fromEntries(
+        Object.entries(process.env).filter(([k]) => !/^npm_config_(nodedir|target|dist_url|runtime|devdir)$/i.test(k)),
+      );
       execFileSync(node, [nodeGyp(), 'rebuild', '--release', `--devdir=${devdir}`, '-j', '2'], {
         cwd: scratch,
+        env,
         stdio: ['ignore', 'pipe', 'pipe'],
         maxBuffer: 64 << 20,
       });
+      // a binary for another Node's ABI fails much later and far away: check it here
+      const abi = execFileSync(node, ['-p', 'process.versions.modules'], { encoding: 'utf8' }).trim();
+      const release = join(scratch, 'build', 'Release');
+      const addons = readdirSync(release).filter((f) => f.endsWith('.node'));
+      if (!addons.some((f) => readFileSync(join(release, f)).includes(`node_register_module_v${abi}`)))
+        throw new Error(`compiled ${pkg.name} is not for NODE_MODULE_VERSION ${abi} (node ${version})`);
     } catch (err) {
       throw new Error(`compiling ${pkg.name}@${pkg.version} for node ${version} failed:\n${err.stderr ?? err}`);
     }
