@@ -130,7 +130,14 @@ describe('finding 10: locating bad documents is linear', () => {
     const doc = (i: number): string => `${'#\n'.repeat(200)}kind: ImageBuild\nmetadata: {name: b${i}\n`;
     const text = Array.from({ length: 1000 }, (_, i) => doc(i)).join('---\n');
     let results: ReturnType<typeof parseDocuments> = [];
-    expect(cpuMs(() => (results = parseDocuments(text)))).toBeLessThan(BUDGET_MS);
+    // the least of up to three runs: load only ever adds CPU time; a rescan per error (~2 s) fails all three
+    let best = cpuMs(() => (results = parseDocuments(text)));
+    for (let attempt = 2; best >= BUDGET_MS && attempt <= 3; attempt++)
+      best = Math.min(
+        best,
+        cpuMs(() => (results = parseDocuments(text))),
+      );
+    expect(best).toBeLessThan(BUDGET_MS);
     expect(results).toHaveLength(1000);
     expect(!results[999]!.ok && results[999]!.error.message).toMatch(/at line 203000, column 1/);
   });
