@@ -156,8 +156,9 @@ describe.each(['podman', 'docker'] as const)('%s: the converter contract', (kind
 
   it('pxe-tar-xz: the output directory is pushed as one tar', async () => {
     const file = await exportFile('pxe-tar-xz', {});
-    expect(tarList(file)).toEqual([
-      'bootc-pxe-tree/',
+    // the engine's archive names the directory entry with or without a trailing slash (podman: without)
+    expect(tarList(file).map((n) => n.replace(/\/$/, ''))).toEqual([
+      'bootc-pxe-tree',
       'bootc-pxe-tree/initrd.img',
       'bootc-pxe-tree/rootfs.img',
       'bootc-pxe-tree/vmlinuz',
