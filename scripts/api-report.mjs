@@ -18,6 +18,13 @@ const update = process.argv.includes('--update');
 const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const reportFolder = join(root, 'etc', 'api');
 const temp = mkdtempSync(join(tmpdir(), 'imagebuild-api-'));
+// a run stopped by a signal (a `timeout`, Ctrl-C) skips `finally`: remove the folder then too
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.once(sig, () => {
+    rmSync(temp, { recursive: true, force: true });
+    process.kill(process.pid, sig);
+  });
+}
 mkdirSync(reportFolder, { recursive: true });
 
 // Warnings that belong in the report, reviewed like the API itself; everything else of API Extractor's
