@@ -53,8 +53,10 @@ export async function prepareBuild(input: PrepareInput): Promise<PreparedBuild> 
   const access = input.registries(destRepo);
   try {
     // The three checks are independent (different registries or the engine), so they run together:
-    // the slowest one, not their sum, is what the build waits for. The first failure is reported.
-    const [source, , trust] = await Promise.all([
+    // the slowest one, not their sum, is what the build waits for. A wrong password fails two of them
+    // (the push check and the engine's login): the first failure in this order is reported, whichever
+    // came first, so the same mistake always gives the same message.
+    const [pinned, push, engineTrust] = await Promise.allSettled([
       resolveSource(input.registries, sourceRepo, spec.source.imageName, spec.source.imageTag, signal),
       access.checkPush(dest.repository, signal).catch((err: unknown) => {
         throw repositoryError(destRepo, `push access check to ${dest.repository}`, err);
@@ -65,6 +67,11 @@ export async function prepareBuild(input: PrepareInput): Promise<PreparedBuild> 
         signal,
       }),
     ]);
+    if (pinned.status === 'rejected') throw pinned.reason;
+    if (push.status === 'rejected') throw push.reason;
+    if (engineTrust.status === 'rejected') throw engineTrust.reason;
+    const source = pinned.value;
+    const trust = engineTrust.value;
     log(`[imagebuild] source ${source.name} resolved to ${source.digest}; building FROM ${source.pinned}`);
     const buildArgs = { ...context.buildArgs, SOURCE_IMAGE: source.pinned };
     const key = buildKey({ spec, source, platform: input.platform, files: context.files, buildArgs });
