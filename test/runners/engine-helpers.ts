@@ -137,6 +137,70 @@ export async function socketProxy(target: string): Promise<{ url: string; cut():
   };
 }
 
+/**
+ * A unix-socket proxy in front of an engine socket that holds back the engine's answer to every
+ * request whose first line matches `request` for `holdMs`, calling `onAnswered` as the answer
+ * arrives: the engine has done the work, its client has not heard of it yet.
+ */
+export async function holdingProxy(
+  target: string,
+  request: RegExp,
+  holdMs: number,
+  onAnswered: (line: string) => void,
+): Promise<{ url: string; close(): void }> {
+  const dir = mkdtempSync(join(tmpdir(), 'ib-hold-'));
+  const path = join(dir, 'engine.sock');
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((client) => {
+    const upstream = connect(target);
+    sockets.add(client).add(upstream);
+    let matched: string | undefined;
+    let holdUntil = 0;
+    let queue: Buffer[] = [];
+    client.on('data', (d: Buffer) => {
+      const line = d.toString('latin1').split('\r\n', 1)[0] ?? '';
+      if (request.test(line)) matched = line;
+      upstream.write(d);
+    });
+    upstream.on('data', (d: Buffer) => {
+      if (matched !== undefined) {
+        holdUntil = Date.now() + holdMs;
+        onAnswered(matched);
+        matched = undefined;
+      }
+      if (Date.now() >= holdUntil && queue.length === 0) {
+        if (!client.destroyed) client.write(d);
+        return;
+      }
+      queue.push(d);
+      if (queue.length === 1)
+        setTimeout(
+          () => {
+            const held = queue;
+            queue = [];
+            if (!client.destroyed) for (const b of held) client.write(b);
+          },
+          Math.max(0, holdUntil - Date.now()),
+        );
+    });
+    const end = (): void => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', end).on('close', end);
+    upstream.on('error', end).on('close', end);
+  });
+  await new Promise<void>((resolve) => server.listen(path, resolve));
+  return {
+    url: `unix://${path}`,
+    close() {
+      server.close();
+      for (const s of sockets) s.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 /** Pulls `ref` (e.g. `registry/name@sha256:…`) with the engine, checking the stream for in-band errors. */
 export async function pullImage(conn: EngineConnection, ref: string): Promise<void> {
   const stream = await conn.stream({

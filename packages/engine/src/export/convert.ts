@@ -47,29 +47,26 @@ export async function runConverter(
 ): Promise<{ id: string; logs: Promise<void> }> {
   const tail = new LogTail(30);
   const tracker = new ConverterStageTracker();
-  const id = await createContainer(
-    conn,
-    {
-      image: r.converterImage,
-      ...converterCommand({
-        pinned: r.pinned,
-        target: r.target,
-        tlsVerify: r.tlsVerify,
-        marker: r.marker,
-        flags: r.flags,
-      }),
-      jobId: r.jobId,
-      labels: { 'io.imagebuild.role': 'converter' },
-      privileged: true,
-      networkMode: 'host',
-      securityOpt: ['label=type:unconfined_t'],
-      workingDir: '/output',
-      binds: [...r.binds],
-      tmpfs: { [SECRETS_TMPFS]: 'rw,mode=0700' },
-    },
-    r.signal,
-  );
+  const id = await createContainer(conn, {
+    image: r.converterImage,
+    ...converterCommand({
+      pinned: r.pinned,
+      target: r.target,
+      tlsVerify: r.tlsVerify,
+      marker: r.marker,
+      flags: r.flags,
+    }),
+    jobId: r.jobId,
+    labels: { 'io.imagebuild.role': 'converter' },
+    privileged: true,
+    networkMode: 'host',
+    securityOpt: ['label=type:unconfined_t'],
+    workingDir: '/output',
+    binds: [...r.binds],
+    tmpfs: { [SECRETS_TMPFS]: 'rw,mode=0700' },
+  });
   r.onCreated(id);
+  throwIfAborted(r.signal);
   if (r.inputs) await putIntoContainer(conn, id, r.inputs, r.signal);
   await startContainer(conn, id, r.signal);
   // Lines are handled in order on one chain: the first osbuild line waits for the manifest (read

@@ -1,8 +1,11 @@
+import { throwIfAborted } from '@imagebuild/core/operation';
 import type { EngineConnection } from '../connection/engine-connection.js';
+import { cleanupJobResources } from '../cleanup/job-resources.js';
 import { removeContainer } from './container-run.js';
 import { converterCacheBinds, createExportVolumes, removeExportVolumes, type ExportVolumes } from './export-volumes.js';
 
 const CLEANUP_TIMEOUT_MS = 10_000;
+const SETTLE_TIMEOUT_MS = 25_000;
 
 /**
  * The engine-side resources of one export (its volumes, the converter container) and their removal:
@@ -25,13 +28,14 @@ export class ExportResources {
 
   /** Creates the export's volumes (and the cache volumes of `cacheKey` when missing). */
   async prepare(cacheKey: string | undefined, signal: AbortSignal): Promise<void> {
-    this.#volumes = createExportVolumes(this.#conn, this.#jobId, signal);
+    this.#volumes = createExportVolumes(this.#conn, this.#jobId);
     const [volumes, caches] = await Promise.all([
       this.#volumes,
       cacheKey ? converterCacheBinds(this.#conn, cacheKey, signal) : Promise.resolve([]),
     ]);
     this.#current = volumes;
     this.#caches = caches;
+    throwIfAborted(signal);
   }
 
   /** The converter's `volume:path` binds (after `prepare`). */
@@ -62,9 +66,19 @@ export class ExportResources {
 
   async #remove(): Promise<void> {
     const conn = this.#conn;
+    let clean = true;
     if (this.#container)
-      await removeContainer(conn, this.#container, AbortSignal.timeout(CLEANUP_TIMEOUT_MS)).catch(() => undefined);
+      clean = await removeContainer(conn, this.#container, AbortSignal.timeout(CLEANUP_TIMEOUT_MS)).then(
+        () => true,
+        () => false,
+      );
     const v = await this.#volumes?.catch(() => undefined);
-    if (v) await removeExportVolumes(conn, v);
+    if (v) clean = (await removeExportVolumes(conn, v)) && clean;
+    // A loaded engine can take longer than the bound to kill a converter, and its volumes stay in use
+    // meanwhile: everything labelled with the job is then removed in passes until none is left.
+    if (!clean)
+      await cleanupJobResources(conn, { jobId: this.#jobId, signal: AbortSignal.timeout(SETTLE_TIMEOUT_MS) }).catch(
+        () => undefined,
+      );
   }
 }

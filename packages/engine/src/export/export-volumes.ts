@@ -8,6 +8,7 @@ import { jobTag } from './job-tag.js';
 export const CONVERTER_CACHE_LABEL = 'io.imagebuild.converter-cache';
 const ROLE_LABEL = 'io.imagebuild.role';
 const CLEANUP_TIMEOUT_MS = 10_000;
+const CREATE_TIMEOUT_MS = 60_000;
 
 /** The engine volumes one export uses: bound at `/output` and at `/var/lib/containers`. */
 export interface ExportVolumes {
@@ -40,17 +41,16 @@ function removeVolume(conn: EngineConnection, name: string, signal?: AbortSignal
  * found and removed by the start-up sweep (`cleanup()`); the caller removes them in every outcome.
  * Named volumes, not host directories: the engine may be on another machine.
  */
-export async function createExportVolumes(
-  conn: EngineConnection,
-  jobId: string,
-  signal: AbortSignal,
-): Promise<ExportVolumes> {
+export async function createExportVolumes(conn: EngineConnection, jobId: string): Promise<ExportVolumes> {
   const base = `imagebuild-export-${jobTag(jobId)}${randomBytes(4).toString('hex')}`;
   const v = { output: `${base}-output`, storage: `${base}-storage` };
   const labels = (role: string) => ({ [RUNNER_JOB_LABEL]: jobId, [ROLE_LABEL]: `converter-${role}` });
+  // not aborted with the job (an engine that got the request creates the volume all the same, after
+  // our removal): bounded by a timeout; the caller holds the names and checks its signal after
+  const bound = AbortSignal.timeout(CREATE_TIMEOUT_MS);
   const made = await Promise.allSettled([
-    createVolume(conn, v.output, labels('output'), signal),
-    createVolume(conn, v.storage, labels('storage'), signal),
+    createVolume(conn, v.output, labels('output'), bound),
+    createVolume(conn, v.storage, labels('storage'), bound),
   ]);
   const failed = made.find((m) => m.status === 'rejected');
   if (failed) {
@@ -60,9 +60,17 @@ export async function createExportVolumes(
   return v;
 }
 
-/** Removes the export's volumes (in parallel); errors are swallowed: the sweep takes what is left. */
-export async function removeExportVolumes(conn: EngineConnection, v: ExportVolumes): Promise<void> {
-  await Promise.all([v.output, v.storage].map((n) => removeVolume(conn, n).catch(() => undefined)));
+/** Removes the export's volumes (in parallel); false when one could not go (never throws). */
+export async function removeExportVolumes(conn: EngineConnection, v: ExportVolumes): Promise<boolean> {
+  const gone = await Promise.all(
+    [v.output, v.storage].map((n) =>
+      removeVolume(conn, n).then(
+        () => true,
+        () => false,
+      ),
+    ),
+  );
+  return gone.every(Boolean);
 }
 
 /** The converter's persistent cache volumes (`/store`, `/rpmmd`) for a cache key; one set per engine and key. */

@@ -9,6 +9,7 @@ import { removeContainer } from '../cleanup/job-resources.js';
 import type { EngineConnection } from '../connection/engine-connection.js';
 import { readText } from '../internal/dial.js';
 
+const CREATE_TIMEOUT_MS = 60_000;
 /** At most this many archive entries per read (a directory read is for a few files, not a tree). */
 const MAX_ENTRIES = 100_000;
 
@@ -26,7 +27,9 @@ export interface ImageFiles {
  */
 export function openImageFiles(conn: EngineConnection, image: string, jobId: string): ImageFiles {
   let container: Promise<string> | undefined;
-  const create = (signal: AbortSignal | undefined): Promise<string> => {
+  // Not aborted with the read (an engine that got the request creates the container all the same,
+  // and close() must know its id): bounded by a timeout instead; the read checks its signal after.
+  const create = (): Promise<string> => {
     container ??= conn
       .json<{ Id?: string }>({
         method: 'POST',
@@ -34,7 +37,7 @@ export function openImageFiles(conn: EngineConnection, image: string, jobId: str
         // Entrypoint/Cmd are never run; they only satisfy engines that need one for an image without Cmd.
         json: { Image: image, Entrypoint: ['/nonexistent'], Cmd: [], Labels: { [RUNNER_JOB_LABEL]: jobId } },
         ok: [201],
-        signal,
+        signal: AbortSignal.timeout(CREATE_TIMEOUT_MS),
       })
       .then((r) => {
         if (!r?.Id) throw new EngineError(conn.name, 'container create returned no id');
@@ -74,7 +77,8 @@ export function openImageFiles(conn: EngineConnection, image: string, jobId: str
   ): Promise<ImageFileEntry[] | undefined> {
     if (!path.startsWith('/') || posix.normalize(path) !== path || path === '/')
       throw new SbomError(`image path must be absolute and normalised: ${JSON.stringify(path)}`);
-    const id = await create(signal);
+    const id = await create();
+    throwIfAborted(signal);
     const res = await conn.stream({
       method: 'GET',
       path: conn.compat(`/containers/${id}/archive`),
