@@ -2,6 +2,7 @@
 // the runner has not heard of it yet. Whatever the engine made for the job must still be removed
 // (found in CI: a builder closed by SIGINT at that moment left the converter and its volumes).
 import { AbortError, type ImageBuild, type Runner } from '@imagebuild/core';
+import { ConversionError } from '@imagebuild/core/errors';
 import { EngineConnection } from '@imagebuild/engine';
 import { DockerRunner } from '@imagebuild/runner-docker';
 import { PodmanRunner } from '@imagebuild/runner-podman';
@@ -71,6 +72,27 @@ describe.each(['podman', 'docker'] as const)('%s: an export aborted during a cre
     } finally {
       await runner.close();
       proxy.close();
+    }
+  });
+
+  it("a converter that dies before its last line: its exit status is the engine's, and nothing is left", async () => {
+    // the base image has a shell but no podman: the script exits 127 before printing its exit line,
+    // so the status comes from the engine's wait (libpod's on podman, compat's on dockerd)
+    const jobId = `ab-exit-${run}`;
+    const runner = makeRunner(`unix://${socket}`);
+    try {
+      const err = await runner
+        .export(imageExport('xex', 'ab', 'qcow2'), build, all, { converterImage: env.baseImage, jobId, noReuse: true })
+        .done()
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      expect(err).toBeInstanceOf(ConversionError);
+      expect((err as ConversionError).message).toMatch(/^converter exited with code 127: /);
+      expect(await leftovers(conn, jobId)).toEqual([]);
+    } finally {
+      await runner.close();
     }
   });
 

@@ -87,8 +87,22 @@ export async function followLogs(
   for (const line of [...out.flush(), ...err.flush()]) onLine(line);
 }
 
-/** Waits for the container to stop; its exit status. */
+/**
+ * Waits for the container to stop; its exit status. On podman through libpod's wait, polling every
+ * 250 ms as `podman wait` does: podman 4.3's compat wait polls so hard that the container it waits
+ * for runs about twice as long (measured: 8.9 s against 3.8 s for the converter stand-in).
+ */
 export async function waitContainer(conn: EngineConnection, id: string, signal: AbortSignal): Promise<number> {
+  if (conn.info.libpodApiVersion) {
+    const code = await conn.json<number>({
+      method: 'POST',
+      path: conn.libpod(`/containers/${encodeURIComponent(id)}/wait`),
+      query: { condition: 'stopped', interval: '250ms' },
+      ok: [200],
+      signal,
+    });
+    return typeof code === 'number' ? code : -1;
+  }
   const res = await conn.json<{ StatusCode?: number }>({
     method: 'POST',
     path: conn.compat(`/containers/${id}/wait`),
