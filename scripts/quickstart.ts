@@ -2,23 +2,38 @@
 // image with the Flight Control agent, export it to qcow2, download it, and report timings.
 // Run with `sh scripts/quickstart.sh` (installs and starts what it needs), or, with the harness up:
 //   npx tsx --conditions=@imagebuild/source scripts/quickstart.ts
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ImageBuilder } from '@imagebuild/builder';
 import { PodmanRunner } from '@imagebuild/runner-podman';
-import { demoEnrollmentConfig, harness, harnessRepositories, runId } from '../examples/lib/harness.js';
+import { parseEnrollmentConfig, type EnrollmentConfig } from '@imagebuild/core';
+import { renderAgentConfig } from '@imagebuild/core/containerfile';
+import { demoEnrollmentConfig, harness, harnessRepositories } from '../examples/lib/harness.js';
 import { followLogs, progress } from '../examples/lib/progress.js';
 
 const reasonOf = (o: {
   status?: { conditions?: ReadonlyArray<{ type: string; reason: string; message: string }> | undefined } | undefined;
 }) => o.status?.conditions?.find((c) => c.type === 'Ready');
 
+/**
+ * The demo enrollment config, made once and kept (mode 0600) in the output directory: a second run
+ * with nothing changed then has the same inputs, and its build and export are reused.
+ */
+function keptDemoEnrollment(outDir: string): EnrollmentConfig {
+  const file = join(outDir, 'demo-enrollment.yaml');
+  if (existsSync(file)) return parseEnrollmentConfig(readFileSync(file, 'utf8'));
+  const config = demoEnrollmentConfig();
+  writeFileSync(file, renderAgentConfig(config), { mode: 0o600 });
+  return config;
+}
+
 async function main(): Promise<void> {
   const t0 = Date.now();
   const h = harness();
   const outDir = resolve(process.env['QUICKSTART_OUT'] ?? '.quickstart');
   mkdirSync(outDir, { recursive: true });
-  const id = runId();
+  // stable names: run again with nothing changed, and the build, the export and the download are reused
+  const id = process.env['QUICKSTART_TAG'] ?? 'quickstart';
   console.log(`imagebuild quick start — podman at ${h.PODMAN_URL}, registry ${h.REGISTRY_PLAIN}`);
   console.log(
     'note: the enrollment certificate is a throwaway self-signed demo, not a real Flight Control enrollment.',
@@ -26,7 +41,7 @@ async function main(): Promise<void> {
 
   const builder = new ImageBuilder({
     runners: [new PodmanRunner({ engine: h.PODMAN_URL, name: 'podman' })],
-    enrollmentConfig: demoEnrollmentConfig(),
+    enrollmentConfig: keptDemoEnrollment(outDir),
     // The harness's stand-in for bootc-image-builder; the SDK default stays the real one.
     exportOptions: { converterImage: h.BIB_IMAGE },
     logDir: join(outDir, 'logs'),
@@ -39,7 +54,7 @@ async function main(): Promise<void> {
   })().catch(() => undefined);
 
   for (const r of harnessRepositories(h)) await builder.apply(r);
-  const buildName = `quickstart-${id}`;
+  const buildName = id;
   await builder.create({
     apiVersion: 'flightctl.io/v1alpha1',
     kind: 'ImageBuild',
