@@ -106,15 +106,18 @@ export function recordingRegistries(pushed: Map<string, string>): (repo: Reposit
   };
 }
 
-/** A unix-socket proxy in front of an engine socket that the test can cut. */
-export async function socketProxy(target: string): Promise<{ url: string; cut(): void; close(): void }> {
+/** A unix-socket server in front of an engine socket; `relay` joins each client to its upstream. */
+async function proxyServer(
+  target: string,
+  relay: (client: Socket, upstream: Socket) => void,
+): Promise<{ url: string; cut(): void; close(): void }> {
   const dir = mkdtempSync(join(tmpdir(), 'ib-proxy-'));
   const path = join(dir, 'engine.sock');
   const sockets = new Set<Socket>();
   const server: Server = createServer((client) => {
     const upstream = connect(target);
     sockets.add(client).add(upstream);
-    client.pipe(upstream).pipe(client);
+    relay(client, upstream);
     const end = (): void => {
       client.destroy();
       upstream.destroy();
@@ -123,18 +126,23 @@ export async function socketProxy(target: string): Promise<{ url: string; cut():
     upstream.on('error', end).on('close', end);
   });
   await new Promise<void>((resolve) => server.listen(path, resolve));
+  const cut = (): void => {
+    server.close();
+    for (const s of sockets) s.destroy();
+  };
   return {
     url: `unix://${path}`,
-    cut() {
-      server.close();
-      for (const s of sockets) s.destroy();
-    },
+    cut,
     close() {
-      server.close();
-      for (const s of sockets) s.destroy();
+      cut();
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A unix-socket proxy in front of an engine socket that the test can cut. */
+export function socketProxy(target: string): Promise<{ url: string; cut(): void; close(): void }> {
+  return proxyServer(target, (client, upstream) => client.pipe(upstream).pipe(client));
 }
 
 /**
@@ -142,18 +150,13 @@ export async function socketProxy(target: string): Promise<{ url: string; cut():
  * request whose first line matches `request` for `holdMs`, calling `onAnswered` as the answer
  * arrives: the engine has done the work, its client has not heard of it yet.
  */
-export async function holdingProxy(
+export function holdingProxy(
   target: string,
   request: RegExp,
   holdMs: number,
   onAnswered: (line: string) => void,
 ): Promise<{ url: string; close(): void }> {
-  const dir = mkdtempSync(join(tmpdir(), 'ib-hold-'));
-  const path = join(dir, 'engine.sock');
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((client) => {
-    const upstream = connect(target);
-    sockets.add(client).add(upstream);
+  return proxyServer(target, (client, upstream) => {
     let matched: string | undefined;
     let holdUntil = 0;
     let queue: Buffer[] = [];
@@ -183,22 +186,7 @@ export async function holdingProxy(
           Math.max(0, holdUntil - Date.now()),
         );
     });
-    const end = (): void => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on('error', end).on('close', end);
-    upstream.on('error', end).on('close', end);
   });
-  await new Promise<void>((resolve) => server.listen(path, resolve));
-  return {
-    url: `unix://${path}`,
-    close() {
-      server.close();
-      for (const s of sockets) s.destroy();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
 }
 
 /** Pulls `ref` (e.g. `registry/name@sha256:…`) with the engine, checking the stream for in-band errors. */

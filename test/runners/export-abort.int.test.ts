@@ -44,35 +44,50 @@ describe.each(['podman', 'docker'] as const)('%s: an export aborted during a cre
     }
   });
 
-  it('a build aborted while the engine creates the container its SBOM reads the image through: nothing is left', async () => {
-    const jobId = `ab-sbom-${run}`;
-    let op: ReturnType<Runner['build']> | undefined;
+  /**
+   * Starts `start` on a runner behind a proxy that holds the engine's answer to `request` and aborts
+   * the operation as that answer arrives; the operation's error, once it has ended.
+   */
+  async function abortedAtAnswer(
+    request: RegExp,
+    start: (runner: Runner) => ReturnType<Runner['build']> | ReturnType<Runner['export']>,
+  ): Promise<{ err: unknown; held: number; ms: number }> {
+    let op: ReturnType<typeof start> | undefined;
     let held = 0;
-    const proxy = await holdingProxy(socket, /^POST \S*\/containers\/create/, HOLD_MS, () => {
+    const proxy = await holdingProxy(socket, request, HOLD_MS, () => {
       held++;
       op?.abort();
     });
     const runner = makeRunner(proxy.url);
     try {
-      const ib = imageBuild({
-        name: 'abs',
-        binding: 'late',
-        destination: 'plain',
-        imageName: `runners/${kind}-abs`,
-        tag: run,
-      });
-      op = runner.build(ib, all, { jobId, noCache: true });
+      const started = Date.now();
+      op = start(runner);
       const err = await op.done().then(
         () => undefined,
         (e: unknown) => e,
       );
-      expect(held).toBeGreaterThan(0);
-      expect(err).toBeInstanceOf(AbortError);
-      expect(await leftovers(conn, jobId)).toEqual([]);
+      return { err, held, ms: Date.now() - started };
     } finally {
       await runner.close();
       proxy.close();
     }
+  }
+
+  it('a build aborted while the engine creates the container its SBOM reads the image through: nothing is left', async () => {
+    const jobId = `ab-sbom-${run}`;
+    const ib = imageBuild({
+      name: 'abs',
+      binding: 'late',
+      destination: 'plain',
+      imageName: `runners/${kind}-abs`,
+      tag: run,
+    });
+    const r = await abortedAtAnswer(/^POST \S*\/containers\/create/, (runner) =>
+      runner.build(ib, all, { jobId, noCache: true }),
+    );
+    expect(r.held).toBeGreaterThan(0);
+    expect(r.err).toBeInstanceOf(AbortError);
+    expect(await leftovers(conn, jobId)).toEqual([]);
   });
 
   it("a converter that dies before its last line: its exit status is the engine's, and nothing is left", async () => {
@@ -99,33 +114,18 @@ describe.each(['podman', 'docker'] as const)('%s: an export aborted during a cre
   for (const what of ['volumes', 'containers'] as const) {
     it(`aborted while the engine creates the export's ${what}: nothing of the job is left`, async () => {
       const jobId = `ab-${what}-${run}`;
-      let op: ReturnType<Runner['export']> | undefined;
-      let held = 0;
-      const proxy = await holdingProxy(socket, new RegExp(`^POST \\S*/${what}/create`), HOLD_MS, () => {
-        held++;
-        op?.abort();
-      });
-      const runner = makeRunner(proxy.url);
-      try {
-        op = runner.export(imageExport('xab', 'ab', 'qcow2'), build, all, {
+      const r = await abortedAtAnswer(new RegExp(`^POST \\S*/${what}/create`), (runner) =>
+        runner.export(imageExport('xab', 'ab', 'qcow2'), build, all, {
           converterImage: env.bibImage,
           jobId,
           noReuse: true,
-        });
-        const started = Date.now();
-        const err = await op.done().then(
-          () => undefined,
-          (e: unknown) => e,
-        );
-        expect(held).toBeGreaterThan(0);
-        expect(err).toBeInstanceOf(AbortError);
-        expect(await leftovers(conn, jobId)).toEqual([]);
-        // the runner waited for the engine's answer (it needs the id to remove what was made)
-        expect(Date.now() - started).toBeGreaterThanOrEqual(HOLD_MS - 100);
-      } finally {
-        await runner.close();
-        proxy.close();
-      }
+        }),
+      );
+      expect(r.held).toBeGreaterThan(0);
+      expect(r.err).toBeInstanceOf(AbortError);
+      expect(await leftovers(conn, jobId)).toEqual([]);
+      // the runner waited for the engine's answer (it needs the id to remove what was made)
+      expect(r.ms).toBeGreaterThanOrEqual(HOLD_MS - 100);
     });
   }
 });
