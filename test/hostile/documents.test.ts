@@ -37,9 +37,9 @@ const CASES: Array<[string, Record<string, unknown>]> = [
 describe('hostile documents (child processes, budgets per case)', () => {
   it.each(CASES)('%s', async (name, expected) => {
     let r = await runCase('document-cases.ts', name);
-    // CPU time is the least of up to three runs: other processes on a loaded machine only ever add to
+    // CPU time is the least of up to five runs: other processes on a loaded machine only ever add to
     // it (cache misses, GC threads), while a super-linear rule exceeds the budget on every run
-    for (let attempt = 2; r.cpuMs > CPU_BUDGET_MS && attempt <= 3; attempt++) {
+    for (let attempt = 2; r.cpuMs > CPU_BUDGET_MS && attempt <= 5; attempt++) {
       const again = await runCase('document-cases.ts', name);
       if (again.cpuMs < r.cpuMs) r = again;
     }
