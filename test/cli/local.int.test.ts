@@ -8,6 +8,7 @@ import { renderAgentConfig } from '@imagebuild/core/containerfile';
 import { demoEnrollmentConfig } from '../../examples/lib/harness.js';
 import { loadHarnessEnv } from '@imagebuild/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { holdingProxy } from '../runners/engine-helpers.js';
 import { buildYaml, repositoriesYaml, runTag } from './support/documents.js';
 import { BIN, ensureBuilt, labelledLeftovers, runCli, spawnCli, tempDir } from './support/cli.js';
 
@@ -184,8 +185,11 @@ describe('imagebuild build (local mode)', () => {
   }
 
   it('a second Ctrl-C exits at once naming what may be left; the next run on the state removes it', async () => {
-    // The second Ctrl-C must arrive while the first cancel still runs: during the conversion (stopping
-    // the privileged converter takes a while); a cancel that finished first is tried again.
+    // The second Ctrl-C must arrive while the first cancel still runs. Stopping a privileged converter
+    // can take seconds on a real engine but may take milliseconds here: the CLI talks to podman through
+    // a proxy that holds back the engine's answer to a container or volume removal (the removal is done).
+    const proxy = await holdingProxy(env.podmanSocket, /^DELETE \S*\/(containers|volumes)\//, 5000, () => undefined);
+    const slowRemoval = ['--engine', proxy.url, ...engineArgs.slice(2)];
     let dir = '';
     let name = '';
     let state = '';
@@ -196,7 +200,7 @@ describe('imagebuild build (local mode)', () => {
       name = `cli-twice-${runTag()}`;
       writeFileSync(join(dir, 'b.yaml'), `${repositoriesYaml(env)}---\n${buildYaml(name, runTag())}`);
       state = join(dir, 'state');
-      const p = spawnCli(['build', '-f', 'b.yaml', '--export', 'qcow2', '--state', state, ...engineArgs], {
+      const p = spawnCli(['build', '-f', 'b.yaml', '--export', 'qcow2', '--state', state, ...slowRemoval], {
         cwd: dir,
       });
       await p.waitFor(`ImageExport ${name}-qcow2: Converting`);
@@ -206,6 +210,7 @@ describe('imagebuild build (local mode)', () => {
       r = await p.done;
       if (r.stderr.includes('interrupted again')) break;
     }
+    proxy.close();
     if (!r) throw new Error('no attempt ran');
     expect(r.code).toBe(130);
     expect(r.stderr).toContain('interrupted again: exiting now. May be left behind:');
