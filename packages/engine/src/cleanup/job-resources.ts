@@ -37,6 +37,16 @@ async function volumeListing(
   return res?.Volumes ?? [];
 }
 
+/**
+ * The signal for a request that creates a labelled resource (container, volume). It is never the job's:
+ * an engine that received the request creates the resource all the same, and one whose id or name
+ * the job never learnt would outlive it. Bounded instead; callers record what was made, then check
+ * the job's signal.
+ */
+export function createBound(): AbortSignal {
+  return AbortSignal.timeout(60_000);
+}
+
 /** Removes a volume; a missing one is fine. */
 export async function removeVolume(conn: EngineConnection, name: string, signal?: AbortSignal): Promise<void> {
   await conn.json({

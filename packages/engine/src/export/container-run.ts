@@ -1,7 +1,7 @@
 import { EngineError } from '@imagebuild/core/errors';
 import { RUNNER_JOB_LABEL } from '@imagebuild/core/runner';
 import type { EngineConnection } from '../connection/engine-connection.js';
-import { removeContainer } from '../cleanup/job-resources.js';
+import { createBound, removeContainer } from '../cleanup/job-resources.js';
 import { demux } from '../stream/demux.js';
 import { LineSplitter } from '../stream/line-splitter.js';
 
@@ -22,16 +22,11 @@ export interface ContainerSpec {
   tmpfs?: Record<string, string> | undefined;
 }
 
-/** Bound of a container create: it is not cut short by the job's signal (see `createContainer`). */
-const CREATE_TIMEOUT_MS = 60_000;
-
 /**
  * Creates the container (compat API: the same body works on podman and dockerd). It is kept after it
  * exits, for its exit status, its whole log and its output (read through the archive API); the caller
  * removes it in every outcome, and the builder's start-up sweep removes those of dead jobs by label.
- * The request is not aborted with the job: an engine that got it creates the container all the
- * same, and one whose id we never read would outlive the job. The caller records the id, then checks
- * its signal.
+ * Not aborted with the job (`createBound`): the caller records the id, then checks its signal.
  */
 export async function createContainer(conn: EngineConnection, spec: ContainerSpec): Promise<string> {
   const res = await conn.json<{ Id: string }>({
@@ -56,7 +51,7 @@ export async function createContainer(conn: EngineConnection, spec: ContainerSpe
       },
     },
     ok: [201],
-    signal: AbortSignal.timeout(CREATE_TIMEOUT_MS),
+    signal: createBound(),
   });
   if (!res?.Id) throw new EngineError(conn.name, 'container create returned no id');
   return res.Id;

@@ -1,14 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { RUNNER_JOB_LABEL } from '@imagebuild/core/runner';
 import type { EngineConnection } from '../connection/engine-connection.js';
-import { removeVolume as removeJobVolume } from '../cleanup/job-resources.js';
+import { createBound, removeVolume as removeJobVolume } from '../cleanup/job-resources.js';
 import { jobTag } from './job-tag.js';
 
 /** Label of the converter's persistent cache volumes (not job resources: the sweep leaves them). */
 export const CONVERTER_CACHE_LABEL = 'io.imagebuild.converter-cache';
 const ROLE_LABEL = 'io.imagebuild.role';
 const CLEANUP_TIMEOUT_MS = 10_000;
-const CREATE_TIMEOUT_MS = 60_000;
 
 /** The engine volumes one export uses: bound at `/output` and at `/var/lib/containers`. */
 export interface ExportVolumes {
@@ -45,9 +44,8 @@ export async function createExportVolumes(conn: EngineConnection, jobId: string)
   const base = `imagebuild-export-${jobTag(jobId)}${randomBytes(4).toString('hex')}`;
   const v = { output: `${base}-output`, storage: `${base}-storage` };
   const labels = (role: string) => ({ [RUNNER_JOB_LABEL]: jobId, [ROLE_LABEL]: `converter-${role}` });
-  // not aborted with the job (an engine that got the request creates the volume all the same, after
-  // our removal): bounded by a timeout; the caller holds the names and checks its signal after
-  const bound = AbortSignal.timeout(CREATE_TIMEOUT_MS);
+  // not aborted with the job (`createBound`): the caller holds the names and checks its signal after
+  const bound = createBound();
   const made = await Promise.allSettled([
     createVolume(conn, v.output, labels('output'), bound),
     createVolume(conn, v.storage, labels('storage'), bound),

@@ -5,11 +5,10 @@ import { throwIfAborted } from '@imagebuild/core/operation';
 import { trimTrailingSlashes } from '@imagebuild/core/resources';
 import { RUNNER_JOB_LABEL, type ImageFileEntry, type ImageFileReader } from '@imagebuild/core/runner';
 import { extract, type Header } from 'tar-stream';
-import { removeContainer } from '../cleanup/job-resources.js';
+import { createBound, removeContainer } from '../cleanup/job-resources.js';
 import type { EngineConnection } from '../connection/engine-connection.js';
 import { readText } from '../internal/dial.js';
 
-const CREATE_TIMEOUT_MS = 60_000;
 /** At most this many archive entries per read (a directory read is for a few files, not a tree). */
 const MAX_ENTRIES = 100_000;
 
@@ -27,8 +26,7 @@ export interface ImageFiles {
  */
 export function openImageFiles(conn: EngineConnection, image: string, jobId: string): ImageFiles {
   let container: Promise<string> | undefined;
-  // Not aborted with the read (an engine that got the request creates the container all the same,
-  // and close() must know its id): bounded by a timeout instead; the read checks its signal after.
+  // Not aborted with the read (`createBound`: close() must know the id); the read checks its signal after.
   const create = (): Promise<string> => {
     container ??= conn
       .json<{ Id?: string }>({
@@ -37,7 +35,7 @@ export function openImageFiles(conn: EngineConnection, image: string, jobId: str
         // Entrypoint/Cmd are never run; they only satisfy engines that need one for an image without Cmd.
         json: { Image: image, Entrypoint: ['/nonexistent'], Cmd: [], Labels: { [RUNNER_JOB_LABEL]: jobId } },
         ok: [201],
-        signal: AbortSignal.timeout(CREATE_TIMEOUT_MS),
+        signal: createBound(),
       })
       .then((r) => {
         if (!r?.Id) throw new EngineError(conn.name, 'container create returned no id');
