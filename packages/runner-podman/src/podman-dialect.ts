@@ -34,7 +34,9 @@ export const podmanDialect: EngineDialect = {
         nocache: req.noCache,
         platform: req.platform,
         networkmode: req.networkMode,
-        layers: true,
+        // without the cache, intermediate layers would be committed only to be thrown away (a commit
+        // of each step's whole diff): the build commits its final image alone, as `--layers=false`
+        layers: !req.noCache,
         rm: true,
         forcerm: true,
       },
