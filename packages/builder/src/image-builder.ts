@@ -90,6 +90,7 @@ export class ImageBuilder {
       sealer: new CredentialSealer(options.credentialKey),
       reasons: new Map(),
       settled: new Map(),
+      logger: childLogger(options.logger, { component: 'jobs' }),
     };
     this.#pool = new RunnerPool(
       options.runners,

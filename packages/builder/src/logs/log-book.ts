@@ -126,6 +126,7 @@ export class LogBook {
     log?.end();
     this.#logs.delete(key);
     const before = log?.settled() ?? this.#tails.get(file) ?? Promise.resolve();
+    // best-effort removal: a namesake's fresh log truncates a leftover file ('w')
     this.#chain(
       file,
       before.then(() => this.#lane.run(() => rm(file, { force: true }))).catch(() => undefined),
