@@ -2,6 +2,7 @@
 import type { Readable } from 'node:stream';
 /** Options of `openExport()`. */
 export interface OpenExportOptions {
+  /** Aborts the lookup and the registry requests. */
   signal?: AbortSignal | undefined;
 }
 
@@ -11,6 +12,7 @@ export interface ArtifactReadOptions {
   offset?: number | undefined;
   /** Number of bytes (default: to the end). */
   length?: number | undefined;
+  /** Aborts the registry request (the stream then ends with an error). */
   signal?: AbortSignal | undefined;
 }
 

@@ -90,6 +90,7 @@ export class ImageBuilder {
       sealer: new CredentialSealer(options.credentialKey),
       reasons: new Map(),
       settled: new Map(),
+      logger: childLogger(options.logger, { component: 'jobs' }),
     };
     this.#pool = new RunnerPool(
       options.runners,
@@ -159,8 +160,11 @@ export class ImageBuilder {
 
   /** Creates a Repository, ImageBuild or ImageExport (by `kind`); a taken name is a `ConflictError`. */
   create(resource: RepositoryInput): Promise<Repository>;
+  /** Creates an ImageBuild (Pending, queued); a taken name is a `ConflictError`. */
   create(resource: ImageBuildInput): Promise<ImageBuild>;
+  /** Creates an ImageExport of an existing ImageBuild (queued; Failed at once if the build failed or was canceled). */
   create(resource: ImageExportInput): Promise<ImageExport>;
+  /** Creates the resource its `kind` names (validated here; another `kind` is a `TypeError`). */
   create(resource: unknown): Promise<Repository | ImageBuild | ImageExport>;
   async create(resource: unknown): Promise<Repository | ImageBuild | ImageExport> {
     await this.#open();
@@ -174,8 +178,11 @@ export class ImageBuilder {
    * builds and exports keep their immutable spec (a different one is a `ConflictError`), labels are updated.
    */
   apply(resource: RepositoryInput): Promise<Repository>;
+  /** Creates an ImageBuild, or updates the labels of an existing one with the same spec (else `ConflictError`). */
   apply(resource: ImageBuildInput): Promise<ImageBuild>;
+  /** Creates an ImageExport, or updates the labels of an existing one with the same spec (else `ConflictError`). */
   apply(resource: ImageExportInput): Promise<ImageExport>;
+  /** Applies the resource its `kind` names (validated here; another `kind` is a `TypeError`). */
   apply(resource: unknown): Promise<Repository | ImageBuild | ImageExport>;
   async apply(resource: unknown): Promise<Repository | ImageBuild | ImageExport> {
     await this.#open();

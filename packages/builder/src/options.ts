@@ -5,6 +5,7 @@ import type { Store } from './store/store.js';
 
 /** A runner in the pool, with its own concurrency limit. */
 export interface PoolEntry {
+  /** The runner. */
   runner: Runner;
   /** Jobs this runner may run at once. Default: `perRunnerConcurrency`. */
   concurrency?: number | undefined;

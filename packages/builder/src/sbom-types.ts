@@ -17,6 +17,7 @@ export interface Sbom extends SbomInfo {
   mediaType: string;
   /** Digest and size of the document (the referrer's layer). */
   digest: string;
+  /** Size of the document in bytes. */
   size: number;
   /** The document bytes (verified against the layer digest). */
   content: Buffer;
@@ -26,5 +27,6 @@ export interface Sbom extends SbomInfo {
 export interface SbomReadOptions {
   /** A referrer manifest digest from `sboms()`; default: the newest. */
   digest?: string | undefined;
+  /** Aborts the registry requests. */
   signal?: AbortSignal | undefined;
 }

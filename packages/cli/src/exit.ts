@@ -12,14 +12,18 @@ export const EXIT = {
   UNREACHABLE: 3,
   INTERRUPTED: 130,
 } as const;
+/** One of the `EXIT` statuses. */
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 /** An error the CLI reports as-is: a message, the fix, and the exit status. */
 export class CliError extends Error {
+  /** Always `'CliError'`. */
   override readonly name = 'CliError';
   constructor(
     message: string,
+    /** The exit status the CLI returns. */
     readonly exitCode: ExitCode,
+    /** How to fix it, printed after `fix:`. */
     readonly hint?: string,
     options?: { cause?: unknown },
   ) {

@@ -2,14 +2,19 @@ import { readStdin } from './internal/documents.js';
 
 /** Where a command writes (the process's streams, or buffers in tests). */
 export interface Io {
+  /** Writes to standard output. */
   out(text: string): void;
+  /** Writes to standard error. */
   err(text: string): void;
   /** True when stdout is a terminal (live display, colours). */
   isTTY: boolean;
+  /** The stdout stream, for live displays and its width; `undefined` when buffered. */
   stdout: NodeJS.WriteStream | undefined;
+  /** Reads all of standard input (`-f -`). */
   stdin(): string;
 }
 
+/** The Io of the running process: its stdout, stderr and stdin. */
 export function processIo(): Io {
   return {
     out: (t) => void process.stdout.write(t),

@@ -13,11 +13,14 @@ import { complete } from './internal/complete.js';
 import { EXIT, describeError } from './exit.js';
 import { processIo, type Io } from './io.js';
 
+/** The CLI's version, as `imagebuild --version` prints it. */
 export const VERSION = '0.1.0';
 
 /** What a command's action gets: the output streams and a place to put its exit status. */
 export interface CommandContext {
+  /** Where the command writes. */
   io: Io;
+  /** The exit status `run` returns; an action sets it (e.g. to `EXIT.FAILED`). */
   exitCode: number;
 }
 

@@ -10,14 +10,21 @@ export interface DialectBuildRequest {
   containerfile: string;
   /** Tag for the built image (the push destination). */
   tag: string;
+  /** `ARG` values. */
   buildArgs: Readonly<Record<string, string>>;
+  /** Image labels; empty when the context's Containerfile already sets them (docker's classic builder). */
   labels: Readonly<Record<string, string>>;
   /** Image annotations, where the engine supports them (podman); labels carry the same values. */
   annotations: Readonly<Record<string, string>>;
+  /** OCI platform to build for, e.g. `linux/arm64`; default the engine's. */
   platform: string | undefined;
+  /** Build without the engine's layer cache. */
   noCache: boolean;
+  /** Network mode of RUN steps (`none`, `host`, a network name); default the dialect's. */
   networkMode: string | undefined;
+  /** podman only: RUN isolation; default `chroot`. */
   isolation: 'chroot' | 'oci' | 'rootless' | undefined;
+  /** Docker only: the classic builder (default) or BuildKit. */
   builder: 'classic' | 'buildkit' | undefined;
   /** `X-Registry-Config` (URL-safe base64) for pulling the FROM image, when credentials exist. */
   registryConfig: string | undefined;
@@ -26,6 +33,7 @@ export interface DialectBuildRequest {
    * or `skipServerVerification: true` (podman; dockerd has its own per-registry policy).
    */
   pullTlsVerify: boolean;
+  /** Aborts the build (the job's signal). */
   signal: AbortSignal;
 }
 
@@ -39,6 +47,7 @@ export interface DialectPushRequest {
   registryAuth: string;
   /** False only for `scheme: http` / `skipServerVerification: true` Repositories (podman; see `registryTlsMode`). */
   tlsVerify: boolean;
+  /** Aborts the push (the job's signal). */
   signal: AbortSignal;
 }
 
@@ -50,6 +59,7 @@ export type RegistryTlsMode = 'per-request' | 'verify' | 'insecure';
  * parameters, and where discovery looks first. Everything else lives in `@imagebuild/engine`.
  */
 export interface EngineDialect {
+  /** The engine family; discovery skips an engine of the other kind. */
   readonly kind: 'docker' | 'podman';
   /** Discovery strategies tried, in order, when the caller names no engine. */
   readonly strategies: readonly DiscoveryStrategy[];

@@ -74,6 +74,7 @@ export interface EngineRunnerOptions {
  * The connection is opened (discovered, version negotiated) on first use and reused.
  */
 export class EngineRunner implements Runner {
+  /** Engine family: the dialect's kind. */
   readonly engine: 'docker' | 'podman';
   readonly #dialect: EngineDialect;
   readonly #options: EngineRunnerOptions;
@@ -89,6 +90,7 @@ export class EngineRunner implements Runner {
     this.#name = options.name;
   }
 
+  /** `options.name`, else `<kind>@<engine>` (the endpoint found, once connected), else the kind. */
   get name(): string {
     if (this.#name) return this.#name;
     const e = this.#options.engine;
@@ -121,12 +123,14 @@ export class EngineRunner implements Runner {
     return this.#connection;
   }
 
+  /** Connects (first call), pings the engine and describes it. Rejects with EngineError. */
   async ping(options: RunnerCallOptions = {}): Promise<EngineInfo> {
     const conn = await this.connection(options.signal);
     await conn.json({ method: 'GET', path: '/_ping', signal: options.signal });
     return conn.info;
   }
 
+  /** Builds and pushes the image (or reuses an equal one at the destination), signs it and pushes its SBOM as asked. */
   build(imageBuild: ImageBuild, repositories: RepositoryLookup, options: RunnerBuildOptions = {}): BuildOperation {
     return new Operation<BuildResult, BuildEvents>(
       async (ctx) =>
@@ -147,6 +151,7 @@ export class EngineRunner implements Runner {
     );
   }
 
+  /** Converts the built image with the converter container and pushes the disk (see `Runner.export`). */
   export(
     imageExport: ImageExport,
     imageBuild: ImageBuild,
@@ -177,6 +182,7 @@ export class EngineRunner implements Runner {
     if (key) await clearConverterCacheVolumes(conn, key, options.signal);
   }
 
+  /** Containers and images labelled with the job (all jobs, or `jobId`), and layers its build journal names. */
   async listResources(options: RunnerCallOptions & { jobId?: string | undefined } = {}): Promise<RunnerResource[]> {
     const conn = await this.connection(options.signal);
     const labelled = await listJobResources(conn, options.jobId, options.signal);
@@ -185,6 +191,10 @@ export class EngineRunner implements Runner {
     return [...labelled, ...journalled.filter((r) => !seen.has(r.id))];
   }
 
+  /**
+   * Removes a job's resources (or those of every job not in `keep`); with `jobId`, also its folders on
+   * this host (even when the engine is unreachable) and the layers its build journal names.
+   */
   async cleanup(
     options: RunnerCallOptions & { jobId?: string | undefined; keep?: readonly string[] | undefined } = {},
   ): Promise<CleanupReport> {
@@ -198,6 +208,7 @@ export class EngineRunner implements Runner {
     return { removed: [...report.removed, ...journalled.removed], failed: [...report.failed, ...journalled.failed] };
   }
 
+  /** Forgets the connection (the next call opens a new one); running operations go on. */
   async close(): Promise<void> {
     this.#connection = undefined;
   }

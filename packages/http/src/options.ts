@@ -6,6 +6,7 @@ import type { IncomingMessage } from 'node:http';
  */
 export type AuthHook = (req: IncomingMessage) => boolean | Promise<boolean>;
 
+/** Options of `createImageBuilderHandler`. */
 export interface ImageBuilderHandlerOptions {
   /**
    * Checks every API request (not `/healthz`, `/readyz`, `GET /api/v1/auth/config`). It also
@@ -30,5 +31,7 @@ export interface ImageBuilderHandlerOptions {
   strictUpstream?: boolean;
 }
 
+/** Default `maxBodyBytes`: 50 MiB, upstream's limit. */
 export const DEFAULT_MAX_BODY_BYTES = 50 * 1024 * 1024;
+/** Default `basePath`: the root and `/_/imagebuilder`. */
 export const DEFAULT_BASE_PATHS: readonly string[] = ['', '/_/imagebuilder'];

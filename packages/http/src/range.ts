@@ -1,6 +1,8 @@
 /** A byte range, inclusive. */
 export interface ByteRange {
+  /** First byte (0-based). */
   start: number;
+  /** Last byte, included. */
   end: number;
 }
 

@@ -19,17 +19,27 @@ export const SbomProperty = {
   osRelease: 'imagebuild:os-release:',
 } as const;
 
+/** What `cycloneDxJson` describes: the image and what was read from it. */
 export interface CycloneDxInput {
+  /** The pushed reference, `registry/name:tag`. */
   reference: string;
+  /** Digest the tag points to; the image component's hash and purl digest. */
   manifestDigest: string;
+  /** Digest of the platform manifest (a property of the image component). */
   platformManifestDigest: string;
+  /** OCI platform, e.g. `linux/amd64`. */
   platform: string;
+  /** The image's os-release; without it there is no operating-system component. */
   os: OsRelease | undefined;
+  /** The RPM database file read (a property of the image component). */
   rpmDatabase: string;
+  /** One library component each. */
   packages: readonly RpmPackage[];
+  /** The generating tool, listed in `metadata.tools`. */
   tool: { name: string; version: string };
   /** Fixed serial number / timestamp (tests); default: random / now. */
   serialNumber?: string | undefined;
+  /** Fixed `metadata.timestamp` (tests); default: now. */
   timestamp?: Date | undefined;
 }
 

@@ -19,6 +19,7 @@ const OS_RELEASE_PATHS = ['/etc/os-release', '/usr/lib/os-release'] as const;
 const OS_RELEASE_MAX = 64 * 1024;
 const TOOL = { name: '@imagebuild/supply-chain', version: '0.1.0' };
 
+/** Options of `NativeSbomGenerator`. */
 export interface NativeSbomGeneratorOptions {
   /** Bound of the bytes read from the image (RPM database directory, os-release). Default 512 MiB. */
   maxReadBytes?: number | undefined;
@@ -31,6 +32,7 @@ export interface NativeSbomGeneratorOptions {
  * file reader — no scanner image is pulled — and writes CycloneDX 1.6 JSON.
  */
 export class NativeSbomGenerator implements SbomGenerator {
+  /** `native`, for logs and errors. */
   readonly name = 'native';
   readonly #maxBytes: number;
   readonly #fileName: string;
@@ -42,6 +44,7 @@ export class NativeSbomGenerator implements SbomGenerator {
     this.#fileName = options.fileName ?? 'sbom.cdx.json';
   }
 
+  /** Starts reading os-release and the RPM database while the image is pushed; never throws. */
   prefetch(files: ImageFileReader, signal: AbortSignal): void {
     // The whole catalogue, not only the reads: it runs while the image is pushed, so
     // GeneratingSBOM is left with writing the document and pushing it.
@@ -55,6 +58,7 @@ export class NativeSbomGenerator implements SbomGenerator {
     return Promise.all([readOsRelease(files, signal), readRpmDatabase(files, { maxBytes: this.#maxBytes, signal })]);
   }
 
+  /** The CycloneDX document of the image (from `prefetch`'s reads when started); failures reject with SbomError. */
   async generate(input: SbomInput): Promise<SbomDocument> {
     try {
       const [os, db] = await (this.#prefetched.get(input.files) ?? this.#catalogue(input.files, input.signal));

@@ -1,8 +1,12 @@
 /** The fields of os-release(5) an SBOM uses; every other key stays in `fields`. */
 export interface OsRelease {
+  /** `ID`, e.g. `fedora`, `rhel`, `centos`. */
   id: string | undefined;
+  /** `VERSION_ID`, e.g. `9.4`. */
   versionId: string | undefined;
+  /** `NAME`. */
   name: string | undefined;
+  /** `PRETTY_NAME`. */
   prettyName: string | undefined;
   /** Every KEY=value pair, unquoted. */
   fields: Record<string, string>;

@@ -1,3 +1,4 @@
+import type { Logger } from '@imagebuild/core';
 import type { EventHub } from '../watch/event-hub.js';
 import type { LogBook } from '../logs/log-book.js';
 import type { Store } from '../store/store.js';
@@ -14,6 +15,8 @@ export interface BuilderContext {
   readonly reasons: Map<string, string>;
   /** Called when a job reaches a terminal state or is deleted. */
   readonly settled: Map<string, Set<() => void>>;
+  /** Receives job-pipeline failures no caller sees (component `jobs`). */
+  readonly logger: Logger;
 }
 
 export const jobKey = (kind: JobKind, name: string): string => `${kind}/${name}`;

@@ -99,7 +99,10 @@ async function runJob(
 
   let chain: Promise<unknown> = Promise.resolve();
   const enqueueWrite = (fn: () => Promise<unknown>): void => {
-    chain = chain.then(fn).catch(() => undefined);
+    // the job goes on (its final write follows the chain); a lost status write is only logged
+    chain = chain
+      .then(fn)
+      .catch((err: unknown) => ctx.logger.warn('job status write failed', { kind, name, error: err }));
   };
   let seenSince = false;
   const touch = (): void => {

@@ -28,6 +28,7 @@ export const CREATED_MSG = {
   ImageBuild: 'ImageBuild created, waiting to be processed',
   ImageExport: 'ImageExport created, waiting to be processed',
 };
+/** Annotation of a build made by `newVersion`: the name of the build it was copied from. */
 export const NEW_VERSION_ANNOTATION = 'flightctl.io/new-version-from';
 
 /** Options of `get`/`list` for builds. */
@@ -38,8 +39,11 @@ export interface WithExports {
 
 /** Request of `newVersion` (upstream's ImageBuildNewVersionRequest, `name` spelled `newName`). */
 export interface NewVersionRequest {
+  /** Name of the new ImageBuild. */
   newName: string;
+  /** Replaces the copied `spec.source.imageTag`. */
   sourceImageTag?: string | undefined;
+  /** Replaces the copied `spec.destination.imageTag`. */
   destinationImageTag?: string | undefined;
 }
 

@@ -24,6 +24,7 @@ export interface RecoveryReport {
   sweep?: SweepReport;
 }
 
+/** Ready message of a job recovery fails because it was running when the previous process stopped. */
 export const INTERRUPTED_MESSAGE = 'interrupted by restart: the job was running when the builder process stopped';
 
 /**

@@ -252,7 +252,10 @@ export class Scheduler {
     this.#placementTimer = setTimeout(
       () => {
         this.#placementTimer = undefined;
-        void this.#expireUnplaced().catch(() => undefined);
+        // a failed store write leaves the due jobs Pending, out of the queue: say so
+        void this.#expireUnplaced().catch((err: unknown) =>
+          this.ctx.logger.warn('placement timeout could not fail the waiting jobs', { error: err }),
+        );
       },
       Math.max(10, at - Date.now()),
     );

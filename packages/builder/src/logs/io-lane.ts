@@ -8,6 +8,7 @@ export class IoLane {
 
   run<T>(fn: () => Promise<T>): Promise<T> {
     const result = this.#tail.then(fn);
+    // the caller gets the error through `result`; the lane goes on with the next task
     this.#tail = result.catch(() => undefined);
     return result;
   }

@@ -14,6 +14,7 @@ export interface LogReadOptions {
   follow?: boolean | undefined;
   /** Line offset to start at (0-based): resume where a previous read stopped, with no duplicates. */
   from?: number | undefined;
+  /** Ends the read (it then throws `AbortError`). */
   signal?: AbortSignal | undefined;
 }
 
@@ -25,17 +26,23 @@ export interface LogWindowOptions {
   tail?: number | undefined;
   /** Most lines returned. Default: to the end of what is there now. */
   limit?: number | undefined;
+  /** Aborts opening and streaming the window. */
   signal?: AbortSignal | undefined;
 }
 
 /** A window of a log: lines `[from, to)` of the `total` there were when it was opened, streamed from disk. */
 export interface LogWindow {
+  /** First line of the window (0-based). */
   from: number;
+  /** End of the window (exclusive): the `from` of the next page. */
   to: number;
+  /** Lines in the log when the window was opened. */
   total: number;
+  /** The window's lines, read from disk as they are iterated. */
   lines: AsyncGenerator<string, void, undefined>;
 }
 
+/** Lines `readLog()` returns by default: the last 500, what upstream keeps of a finished log. */
 export const DEFAULT_LOG_TAIL = 500;
 
 /**
@@ -119,6 +126,7 @@ export class LogBook {
     log?.end();
     this.#logs.delete(key);
     const before = log?.settled() ?? this.#tails.get(file) ?? Promise.resolve();
+    // best-effort removal: a namesake's fresh log truncates a leftover file ('w')
     this.#chain(
       file,
       before.then(() => this.#lane.run(() => rm(file, { force: true }))).catch(() => undefined),

@@ -18,6 +18,7 @@ interface Database {
 }
 type DatabaseConstructor = new (path: string) => Database;
 
+/** Options of `SqliteStore`. */
 export interface SqliteStoreOptions {
   /** Database file (created if missing). `:memory:` works for tests. */
   path: string;
@@ -94,6 +95,7 @@ const toRecord = <K extends StoredKind>(row: Row): StoredRecord<K> => ({
  * `update` is a compare-and-swap on `resourceVersion`. One ImageBuilder process per file.
  */
 export class SqliteStore implements Store {
+  /** True: recovery runs on this store. */
   readonly durable = true;
   readonly #db: Database;
   readonly #get: Statement;
@@ -156,17 +158,20 @@ export class SqliteStore implements Store {
     if (this.#checkpointer && ++this.#writes % NUDGE_EVERY === 0) this.#checkpointer.nudge();
   }
 
+  /** One record, or undefined. Rejects once closed, as every method but `close` does. */
   async get<K extends StoredKind>(kind: K, name: string): Promise<StoredRecord<K> | undefined> {
     this.#open();
     const row = this.#get.get(kind, name) as Row | undefined;
     return row ? toRecord<K>(row) : undefined;
   }
 
+  /** Every record of a kind, newest first. */
   async list<K extends StoredKind>(kind: K): Promise<StoredRecord<K>[]> {
     this.#open();
     return (this.#list.all(kind) as Row[]).map((r) => toRecord<K>(r));
   }
 
+  /** Adds a record with the next `seq`, in one transaction; a taken name is a `ConflictError`. */
   async insert<K extends StoredKind>(record: NewRecord<K>): Promise<StoredRecord<K>> {
     this.#open();
     const seq = this.#insert(record as NewRecord);
@@ -174,6 +179,7 @@ export class SqliteStore implements Store {
     return { ...(JSON.parse(JSON.stringify(record)) as NewRecord<K>), seq } as StoredRecord<K>;
   }
 
+  /** Compare-and-swap on `resourceVersion` (`ConflictError` on a mismatch, `NotFoundError` if gone). */
   async update<K extends StoredKind>(record: StoredRecord<K>, expectedVersion: number): Promise<void> {
     this.#open();
     const { changes } = this.#update.run(
@@ -192,6 +198,7 @@ export class SqliteStore implements Store {
     );
   }
 
+  /** Removes a record; false when there was none. */
   async delete(kind: StoredKind, name: string): Promise<boolean> {
     this.#open();
     const gone = this.#delete.run(kind, name).changes > 0;
@@ -199,6 +206,7 @@ export class SqliteStore implements Store {
     return gone;
   }
 
+  /** Stops the background checkpointer and closes the database; later calls do nothing. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;

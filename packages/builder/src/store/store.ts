@@ -22,13 +22,17 @@ export interface JobState {
 
 /** One stored resource. */
 export interface StoredRecord<K extends StoredKind = StoredKind> {
+  /** Kind of the resource; with `name`, the key. */
   kind: K;
+  /** `metadata.name`. */
   name: string;
   /** Creation order, assigned by the store on insert (strictly increasing, never reused). */
   seq: number;
   /** Bumped on every write; the CAS key for optimistic concurrency. */
   resourceVersion: number;
+  /** The API object as stored. */
   object: StoredObject<K>;
+  /** Runtime bookkeeping, for builds and exports. */
   job?: JobState | undefined;
 }
 

@@ -5,9 +5,13 @@ export type JobKind = 'ImageBuild' | 'ImageExport';
 
 /** A resource was created (`phase` is its Ready reason; undefined for Repositories). */
 export interface CreatedEvent {
+  /** Discriminant. */
   type: 'created';
+  /** Kind of the resource. */
   kind: 'Repository' | JobKind;
+  /** Name of the resource. */
   name: string;
+  /** Ready reason at creation (e.g. `Pending`); undefined for a Repository. */
   phase: string | undefined;
   /** The resource as `get()` returns it (Repository credentials masked). */
   object: ImageBuild | ImageExport | Repository;
@@ -17,22 +21,33 @@ export interface CreatedEvent {
 
 /** A build or export moved from one Ready reason to another. */
 export interface PhaseEvent {
+  /** Discriminant. */
   type: 'phase';
+  /** Kind of the job. */
   kind: JobKind;
+  /** Name of the job. */
   name: string;
+  /** The previous Ready reason. */
   from: string;
+  /** The new Ready reason. */
   phase: string;
   /** The Ready condition's message (e.g. the failure text). */
   message: string;
+  /** The job as `get()` returns it after the change. */
   object: ImageBuild | ImageExport;
+  /** ISO time of the change. */
   time: string;
 }
 
 /** A resource was deleted. */
 export interface DeletedEvent {
+  /** Discriminant. */
   type: 'deleted';
+  /** Kind of the resource. */
   kind: 'Repository' | JobKind;
+  /** Name of the resource. */
   name: string;
+  /** ISO time of the deletion. */
   time: string;
 }
 

@@ -4,7 +4,9 @@ import { usage } from '../exit.js';
 import type { Kind } from '../internal/kinds.js';
 import { renderTable, tableRows, type AnyResource, type TableOptions } from './table.js';
 
+/** The values of `-o`: `table` (the default), `wide` (more columns), `yaml`, `json`, `name` (names only). */
 export const OUTPUT_FORMATS = ['table', 'wide', 'yaml', 'json', 'name'] as const;
+/** One of `OUTPUT_FORMATS`. */
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 export function parseOutput(value: string | undefined): OutputFormat {

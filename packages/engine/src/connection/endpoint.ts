@@ -15,16 +15,23 @@ export interface EngineEndpoint {
   ssh?: EngineSsh | undefined;
 }
 
+/** TLS client material for an engine (PEM text or buffers), as `docker --tlsverify` takes it. */
 export interface EngineTls {
+  /** CA certificate(s) the engine's certificate must chain to. */
   ca?: string | Buffer | undefined;
+  /** Client certificate. */
   cert?: string | Buffer | undefined;
+  /** Client private key. */
   key?: string | Buffer | undefined;
 }
 
+/** SSH options for an `ssh://` engine. */
 export interface EngineSsh {
   /** Path of the SSH agent socket; default `$SSH_AUTH_SOCK`. */
   agent?: string | undefined;
+  /** Private key (PEM or OpenSSH format), used in place of the agent. */
   privateKey?: string | Buffer | undefined;
+  /** Passphrase of `privateKey`. */
   passphrase?: string | undefined;
   /**
    * Host keys the engine's sshd may present, as OpenSSH public key lines (`ssh-ed25519 AAAA…`, a `*.pub`

@@ -10,7 +10,9 @@ import { negotiate } from './negotiate.js';
 import { sshFailure } from './ssh-failure.js';
 import { tlsFailure } from './tls-failure.js';
 
+/** Options of `EngineConnection.open`. */
 export interface OpenOptions {
+  /** Aborts connecting (rejects with AbortError). */
   signal?: AbortSignal | undefined;
   /** Give up connecting after this long; default 5000 ms. */
   timeoutMs?: number | undefined;
@@ -21,8 +23,11 @@ export interface OpenOptions {
  * `docker` is a dockerode client pinned to the negotiated API version (used for BuildKit sessions).
  */
 export class EngineConnection {
+  /** What the engine reported: kind, version, negotiated API versions, platform. */
   readonly info: EngineInfo;
+  /** The endpoint connected to. */
   readonly endpoint: EngineEndpoint;
+  /** Dockerode client pinned to the negotiated API version. */
   readonly docker: Dockerode;
   readonly #modem: Modem;
 
@@ -87,10 +92,12 @@ export class EngineConnection {
     return `/v${this.info.libpodApiVersion}/libpod${path}`;
   }
 
+  /** Sends a request and resolves to the response stream; a status outside `req.ok` rejects with EngineError. */
   stream(req: DialRequest): Promise<IncomingMessage> {
     return dialStream(this.#modem, this.name, req);
   }
 
+  /** Sends a request and parses the JSON answer (undefined for an empty body, text for a non-JSON one). */
   json<T = unknown>(req: DialRequest): Promise<T> {
     return dialJson<T>(this.#modem, this.name, req);
   }

@@ -5,6 +5,7 @@ export const MIN_API_VERSION = '1.40';
 
 /** What `/_ping` tells about an engine. */
 export interface PingFacts {
+  /** `podman` when `Libpod-API-Version` is present, else `docker`. */
   kind: 'docker' | 'podman';
   /** Negotiated Docker API version (`min(ours, engine's)`). */
   apiVersion: string;

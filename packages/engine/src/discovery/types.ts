@@ -12,10 +12,13 @@ export interface DiscoveryFs {
 
 /** Everything a strategy may look at. Defaults come from the process (`nodeDiscoveryEnvironment`). */
 export interface DiscoveryEnvironment {
+  /** Environment variables (`DOCKER_HOST`, `CONTAINER_HOST`, `XDG_RUNTIME_DIR`…). */
   env: Readonly<Record<string, string | undefined>>;
+  /** The user's home directory (for `~/.docker`). */
   homedir: string;
   /** Effective uid (undefined on platforms without one). */
   uid: number | undefined;
+  /** File-system access. */
   fs: DiscoveryFs;
 }
 
@@ -26,6 +29,8 @@ export type StrategyResult =
 
 /** One way of finding an engine. Strategies are tried in order; see `discoverEngine`. */
 export interface DiscoveryStrategy {
+  /** Name in discovery reports, e.g. `DOCKER_HOST`. */
   readonly name: string;
+  /** An endpoint to try, or why this strategy does not apply. */
   resolve(ctx: DiscoveryEnvironment): StrategyResult;
 }

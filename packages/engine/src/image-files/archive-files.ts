@@ -14,7 +14,9 @@ const MAX_ENTRIES = 100_000;
 
 /** Read access to an image's files through a created, never started container; `close()` removes it. */
 export interface ImageFiles {
+  /** Reads paths of the image through the container. */
   readonly reader: ImageFileReader;
+  /** Removes the container, if one was created. */
   close(): Promise<void>;
 }
 

@@ -2,14 +2,19 @@ import type { Repository } from '@imagebuild/core';
 
 /** A descriptor as the runner needs it. */
 export interface ManifestRef {
+  /** Media type of the manifest. */
   mediaType: string;
+  /** `sha256:<hex>`. */
   digest: string;
+  /** Size in bytes. */
   size: number;
 }
 
 /** Progress of an artifact upload. */
 export interface ArtifactPushProgress {
+  /** Bytes uploaded so far. */
   bytesDone: number;
+  /** Size of the upload, when known. */
   bytesTotal: number | undefined;
 }
 
@@ -66,6 +71,7 @@ export interface RegistryAccess {
     },
     signal: AbortSignal,
   ): Promise<ManifestRef & { artifactType: string; layerDigest: string; layerSize: number }>;
+  /** Releases the client's connections. */
   close(): Promise<void>;
 }
 

@@ -2,14 +2,23 @@ import type { Readable } from 'node:stream';
 
 /** One object of an engine's NDJSON progress stream (build, push, pull). */
 export interface EngineMessage {
+  /** Build output text (may hold several lines, or part of one). */
   stream?: string;
+  /** Pull/push status, e.g. `Pushing`, `Pushed`. */
   status?: string;
+  /** Layer the status is about; `moby.buildkit.trace` / `moby.image.id` for BuildKit's aux messages. */
   id?: string;
+  /** Progress bar text. */
   progress?: string;
+  /** Progress in bytes of the layer `id`. */
   progressDetail?: { current?: number; total?: number };
+  /** In-band error text (the HTTP status was 200). */
   error?: string;
+  /** In-band error, structured; preferred over `error`. */
   errorDetail?: { message?: string; code?: number };
+  /** Extra data: the image id (`ID`), the pushed digest (`Digest`), a BuildKit trace (base64). */
   aux?: unknown;
+  /** Free text some messages carry (not interpreted here). */
   message?: string;
 }
 

@@ -5,6 +5,7 @@
 export class LineSplitter {
   #partial = '';
 
+  /** The lines `text` completes; a partial last line waits for the next fragment. */
   push(text: string): string[] {
     const all = this.#partial + text;
     const parts = all.split('\n');
@@ -12,6 +13,7 @@ export class LineSplitter {
     return parts.map(clean);
   }
 
+  /** The partial last line, if any (at end of stream). */
   flush(): string[] {
     const rest = this.#partial;
     this.#partial = '';

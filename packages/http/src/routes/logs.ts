@@ -8,9 +8,11 @@ import { boolParam, intParam } from '../internal/query.js';
 
 /** Most lines one plain-text `GET …/log` returns (`tail`, `limit`); page with `from` for more. */
 export const MAX_LOG_PAGE_LINES = 10_000;
-/** Response headers of a plain-text log: the window's first line (0-based), its end (exclusive), the total. */
+/** Response header of a plain-text log: the window's first line (0-based). */
 export const LOG_FROM_HEADER = 'X-Log-From';
+/** Response header of a plain-text log: the window's end (exclusive); the next page's `from`. */
 export const LOG_TO_HEADER = 'X-Log-To';
+/** Response header of a plain-text log: the log's line count when the window was read. */
 export const LOG_TOTAL_HEADER = 'X-Log-Total';
 
 const KIND = { imagebuilds: 'ImageBuild', imageexports: 'ImageExport' } as const;

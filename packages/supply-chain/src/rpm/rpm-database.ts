@@ -19,11 +19,15 @@ const OLD_FORMS = [
 export interface RpmDatabase {
   /** The database file read, e.g. `/usr/lib/sysimage/rpm/rpmdb.sqlite`. */
   path: string;
+  /** Every installed package, in database order. */
   packages: RpmPackage[];
 }
 
+/** Options of `readRpmDatabase`. */
 export interface ReadRpmDatabaseOptions {
+  /** Bound of the bytes read for one database directory. */
   maxBytes: number;
+  /** Aborts the reads. */
   signal?: AbortSignal | undefined;
 }
 

@@ -23,13 +23,21 @@ const MAX_DATA = 256 * 1024 * 1024;
 
 /** One installed package as its RPM header records it; absent tags are undefined. */
 export interface RpmPackage {
+  /** `NAME`. */
   name: string;
+  /** `EPOCH`. */
   epoch: number | undefined;
+  /** `VERSION`. */
   version: string;
+  /** `RELEASE`. */
   release: string;
+  /** `ARCH`, e.g. `x86_64`, `noarch`. */
   arch: string | undefined;
+  /** `LICENSE`: an SPDX expression or a legacy Fedora name. */
   license: string | undefined;
+  /** `VENDOR`. */
   vendor: string | undefined;
+  /** `SOURCERPM`, the source package's file name. */
   sourceRpm: string | undefined;
 }
 

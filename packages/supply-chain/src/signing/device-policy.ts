@@ -1,5 +1,6 @@
 import { ValidationError } from '@imagebuild/core';
 
+/** Options of `devicePolicy`. */
 export interface DevicePolicyOptions {
   /**
    * The scope the policy and attachments apply to: `registry[/repository]`, e.g.
@@ -10,6 +11,7 @@ export interface DevicePolicyOptions {
   keyPath: string;
 }
 
+/** The files `devicePolicy` writes for a device, as text. */
 export interface DevicePolicy {
   /** `/etc/containers/policy.json`: reject by default; `sigstoreSigned` with the key for `scope`. */
   policyJson: string;

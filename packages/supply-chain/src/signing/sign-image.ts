@@ -13,6 +13,7 @@ import {
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
 const OCI_CONFIG = 'application/vnd.oci.image.config.v1+json';
 
+/** Options of `signImage`. */
 export interface SignImageOptions {
   /** Repository in the client's registry, e.g. `apps/os`. */
   repository: string;
@@ -20,10 +21,13 @@ export interface SignImageOptions {
   digest: string;
   /** The identity signed: `registry/repository[:tag]` (default `registry/repository`). */
   dockerReference?: string | undefined;
+  /** Signs the simple-signing payload. */
   signer: Signer;
+  /** Aborts the signing and the registry requests. */
   signal?: AbortSignal | undefined;
 }
 
+/** What `signImage` attached. */
 export interface SignImageResult {
   /** `sha256-<hex>.sig`. */
   tag: string;

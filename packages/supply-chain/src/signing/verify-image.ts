@@ -9,7 +9,9 @@ import {
   signatureTag,
 } from './simple-signing.js';
 
+/** Options of `verifyImageSignature`. */
 export interface VerifyImageOptions {
+  /** Repository in the client's registry, e.g. `apps/os`. */
   repository: string;
   /** The manifest digest the image is pulled by (the tag's target). */
   digest: string;
@@ -17,10 +19,13 @@ export interface VerifyImageOptions {
   publicKeyPem: string;
   /** The repository the signature must name, `registry/repository` (default: the client's registry + `repository`). */
   identity?: string | undefined;
+  /** Aborts the registry requests. */
   signal?: AbortSignal | undefined;
 }
 
+/** The outcome of `verifyImageSignature`. */
 export interface VerifyImageResult {
+  /** Some signature verified with the key and names the digest and the repository. */
   verified: boolean;
   /** Why not, when not verified (the last reason seen across the signatures). */
   reason: string | undefined;
