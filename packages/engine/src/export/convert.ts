@@ -9,7 +9,7 @@ import {
 import type { EngineConnection } from '../connection/engine-connection.js';
 import { LogTail } from '../stream/log-tail.js';
 import { createContainer, followLogs, startContainer, waitContainer } from './container-run.js';
-import { putIntoContainer } from './converter-inputs.js';
+import { type ConverterHandOver, putIntoContainer } from './converter-inputs.js';
 import { SECRETS_TMPFS, converterCommand } from './converter-script.js';
 import { readSmallFile } from './output-archive.js';
 
@@ -25,8 +25,10 @@ export interface ConvertRequest {
   bibType: string;
   /** `volume:path` binds (output, storage, caches): engine volumes, never host directories. */
   binds: readonly string[];
-  /** Credentials, CA and config as a tar put into the created container (archive API). */
-  inputs: Buffer | undefined;
+  /** What the script receives: public inputs as arguments, the rest as a tar (archive API). */
+  inputs: ConverterHandOver;
+  /** Registry host[:port] the image is pulled from (the CA's `certs.d` directory). */
+  registry: string;
   /** Called with the container's id as soon as it exists: the caller removes it in every outcome. */
   onCreated: (id: string) => void;
   onLog: (line: string) => void;
@@ -54,6 +56,9 @@ export async function runConverter(
       target: r.target,
       tlsVerify: r.tlsVerify,
       marker: r.marker,
+      registry: r.registry,
+      ca: r.inputs.caArg,
+      config: r.inputs.configArg,
       flags: r.flags,
     }),
     jobId: r.jobId,
@@ -67,7 +72,7 @@ export async function runConverter(
   });
   r.onCreated(id);
   throwIfAborted(r.signal);
-  if (r.inputs) await putIntoContainer(conn, id, r.inputs, r.signal);
+  if (r.inputs.tar) await putIntoContainer(conn, id, r.inputs.tar, r.signal);
   await startContainer(conn, id, r.signal);
   // Lines are handled in order on one chain: the first osbuild line waits for the manifest (read
   // out of the running container) so that every stage carries its count.

@@ -1,18 +1,21 @@
 /**
  * The converter container's command. The script is a constant: every value reaches it as a
- * positional argument, never spliced into text. First it moves what the runner put into the created
- * container through the archive API (`/.imagebuild-in`: never Env, Cmd or a volume) into place: the
- * registry credentials to `/run/containers/0/auth.json` (root's default podman auth file) and the
- * config to `/config.json`, both on the tmpfs at `/run/containers`, the CA to
- * `/etc/containers/certs.d`. Then it pulls exactly the built digest into the container's private
+ * positional argument, never spliced into text. First it writes the public inputs it was given as
+ * arguments (the registry CA to `/etc/containers/certs.d/<registry>/ca.crt`, a config without
+ * secrets to `/config.json` on the tmpfs at `/run/containers`), then moves what the runner put into
+ * the created container through the archive API (`/.imagebuild-in`: never Env, Cmd or a volume) into
+ * place: the registry credentials to `/run/containers/0/auth.json` (root's default podman auth file),
+ * a config with secrets to `/config.json`, a CA too large for an argument to `certs.d`. Then it pulls exactly the built digest into the container's private
  * storage, tags it with the destination tag and converts the tag, so the disk records the tag as its
  * bootc target (what a device's `bootc status` and agent report) while its content is the built
  * digest. Its exit status is the container's.
  */
 export const CONVERTER_SCRIPT = [
   'exec 2>&1',
-  'pinned="$1"; target="$2"; tlsverify="$3"; marker="$4"; shift 4',
+  'pinned="$1"; target="$2"; tlsverify="$3"; marker="$4"; registry="$5"; ca="$6"; config="$7"; shift 7',
   'printf %s "$marker" > /output/.imagebuild-marker || exit 1',
+  'if [ -n "$ca" ]; then mkdir -p "/etc/containers/certs.d/$registry" && printf "%s\\n" "$ca" > "/etc/containers/certs.d/$registry/ca.crt" || exit 1; fi',
+  'if [ -n "$config" ]; then printf %s "$config" > /run/containers/config.json && ln -sf /run/containers/config.json /config.json || exit 1; fi',
   'in=/.imagebuild-in',
   'if [ -d "$in" ]; then',
   '  if [ -f "$in/auth.json" ]; then mkdir -p /run/containers/0 && mv "$in/auth.json" /run/containers/0/auth.json || exit 1; fi',
@@ -43,6 +46,12 @@ export interface ConverterArgs {
   tlsVerify: boolean;
   /** A random value the script writes to `/output/.imagebuild-marker`: tells a local reader it sees this very volume. */
   marker: string;
+  /** Registry host[:port] (validated): the `certs.d` directory of `ca`. */
+  registry: string;
+  /** The registry CA PEM, public ('' when none or handed over in the tar). */
+  ca: string;
+  /** bootc-image-builder config JSON without secrets ('' when none or handed over in the tar). */
+  config: string;
   /** bootc-image-builder flags (before the image reference). */
   flags: readonly string[];
 }
@@ -51,7 +60,18 @@ export interface ConverterArgs {
 export function converterCommand(args: ConverterArgs): { entrypoint: string[]; cmd: string[] } {
   return {
     entrypoint: ['/bin/sh', '-c'],
-    cmd: [CONVERTER_SCRIPT, 'convert', args.pinned, args.target, String(args.tlsVerify), args.marker, ...args.flags],
+    cmd: [
+      CONVERTER_SCRIPT,
+      'convert',
+      args.pinned,
+      args.target,
+      String(args.tlsVerify),
+      args.marker,
+      args.registry,
+      args.ca,
+      args.config,
+      ...args.flags,
+    ],
   };
 }
 

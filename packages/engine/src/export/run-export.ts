@@ -21,7 +21,7 @@ import { signPushed } from '../build/sign-step.js';
 import type { EngineConnection } from '../connection/engine-connection.js';
 import type { RegistryAccessFactory } from '../registry/registry-access.js';
 import { runConverter } from './convert.js';
-import { converterInputsTar } from './converter-inputs.js';
+import { converterHandOver } from './converter-inputs.js';
 import { converterRegistryDigest } from './converter-digest.js';
 import { ensureConverterImage } from './ensure-image.js';
 import { exportInputs } from './export-inputs.js';
@@ -113,11 +113,13 @@ export async function runExport(
       flags: input.flags,
       bibType: input.bibType,
       binds: resources.binds(),
-      inputs: await converterInputsTar({
+      registry: ref.registry,
+      inputs: await converterHandOver({
         registry: ref.registry,
         credentials: repositoryCredentials(destRepo),
         caPem: repositoryCaPem(destRepo),
         configJson: configJson || undefined,
+        configSecret: converterConfigHasSecret(options.converterConfig),
       }),
       onCreated: (cid) => resources.setContainer(cid),
       onLog: log,
