@@ -14,8 +14,8 @@ async function names(tar: Buffer | undefined): Promise<string[]> {
     stream.on('end', next);
     stream.resume();
   });
-  const done = new Promise((resolve, reject) => {
-    x.on('finish', resolve);
+  const done = new Promise<void>((resolve, reject) => {
+    x.on('finish', () => resolve());
     x.on('error', reject);
   });
   x.end(tar);
