@@ -71,7 +71,7 @@ async function main(): Promise<void> {
       const sdk = async (i: number): Promise<SdkTimes> => {
         const t0 = performance.now();
         let build = spec('sdk', i);
-        const built = await runner.build(build, all, { noCache: true }).done();
+        const built = await runner.build(build, all, { noCache: true, sbom: false }).done();
         build = { ...build, status: { manifestDigest: built.manifestDigest, imageReference: built.reference } };
         const t1 = performance.now();
         const r = await runner
@@ -167,7 +167,7 @@ async function main(): Promise<void> {
     file,
     `# Pipeline: build → export (qcow2) → download, SDK vs the same steps by hand
 
-Manual: \`${'podman|docker'} build --no-cache\`, \`push\`, \`run --rm --privileged --network host --security-opt label=type:unconfined_t -v out:/output -v store:/var/lib/containers <converter> … build --type qcow2 …\` (the SDK's flags and mounts), the qcow2 pushed as an OCI artifact with \`curl\` (sha256sum, blob, empty config, manifest with subject), \`curl\` download, \`rmi\`. SDK: \`runner.build({noCache})\`, \`runner.export()\`, \`downloadArtifact()\`. Same Containerfile/context, plain registry, converter stand-in, median of ${ROUNDS} alternating rounds after one manual warm-up. Phases in ms (medians per phase; they need not add up to the total median). RSS: manual = largest peak of one tool (GNU time); SDK = the whole bench process (node + tsx), measured in-process.
+Manual: \`${'podman|docker'} build --no-cache\`, \`push\`, \`run --rm --privileged --network host --security-opt label=type:unconfined_t -v out:/output -v store:/var/lib/containers <converter> … build --type qcow2 …\` (the SDK's flags and mounts), the qcow2 pushed as an OCI artifact with \`curl\` (sha256sum, blob, empty config, manifest with subject), \`curl\` download, \`rmi\`. SDK: \`runner.build({noCache, sbom: false})\` (the manual sequence makes no SBOM), \`runner.export()\`, \`downloadArtifact()\`. Same Containerfile/context, plain registry, converter stand-in, median of ${ROUNDS} alternating rounds after one manual warm-up. Phases in ms (medians per phase; they need not add up to the total median). RSS: manual = largest peak of one tool (GNU time); SDK = the whole bench process (node + tsx), measured in-process.
 
 Reproduce: \`npx tsx --conditions=@imagebuild/source bench/pipeline/pipeline.bench.ts\` (harness up), or \`npm run bench\`.
 
