@@ -14,11 +14,15 @@ import type { EnrollmentConfig } from '@imagebuild/core/containerfile';
  * (repositories, enrollment). Every failure is core's `ApiError` (status, reason, requestId, body).
  */
 export class ImageBuilderClient {
+  /** Image builds: create, read, cancel, new versions, logs. */
   readonly imageBuilds: ImageBuilds;
   /** SBOMs of builds (our extension, served by `@imagebuild/http`). */
   readonly sboms: ImageBuildSboms;
+  /** Image exports (disk images of a build): create, read, cancel, logs, downloads. */
   readonly imageExports: ImageExports;
+  /** Image promotions: create, read, replace, patch, delete. */
   readonly imagePromotions: ImagePromotions;
+  /** Repositories of the core API (needs `coreBaseUrl`). */
   readonly repositories: Repositories;
   readonly #ctx: ClientDeps;
 
@@ -68,6 +72,7 @@ export class ImageBuilderClient {
   }
 }
 
+/** Same as `new ImageBuilderClient(options)`. */
 export function createImageBuilderClient(options: ImageBuilderClientOptions): ImageBuilderClient {
   return new ImageBuilderClient(options);
 }

@@ -8,6 +8,7 @@ export interface ClientTlsOptions {
   ca?: string | Buffer | ReadonlyArray<string | Buffer>;
   /** Client certificate and key (PEM) for mutual TLS. */
   cert?: string | Buffer;
+  /** Private key (PEM) of `cert`. */
   key?: string | Buffer;
   /** `false` turns off certificate verification (test setups only). Default true. */
   rejectUnauthorized?: boolean;
@@ -39,6 +40,7 @@ export interface ClientLimits {
   maxSseLineBytes?: number;
 }
 
+/** Options of `ImageBuilderClient`: where the services are, credentials, timeouts, limits and retries. */
 export interface ImageBuilderClientOptions {
   /**
    * The image-builder service, without `/api/v1`: `https://imagebuilder-api.<domain>`,
@@ -52,6 +54,7 @@ export interface ImageBuilderClientOptions {
   token?: TokenSource | undefined;
   /** Organization id, sent as the `org_id` query parameter on every request. */
   orgId?: string | undefined;
+  /** TLS settings for `https:` URLs (CA, client certificate, verification). */
   tls?: ClientTlsOptions | undefined;
   /** Time allowed until response headers arrive, per attempt. Default 30 s. 0 disables. */
   timeoutMs?: number | undefined;
@@ -63,7 +66,9 @@ export interface ImageBuilderClientOptions {
   requestTimeoutMs?: number | undefined;
   /** Longest silence allowed inside a response body (streams included). Default 5 min. */
   bodyTimeoutMs?: number | undefined;
+  /** Caps on response bodies and log lines; see `ClientLimits` for the defaults. */
   limits?: ClientLimits | undefined;
+  /** Retry policy of idempotent calls. */
   retry?: RetryOptions | undefined;
   /**
    * Where the client says what it decides (a retry: warn, with the attempt, the delay and the status or
@@ -72,6 +77,7 @@ export interface ImageBuilderClientOptions {
   logger?: Logger | undefined;
   /** Produces the `X-Request-Id` of each request (kept across its retries). Default: random UUID. */
   requestId?: (() => string) | undefined;
+  /** `User-Agent` header of every request. Default: none sent. */
   userAgent?: string | undefined;
 }
 

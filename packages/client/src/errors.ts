@@ -5,11 +5,17 @@ const MESSAGE_MAX = 512;
 
 /** A Flight Control `Status` body (errors and delete results). */
 export interface StatusBody {
+  /** API version of the server that answered. */
   apiVersion?: string;
+  /** `Status`. */
   kind?: string;
+  /** HTTP status code the body describes. */
   code?: number;
+  /** Human-readable description of the outcome. */
   message?: string;
+  /** Short cause (the HTTP reason phrase from `@imagebuild/http`); may be empty. */
   reason?: string;
+  /** `Success` or `Failure`; may be empty. */
   status?: string;
 }
 

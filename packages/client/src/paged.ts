@@ -16,6 +16,7 @@ export class Paged<T, P extends Page<T>> implements AsyncIterable<T> {
     this.#start = start;
   }
 
+  /** Yields each page in turn, following `metadata.continue` until the server sends none. */
   async *pages(): AsyncGenerator<P, void, undefined> {
     let token = this.#start;
     do {
@@ -25,10 +26,12 @@ export class Paged<T, P extends Page<T>> implements AsyncIterable<T> {
     } while (token);
   }
 
+  /** Yields every item of every page, fetching pages as the iteration reaches them. */
   async *[Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
     for await (const page of this.pages()) yield* page.items;
   }
 
+  /** Fetches all pages and returns their items in order. */
   async toArray(): Promise<T[]> {
     const out: T[] = [];
     for await (const item of this) out.push(item);

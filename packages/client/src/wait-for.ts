@@ -3,15 +3,23 @@ import { isApiStatus } from './errors.js';
 import { sleep } from './internal/retry.js';
 import type { ImageBuild, ImageExport, ImagePromotion, Repository } from './types.js';
 
+/** The resource kinds `waitFor` can poll, each mapped to the type it resolves with. */
 export interface WaitableKinds {
+  /** Read with `imageBuilds.get`. */
   ImageBuild: ImageBuild;
+  /** Read with `imageExports.get`. */
   ImageExport: ImageExport;
+  /** Read with `imagePromotions.get`. */
   ImagePromotion: ImagePromotion;
+  /** Read with `repositories.get` (needs `coreBaseUrl`). */
   Repository: Repository;
 }
+/** A kind name `waitFor` accepts. */
 export type WaitableKind = keyof WaitableKinds;
 
+/** Options of `waitFor`. */
 export interface WaitForOptions {
+  /** Stops the wait (AbortError). */
   signal?: AbortSignal;
   /** Give up after this long (TimeoutError). Default: wait forever. */
   timeout?: number;
@@ -23,6 +31,7 @@ export interface WaitForOptions {
 
 /** Anything with conditions (every resource of these APIs). */
 export interface HasConditions {
+  /** The resource's status; only the conditions' type and reason are read. */
   status?: { conditions?: ReadonlyArray<{ type: string; reason: string }> | undefined } | undefined;
 }
 

@@ -36,7 +36,9 @@ export interface DownloadInfo {
   digest: string | undefined;
 }
 
+/** A download under way: what the server announced, and the bytes to iterate. */
 export interface DownloadSession {
+  /** What the server said about the artifact. */
   info: DownloadInfo;
   /** The bytes from `start` to the end; size and digest are verified when the iteration finishes. */
   chunks: AsyncGenerator<Uint8Array, void, undefined>;

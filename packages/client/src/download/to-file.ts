@@ -12,7 +12,9 @@ export interface DownloadToFileOptions extends DownloadStreamOptions {
 
 /** What `imageExports.downloadToFile()` wrote. */
 export interface DownloadToFileResult {
+  /** The file written (the `path` given). */
   path: string;
+  /** Size of the whole file. */
   bytes: number;
   /** `sha256:<hex>` of the file (verified against the server's digest when it sent one). */
   digest: string;

@@ -9,16 +9,20 @@ import { createCsrPem } from '../internal/pkcs10.js';
 import { pollUntil } from '../wait-for.js';
 import type { CertificateSigningRequest } from '../types.js';
 
+/** Signer name of the CSR that `requestEnrollmentConfig` creates. */
 export const ENROLLMENT_SIGNER = 'flightctl.io/enrollment';
 
+/** Options of `requestEnrollmentConfig`. */
 export interface EnrollmentRequestOptions {
   /** CSR resource name (also the certificate's CN). Default `imagebuild-<random>`. */
   name?: string;
   /** Requested certificate lifetime. Default: the signer's (a year upstream). */
   expirationSeconds?: number;
+  /** Stops the flow (AbortError). */
   signal?: AbortSignal;
   /** How long to wait for the certificate to be issued. Default 2 min. */
   timeout?: number;
+  /** Interval between reads of the CSR while waiting for its certificate. Default 1 s. */
   pollIntervalMs?: number;
 }
 

@@ -5,7 +5,9 @@ import { apiErrorFrom } from '../errors.js';
 import { sleep } from '../internal/retry.js';
 import { parseSse } from './sse.js';
 
+/** Options of `followLogs`. */
 export interface FollowLogOptions {
+  /** Ends the iteration (AbortError). */
   signal?: AbortSignal;
   /** Reconnect attempts after a stream drops without the completion marker. Default 5. */
   maxReconnects?: number;

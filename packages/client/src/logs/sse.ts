@@ -2,8 +2,11 @@ import { LimitExceededError } from '@imagebuild/core/errors';
 
 /** One server-sent event. */
 export interface SseEvent {
+  /** The event's `data:` lines, joined by `\n`. */
   data: string;
+  /** The last `id:` seen so far in the stream (carried over to later events). */
   id: string | undefined;
+  /** The `event:` type, when the event named one. */
   event: string | undefined;
 }
 

@@ -6,19 +6,25 @@ import type { CallOptions } from '../types.js';
 
 /** An SBOM referrer of a build's image, as the server lists it. */
 export interface SbomListItem {
+  /** Digest of the referrer manifest (pass to `get` as `digest`). */
   manifestDigest: string;
+  /** The referrer's artifact type: `application/vnd.cyclonedx+json`. */
   artifactType: string;
+  /** `org.opencontainers.image.title` of the referrer (e.g. `sbom.cdx.json`), when set. */
   title?: string | undefined;
+  /** When the SBOM was made (`org.opencontainers.image.created`), when set. */
   created?: string | undefined;
 }
 
 /** A downloaded SBOM document (CycloneDX JSON), verified against its digest. */
 export interface SbomDownload {
+  /** `Content-Type` of the response. */
   mediaType: string;
   /** Digest of the document (`Docker-Content-Digest`). */
   digest: string;
   /** Digest of its referrer manifest. */
   manifestDigest: string | undefined;
+  /** The document's bytes. */
   content: Uint8Array;
 }
 

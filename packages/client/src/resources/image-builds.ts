@@ -6,6 +6,7 @@ import type { ClientListOptions } from '../list-options.js';
 import { Paged } from '../paged.js';
 import type { CallOptions, ImageBuild, ImageBuildList, ImageBuildNewVersionRequest, Status } from '../types.js';
 
+/** Options of `imageBuilds.list`. */
 export interface ImageBuildListOptions extends ClientListOptions {
   /** Embed each build's exports in `imageexports`. */
   withExports?: boolean;
@@ -18,11 +19,13 @@ export class ImageBuilds {
     this.#ctx = ctx;
   }
 
+  /** Creates a build; it starts Pending. */
   async create(build: ImageBuild, options: CallOptions = {}): Promise<ImageBuild> {
     const r = await this.#ctx.api.POST('/api/v1/imagebuilds', { body: build, ...this.#ctx.call(options.signal) });
     return unwrap(r, `create ImageBuild ${build.metadata.name ?? ''}`.trim());
   }
 
+  /** Reads a build; `withExports` embeds its exports in `imageexports`. */
   async get(name: string, options: CallOptions & { withExports?: boolean } = {}): Promise<ImageBuild> {
     const query = options.withExports === undefined ? {} : { withExports: options.withExports };
     const r = await this.#ctx.api.GET('/api/v1/imagebuilds/{name}', {
@@ -32,6 +35,7 @@ export class ImageBuilds {
     return unwrap(r, `get ImageBuild ${name}`);
   }
 
+  /** Lists builds, newest first, fetching pages as they are iterated. */
   list(options: ImageBuildListOptions = {}): Paged<ImageBuild, ImageBuildList> {
     const base = {
       labelSelector: labelSelector(options.labelSelector),

@@ -21,6 +21,7 @@ export class ImageExports {
     this.#ctx = ctx;
   }
 
+  /** Creates an export (a disk image made from a build's image); it starts Pending. */
   async create(imageExport: ImageExport, options: CallOptions = {}): Promise<ImageExport> {
     const r = await this.#ctx.api.POST('/api/v1/imageexports', {
       body: imageExport,
@@ -29,6 +30,7 @@ export class ImageExports {
     return unwrap(r, `create ImageExport ${imageExport.metadata.name ?? ''}`.trim());
   }
 
+  /** Reads an export. */
   async get(name: string, options: CallOptions = {}): Promise<ImageExport> {
     const r = await this.#ctx.api.GET('/api/v1/imageexports/{name}', {
       params: { path: { name } },
@@ -37,6 +39,7 @@ export class ImageExports {
     return unwrap(r, `get ImageExport ${name}`);
   }
 
+  /** Lists exports, fetching pages as they are iterated. */
   list(options: ClientListOptions = {}): Paged<ImageExport, ImageExportList> {
     const base = {
       labelSelector: labelSelector(options.labelSelector),
@@ -52,6 +55,7 @@ export class ImageExports {
     }, options.continue);
   }
 
+  /** Deletes an export (cancelling it first when it has not finished). */
   async delete(name: string, options: CallOptions = {}): Promise<Status> {
     const r = await this.#ctx.api.DELETE('/api/v1/imageexports/{name}', {
       params: { path: { name } },
@@ -60,6 +64,7 @@ export class ImageExports {
     return unwrap(r, `delete ImageExport ${name}`);
   }
 
+  /** Cancels an export that has not finished; 409 (ApiError) when it already has. */
   async cancel(name: string, options: CallOptions = {}): Promise<ImageExport> {
     const r = await this.#ctx.api.POST('/api/v1/imageexports/{name}/cancel', {
       params: { path: { name } },
@@ -68,6 +73,7 @@ export class ImageExports {
     return unwrap(r, `cancel ImageExport ${name}`);
   }
 
+  /** The stored log as text (what `GET …/log` returns without follow). */
   async logs(name: string, options: CallOptions = {}): Promise<string> {
     const r = await this.#ctx.api.GET('/api/v1/imageexports/{name}/log', {
       params: { path: { name } },
@@ -77,6 +83,10 @@ export class ImageExports {
     return unwrap(r, `log of ImageExport ${name}`) ?? ''; // an empty body parses to undefined
   }
 
+  /**
+   * The log line by line, following it while the export is active (SSE). Reconnects after a dropped
+   * stream without repeating lines; ends at the server's completion marker or when the export is done.
+   */
   followLogs(name: string, options: FollowLogOptions = {}): AsyncIterable<string> {
     const open: LogOpener = (lastEventId, sig) =>
       this.#ctx.api.GET('/api/v1/imageexports/{name}/log', {

@@ -13,6 +13,7 @@ export class ImagePromotions {
     this.#ctx = ctx;
   }
 
+  /** Creates a promotion. */
   async create(promotion: ImagePromotion, options: CallOptions = {}): Promise<ImagePromotion> {
     const r = await this.#ctx.api.POST('/api/v1/imagepromotions', {
       body: promotion,
@@ -21,6 +22,7 @@ export class ImagePromotions {
     return unwrap(r, `create ImagePromotion ${promotion.metadata.name ?? ''}`.trim());
   }
 
+  /** Reads a promotion. */
   async get(name: string, options: CallOptions = {}): Promise<ImagePromotion> {
     const r = await this.#ctx.api.GET('/api/v1/imagepromotions/{name}', {
       params: { path: { name } },
@@ -29,6 +31,7 @@ export class ImagePromotions {
     return unwrap(r, `get ImagePromotion ${name}`);
   }
 
+  /** Lists promotions, fetching pages as they are iterated. */
   list(options: ClientListOptions = {}): Paged<ImagePromotion, ImagePromotionList> {
     const base = {
       labelSelector: labelSelector(options.labelSelector),
@@ -54,6 +57,7 @@ export class ImagePromotions {
     return unwrap(r, `replace ImagePromotion ${name}`);
   }
 
+  /** Applies an RFC 6902 JSON Patch to the promotion (same rules as `replace`). */
   async patch(name: string, patch: PatchRequest, options: CallOptions = {}): Promise<ImagePromotion> {
     const r = await this.#ctx.api.PATCH('/api/v1/imagepromotions/{name}', {
       params: { path: { name } },
@@ -64,6 +68,7 @@ export class ImagePromotions {
     return unwrap(r, `patch ImagePromotion ${name}`);
   }
 
+  /** Deletes a promotion. */
   async delete(name: string, options: CallOptions = {}): Promise<Status> {
     const r = await this.#ctx.api.DELETE('/api/v1/imagepromotions/{name}', {
       params: { path: { name } },

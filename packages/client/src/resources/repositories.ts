@@ -26,6 +26,7 @@ export class Repositories {
     return unwrap(r, `create Repository ${repository.metadata.name ?? ''}`.trim());
   }
 
+  /** Reads a repository. */
   async get(name: string, options: CallOptions = {}): Promise<Repository> {
     const r = await requireCore(this.#ctx, 'repositories').GET('/repositories/{name}', {
       params: { path: { name } },
@@ -34,6 +35,7 @@ export class Repositories {
     return unwrap(r, `get Repository ${name}`);
   }
 
+  /** Lists repositories, fetching pages as they are iterated. */
   list(options: ClientListOptions = {}): Paged<Repository, RepositoryList> {
     const core = requireCore(this.#ctx, 'repositories');
     const base = {
@@ -50,6 +52,7 @@ export class Repositories {
     }, options.continue);
   }
 
+  /** Deletes a repository. */
   async delete(name: string, options: CallOptions = {}): Promise<CoreStatus> {
     const r = await requireCore(this.#ctx, 'repositories').DELETE('/repositories/{name}', {
       params: { path: { name } },

@@ -36,6 +36,7 @@ export type AgentPackageSource =
   /** RPM files carried in the build context and installed with dnf (agent, and onboarding if wanted). */
   | { readonly type: 'localRpms'; readonly files: readonly { readonly name: string; readonly content: Uint8Array }[] };
 
+/** dnf settings of every `dnf install` in the Containerfile (passed as build arguments). */
 export interface DnfOptions {
   /** `--setopt=timeout` seconds (upstream default 5). */
   readonly timeout?: number | undefined;
@@ -45,11 +46,13 @@ export interface DnfOptions {
   readonly skipUnavailable?: boolean | undefined;
 }
 
+/** Options of `createBuildContext`: enrollment, agent packages, dnf and VMware tools. */
 export interface BuildContextOptions {
   /** Early binding: the enrollment configuration, as an object or an agent `config.yaml` text. */
   readonly enrollment?: EnrollmentConfig | string | undefined;
   /** Default: `{ type: 'repoUrl', url: DEFAULT_RPM_REPO_URL }`. */
   readonly agentPackages?: AgentPackageSource | undefined;
+  /** dnf timeout, retries and skip-unavailable; upstream's defaults when unset. */
   readonly dnf?: DnfOptions | undefined;
   /** Install open-vm-tools and enable vmtoolsd, as upstream always does. Default true. */
   readonly vmTools?: boolean | undefined;
@@ -60,6 +63,7 @@ export const CONTAINERFILE_NAME = 'Containerfile';
 
 /** Everything a runner needs to build the image. */
 export interface BuildContext {
+  /** The Containerfile's text (also in `files`). */
   readonly containerfile: string;
   /** Path of the Containerfile inside `tar()` (always `Containerfile`; dockerd defaults to `Dockerfile`). */
   readonly containerfilePath: typeof CONTAINERFILE_NAME;
@@ -73,6 +77,7 @@ export interface BuildContext {
   readonly sourceImage: string;
   /** `registry/imageName:tag` to tag and push. */
   readonly destinationImage: string;
+  /** The structural choices the Containerfile was rendered from. */
   readonly features: ContainerfileFeatures;
 }
 

@@ -7,12 +7,15 @@
 
 /** Structural choices that select the Containerfile's steps. */
 export interface ContainerfileFeatures {
+  /** `early` bakes the agent's enrollment config in; `late` installs ignition, afterburn and cloud-init. */
   readonly binding: 'early' | 'late';
   /** Where flightctl-agent comes from. */
   readonly packageSource: 'repoUrl' | 'enabledRepo' | 'localRpms';
   /** Pass `--enablerepo=$RPM_REPO_ENABLE` to the agent's dnf install (only that one, as upstream). */
   readonly enableRepo: boolean;
+  /** Add a user with passwordless sudo and an SSH key (`USERNAME` argument, public key file). */
   readonly userConfiguration: boolean;
+  /** Also install flightctl-onboarding and enable its setup service. */
   readonly onboarding: boolean;
   /** Install open-vm-tools and enable vmtoolsd (upstream always does). */
   readonly vmTools: boolean;
@@ -26,6 +29,7 @@ export const CONTAINERFILE_GENERATOR_VERSION = 2;
 
 /** Directory inside the image where context files land during the build (removed at the end). */
 export const STAGING_DIR = '/tmp/imagebuild';
+/** Where early binding puts the agent's config in the image (root-owned, mode 0600). */
 export const AGENT_CONFIG_PATH = '/etc/flightctl/config.yaml';
 export const CONTEXT_AGENT_CONFIG = 'agent-config.yaml';
 export const CONTEXT_PUBLICKEY = 'user-publickey.txt';

@@ -7,6 +7,7 @@ export interface ContextFile {
   readonly path: string;
   /** Permission bits, e.g. 0o644. */
   readonly mode: number;
+  /** The file's bytes. */
   readonly content: Uint8Array;
 }
 

@@ -24,6 +24,7 @@ export const EnrollmentConfigSchema = z.object({
   /** Flight Control UI URL shown to users enrolling the device. */
   uiEndpoint: httpUrl('UI endpoint').optional(),
 });
+/** A validated enrollment configuration (see `EnrollmentConfigSchema`): PEM text, not base64. */
 export type EnrollmentConfig = z.output<typeof EnrollmentConfigSchema>;
 
 function invalid(error: z.ZodError, prefix: string): ValidationError {

@@ -1,10 +1,12 @@
 /** A user the converter adds to the disk image (bootc-image-builder `customizations.user`). */
 export interface ConverterUser {
+  /** User name (letters, digits, `_` and `-`, at most 32 characters). */
   name: string;
   /** Crypted or plain password; treated as a secret (never logged, removed after the run). */
   password?: string | undefined;
   /** SSH public key. */
   key?: string | undefined;
+  /** Supplementary groups, e.g. `wheel`. */
   groups?: readonly string[] | undefined;
 }
 
@@ -18,16 +20,23 @@ export interface ConverterFilesystem {
 
 /** A logical volume of an `lvm` partition (`customizations.disk.partitions[].logical_volumes`). */
 export interface ConverterLogicalVolume {
+  /** Logical volume name. */
   name?: string | undefined;
+  /** Where it is mounted (same rules as `ConverterFilesystem.mountpoint`). */
   mountpoint?: string | undefined;
+  /** Filesystem label. */
   label?: string | undefined;
+  /** Filesystem type. */
   fs_type: 'xfs' | 'ext4' | 'vfat' | 'swap';
+  /** e.g. `10 GiB`, or a number of bytes. */
   minsize: string | number;
 }
 
 /** A btrfs subvolume (`customizations.disk.partitions[].subvolumes`). */
 export interface ConverterSubvolume {
+  /** Subvolume name (not empty). */
   name: string;
+  /** Where it is mounted. */
   mountpoint: string;
 }
 
@@ -50,9 +59,11 @@ export type ConverterPartition =
 
 /** Full disk layout (`customizations.disk`); cannot be combined with `filesystems`. */
 export interface ConverterDisk {
+  /** Minimum size of the whole disk, e.g. `20 GiB`, or a number of bytes. */
   minsize?: string | number | undefined;
   /** Partition table type. */
   type?: 'gpt' | 'dos' | undefined;
+  /** The partitions, in order (at least one). */
   partitions: readonly ConverterPartition[];
 }
 
@@ -68,18 +79,25 @@ export interface ConverterInstaller {
 export interface ConverterIso {
   /** The ISO's volume label (`volume_id`, at most 32 characters). */
   volumeId?: string | undefined;
+  /** The ISO's application id (`application_id`, at most 128 printable ASCII characters). */
   applicationId?: string | undefined;
+  /** The ISO's publisher (at most 128 printable ASCII characters). */
   publisher?: string | undefined;
 }
 
 /** Converter configuration, serialised to bootc-image-builder's `/config.json`. */
 export interface ConverterConfig {
+  /** Users to add (`customizations.user`); not with `installer.kickstart`. */
   users?: readonly ConverterUser[] | undefined;
   /** Extra kernel arguments (`customizations.kernel.append`). */
   kernelArgs?: readonly string[] | undefined;
+  /** Minimum sizes of filesystems (`customizations.filesystem`); not with `disk`. */
   filesystems?: readonly ConverterFilesystem[] | undefined;
+  /** Full disk layout (`customizations.disk`); not with `filesystems`. */
   disk?: ConverterDisk | undefined;
+  /** Installer options; ISO types only. */
   installer?: ConverterInstaller | undefined;
+  /** ISO media options; ISO types only. */
   iso?: ConverterIso | undefined;
 }
 

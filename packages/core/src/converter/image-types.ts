@@ -17,8 +17,10 @@ export const BIB_IMAGE_TYPES = {
   iso: { iso: true, legacy: true, export: 'bootiso' },
 } as const;
 
+/** A bootc-image-builder `--type` value. */
 export type BibImageType = keyof typeof BIB_IMAGE_TYPES;
 
+/** True when bootc-image-builder knows `type` (a key of `BIB_IMAGE_TYPES`). */
 export function isBibImageType(type: string): type is BibImageType {
   return Object.hasOwn(BIB_IMAGE_TYPES, type);
 }

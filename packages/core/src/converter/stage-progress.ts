@@ -25,10 +25,12 @@ export class ConverterStageTracker {
   #count: number | undefined;
   #pipeline: string | undefined;
 
+  /** Reads the stage count from the saved osbuild manifest and the names of the exported pipelines. */
   useManifest(manifest: unknown, exports: readonly string[]): void {
     this.#count = countStages(manifest, exports);
   }
 
+  /** Stages the exported pipelines hold; undefined until `useManifest` found them. */
   get count(): number | undefined {
     return this.#count;
   }

@@ -7,24 +7,37 @@ import { BIB_IMAGE_TYPES, isBibImageType, normalizeArch } from './image-types.js
 export interface ConverterRequest {
   /** `--type` values (one per run here; the rules hold for several). */
   types: readonly string[];
+  /** `--rootfs`. */
   rootfs?: RootFilesystem | undefined;
   /** Architecture to build for (`--target-arch`); `hostArch` is the engine's. */
   targetArch?: string | undefined;
+  /** The engine's architecture: an `iso` cannot be built for another one. */
   hostArch?: string | undefined;
+  /** `--chown`: `UID` or `UID:GID`, numbers. */
   chown?: string | undefined;
+  /** `--use-librepo`. */
   useLibrepo?: boolean | undefined;
+  /** `--installer-payload-ref`: an image reference, required by `bootc-installer` and used by nothing else. */
   installerPayloadRef?: string | undefined;
+  /** The `/config.json` customizations. */
   config?: ConverterConfig | undefined;
 }
 
 /** Names the fields of a request in error paths (`options.rootfs`, `options.converterConfig.users[0].name`…). */
 export interface ConverterFieldNames {
+  /** Path of `types` (runner default `spec.format`). */
   types: string;
+  /** Path of `rootfs` (runner default `options.rootfs`). */
   rootfs: string;
+  /** Path of `targetArch` (runner default `options.platform`). */
   targetArch: string;
+  /** Path of `chown` (runner default `options.chown`). */
   chown: string;
+  /** Path of `useLibrepo` (runner default `options.useLibrepo`). */
   useLibrepo: string;
+  /** Path of `installerPayloadRef` (runner default `options.installerPayloadRef`). */
   installerPayloadRef: string;
+  /** Prefix of the `config` fields (runner default `options.converterConfig`). */
   config: string;
 }
 

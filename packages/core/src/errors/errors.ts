@@ -10,6 +10,7 @@ export interface ValidationIssue {
 
 /** A document or argument broke one or more rules; `issues` lists every one. */
 export class ValidationError extends SdkError {
+  /** Every rule the input broke. */
   readonly issues: readonly ValidationIssue[];
   constructor(issues: readonly ValidationIssue[], options: SdkErrorOptions & { subject?: string } = {}) {
     const head = options.subject ? `${options.subject} is invalid` : 'invalid input';
@@ -24,8 +25,11 @@ export class ValidationError extends SdkError {
 
 /** A lifecycle move the state machine does not allow. */
 export class IllegalTransitionError extends SdkError {
+  /** State the resource was in. */
   readonly from: string;
+  /** State the move asked for. */
   readonly to: string;
+  /** Resource kind, e.g. `ImageBuild`. */
   readonly kind: string;
   constructor(kind: string, from: string, to: string, options: SdkErrorOptions = {}) {
     super('ILLEGAL_TRANSITION', `${kind} cannot move from ${from} to ${to}`, options);
@@ -51,9 +55,13 @@ export class ConflictError extends SdkError {
 
 /** An HTTP API answered with an error `Status` body. */
 export class ApiError extends SdkError {
+  /** HTTP status of the response; 0 when the failure is not a status (e.g. a malformed response). */
   readonly status: number;
+  /** The `Status` body's reason; empty when it had none. */
   readonly reason: string;
+  /** The request's `X-Request-Id`, when known: quote it to the server's operators. */
   readonly requestId: string | undefined;
+  /** The response body as received (parsed JSON or text). */
   readonly body: unknown;
   constructor(
     status: number,
@@ -70,8 +78,11 @@ export class ApiError extends SdkError {
 
 /** An OCI registry refused or failed an operation. */
 export class RegistryError extends SdkError {
+  /** The registry (host, with a port when it has one). */
   readonly registry: string;
+  /** The request that failed, e.g. `GET <repository>@<digest>`. */
   readonly operation: string;
+  /** HTTP status of the registry's answer, when there was one. */
   readonly status: number | undefined;
   /** OCI distribution error codes from the response body (e.g. `MANIFEST_UNKNOWN`). */
   readonly ociCodes: readonly string[];
@@ -91,7 +102,9 @@ export class RegistryError extends SdkError {
 
 /** Downloaded or uploaded content did not match its expected digest. */
 export class DigestMismatchError extends SdkError {
+  /** Digest the content should have had. */
   readonly expected: string;
+  /** Digest of the content received or sent. */
   readonly actual: string;
   constructor(expected: string, actual: string, options: SdkErrorOptions = {}) {
     super('DIGEST_MISMATCH', `digest mismatch: expected ${expected}, got ${actual}`, options);
@@ -102,6 +115,7 @@ export class DigestMismatchError extends SdkError {
 
 /** A container engine failed or could not be reached. */
 export class EngineError extends SdkError {
+  /** Name of the engine (its connection's name). */
   readonly engine: string;
   constructor(engine: string, message: string, options: SdkErrorOptions = {}) {
     super('ENGINE', `${engine}: ${message}`, options);
@@ -111,13 +125,17 @@ export class EngineError extends SdkError {
 
 /** One attempt of runtime discovery and why it failed. */
 export interface DiscoveryAttempt {
+  /** Name of the discovery strategy, e.g. `DOCKER_HOST`. */
   strategy: string;
+  /** Where it looked (a socket path or URL), when it got that far. */
   target?: string;
+  /** Why it did not give an engine. */
   reason: string;
 }
 
 /** No container engine could be found; `attempts` lists every strategy tried and why it failed. */
 export class RuntimeNotFoundError extends SdkError {
+  /** Every strategy tried, in order, and why it failed. */
   readonly attempts: readonly DiscoveryAttempt[];
   constructor(attempts: readonly DiscoveryAttempt[], options: SdkErrorOptions = {}) {
     super(
@@ -131,6 +149,7 @@ export class RuntimeNotFoundError extends SdkError {
 
 /** An image build failed; `logTail` holds the last lines of its output. */
 export class BuildError extends SdkError {
+  /** Last lines of the build's output; empty when there was none. */
   readonly logTail: readonly string[];
   constructor(message: string, options: SdkErrorOptions & { logTail?: readonly string[] } = {}) {
     super('BUILD', message, options);
@@ -140,6 +159,7 @@ export class BuildError extends SdkError {
 
 /** Pushing an image to a registry failed. */
 export class PushError extends SdkError {
+  /** The registry the push went to. */
   readonly registry: string;
   constructor(registry: string, message: string, options: SdkErrorOptions = {}) {
     super('PUSH', `push to ${registry}: ${message}`, options);
@@ -149,7 +169,9 @@ export class PushError extends SdkError {
 
 /** The disk-image converter (bootc-image-builder) failed; carries its exit code and output tail. */
 export class ConversionError extends SdkError {
+  /** The converter's exit code, when it exited. */
   readonly exitCode: number | undefined;
+  /** Last lines of the converter's output. */
   readonly logTail: readonly string[];
   constructor(message: string, options: SdkErrorOptions & { exitCode?: number; logTail?: readonly string[] } = {}) {
     super('CONVERSION', message, options);
@@ -184,7 +206,9 @@ export class AbortError extends SdkError {
  * the option that sets it (e.g. `maxJsonBytes`), `max` is its value.
  */
 export class LimitExceededError extends SdkError {
+  /** Name of the option that sets the limit, e.g. `maxJsonBytes`. */
   readonly limit: string;
+  /** The limit's value. */
   readonly max: number;
   constructor(limit: string, max: number, message: string, options: SdkErrorOptions = {}) {
     super('LIMIT_EXCEEDED', `${message}: more than ${max} bytes (limit ${limit})`, options);

@@ -20,7 +20,9 @@ export type ErrorCode =
   | 'LIMIT_EXCEEDED'
   | 'INTERNAL';
 
+/** Options every SDK error takes. */
 export interface SdkErrorOptions {
+  /** The underlying error (`Error.cause`); its message is redacted like the error's own. */
   cause?: unknown;
   /** Extra structured detail; secret-named fields are redacted. */
   details?: Record<string, unknown>;
@@ -34,7 +36,9 @@ const BRAND = Symbol.for('@imagebuild/core/SdkError');
  * `instanceof` works across duplicated installs of the package.
  */
 export class SdkError extends Error {
+  /** Stable code of the error's class, for programs to branch on. */
   readonly code: ErrorCode;
+  /** Structured detail from `options.details`, with secret-named fields redacted. */
   readonly details: Readonly<Record<string, unknown>>;
 
   constructor(code: ErrorCode, message: string, options: SdkErrorOptions = {}) {
@@ -45,12 +49,14 @@ export class SdkError extends Error {
     Object.defineProperty(this, BRAND, { value: true });
   }
 
+  /** `instanceof SdkError` matches SdkErrors of any copy of the package (by a brand); subclasses check as usual. */
   // `this` is the class instanceof was called on: SdkError itself matches any copy by its brand
   static override [Symbol.hasInstance](value: unknown): boolean {
     if (this === SdkError) return typeof value === 'object' && value !== null && BRAND in value;
     return Function.prototype[Symbol.hasInstance].call(this, value);
   }
 
+  /** `name`, `code`, `message` and `details`, for logs and JSON bodies (no stack, no cause). */
   toJSON(): Record<string, unknown> {
     return { name: this.name, code: this.code, message: this.message, details: this.details };
   }

@@ -1,5 +1,6 @@
 import type { Condition } from '../resources/meta.js';
 
+/** Type of the condition whose reason is a resource's lifecycle state. */
 export const READY = 'Ready';
 
 /** The Ready condition of a resource status, if any. */

@@ -2,7 +2,9 @@ import { IllegalTransitionError } from '../errors/index.js';
 import { IMAGE_BUILD_REASONS, type ImageBuildReason } from '../resources/image-build.js';
 import { IMAGE_EXPORT_REASONS, type ImageExportReason } from '../resources/image-export.js';
 
+/** The kinds with a job lifecycle (a Ready reason the state machine moves). */
 export type LifecycleKind = 'ImageBuild' | 'ImageExport';
+/** The Ready reasons (lifecycle states) of kind `K`. */
 export type ReasonOf<K extends LifecycleKind> = K extends 'ImageBuild' ? ImageBuildReason : ImageExportReason;
 
 /**

@@ -15,6 +15,7 @@ export interface OperationScope<E extends object> {
   emit<K extends keyof E & string>(event: K, ...args: E[K] extends unknown[] ? E[K] : never): void;
 }
 
+/** Options of an `Operation`. */
 export interface OperationOptions {
   /** The caller's signal: aborting it aborts the operation. */
   signal?: AbortSignal | undefined;

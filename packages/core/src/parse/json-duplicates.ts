@@ -6,6 +6,7 @@ export interface DuplicateKey {
   segments: PropertyKey[];
   /** `formatPath(segments)`. */
   path: string;
+  /** Index in the text of the repeated key's opening quote. */
   offset: number;
 }
 

@@ -15,6 +15,7 @@ import { safeParseWith, type ParseOptions } from './parse-resource.js';
 
 /** A resource recognised by `parseDocuments`, tagged by its `kind`. */
 export type Resource = ImageBuild | ImageExport | Repository | ImageBuildList | ImageExportList | RepositoryList;
+/** The `kind`s `parseDocuments` recognises. */
 export type ResourceKind = Resource['kind'];
 
 const SCHEMAS: Record<ResourceKind, z.ZodType<Resource>> = {
@@ -25,6 +26,7 @@ const SCHEMAS: Record<ResourceKind, z.ZodType<Resource>> = {
   ImageExportList: ImageExportListSchema,
   RepositoryList: RepositoryListSchema,
 };
+/** Every `ResourceKind`. */
 export const RESOURCE_KINDS = Object.keys(SCHEMAS) as ResourceKind[];
 
 /** One document of a multi-document text: either the parsed resource or every problem it has. */

@@ -10,6 +10,7 @@ import type { Repository, RepositoryList } from '../resources/repository.js';
 import { StatusSchema, type Status } from '../resources/meta.js';
 import { UPSTREAM_EXPORT_FORMATS, isUpstreamExportFormat } from '../resources/export-format.js';
 
+/** Options of the parse functions. */
 export interface ParseOptions {
   /**
    * Accept only what a Flight Control server accepts (export formats qcow2, vmdk, iso,
@@ -87,12 +88,15 @@ export function parseImageExport(input: unknown, options?: ParseOptions): ImageE
 export function parseRepository(input: unknown): Repository {
   return parseOrThrow(RepositorySchema, 'Repository', input);
 }
+/** Validates an ImageBuildList and every build in it; throws `ValidationError` listing every problem. */
 export function parseImageBuildList(input: unknown, options?: ParseOptions): ImageBuildList {
   return parseOrThrow(ImageBuildListSchema, 'ImageBuildList', input, options);
 }
+/** Validates an ImageExportList and every export in it; throws `ValidationError` listing every problem. */
 export function parseImageExportList(input: unknown, options?: ParseOptions): ImageExportList {
   return parseOrThrow(ImageExportListSchema, 'ImageExportList', input, options);
 }
+/** Validates a RepositoryList and every repository in it (defaults applied); throws `ValidationError`. */
 export function parseRepositoryList(input: unknown): RepositoryList {
   return parseOrThrow(RepositoryListSchema, 'RepositoryList', input);
 }

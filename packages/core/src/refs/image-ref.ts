@@ -7,10 +7,13 @@ export interface ImageRef {
   readonly registry: string;
   /** Repository path within the registry, e.g. `library/busybox`. */
   readonly repository: string;
+  /** Tag, when the reference has one. */
   readonly tag?: string | undefined;
+  /** Digest (`<algorithm>:<hex>`), when the reference has one. */
   readonly digest?: string | undefined;
 }
 
+/** Docker Hub's registry name: references without a registry, and `index.docker.io`/`registry-1.docker.io`, use it. */
 export const DOCKER_HUB = 'docker.io';
 const NAME_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*$/;
 const DIGEST = /^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$/;

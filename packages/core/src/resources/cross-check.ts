@@ -3,6 +3,7 @@ import type { ImageBuild } from './image-build.js';
 import type { Repository } from './repository.js';
 import { echo } from '../errors/index.js';
 
+/** The Repositories a build may name: an array, or a map keyed by `metadata.name`. */
 export type RepositoryLookup = readonly Repository[] | ReadonlyMap<string, Repository>;
 
 /** Finds a Repository by name in an array or a map. */

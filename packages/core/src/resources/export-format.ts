@@ -13,11 +13,15 @@ export const LOCAL_EXPORT_FORMATS = [
   'bootc-installer',
   'pxe-tar-xz',
 ] as const;
+/** Every format this SDK can export: the upstream ones, then the local-only ones. */
 export const EXPORT_FORMATS = [...UPSTREAM_EXPORT_FORMATS, ...LOCAL_EXPORT_FORMATS] as const;
 
+/** A format a Flight Control server accepts. */
 export type UpstreamExportFormat = (typeof UPSTREAM_EXPORT_FORMATS)[number];
+/** Any format this SDK can export (see `EXPORT_FORMATS`). */
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
+/** `spec.format` of an ImageExport: one of `EXPORT_FORMATS` (`upstreamOnly` parsing narrows it). */
 export const ExportFormatSchema = z.enum(EXPORT_FORMATS, { error: `must be one of ${EXPORT_FORMATS.join(', ')}` });
 
 /** True when a Flight Control server accepts the format (the others work only with a local runner). */

@@ -45,6 +45,7 @@ export const ObjectMetaSchema = z.object({
   creationTimestamp: DateTimeSchema.optional(),
   deletionTimestamp: DateTimeSchema.optional(),
 });
+/** A resource's metadata: name, labels, annotations and the server-set fields. */
 export type ObjectMeta = z.output<typeof ObjectMetaSchema>;
 
 /** Core `ListMeta`. */
@@ -52,9 +53,12 @@ export const ListMetaSchema = z.object({
   continue: z.string().optional(),
   remainingItemCount: z.int().optional(),
 });
+/** A list's paging metadata: `continue` token and remaining item count. */
 export type ListMeta = z.output<typeof ListMetaSchema>;
 
+/** The values of a condition's `status`. */
 export const CONDITION_STATUSES = ['True', 'False', 'Unknown'] as const;
+/** A condition's `status`: `True`, `False` or `Unknown`. */
 export type ConditionStatus = (typeof CONDITION_STATUSES)[number];
 
 /** A resource condition (core `ConditionBase` plus `type`). Only `Ready` is used by these resources. */
@@ -66,6 +70,7 @@ export const ConditionSchema = z.object({
   lastTransitionTime: DateTimeSchema,
   observedGeneration: z.int().optional(),
 });
+/** A resource condition (see `ConditionSchema`). */
 export type Condition = z.output<typeof ConditionSchema>;
 
 /** The API's error body. Service errors leave `reason` and `status` empty (facts §1.2). */
@@ -77,6 +82,7 @@ export const StatusSchema = z.object({
   reason: z.string(),
   status: z.string(),
 });
+/** The API's error (and delete result) body (see `StatusSchema`). */
 export type Status = z.output<typeof StatusSchema>;
 
 /** `apiVersion` of the image builder resources: accepts both spellings, outputs `flightctl.io/v1alpha1`. */

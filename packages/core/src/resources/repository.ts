@@ -27,8 +27,10 @@ export const OciAuthSchema = z.discriminatedUnion(
   ],
   { error: "authType must be 'docker'" },
 );
+/** A repository's registry credentials (see `OciAuthSchema`). */
 export type OciAuth = z.output<typeof OciAuthSchema>;
 
+/** One entry of `spec.baseImages`: an image name, its tags (at least one, no duplicates), an optional display name. */
 export const BaseImageEntrySchema = z.object({
   displayName: z.string().optional(),
   imageName: ImageNameSchema,
@@ -43,6 +45,7 @@ export const BaseImageEntrySchema = z.object({
       });
     }),
 });
+/** One entry of a repository's `baseImages` (see `BaseImageEntrySchema`). */
 export type BaseImageEntry = z.output<typeof BaseImageEntrySchema>;
 
 /** Core v1beta1 `OciRepoSpec` (closed). `scheme` defaults to https, `accessMode` to Read. */
@@ -70,11 +73,15 @@ export const OciRepoSpecSchema = z.strictObject({
     })
     .optional(),
 });
+/** An OCI repository's spec as parsed (defaults applied). */
 export type OciRepoSpec = z.output<typeof OciRepoSpecSchema>;
+/** A Repository's spec: only OCI repositories are supported. */
 export type RepositorySpec = OciRepoSpec;
 
+/** `status` of a Repository: its conditions. */
 export const RepositoryStatusSchema = z.object({ conditions: z.array(ConditionSchema).optional() });
 
+/** A core Repository document (OCI only). */
 export const RepositorySchema = z.object({
   apiVersion: CoreApiVersionSchema,
   kind: kindSchema('Repository'),
@@ -84,12 +91,15 @@ export const RepositorySchema = z.object({
 });
 /** An OCI Repository as parsed (defaults applied, apiVersion `flightctl.io/v1beta1`). */
 export type Repository = z.output<typeof RepositorySchema>;
+/** What `parseRepository` accepts (`scheme` and `accessMode` may be left out). */
 export type RepositoryInput = z.input<typeof RepositorySchema>;
 
+/** A `RepositoryList` (one page of repositories). */
 export const RepositoryListSchema = z.object({
   apiVersion: CoreApiVersionSchema,
   kind: kindSchema('RepositoryList'),
   metadata: ListMetaSchema,
   items: z.array(RepositorySchema),
 });
+/** One page of repositories as parsed. */
 export type RepositoryList = z.output<typeof RepositoryListSchema>;

@@ -83,6 +83,7 @@ export const RESERVED_USERNAMES: ReadonlySet<string> = new Set([
   'flightctl',
 ]);
 export const PUBLICKEY_MAX = 8192;
+/** OpenSSH key types `userConfiguration.publickey` may have (its first field). */
 export const PUBLICKEY_TYPES = [
   'ssh-rsa',
   'ssh-ed25519',

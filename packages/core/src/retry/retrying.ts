@@ -31,6 +31,7 @@ export interface AttemptInfo {
   last: boolean;
 }
 
+/** How `retrying` decides, waits and reports: which errors to retry, the server's delay, progress. */
 export interface RetryingOptions {
   /** Aborts the wait between attempts (rejecting with the signal's reason); each attempt watches it too. */
   signal?: AbortSignal | undefined;
@@ -81,7 +82,9 @@ export async function retrying<T>(
  */
 export class RetryableStatus extends Error {
   constructor(
+    /** The HTTP status that asked for a retry (e.g. 429, 503). */
     readonly status: number,
+    /** The response's `Retry-After`, in ms, when it sent one. */
     readonly retryAfterMs: number | undefined,
   ) {
     super(`HTTP ${status}`);

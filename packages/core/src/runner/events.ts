@@ -12,16 +12,23 @@ export type ExportPhase = 'Converting' | 'Pushing';
  * `total` is undefined when the engine does not say.
  */
 export interface BuildProgress {
+  /** The phase the counts belong to. */
   phase: BuildPhase;
+  /** What `done` and `total` count. */
   unit: 'steps' | 'layers' | 'bytes';
+  /** Units done so far. */
   done: number;
+  /** Units in all, when the engine says. */
   total: number | undefined;
 }
 
 /** Progress of an export's artifact push (bytes of the disk file uploaded). */
 export interface ExportProgress {
+  /** The phase the counts belong to. */
   phase: ExportPhase;
+  /** Bytes uploaded so far. */
   bytesDone: number;
+  /** Size of the upload, when known. */
   bytesTotal: number | undefined;
 }
 
@@ -31,6 +38,7 @@ export interface BuildEvents {
   phase: [phase: BuildPhase];
   /** One line of engine output (build steps, push status), newline stripped, credentials redacted. */
   log: [line: string];
+  /** Step, layer or byte counts of the current phase (see `BuildProgress`). */
   progress: [progress: BuildProgress];
 }
 
@@ -40,6 +48,7 @@ export interface ExportEvents {
   phase: [phase: ExportPhase];
   /** One line of converter output, newline stripped, credentials redacted. */
   log: [line: string];
+  /** Bytes of the artifact pushed so far. */
   progress: [progress: ExportProgress];
   /** The converter started an osbuild stage (stage k of n, its name), in the order it runs them. */
   stage: [stage: ConverterStage];

@@ -42,6 +42,7 @@ export interface ExportResult {
 
 /** Identity of the engine behind a runner, as answered by `/_ping` and `/version`. */
 export interface EngineInfo {
+  /** Which engine answered. */
   kind: 'docker' | 'podman';
   /** Engine version, e.g. `4.3.1` or `20.10.24`. */
   version: string;
@@ -57,7 +58,9 @@ export interface EngineInfo {
 
 /** One engine resource created by a runner for a job. */
 export interface RunnerResource {
+  /** What sort of engine object it is. */
   kind: 'container' | 'image' | 'volume';
+  /** The engine's id of the object. */
   id: string;
   /** Value of the `io.imagebuild.job` label. */
   jobId: string;
@@ -65,6 +68,8 @@ export interface RunnerResource {
 
 /** What `cleanup()` removed, and what it could not remove (with why). */
 export interface CleanupReport {
+  /** Resources removed. */
   removed: RunnerResource[];
+  /** Resources it could not remove, each with why. */
   failed: Array<RunnerResource & { reason: string }>;
 }

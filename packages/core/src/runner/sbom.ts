@@ -5,6 +5,7 @@ export const SBOM_MEDIA_TYPE = 'application/vnd.cyclonedx+json';
 export interface ImageFileEntry {
   /** Absolute path in the image, e.g. `/usr/lib/sysimage/rpm/rpmdb.sqlite`. */
   path: string;
+  /** Entry type; `other` is anything else (a device, a FIFO, a hard link…). */
   type: 'file' | 'directory' | 'symlink' | 'other';
   /** Contents of a regular file. */
   data?: Uint8Array | undefined;
@@ -36,6 +37,7 @@ export interface SbomInput {
   platform: string;
   /** The built image's filesystem (still present on the engine while the generator runs). */
   files: ImageFileReader;
+  /** The build's signal: when it aborts (cancel, abort), stop reading and generating. */
   signal: AbortSignal;
 }
 
@@ -45,6 +47,7 @@ export interface SbomDocument {
   mediaType: string;
   /** File name, used as the referrer's `org.opencontainers.image.title`. */
   fileName: string;
+  /** The document's bytes. */
   content: Uint8Array;
   /** Number of components the document lists (for logs). */
   components: number;
@@ -62,6 +65,7 @@ export interface SbomGenerator {
    * runner passes a caching reader, so `generate` finds the reads done). Must not throw.
    */
   prefetch?(files: ImageFileReader, signal: AbortSignal): void;
+  /** Reads the image through `input.files` and returns the SBOM document. */
   generate(input: SbomInput): Promise<SbomDocument>;
 }
 
@@ -71,9 +75,11 @@ export interface SbomResult {
   manifestDigest: string;
   /** Digest and size of the SBOM document (the referrer's one layer). */
   layerDigest: string;
+  /** Size of the SBOM document in bytes. */
   size: number;
   /** The generator that produced it. */
   generator: string;
+  /** Number of components the document lists. */
   components: number;
 }
 

@@ -6,11 +6,13 @@
 export interface ImageSigner {
   /** The public key, PEM (SubjectPublicKeyInfo), for the device policy. */
   readonly publicKeyPem: string;
+  /** Signs SHA-256 of `payload`; resolves to the ASN.1 DER ECDSA signature. */
   sign(payload: Uint8Array, signal?: AbortSignal): Promise<Uint8Array>;
 }
 
 /** Signing of what a runner pushes (an image after a build, an artifact after an export). Off unless given. */
 export interface SigningOptions {
+  /** The key that signs (a PEM file, in memory, a KMS…). */
   signer: ImageSigner;
 }
 
