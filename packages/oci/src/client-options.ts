@@ -1,7 +1,6 @@
 import type { Dispatcher } from 'undici';
 import type { Logger } from '@imagebuild/core/logger';
 import type { RetryPolicy } from '@imagebuild/core/retry';
-import type { RegistryTimeouts } from './internal/timeouts.js';
 
 /** How to reach and authenticate to one registry. */
 export interface RegistryClientOptions {
@@ -52,6 +51,19 @@ export interface RegistryClientOptions {
   userAgent?: string | undefined;
   /** An undici dispatcher to use instead of the client's own agent (tests, proxies). */
   dispatcher?: Dispatcher | undefined;
+}
+
+/** How long a registry connection may stay silent before it is given up (ms). */
+export interface RegistryTimeouts {
+  /** TCP connect plus TLS handshake (default 30 000). */
+  connectMs: number;
+  /** From sending a request without a body to the response head, no bytes meanwhile (default 30 000). */
+  headersMs: number;
+  /**
+   * No bytes in either direction while a body is sent or received, or while the
+   * registry commits an uploaded body before answering (default 60 000).
+   */
+  idleMs: number;
 }
 
 /**

@@ -8,7 +8,7 @@ import type { Descriptor, ImageManifest, Platform } from './types.js';
 import { containerDiskTar, containerDiskTarParts } from './containerdisk-tar.js';
 import { sha256 } from './internal/digest.js';
 import { addToReferrersIndex } from './internal/referrers.js';
-import type { UploadProgress } from './internal/upload.js';
+import type { UploadProgress } from './upload-options.js';
 
 /** `artifactType` of a KubeVirt containerdisk referrer (Flight Control's qcow2-disk-container). */
 export const CONTAINERDISK_ARTIFACT_TYPE = 'application/vnd.kubevirt.containerdisk';

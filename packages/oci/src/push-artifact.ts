@@ -9,8 +9,7 @@ import type { RegistryClient } from './registry-client.js';
 import type { Descriptor, ImageManifest, Platform } from './types.js';
 import { sha256 } from './internal/digest.js';
 import { addToReferrersIndex } from './internal/referrers.js';
-import type { UploadProgress } from './internal/upload.js';
-import type { UploadSessionEnd } from './internal/upload-session.js';
+import type { UploadProgress, UploadSessionEnd } from './upload-options.js';
 
 const MEDIA_TYPE = /^[A-Za-z0-9][\w!#$&^.+-]{0,126}\/[A-Za-z0-9][\w!#$&^.+-]{0,126}$/;
 

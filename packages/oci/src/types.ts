@@ -1,4 +1,6 @@
+import type { Readable } from 'node:stream';
 import type { TransferProgress } from '@imagebuild/core/operation';
+
 /** An OCI platform (`os`/`architecture`/`variant`). */
 export interface Platform {
   os: string;
@@ -61,4 +63,15 @@ export interface BlobFileDownload {
   onProgress: (p: TransferProgress) => void;
   /** Write whole slabs with O_DIRECT when the file system takes it (default true). */
   directIo?: boolean | undefined;
+}
+
+/** A blob body being downloaded. */
+export interface BlobResponse {
+  body: Readable;
+  /** Bytes in this response. */
+  length: number | undefined;
+  /** Offset of the first byte in `body` (non-zero only when a range was honoured). */
+  offset: number;
+  /** Size of the whole blob, when known. */
+  totalSize: number | undefined;
 }

@@ -4,39 +4,14 @@ import { stat } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
 import { AbortError, RegistryError, SdkError, ValidationError } from '@imagebuild/core/errors';
 import type { Descriptor } from '../types.js';
+import type { BlobSource, UploadOptions } from '../upload-options.js';
 import { HashingFileSource } from './hashing-source.js';
-import type { TransferProgress } from '@imagebuild/core/operation';
 import { retrying, type RetryEvent } from '@imagebuild/core/retry';
 import { discard, readErrorBody } from './registry-errors.js';
 import { abortError, type Transport } from './transport.js';
-import { UploadSession, type UploadSessionEnd } from './upload-session.js';
+import { UploadSession } from './upload-session.js';
 import { tlsFailureCode } from './tls-errors.js';
 import { writeFileRange } from './fast-io/file-body.js';
-
-/** What to upload: a file path, a buffer, or a stream (a stream cannot be resumed or retried). */
-export type BlobSource = { file: string } | { stream: Readable | AsyncIterable<Uint8Array> } | Buffer;
-
-/** @deprecated Use `TransferProgress` of `@imagebuild/core/operation` (the same shape). */
-export type UploadProgress = TransferProgress;
-
-export interface UploadOptions {
-  /** Known digest: enables the skip-if-present check, mounting and a monolithic upload. */
-  digest?: string | undefined;
-  /** Size in bytes (required for streams with a known size; checked for files). */
-  size?: number | undefined;
-  /** Media type of the returned descriptor (default `application/octet-stream`). */
-  mediaType?: string | undefined;
-  /** Repository (same registry) to mount the blob from; needs `digest`. */
-  mountFrom?: string | undefined;
-  /** Use the resumable `PATCH` upload (sha256 computed while uploading) even when the digest is known. */
-  chunked?: boolean | undefined;
-  /** Bytes per `PATCH` (default: the client's `chunkSize`, by default the whole file in one request). */
-  chunkSize?: number | undefined;
-  onProgress?: ((p: TransferProgress) => void) | undefined;
-  /** Called when an upload session ends (committed, deleted, or invalidated by the registry). */
-  onSession?: ((e: UploadSessionEnd) => void) | undefined;
-  signal?: AbortSignal | undefined;
-}
 
 const OCTET = 'application/octet-stream';
 
