@@ -10,6 +10,7 @@ export interface RegistryClientOptions {
   scheme?: 'http' | 'https' | undefined;
   /** Basic credentials; also used to obtain bearer tokens. Never logged. */
   username?: string | undefined;
+  /** Password or token for `username`. Never logged. */
   password?: string | undefined;
   /** Extra trusted CA certificate(s), PEM. Added to the system CAs. */
   ca?: string | Buffer | ReadonlyArray<string | Buffer> | undefined;
@@ -71,6 +72,7 @@ export interface RegistryTimeouts {
  * client reads. Structurally compatible with `Repository` from `@imagebuild/core`.
  */
 export interface OciRepositoryLike {
+  /** The Repository's `spec`: registry, scheme, docker auth and TLS settings. */
   spec: {
     registry: string;
     scheme?: 'http' | 'https' | undefined;

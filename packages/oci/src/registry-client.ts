@@ -28,6 +28,7 @@ const push = (repo: string): string => `repository:${repo}:pull,push`;
  * arguments). Holds a connection pool and cached tokens: reuse it, `close()` it.
  */
 export class RegistryClient implements RegistryApi {
+  /** The registry's `host[:port]`, as given in the options. */
   readonly registry: string;
   readonly #transport: Transport;
   /** Chunk size of uploads with an unknown digest; `Infinity` (default) sends a file in one `PATCH`. */

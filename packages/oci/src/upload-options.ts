@@ -4,7 +4,10 @@ import type { TransferProgress } from '@imagebuild/core/operation';
 /** What to upload: a file path, a buffer, or a stream (a stream cannot be resumed or retried). */
 export type BlobSource = { file: string } | { stream: Readable | AsyncIterable<Uint8Array> } | Buffer;
 
-/** @deprecated Use `TransferProgress` of `@imagebuild/core/operation` (the same shape). */
+/**
+ * Bytes of an upload sent so far.
+ * @deprecated Use `TransferProgress` of `@imagebuild/core/operation` (the same shape).
+ */
 export type UploadProgress = TransferProgress;
 
 /** How an upload session ended, as reported to `onSession`. */
@@ -33,7 +36,7 @@ export interface UploadOptions {
   chunked?: boolean | undefined;
   /** Bytes per `PATCH` (default: the client's `chunkSize`, by default the whole file in one request). */
   chunkSize?: number | undefined;
-  /** Called with the bytes sent so far. */
+  /** Called with the bytes uploaded so far. */
   onProgress?: ((p: TransferProgress) => void) | undefined;
   /** Called when an upload session ends (committed, deleted, or invalidated by the registry). */
   onSession?: ((e: UploadSessionEnd) => void) | undefined;
