@@ -1,7 +1,6 @@
 import type { Dispatcher } from 'undici';
 import type { Logger } from '@imagebuild/core/logger';
 import type { RetryPolicy } from '@imagebuild/core/retry';
-import type { RegistryTimeouts } from './internal/timeouts.js';
 
 /** How to reach and authenticate to one registry. */
 export interface RegistryClientOptions {
@@ -11,6 +10,7 @@ export interface RegistryClientOptions {
   scheme?: 'http' | 'https' | undefined;
   /** Basic credentials; also used to obtain bearer tokens. Never logged. */
   username?: string | undefined;
+  /** Password or token for `username`. Never logged. */
   password?: string | undefined;
   /** Extra trusted CA certificate(s), PEM. Added to the system CAs. */
   ca?: string | Buffer | ReadonlyArray<string | Buffer> | undefined;
@@ -54,11 +54,25 @@ export interface RegistryClientOptions {
   dispatcher?: Dispatcher | undefined;
 }
 
+/** How long a registry connection may stay silent before it is given up (ms). */
+export interface RegistryTimeouts {
+  /** TCP connect plus TLS handshake (default 30 000). */
+  connectMs: number;
+  /** From sending a request without a body to the response head, no bytes meanwhile (default 30 000). */
+  headersMs: number;
+  /**
+   * No bytes in either direction while a body is sent or received, or while the
+   * registry commits an uploaded body before answering (default 60 000).
+   */
+  idleMs: number;
+}
+
 /**
  * The parts of a Flight Control `Repository` (core v1beta1, type `oci`) the
  * client reads. Structurally compatible with `Repository` from `@imagebuild/core`.
  */
 export interface OciRepositoryLike {
+  /** The Repository's `spec`: registry, scheme, docker auth and TLS settings. */
   spec: {
     registry: string;
     scheme?: 'http' | 'https' | undefined;

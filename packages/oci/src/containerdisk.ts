@@ -8,12 +8,13 @@ import type { Descriptor, ImageManifest, Platform } from './types.js';
 import { containerDiskTar, containerDiskTarParts } from './containerdisk-tar.js';
 import { sha256 } from './internal/digest.js';
 import { addToReferrersIndex } from './internal/referrers.js';
-import type { UploadProgress } from './internal/upload.js';
+import type { UploadProgress } from './upload-options.js';
 
 /** `artifactType` of a KubeVirt containerdisk referrer (Flight Control's qcow2-disk-container). */
 export const CONTAINERDISK_ARTIFACT_TYPE = 'application/vnd.kubevirt.containerdisk';
 const OCI_CONFIG = 'application/vnd.oci.image.config.v1+json';
 
+/** What `pushContainerDisk` pushes and what it refers to. */
 export interface PushContainerDiskOptions {
   /** Repository in the client's registry (the subject's: referrers live beside their subject). */
   repository: string;
@@ -27,26 +28,35 @@ export interface PushContainerDiskOptions {
   created?: string | undefined;
 }
 
+/** The pushed containerdisk manifest. */
 export interface PushContainerDiskResult {
   /** Digest of the containerdisk manifest (pull it by this digest; it is untagged). */
   digest: string;
+  /** Size of the manifest in bytes. */
   size: number;
+  /** The manifest's media type (always the OCI image manifest). */
   mediaType: string;
+  /** Always `CONTAINERDISK_ARTIFACT_TYPE`. */
   artifactType: string;
+  /** The image the disk was made from. */
   subject: Descriptor;
+  /** The image config blob (the platform's os and architecture, the layer's diff ID). */
   config: Descriptor;
   /** The tar layer holding `/disk/disk.qcow2`. */
   layer: Descriptor;
   /** Size of the qcow2 file itself. */
   diskSize: number;
+  /** True when the client maintained the `sha256-<hex>` referrers tag (registry without the referrers API). */
   referrersTagUpdated: boolean;
 }
 
+/** Events of a `PushContainerDiskOperation`. */
 export interface PushContainerDiskEvents {
   /** Layer bytes uploaded so far (`bytesTotal` is the layer size, known up front). */
   progress: [progress: UploadProgress];
 }
 
+/** A running containerdisk push: `progress` events, `done()`, `abort()`. */
 export class PushContainerDiskOperation extends Operation<PushContainerDiskResult, PushContainerDiskEvents> {}
 
 /**

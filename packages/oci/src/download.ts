@@ -6,30 +6,40 @@ import type { RegistryClient } from './registry-client.js';
 import type { Descriptor, ImageManifest, Platform } from './types.js';
 import type { TransferProgress } from '@imagebuild/core/operation';
 
-/** @deprecated Use `TransferProgress` of `@imagebuild/core/operation` (the same shape). */
+/**
+ * Bytes of a download on disk so far.
+ * @deprecated Use `TransferProgress` of `@imagebuild/core/operation` (the same shape).
+ */
 export type DownloadProgress = TransferProgress;
 
+/** What a finished download wrote. */
 export interface DownloadResult {
   /** The file written (renamed from `<file>.partial` once verified). */
   file: string;
   /** Digest and size of the downloaded blob. */
   digest: string;
+  /** Bytes written. */
   size: number;
   /** The artifact manifest's digest (downloads of an artifact only). */
   manifestDigest?: string;
-  /** The artifact's type and title (downloads of an artifact only). */
+  /** The artifact's type: its `artifactType`, else its config's media type (downloads of an artifact only). */
   artifactType?: string;
+  /** `org.opencontainers.image.title` of the layer or the manifest (downloads of an artifact only). */
   title?: string;
 }
 
+/** Events of a `DownloadOperation`. */
 export interface DownloadEvents {
+  /** Bytes on disk so far (a resumed download starts at the bytes already there). */
   progress: [progress: TransferProgress];
 }
 
 /** A running download: `progress` events, `done()`, `abort()`. */
 export class DownloadOperation extends Operation<DownloadResult, DownloadEvents> {}
 
+/** What `downloadBlob` downloads and where to. */
 export interface DownloadBlobOptions {
+  /** Repository in the client's registry. */
   repository: string;
   /** The blob's digest. */
   digest: string;
@@ -62,7 +72,9 @@ export function downloadBlob(
   );
 }
 
+/** Which artifact `downloadArtifact` downloads (by digest, or by subject and type) and where to. */
 export interface DownloadArtifactOptions {
+  /** Repository in the client's registry (the subject's, for a lookup). */
   repository: string;
   /** Destination path. */
   file: string;

@@ -1,7 +1,11 @@
 // @imagebuild/oci — public API. Explicit list; private code lives in src/internal/.
 export { RegistryClient } from './registry-client.js';
-export type { BlobResponse } from './internal/registry-api.js';
-export { optionsFromRepository, type RegistryClientOptions, type OciRepositoryLike } from './client-options.js';
+export {
+  optionsFromRepository,
+  type RegistryClientOptions,
+  type OciRepositoryLike,
+  type RegistryTimeouts,
+} from './client-options.js';
 export {
   pushArtifact,
   PushArtifactOperation,
@@ -29,13 +33,18 @@ export {
   isIndexMediaType,
   isImageManifestMediaType,
 } from './media-types.js';
-export type { Descriptor, ImageManifest, ImageIndex, FetchedManifest, Platform, BlobFileDownload } from './types.js';
-export type { BlobSource, UploadOptions, UploadProgress } from './internal/upload.js';
-export type { UploadSessionEnd } from './internal/upload-session.js';
+export type {
+  Descriptor,
+  ImageManifest,
+  ImageIndex,
+  FetchedManifest,
+  Platform,
+  BlobFileDownload,
+  BlobResponse,
+} from './types.js';
+export type { BlobSource, UploadOptions, UploadProgress, UploadSessionEnd } from './upload-options.js';
 export type { DownloadProgress } from './download.js';
-export type { ListReferrersOptions } from './internal/referrers.js';
-export type { RegistryTimeouts } from './internal/timeouts.js';
-export { referrersTag } from './internal/referrers.js';
+export { referrersTag, type ListReferrersOptions } from './referrers.js';
 export {
   pushContainerDisk,
   PushContainerDiskOperation,

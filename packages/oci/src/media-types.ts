@@ -21,6 +21,7 @@ export const EMPTY_CONFIG_DATA = '{}';
 /** sha256 of `{}`. */
 export const EMPTY_CONFIG_DIGEST = 'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a';
 
+/** OCI annotation keys the client reads and writes. */
 export const Annotation = {
   Title: 'org.opencontainers.image.title',
   Created: 'org.opencontainers.image.created',

@@ -9,11 +9,11 @@ import type { RegistryClient } from './registry-client.js';
 import type { Descriptor, ImageManifest, Platform } from './types.js';
 import { sha256 } from './internal/digest.js';
 import { addToReferrersIndex } from './internal/referrers.js';
-import type { UploadProgress } from './internal/upload.js';
-import type { UploadSessionEnd } from './internal/upload-session.js';
+import type { UploadProgress, UploadSessionEnd } from './upload-options.js';
 
 const MEDIA_TYPE = /^[A-Za-z0-9][\w!#$&^.+-]{0,126}\/[A-Za-z0-9][\w!#$&^.+-]{0,126}$/;
 
+/** What `pushArtifact` pushes and what it refers to. */
 export interface PushArtifactOptions {
   /** Repository in the client's registry, e.g. `apps/os` (the image's repository: referrers live beside their subject). */
   repository: string;
@@ -42,11 +42,15 @@ export interface PushArtifactOptions {
   fileDigest?: string | undefined;
 }
 
+/** The pushed artifact manifest. */
 export interface PushArtifactResult {
   /** Digest of the artifact manifest (Flight Control's `status.manifestDigest`). */
   digest: string;
+  /** Size of the manifest in bytes. */
   size: number;
+  /** The manifest's media type (always the OCI image manifest). */
   mediaType: string;
+  /** The `artifactType` asked for. */
   artifactType: string;
   /** The platform manifest the artifact refers to. */
   subject: Descriptor;
@@ -56,6 +60,7 @@ export interface PushArtifactResult {
   referrersTagUpdated: boolean;
 }
 
+/** Events of a `PushArtifactOperation`. */
 export interface PushArtifactEvents {
   /** Bytes of the file uploaded so far. */
   progress: [progress: UploadProgress];

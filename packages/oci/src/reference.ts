@@ -7,10 +7,12 @@ const DIGEST = /^sha256:[a-f0-9]{64}$/;
 const REGISTRY =
   /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:.]+\])(?::[0-9]{1,5})?$/;
 
+/** True for a `sha256:<64 lowercase hex>` digest. */
 export function isDigest(value: string): boolean {
   return DIGEST.test(value);
 }
 
+/** True for a tag of the distribution-spec grammar (`^[\w][\w.-]{0,127}$`). */
 export function isTag(value: string): boolean {
   return TAG.test(value);
 }

@@ -3,17 +3,19 @@ import type { CallOptions } from '@imagebuild/core/operation';
 import { optionsFromRepository, type OciRepositoryLike, type RegistryClientOptions } from './client-options.js';
 import { MANIFEST_ACCEPT, MediaType, isIndexMediaType } from './media-types.js';
 import { assertDigest, assertReference, assertRegistry, assertRepository, isDigest } from './reference.js';
-import type { Descriptor, FetchedManifest, ImageIndex, ImageManifest, Platform } from './types.js';
+import type { BlobResponse, Descriptor, FetchedManifest, ImageIndex, ImageManifest, Platform } from './types.js';
 import { sha256, verifyDigest } from './internal/digest.js';
 import { parseJson, readLimited } from './internal/read-body.js';
 import { discard, readErrorBody } from './internal/registry-errors.js';
 import { Transport } from './internal/transport.js';
-import { uploadBlob, type BlobSource, type UploadOptions } from './internal/upload.js';
+import { uploadBlob } from './internal/upload.js';
+import type { BlobSource, UploadOptions } from './upload-options.js';
 import { UploadSession } from './internal/upload-session.js';
-import { listReferrers, type ListReferrersOptions } from './internal/referrers.js';
+import { listReferrers } from './internal/referrers.js';
+import type { ListReferrersOptions } from './referrers.js';
 import { selectPlatform } from './internal/platform.js';
 import { nextLink } from './internal/link-header.js';
-import type { BlobResponse, RegistryApi } from './internal/registry-api.js';
+import type { RegistryApi } from './internal/registry-api.js';
 import { downloadToFile } from './internal/download-file.js';
 import type { BlobFileDownload } from './types.js';
 
@@ -26,6 +28,7 @@ const push = (repo: string): string => `repository:${repo}:pull,push`;
  * arguments). Holds a connection pool and cached tokens: reuse it, `close()` it.
  */
 export class RegistryClient implements RegistryApi {
+  /** The registry's `host[:port]`, as given in the options. */
   readonly registry: string;
   readonly #transport: Transport;
   /** Chunk size of uploads with an unknown digest; `Infinity` (default) sends a file in one `PATCH`. */

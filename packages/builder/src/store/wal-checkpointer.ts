@@ -1,28 +1,14 @@
 import { Worker } from 'node:worker_threads';
-
-// The worker's code, evaluated as CommonJS in its own thread: a second connection to the database
-// that runs PASSIVE checkpoints, so the writes and fsyncs of checkpointing never block the thread
-// that serves the builder. A PASSIVE checkpoint takes no lock that writers wait on.
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const Database = require(workerData.driver);
-const db = new Database(workerData.path);
-db.pragma('busy_timeout = 5000');
-let stopped = false;
-const tick = () => {
-  if (stopped) return;
-  try { db.pragma('wal_checkpoint(PASSIVE)'); } catch (err) { parentPort.postMessage({ error: String(err && err.message || err) }); }
-};
-const timer = setInterval(tick, workerData.intervalMs);
-parentPort.on('message', (m) => {
-  if (m === 'now') return tick();
-  if (m === 'stop') { stopped = true; clearInterval(timer); db.close(); parentPort.close(); }
-});
-`;
+import {
+  WAL_CHECKPOINT_WORKER_SOURCE,
+  type WalCheckpointMessage,
+  type WalCheckpointWorkerData,
+} from './wal-checkpoint-worker.js';
 
 /**
  * Checkpoints a WAL database from a worker thread every `intervalMs` (and when nudged), in place of
- * SQLite's automatic checkpoints, which run inside the committing call on the caller's thread.
+ * SQLite's automatic checkpoints, which run inside the committing call on the caller's thread. The
+ * worker's code is `walCheckpointWorkerMain` (wal-checkpoint-worker.ts), started from its source.
  */
 export class WalCheckpointer {
   readonly #worker: Worker;
@@ -30,7 +16,8 @@ export class WalCheckpointer {
   lastError: string | undefined;
 
   constructor(driver: string, path: string, intervalMs: number, onFailure: () => void) {
-    this.#worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { driver, path, intervalMs } });
+    const workerData: WalCheckpointWorkerData = { driver, path, intervalMs };
+    this.#worker = new Worker(WAL_CHECKPOINT_WORKER_SOURCE, { eval: true, workerData });
     this.#worker.on('message', (m: { error?: string }) => (this.lastError = m.error));
     this.#worker.on('error', (err) => {
       this.lastError = err.message;
@@ -41,7 +28,7 @@ export class WalCheckpointer {
 
   /** Asks for a checkpoint soon (the WAL has grown). */
   nudge(): void {
-    if (!this.#stopped) this.#worker.postMessage('now');
+    if (!this.#stopped) this.#tell('now');
   }
 
   /** Stops the worker and closes its connection. */
@@ -52,8 +39,12 @@ export class WalCheckpointer {
         clearTimeout(timer);
         resolve();
       });
-      this.#worker.postMessage('stop');
+      this.#tell('stop');
     });
     return this.#stopped;
+  }
+
+  #tell(message: WalCheckpointMessage): void {
+    this.#worker.postMessage(message);
   }
 }

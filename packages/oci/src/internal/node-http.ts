@@ -2,7 +2,8 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } 
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Readable } from 'node:stream';
 import type { Socket } from 'node:net';
-import { DEFAULT_TIMEOUTS, RequestTimeoutError, type RegistryTimeouts, type TimeoutPhase } from './timeouts.js';
+import type { RegistryTimeouts } from '../client-options.js';
+import { DEFAULT_TIMEOUTS, RequestTimeoutError, type TimeoutPhase } from './timeouts.js';
 
 /** What the transport needs from an HTTP client: one request, the response head and a body stream. */
 export interface PlainResponse {

@@ -7,16 +7,7 @@ import type { Descriptor, ImageIndex } from '../types.js';
 import { parseJson, readLimited } from './read-body.js';
 import { readErrorBody } from './registry-errors.js';
 import { nextLink } from './link-header.js';
-
-export interface ListReferrersOptions extends CallOptions {
-  /** Only referrers with this artifactType. */
-  artifactType?: string | undefined;
-}
-
-/** The referrers tag schema's tag for a subject digest: `sha256-<hex>`. */
-export function referrersTag(digest: string): string {
-  return digest.replace(':', '-');
-}
+import { referrersTag, type ListReferrersOptions } from '../referrers.js';
 
 export async function listReferrers(
   t: Transport,

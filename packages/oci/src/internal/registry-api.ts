@@ -1,17 +1,5 @@
 import type { CallOptions } from '@imagebuild/core/operation';
-import type { Descriptor, FetchedManifest, ImageIndex, ImageManifest } from '../types.js';
-import type { Readable } from 'node:stream';
-
-/** A blob body being downloaded. */
-export interface BlobResponse {
-  body: Readable;
-  /** Bytes in this response. */
-  length: number | undefined;
-  /** Offset of the first byte in `body` (non-zero only when a range was honoured). */
-  offset: number;
-  /** Size of the whole blob, when known. */
-  totalSize: number | undefined;
-}
+import type { BlobResponse, Descriptor, FetchedManifest, ImageIndex, ImageManifest } from '../types.js';
 
 /**
  * The registry calls internal modules need from the client, by shape: they take this (and the

@@ -1,15 +1,4 @@
-/** How long a registry connection may stay silent before it is given up (ms). */
-export interface RegistryTimeouts {
-  /** TCP connect plus TLS handshake (default 30 000). */
-  connectMs: number;
-  /** From sending a request without a body to the response head, no bytes meanwhile (default 30 000). */
-  headersMs: number;
-  /**
-   * No bytes in either direction while a body is sent or received, or while the
-   * registry commits an uploaded body before answering (default 60 000).
-   */
-  idleMs: number;
-}
+import type { RegistryTimeouts } from '../client-options.js';
 
 export const DEFAULT_TIMEOUTS: RegistryTimeouts = { connectMs: 30_000, headersMs: 30_000, idleMs: 60_000 };
 

@@ -12,7 +12,8 @@ import { tlsFailureCode } from './tls-errors.js';
 import { rawRequest, type RawResponse, type RawHead, type SlabSink } from './fast-io/raw-http.js';
 import { undiciRequest } from './undici.js';
 import { nodeHttp, type RequestFn } from './node-http.js';
-import { DEFAULT_TIMEOUTS, RequestTimeoutError, type RegistryTimeouts } from './timeouts.js';
+import type { RegistryTimeouts } from '../client-options.js';
+import { DEFAULT_TIMEOUTS, RequestTimeoutError } from './timeouts.js';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
 export type BodySource = Buffer | string | (() => Readable | Buffer);

@@ -1,18 +1,7 @@
 import { RegistryError } from '@imagebuild/core/errors';
 import type { Transport } from './transport.js';
 import { readErrorBody } from './registry-errors.js';
-
-/** How an upload session ended, as reported to `onSession`. */
-export interface UploadSessionEnd {
-  /** The session's upload URL path (`/v2/<name>/blobs/uploads/<uuid>`). */
-  session: string;
-  /**
-   * `committed`: the blob was written; `deleted`: the client cancelled it;
-   * `invalidated`: the registry refused to resume or cancel it (registry 2.8
-   * after a body was cut mid-way) and the client started a new one.
-   */
-  outcome: 'committed' | 'deleted' | 'invalidated';
-}
+import type { UploadSessionEnd } from '../upload-options.js';
 
 /** One upload session (`POST /v2/<name>/blobs/uploads/`). */
 export class UploadSession {

@@ -1,7 +1,8 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { SlabStream, type SlabSink } from './slab-stream.js';
-import { DEFAULT_TIMEOUTS, RequestTimeoutError, type RegistryTimeouts, type TimeoutPhase } from '../timeouts.js';
+import type { RegistryTimeouts } from '../../client-options.js';
+import { DEFAULT_TIMEOUTS, RequestTimeoutError, type TimeoutPhase } from '../timeouts.js';
 
 /**
  * Bare HTTP/1.1 requests for large blob bodies (GET responses, PUT/PATCH uploads). The socket reads straight into a
