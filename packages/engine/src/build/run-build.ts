@@ -106,10 +106,9 @@ export async function runBuild(
   try {
     ctx.emit('phase', 'Building');
     const labels = { ...prepared.imageLabels, [BUILD_KEY_LABEL]: prepared.key, [RUNNER_JOB_LABEL]: jobId };
+    // classic builders (dockerd, podman) make one step per `labels` entry: one instruction instead
     const labelled =
-      dialect.kind === 'docker' && options.builder !== 'buildkit'
-        ? contextWithLabels(context, labels, prepared.buildArgs)
-        : undefined;
+      options.builder !== 'buildkit' ? contextWithLabels(context, labels, prepared.buildArgs) : undefined;
     const stream = await dialect.startBuild(conn, {
       context: labelled?.tar ?? context.tar(),
       containerfile: 'Containerfile',
