@@ -71,7 +71,9 @@ describe.each(engines)('interrupting a builder process on $engine leaves nothing
   for (const { point, marker, maxDelayMs } of points) {
     for (const signal of ['SIGINT', 'SIGKILL'] as const) {
       it(`${signal} during the ${point}`, async () => {
-        let delayMs = Math.floor(Math.random() * maxDelayMs);
+        // half the runs in the first 500 ms: a kill before the build printed any layer (found in CI:
+        // podman went on committing layers nothing but their label could tie to the job)
+        let delayMs = Math.floor(Math.random() * (Math.random() < 0.5 ? 500 : maxDelayMs));
         let tag = `lo-${engine}-${signal.toLowerCase()}-${Date.now().toString(36)}`;
         let volumesBefore = await volumeNames(socket);
         let imagesBefore = await allImageIds(socket);

@@ -105,16 +105,26 @@ export async function runBuild(
   active.set(sourceKey, (active.get(sourceKey) ?? 0) + 1);
   try {
     ctx.emit('phase', 'Building');
-    const labels = { ...prepared.imageLabels, [BUILD_KEY_LABEL]: prepared.key, [RUNNER_JOB_LABEL]: jobId };
-    // classic builders (dockerd, podman) make one step per `labels` entry: one instruction instead
+    const imageLabels = { ...prepared.imageLabels, [BUILD_KEY_LABEL]: prepared.key };
+    const jobLabel = { [RUNNER_JOB_LABEL]: jobId };
+    // Classic builders (dockerd, podman) make one step per `labels` entry: one instruction instead.
+    // podman also puts `labels` on every layer it commits: the job label stays there, so that the
+    // layers of a killed build are found by label (its cache ignores labels).
+    const jobLabelOnLayers = dialect.kind === 'podman';
     const labelled =
-      options.builder !== 'buildkit' ? contextWithLabels(context, labels, prepared.buildArgs) : undefined;
+      options.builder !== 'buildkit'
+        ? contextWithLabels(
+            context,
+            jobLabelOnLayers ? imageLabels : { ...imageLabels, ...jobLabel },
+            prepared.buildArgs,
+          )
+        : undefined;
     const stream = await dialect.startBuild(conn, {
       context: labelled?.tar ?? context.tar(),
       containerfile: 'Containerfile',
       tag: context.destinationImage,
       buildArgs: labelled?.buildArgs ?? prepared.buildArgs,
-      labels: labelled ? {} : labels,
+      labels: labelled ? (jobLabelOnLayers ? jobLabel : {}) : { ...imageLabels, ...jobLabel },
       annotations: prepared.imageLabels,
       platform: options.platform,
       noCache: options.noCache ?? false,

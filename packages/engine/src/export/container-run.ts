@@ -1,4 +1,5 @@
 import { EngineError } from '@imagebuild/core/errors';
+import { sleep } from '@imagebuild/core/retry';
 import { RUNNER_JOB_LABEL } from '@imagebuild/core/runner';
 import type { EngineConnection } from '../connection/engine-connection.js';
 import { createBound, removeContainer } from '../cleanup/job-resources.js';
@@ -105,6 +106,26 @@ export async function waitContainer(conn: EngineConnection, id: string, signal: 
     signal,
   });
   return typeof res?.StatusCode === 'number' ? res.StatusCode : -1;
+}
+
+/**
+ * The exit status of a container once it has stopped, read by inspect every 250 ms: the fallback for
+ * an engine wait that does not answer although the container's log stream has ended (seen in CI on
+ * podman 4.3: a wait that hung for the test's 300 s after the converter died at once).
+ */
+export async function exitStatusWhenStopped(conn: EngineConnection, id: string, signal: AbortSignal): Promise<number> {
+  for (;;) {
+    const res = await conn.json<{ State?: { Status?: string; Running?: boolean; ExitCode?: number } }>({
+      method: 'GET',
+      path: conn.compat(`/containers/${id}/json`),
+      ok: [200],
+      signal,
+    });
+    const state = res?.State;
+    if (state && !state.Running && state.Status !== 'created' && typeof state.ExitCode === 'number')
+      return state.ExitCode;
+    await sleep(250, signal);
+  }
 }
 
 export { removeContainer };

@@ -8,10 +8,17 @@ import {
 } from '@imagebuild/core/runner';
 import type { EngineConnection } from '../connection/engine-connection.js';
 import { LogTail } from '../stream/log-tail.js';
-import { createContainer, followLogs, startContainer, waitContainer } from './container-run.js';
+import { sleep } from '@imagebuild/core/retry';
+import { createContainer, exitStatusWhenStopped, followLogs, startContainer, waitContainer } from './container-run.js';
 import { type ConverterHandOver, putIntoContainer } from './converter-inputs.js';
 import { SECRETS_TMPFS, converterCommand } from './converter-script.js';
 import { readSmallFile } from './output-archive.js';
+
+/** How long the engine's wait may lag behind the end of the log stream before inspect is asked. */
+const WAIT_GRACE_MS = 2000;
+/** How long the log stream may go on after the exit status is known. */
+const LOG_GRACE_MS = 10_000;
+const never = new Promise<never>(() => undefined);
 
 export interface ConvertRequest {
   converterImage: string;
@@ -120,8 +127,22 @@ export async function runConverter(
   logs.catch(() => undefined);
   const waited = waitContainer(conn, id, r.signal);
   waited.catch(() => undefined);
-  const code = await Promise.race([announced, waited]);
+  // An ended log stream means a stopped container: its status by inspect, should the wait not answer
+  // within a grace (seen once in CI on podman 4.3: a wait that never answered).
+  const settled = new AbortController();
+  const watch = AbortSignal.any([r.signal, settled.signal]);
+  const inspected = logs.then(
+    () => sleep(WAIT_GRACE_MS, watch).then(() => exitStatusWhenStopped(conn, id, watch)),
+    () => never,
+  );
+  inspected.catch(() => undefined);
+  const code = await Promise.race([announced, waited, inspected.catch(() => never)]);
+  settled.abort();
   throwIfAborted(r.signal);
+  // the stream ends shortly after the container (podman: ~0.4 s); bounded should it not
+  const stopFollowing = setTimeout(() => follow.abort(), LOG_GRACE_MS);
+  stopFollowing.unref();
+  logs.finally(() => clearTimeout(stopFollowing)).catch(() => undefined);
   if (code !== 0) {
     await logs;
     const last = tail.lines.filter((l) => l.trim() !== '').at(-1) ?? 'no output';
