@@ -44,6 +44,24 @@ describe('contextWithLabels', () => {
     expect(r!.buildArgs).toEqual({ SOURCE_IMAGE: 's', IB_LABEL_0: 'x y', IB_LABEL_1: hostile });
   });
 
+  it('writes values of the literal grammar as they are, the others as build arguments', async () => {
+    const digest = `sha256:${'a'.repeat(64)}`;
+    const r = contextWithLabels(
+      ctx,
+      { 'c.digest': digest, 'b.name': '127.0.0.1:5000/base:latest', 'a.job': 'job $1' },
+      {},
+    );
+    const text = await containerfileOf(r!.tar);
+    expect(text.slice(ctx.containerfile.length)).toBe(
+      `\nARG IB_LABEL_0\nLABEL "a.job"="\${IB_LABEL_0}" "b.name"="127.0.0.1:5000/base:latest" "c.digest"="${digest}"\n`,
+    );
+    expect(r!.buildArgs).toEqual({ IB_LABEL_0: 'job $1' });
+    // all literal: no ARG instruction, no build argument added
+    const plain = contextWithLabels(ctx, { 'a.key': digest }, { X: '1' });
+    expect((await containerfileOf(plain!.tar)).slice(ctx.containerfile.length)).toBe(`\nLABEL "a.key"="${digest}"\n`);
+    expect(plain!.buildArgs).toEqual({ X: '1' });
+  });
+
   it('keeps the labels parameter for keys outside the grammar or a clashing build argument', () => {
     expect(contextWithLabels(ctx, { 'K"ey': 'v' }, {})).toBeUndefined();
     expect(contextWithLabels(ctx, { 'a b': 'v' }, {})).toBeUndefined();

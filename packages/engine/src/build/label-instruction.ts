@@ -3,16 +3,19 @@ import type { Readable } from 'node:stream';
 
 /** Label keys the appended instruction may name: the reverse-DNS grammar, nothing to quote. */
 const KEY = /^[a-z0-9][a-z0-9._/-]{0,127}$/;
-/** Build-arg names of the label values (`IB_LABEL_0`, …). */
+/** Values written into the instruction as they are: nothing a quoted LABEL value expands or ends on. */
+const LITERAL = /^[A-Za-z0-9._:/@+-]{0,512}$/;
+/** Build-arg names of the other label values (`IB_LABEL_0`, …). */
 const ARG_PREFIX = 'IB_LABEL_';
 
 /**
  * dockerd's classic builder turns every entry of the `labels` parameter into a LABEL step of its
  * own (a container created and committed per label: four extra steps per build, the largest cost
  * the CLI does not pay); podman appends one LABEL step per entry too (~80 ms each). One LABEL instruction appended to the Containerfile sets the same labels
- * on the same final stage in one step. No value is written into the Containerfile: each travels
- * as a build argument the instruction expands (`"key"="${IB_LABEL_0}"`), and the keys must match
- * a grammar with nothing to escape. Returns undefined (keep the `labels` parameter) when a key does
+ * on the same final stage in one step. A value is written into the Containerfile only when it
+ * matches a grammar with nothing to escape (digests, image references, job ids); any other travels
+ * as a build argument the instruction expands (`"key"="${IB_LABEL_0}"`). The keys must match a
+ * grammar with nothing to escape. Returns undefined (keep the `labels` parameter) when a key does
  * not match or a build argument of that name already exists.
  */
 export function contextWithLabels(
@@ -24,12 +27,16 @@ export function contextWithLabels(
   if (entries.length === 0 || entries.some(([k]) => !KEY.test(k))) return undefined;
   if (Object.keys(buildArgs).some((k) => k.startsWith(ARG_PREFIX))) return undefined;
   const args: Record<string, string> = { ...buildArgs };
-  const names = entries.map(([, v], i) => {
-    args[`${ARG_PREFIX}${i}`] = v;
-    return `${ARG_PREFIX}${i}`;
+  const viaArgs: string[] = [];
+  const pairs = entries.map(([k, v]) => {
+    // a value of the literal grammar is written as is (the ARG instruction is one step more)
+    if (LITERAL.test(v)) return `"${k}"="${v}"`;
+    const name = `${ARG_PREFIX}${viaArgs.length}`;
+    viaArgs.push(name);
+    args[name] = v;
+    return `"${k}"="\${${name}}"`;
   });
-  const line =
-    `\nARG ${names.join(' ')}\n` + `LABEL ${entries.map(([k], i) => `"${k}"="\${${names[i]}}"`).join(' ')}\n`;
+  const line = `\n${viaArgs.length > 0 ? `ARG ${viaArgs.join(' ')}\n` : ''}LABEL ${pairs.join(' ')}\n`;
   const files = context.files.map((f) =>
     f.path === context.containerfilePath ? { ...f, content: Buffer.concat([f.content, Buffer.from(line)]) } : f,
   );
