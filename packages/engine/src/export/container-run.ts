@@ -62,25 +62,31 @@ export async function startContainer(conn: EngineConnection, id: string, signal:
   await conn.json({ method: 'POST', path: conn.compat(`/containers/${id}/start`), ok: [204, 304], signal });
 }
 
-/** Follows the container's stdout+stderr as lines until it exits. */
+/**
+ * The container's stdout+stderr as lines: followed until it exits, or (`follow: false`) what it
+ * has logged so far.
+ */
 export async function followLogs(
   conn: EngineConnection,
   id: string,
-  onLine: (line: string) => void,
+  onLine: (line: string, stream: 'stdout' | 'stderr') => void,
   signal: AbortSignal,
+  follow = true,
 ): Promise<void> {
   const res = await conn.stream({
     method: 'GET',
     path: conn.compat(`/containers/${id}/logs`),
-    query: { follow: true, stdout: true, stderr: true },
+    query: { follow, stdout: true, stderr: true },
     signal,
   });
   const out = new LineSplitter();
   const err = new LineSplitter();
   for await (const frame of demux(res)) {
-    for (const line of (frame.stream === 'stderr' ? err : out).push(frame.text)) onLine(line);
+    const stream = frame.stream === 'stderr' ? 'stderr' : 'stdout';
+    for (const line of (stream === 'stderr' ? err : out).push(frame.text)) onLine(line, stream);
   }
-  for (const line of [...out.flush(), ...err.flush()]) onLine(line);
+  for (const line of out.flush()) onLine(line, 'stdout');
+  for (const line of err.flush()) onLine(line, 'stderr');
 }
 
 /**

@@ -11,6 +11,7 @@ import { LogTail } from '../stream/log-tail.js';
 import { sleep } from '@imagebuild/core/retry';
 import { createContainer, exitStatusWhenStopped, followLogs, startContainer, waitContainer } from './container-run.js';
 import { type ConverterHandOver, putIntoContainer } from './converter-inputs.js';
+import { watchExitFile } from './local-exit.js';
 import { SECRETS_TMPFS, converterCommand } from './converter-script.js';
 import { readSmallFile } from './output-archive.js';
 
@@ -34,6 +35,8 @@ export interface ConvertRequest {
   binds: readonly string[];
   /** What the script receives: public inputs as arguments, the rest as a tar (archive API). */
   inputs: ConverterHandOver;
+  /** The output volume's mount point when this host can read it (a local engine): the end is seen there. */
+  outputDir?: string | undefined;
   /** Registry host[:port] the image is pulled from (the CA's `certs.d` directory). */
   registry: string;
   /** Called with the container's id as soon as it exists: the caller removes it in every outcome. */
@@ -53,7 +56,7 @@ export interface ConvertRequest {
 export async function runConverter(
   conn: EngineConnection,
   r: ConvertRequest,
-): Promise<{ id: string; logs: Promise<void> }> {
+): Promise<{ id: string; logs: Promise<void>; stopped: Promise<unknown> }> {
   const tail = new LogTail(30);
   const tracker = new ConverterStageTracker();
   const id = await createContainer(conn, {
@@ -80,6 +83,10 @@ export async function runConverter(
   r.onCreated(id);
   throwIfAborted(r.signal);
   if (r.inputs.tar) await putIntoContainer(conn, id, r.inputs.tar, r.signal);
+  const settled = new AbortController();
+  const watch = AbortSignal.any([r.signal, settled.signal]);
+  // watched before the start: the file cannot come and go unseen
+  const localExit = r.outputDir ? watchExitFile(r.outputDir, r.marker, watch) : never;
   await startContainer(conn, id, r.signal);
   // Lines are handled in order on one chain: the first osbuild line waits for the manifest (read
   // out of the running container) so that every stage carries its count.
@@ -111,13 +118,19 @@ export async function runConverter(
     const stage = tracker.line(clean);
     if (stage) r.onStage(stage);
   };
+  const received = { stdout: 0, stderr: 0 };
+  let completed = false;
   // The exit status is asked for alongside the log: the engine answers it as the container dies,
   // while the log stream may take a while longer to end (podman: ~0.4 s); the caller starts reading
   // the output then, and awaits `logs` before its push phase.
   const logs = followLogs(
     conn,
     id,
-    (line) => (chain = chain.then(() => handle(line))),
+    (line, stream) => {
+      if (completed) return;
+      received[stream]++;
+      chain = chain.then(() => handle(line));
+    },
     AbortSignal.any([r.signal, follow.signal]),
   )
     .catch((err: unknown) => {
@@ -125,12 +138,35 @@ export async function runConverter(
     })
     .then(() => chain);
   logs.catch(() => undefined);
+  // The end seen in the output volume: the log is read whole at once (it holds the exit line once
+  // the converter's last lines are in it), the lines the stream has not handed over yet are handled
+  // in order, and the stream is stopped. Any failure leaves the stream to finish the log.
+  const completeLog = async (): Promise<void> => {
+    for (let tries = 0; tries < 50 && !follow.signal.aborted; tries++) {
+      const all = { stdout: [] as string[], stderr: [] as string[] };
+      await followLogs(conn, id, (line, stream) => all[stream].push(line), r.signal, false);
+      if (follow.signal.aborted) return;
+      if (all.stdout.some((l) => exitLine.test(l))) {
+        completed = true;
+        for (const stream of ['stdout', 'stderr'] as const)
+          for (const line of all[stream].slice(received[stream])) chain = chain.then(() => handle(line));
+        follow.abort();
+        return;
+      }
+      await sleep(20, r.signal);
+    }
+  };
+  localExit
+    .then((code) => {
+      announce(code);
+      return completeLog();
+    })
+    // the stream and the engine's wait still end the run
+    .catch(() => undefined);
   const waited = waitContainer(conn, id, r.signal);
   waited.catch(() => undefined);
   // An ended log stream means a stopped container: its status by inspect, should the wait not answer
   // within a grace (seen once in CI on podman 4.3: a wait that never answered).
-  const settled = new AbortController();
-  const watch = AbortSignal.any([r.signal, settled.signal]);
   const inspected = logs.then(
     () => sleep(WAIT_GRACE_MS, watch).then(() => exitStatusWhenStopped(conn, id, watch)),
     () => never,
@@ -148,7 +184,10 @@ export async function runConverter(
     const last = tail.lines.filter((l) => l.trim() !== '').at(-1) ?? 'no output';
     throw new ConversionError(`converter exited with code ${code}: ${last}`, { exitCode: code, logTail: tail.lines });
   }
-  return { id, logs };
+  // the engine saw the container stop (the end may be known sooner, from the file or the log)
+  const stopped = Promise.race([waited, inspected.catch(() => never)]);
+  stopped.catch(() => undefined);
+  return { id, logs, stopped };
 }
 
 /** The manifest the converter saved before running osbuild (`manifest-<type>.json`), for the stage count. */

@@ -26,11 +26,17 @@ export const CONVERTER_SCRIPT = [
   'podman pull -q --tls-verify="$tlsverify" "$pinned" >/dev/null || exit',
   'podman tag "$pinned" "$target" || exit',
   'bootc-image-builder "$@" "$target"; code=$?',
+  // the same end as a file in the output volume: a runner on the engine's host sees it at once
+  // (inotify), where podman's log stream polls every 250 ms
+  'printf "%s %s" "$marker" "$code" > /output/.imagebuild-exit || true',
   // the converter's own end, told on its log: the runner reads the output from here on, without
   // waiting for the engine to notice the exit (podman: after its cleanup, seconds on a loaded host)
   'echo "imagebuild-exit $marker $code"',
   'exit "$code"',
 ].join('\n');
+
+/** The file the script writes its end to (`<marker> <exit status>`), relative to the output directory. */
+export const EXIT_FILE = '.imagebuild-exit';
 
 /** The marker file, relative to the output directory. */
 export const MARKER_FILE = '.imagebuild-marker';

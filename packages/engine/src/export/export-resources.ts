@@ -19,6 +19,7 @@ export class ExportResources {
   #caches: string[] = [];
   #current: ExportVolumes | undefined;
   #container: string | undefined;
+  #containerGone: Promise<boolean> | undefined;
   #released: Promise<void> | undefined;
 
   constructor(conn: EngineConnection, jobId: string) {
@@ -59,6 +60,20 @@ export class ExportResources {
     this.#container = id;
   }
 
+  /**
+   * Removes the converter container now, ahead of the volumes (its output is read from the volume):
+   * the removal then overlaps the push instead of following it.
+   */
+  releaseContainer(): Promise<boolean> {
+    this.#containerGone ??= this.#container
+      ? removeContainer(this.#conn, this.#container, AbortSignal.timeout(CLEANUP_TIMEOUT_MS)).then(
+          () => true,
+          () => false,
+        )
+      : Promise.resolve(true);
+    return this.#containerGone;
+  }
+
   release(): Promise<void> {
     this.#released ??= this.#remove();
     return this.#released;
@@ -66,12 +81,7 @@ export class ExportResources {
 
   async #remove(): Promise<void> {
     const conn = this.#conn;
-    let clean = true;
-    if (this.#container)
-      clean = await removeContainer(conn, this.#container, AbortSignal.timeout(CLEANUP_TIMEOUT_MS)).then(
-        () => true,
-        () => false,
-      );
+    let clean = await this.releaseContainer();
     const v = await this.#volumes?.catch(() => undefined);
     if (v) clean = (await removeExportVolumes(conn, v)) && clean;
     // A loaded engine can take longer than the bound to kill a converter, and its volumes stay in use

@@ -1,5 +1,5 @@
-import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { constants, createReadStream } from 'node:fs';
+import { access, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EngineConnection } from '../connection/engine-connection.js';
 import { MARKER_FILE } from './converter-script.js';
@@ -13,12 +13,34 @@ import type { OutputStream } from './output-archive.js';
  * the output is a regular file; otherwise undefined (the archive API then reads it).
  */
 export async function localOutput(
-  conn: EngineConnection,
-  volume: string,
+  dir: string | undefined,
   path: string,
   marker: string,
   signal: AbortSignal,
 ): Promise<OutputStream | undefined> {
+  if (!dir) return undefined;
+  try {
+    const seen = await readFile(join(dir, MARKER_FILE), { encoding: 'utf8', signal });
+    if (seen !== marker) return undefined;
+    const file = join(dir, path);
+    const st = await stat(file);
+    if (!st.isFile()) return undefined;
+    return { stream: createReadStream(file, { highWaterMark: 1024 * 1024, signal }), size: st.size };
+  } catch {
+    // not readable from here (another host's path, permissions): the archive API reads it
+    return undefined;
+  }
+}
+
+/**
+ * The mount point of an engine volume when the engine is on a unix socket and the directory is
+ * readable from this process; undefined otherwise (a remote engine, a rootless engine's private path).
+ */
+export async function localVolumeDir(
+  conn: EngineConnection,
+  volume: string,
+  signal: AbortSignal,
+): Promise<string | undefined> {
   if (!conn.info.endpoint.startsWith('unix://')) return undefined;
   try {
     const v = await conn.json<{ Mountpoint?: string }>({
@@ -28,13 +50,10 @@ export async function localOutput(
     });
     const dir = v?.Mountpoint;
     if (!dir) return undefined;
-    const seen = await readFile(join(dir, MARKER_FILE), { encoding: 'utf8', signal });
-    if (seen !== marker) return undefined;
-    const file = join(dir, path);
-    const st = await stat(file);
-    if (!st.isFile()) return undefined;
-    return { stream: createReadStream(file, { highWaterMark: 1024 * 1024, signal }), size: st.size };
+    await access(dir, constants.R_OK | constants.X_OK);
+    return dir;
   } catch {
+    // no answer or no access: the engine API alone is used
     return undefined;
   }
 }

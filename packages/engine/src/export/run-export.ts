@@ -26,7 +26,7 @@ import { converterRegistryDigest } from './converter-digest.js';
 import { ensureConverterImage } from './ensure-image.js';
 import { exportInputs } from './export-inputs.js';
 import { ExportResources } from './export-resources.js';
-import { localOutput } from './local-output.js';
+import { localOutput, localVolumeDir } from './local-output.js';
 import { openOutput } from './output-archive.js';
 import { pushOutput } from './push-output.js';
 import { CONVERTER_IMAGE_ANNOTATION, CONVERTER_KEY_ANNOTATION, converterKey, findReusableArtifact } from './reuse.js';
@@ -103,7 +103,9 @@ export async function runExport(
     if (reusable) await resources.prepare(deps.cacheKey, ctx.signal);
     const marker = randomBytes(16).toString('hex');
     log(`converting ${pinned} as ${input.target} (the bootc target) with ${converterImage} (${converterId})`);
-    const { id, logs } = await runConverter(conn, {
+    // the output volume as this host sees it (a local engine): the end and the output are read there
+    const outputDir = await localVolumeDir(conn, resources.outputVolume(), ctx.signal);
+    const { id, logs, stopped } = await runConverter(conn, {
       converterImage,
       jobId,
       pinned,
@@ -114,6 +116,7 @@ export async function runExport(
       bibType: input.bibType,
       binds: resources.binds(),
       registry: ref.registry,
+      outputDir,
       inputs: await converterHandOver({
         registry: ref.registry,
         credentials: repositoryCredentials(destRepo),
@@ -128,12 +131,13 @@ export async function runExport(
     });
     const directory = exportOutputIsDirectory(format);
     const outPath = exportOutputPath(format);
-    const read = async () =>
-      (directory ? undefined : await localOutput(conn, resources.outputVolume(), outPath, marker, ctx.signal)) ??
-      (await openOutput(conn, id, `/output/${outPath}`, directory, ctx.signal));
+    const local = directory ? undefined : await localOutput(outputDir, outPath, marker, ctx.signal);
+    // read from the volume: the container goes once the engine saw it stop, while the push runs
+    // (never removed earlier: that would kill a converter that has not quite exited)
+    if (local) stopped.then(() => resources.releaseContainer()).catch(() => undefined);
     // the log stream can end well after the container died (podman: with its cleanup, ~2 s on a
     // loaded host): the push does not wait for it, the export's end does
-    const output = await read();
+    const output = local ?? (await openOutput(conn, id, `/output/${outPath}`, directory, ctx.signal));
     if (!output)
       throw new ConversionError(`converter succeeded but wrote no ${exportOutputPath(format)}`, { exitCode: 0 });
     ctx.emit('phase', 'Pushing');
