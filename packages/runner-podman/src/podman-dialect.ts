@@ -1,3 +1,5 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { DialectBuildRequest, DialectPushRequest, EngineConnection, EngineDialect } from '@imagebuild/engine';
 import {
@@ -9,14 +11,23 @@ import {
 } from '@imagebuild/engine/dialect';
 
 /**
+ * Where a local podman reads per-registry CAs that this process may write: root's podman reads
+ * `/etc/containers/certs.d`; a rootless podman (the same user as this process) reads
+ * `~/.config/containers/certs.d` first, and a non-root process cannot write `/etc`.
+ */
+export function podmanCertsDir(uid: number, home: string): string {
+  return uid === 0 ? '/etc/containers/certs.d' : join(home, '.config/containers/certs.d');
+}
+
+/**
  * podman's dialect: builds through the libpod build endpoint (RUN isolation selectable; the compat
  * endpoint always uses runc), pushes through the libpod push endpoint. Both honour `tlsVerify` per
- * request (overriding registries.conf `insecure`); CAs come from `/etc/containers/certs.d`.
+ * request (overriding registries.conf `insecure`); CAs come from `certs.d` (see {@link podmanCertsDir}).
  */
 export const podmanDialect: EngineDialect = {
   kind: 'podman',
   strategies: [containerHostStrategy, podmanRootfulStrategy, podmanRootlessStrategy, dockerHostStrategy],
-  certsDir: '/etc/containers/certs.d',
+  certsDir: podmanCertsDir(process.getuid?.() ?? 0, homedir()),
   registryTlsMode: async () => 'per-request',
 
   startBuild(conn: EngineConnection, req: DialectBuildRequest): Promise<Readable> {
