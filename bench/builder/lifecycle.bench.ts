@@ -44,6 +44,9 @@ async function run(store: Store): Promise<Round> {
   const emitted = new Map<string, number>(); // `${name}/${phase}` → runner time
   runner.onPhase = (name, phase, at) => emitted.set(`${name}/${phase}`, at);
   const b = new ImageBuilder({ runners: [runner], store, concurrency: CONCURRENCY, logDir: join(dir, 'logs') });
+  // steady state: jobs wait for the start-up sweep, so creates made before it ends queue and start
+  // in one burst (measured: event p50 0.1 ms → 4–7 ms) — the figures are about what follows
+  await b.ready();
   const spec = { type: 'oci' as const, registry: 'localhost:5000', scheme: 'http' as const };
   await b.create({
     apiVersion: 'flightctl.io/v1beta1',
