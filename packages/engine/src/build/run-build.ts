@@ -13,6 +13,7 @@ import {
   type RunnerBuildOptions,
 } from '@imagebuild/core/runner';
 import { registryConfigHeader } from '../auth/registry-auth.js';
+import { activeBuilds } from '../cleanup/active-builds.js';
 import { BuildJournal } from '../cleanup/build-journal.js';
 import { containerIds, sweepBuildLeftovers, type BuildTrace } from '../cleanup/build-leftovers.js';
 import { imageIds, removeImage } from '../cleanup/job-resources.js';
@@ -98,7 +99,7 @@ export async function runBuild(
   const before = { images, containers };
   const output = new BuildOutput();
   // what this build printed, on disk: a killed process's layers are found by the next sweep
-  const journal = BuildJournal.open(jobId, conn.info.endpoint);
+  const journal = BuildJournal.open(jobId, conn.info.endpoint, prepared.source.pinned, startedAt);
   let succeeded = false;
   const active = activeBuilds;
   const sourceKey = `${conn.info.endpoint}|${prepared.source.pinned}`;
@@ -246,9 +247,6 @@ function registryHint(error: string, source: string, repository: string): string
     ? ` (pulling ${source} from ${repository})`
     : '';
 }
-
-/** Builds in flight from this process, per engine endpoint and base image (see `BuildTrace.concurrent`). */
-const activeBuilds = new Map<string, number>();
 
 async function cleanupBuild(
   conn: EngineConnection,

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { RUNNER_JOB_LABEL, type CleanupReport, type RunnerResource } from '@imagebuild/core/runner';
 import type { EngineConnection } from '../connection/engine-connection.js';
 import { jobTag } from '../export/job-tag.js';
+import { buildingFrom } from './active-builds.js';
 import { removeContainer, removeImage } from './job-resources.js';
 
 const PREFIX = 'imagebuild-build-';
@@ -28,12 +29,20 @@ export class BuildJournal {
     this.#file = join(dir, 'journal');
   }
 
-  /** Starts a journal for the job on the engine at `endpoint` (undefined without a job id). */
-  static open(jobId: string | undefined, endpoint: string): BuildJournal | undefined {
+  /**
+   * Starts a journal for the job on the engine at `endpoint` (undefined without a job id), building
+   * from `source` since `startedAt` (epoch seconds).
+   */
+  static open(
+    jobId: string | undefined,
+    endpoint: string,
+    source: string,
+    startedAt: number,
+  ): BuildJournal | undefined {
     const tag = jobTag(jobId);
     if (tag === '') return undefined;
     const journal = new BuildJournal(mkdtempSync(join(tmpdir(), `${PREFIX}${tag}`)));
-    writeFileSync(journal.#file, `${JSON.stringify({ endpoint, jobId })}\n`, { mode: 0o600 });
+    writeFileSync(journal.#file, `${JSON.stringify({ endpoint, jobId, source, startedAt })}\n`, { mode: 0o600 });
     return journal;
   }
 
@@ -69,6 +78,9 @@ interface Journal {
   dir: string;
   jobId: string;
   endpoint: string;
+  /** The FROM image and the build's start (epoch seconds), when the journal says. */
+  source?: string | undefined;
+  startedAt?: number | undefined;
   images: string[];
   containers: string[];
 }
@@ -83,7 +95,7 @@ function readJournal(dir: string): Journal | undefined {
   }
   if (text.length > MAX_JOURNAL_BYTES) return undefined;
   const [head, ...rest] = text.split('\n');
-  let parsed: { endpoint?: unknown; jobId?: unknown };
+  let parsed: { endpoint?: unknown; jobId?: unknown; source?: unknown; startedAt?: unknown };
   try {
     parsed = JSON.parse(head ?? '') as typeof parsed;
   } catch {
@@ -96,7 +108,15 @@ function readJournal(dir: string): Journal | undefined {
     const m = /^(image|container) ([0-9a-f]{11,64})$/.exec(line);
     if (m) (m[1] === 'image' ? images : containers).push(m[2]!);
   }
-  return { dir, jobId: parsed.jobId, endpoint: parsed.endpoint, images, containers };
+  return {
+    dir,
+    jobId: parsed.jobId,
+    endpoint: parsed.endpoint,
+    source: typeof parsed.source === 'string' ? parsed.source : undefined,
+    startedAt: typeof parsed.startedAt === 'number' ? parsed.startedAt : undefined,
+    images,
+    containers,
+  };
 }
 
 /** The journals on this host for the engine at `endpoint` (of one job, or of every job). */
@@ -172,6 +192,50 @@ async function withDescendants(
 }
 
 /**
+ * The step a build was in when its process died before printing any layer: an untagged layer with no
+ * job label, created since the build started, whose parent is the build's FROM image (the same one
+ * guess the in-process cleanup makes). Not made while this process builds from that base on this
+ * engine: the layer could be that build's (another process's build from the same base could still
+ * be hit: a documented limit).
+ */
+async function guessedLayers(conn: EngineConnection, j: Journal, signal: AbortSignal | undefined): Promise<string[]> {
+  if (!j.source || j.startedAt === undefined || buildingFrom(j.endpoint, j.source)) return [];
+  const [base, all] = await Promise.all([
+    conn.json<{ Id?: string }>({
+      method: 'GET',
+      path: conn.compat(`/images/${encodeURIComponent(j.source)}/json`),
+      ok: [200, 404],
+      signal,
+    }),
+    conn.json<
+      Array<{
+        Id: string;
+        ParentId?: string;
+        Created?: number;
+        RepoTags?: string[] | null;
+        Labels?: Record<string, string> | null;
+      }>
+    >({
+      method: 'GET',
+      path: conn.compat('/images/json'),
+      query: { all: true },
+      signal,
+    }),
+  ]).catch(() => [undefined, undefined] as const); // unreadable now: left for the next sweep
+  if (!base?.Id || !all) return [];
+  const bare = (id: string): string => id.replace(/^sha256:/, '');
+  return all
+    .filter(
+      (i) =>
+        bare(i.ParentId ?? '') === bare(base.Id!) &&
+        (i.Created ?? 0) >= (j.startedAt ?? Number.POSITIVE_INFINITY) &&
+        !(i.RepoTags ?? []).some((t) => t !== '<none>:<none>') &&
+        i.Labels?.[RUNNER_JOB_LABEL] === undefined,
+    )
+    .map((i) => bare(i.Id));
+}
+
+/**
  * What the journals on this host list that still exists on this engine (for `listResources`):
  * the start-up sweep then judges their jobs like labelled ones.
  */
@@ -182,7 +246,7 @@ export async function journalResources(
 ): Promise<RunnerResource[]> {
   const out: RunnerResource[] = [];
   for (const j of await journals(conn.info.endpoint, jobId)) {
-    for (const id of j.images) {
+    for (const id of [...j.images, ...(await guessedLayers(conn, j, signal))]) {
       const full = await removableImage(conn, id, j.jobId, signal);
       if (full) out.push({ kind: 'image', id: full, jobId: j.jobId });
     }
@@ -211,7 +275,8 @@ export async function sweepBuildJournals(
       );
     }
     // newest first: a layer's children go before it
-    for (const id of [...(await withDescendants(conn, journal.images, signal))].reverse()) {
+    const listed = [...journal.images, ...(await guessedLayers(conn, journal, signal))];
+    for (const id of [...(await withDescendants(conn, listed, signal))].reverse()) {
       const full = await removableImage(conn, id, jobId, signal);
       if (!full) continue;
       await removeImage(conn, full, false, signal).then(
