@@ -10,6 +10,7 @@ import { getReadyCondition } from '@imagebuild/core/lifecycle';
 import { SBOM_MEDIA_TYPE } from '@imagebuild/core/runner';
 import { ImageBuilder, type WatchEvent } from '@imagebuild/builder';
 import { ImageBuilderClient } from '@imagebuild/client';
+import { EngineConnection } from '@imagebuild/engine';
 import { createImageBuilderHandler } from '@imagebuild/http';
 import { DockerRunner } from '@imagebuild/runner-docker';
 import { PodmanRunner } from '@imagebuild/runner-podman';
@@ -23,6 +24,26 @@ const run = `sce${Date.now().toString(36)}`;
 beforeAll(() => {
   copyBaseFixture(env, run);
   pushImageWithoutRpmdb(env, run);
+});
+// The builds pulled the test's own no-rpmdb source (a build keeps its pulled base, as `podman build`
+// does): removed with the fixture, or every run would leave one more image on each engine.
+afterAll(async () => {
+  for (const socket of [env.podmanSocket, env.dockerSocket]) {
+    const conn = await EngineConnection.open({ url: `unix://${socket}` });
+    const images = await conn.json<Array<{ Id: string; RepoTags?: string[] | null; RepoDigests?: string[] | null }>>({
+      method: 'GET',
+      path: conn.compat('/images/json'),
+    });
+    const fixture = `${env.registryPlain}/supply-chain/no-rpmdb`;
+    for (const i of images ?? [])
+      if ([...(i.RepoTags ?? []), ...(i.RepoDigests ?? [])].some((n) => n.startsWith(fixture)))
+        await conn.json({
+          method: 'DELETE',
+          path: conn.compat(`/images/${i.Id}`),
+          query: { force: true },
+          ok: [200, 404],
+        });
+  }
 });
 
 describe.each(['podman', 'docker'] as const)('SBOM through builder, HTTP adapter and client on %s', (kind) => {

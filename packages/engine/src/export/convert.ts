@@ -87,7 +87,11 @@ export async function runConverter(
   const watch = AbortSignal.any([r.signal, settled.signal]);
   // watched before the start: the file cannot come and go unseen
   const localExit = r.outputDir ? watchExitFile(r.outputDir, r.marker, watch) : never;
-  await startContainer(conn, id, r.signal);
+  // the watcher and the inspect fallback end with the run, however it ends
+  await startContainer(conn, id, r.signal).catch((err: unknown) => {
+    settled.abort();
+    throw err;
+  });
   // Lines are handled in order on one chain: the first osbuild line waits for the manifest (read
   // out of the running container) so that every stage carries its count.
   let manifestRead = false;
@@ -172,8 +176,7 @@ export async function runConverter(
     () => never,
   );
   inspected.catch(() => undefined);
-  const code = await Promise.race([announced, waited, inspected.catch(() => never)]);
-  settled.abort();
+  const code = await Promise.race([announced, waited, inspected.catch(() => never)]).finally(() => settled.abort());
   throwIfAborted(r.signal);
   // the stream ends shortly after the container (podman: ~0.4 s); bounded should it not
   const stopFollowing = setTimeout(() => follow.abort(), LOG_GRACE_MS);

@@ -7,7 +7,7 @@ import { EXIT_FILE } from './converter-script.js';
  * (inotify on the volume's mount point, a runner on the engine's host only): podman's log stream
  * polls its file every 250 ms, so the last log line can come that much after the end. Resolves with
  * the status written with this run's marker; stays pending otherwise (the log and the engine's wait
- * still tell the end) and when `signal` aborts.
+ * still tell the end) and when `signal` aborts. The watch never keeps the process alive.
  */
 export function watchExitFile(dir: string, marker: string, signal: AbortSignal): Promise<number> {
   const file = join(dir, EXIT_FILE);
@@ -21,7 +21,7 @@ export function watchExitFile(dir: string, marker: string, signal: AbortSignal):
   return new Promise<number>((resolve) => {
     void (async () => {
       try {
-        for await (const ev of watch(dir, { signal })) {
+        for await (const ev of watch(dir, { signal, persistent: false })) {
           if (ev.filename !== EXIT_FILE) continue;
           const code = await read();
           if (code !== undefined) return resolve(code);
