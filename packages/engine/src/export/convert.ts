@@ -187,8 +187,9 @@ export async function runConverter(
     const last = tail.lines.filter((l) => l.trim() !== '').at(-1) ?? 'no output';
     throw new ConversionError(`converter exited with code ${code}: ${last}`, { exitCode: code, logTail: tail.lines });
   }
-  // the engine saw the container stop (the end may be known sooner, from the file or the log)
-  const stopped = Promise.race([waited, inspected.catch(() => never)]);
+  // the engine saw the container stop (the end may be known sooner, from the file or the log);
+  // inspect too, should the wait not answer
+  const stopped = Promise.race([waited, exitStatusWhenStopped(conn, id, r.signal)]);
   stopped.catch(() => undefined);
   return { id, logs, stopped };
 }

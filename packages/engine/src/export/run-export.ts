@@ -137,7 +137,15 @@ export async function runExport(
     if (local) stopped.then(() => resources.releaseContainer()).catch(() => undefined);
     // the log stream can end well after the container died (podman: with its cleanup, ~2 s on a
     // loaded host): the push does not wait for it, the export's end does
-    const output = local ?? (await openOutput(conn, id, `/output/${outPath}`, directory, ctx.signal));
+    // the archive API reads a stopped container only (podman joins a running one's mount namespace,
+    // which vanishes as it exits: "open /proc/…/ns/mnt" in a CI run)
+    const output =
+      local ??
+      (await stopped.then(
+        () => openOutput(conn, id, `/output/${outPath}`, directory, ctx.signal),
+        // the engine could not say: the read is tried all the same
+        () => openOutput(conn, id, `/output/${outPath}`, directory, ctx.signal),
+      ));
     if (!output)
       throw new ConversionError(`converter succeeded but wrote no ${exportOutputPath(format)}`, { exitCode: 0 });
     ctx.emit('phase', 'Pushing');
