@@ -22,9 +22,15 @@ import { EventHub } from './watch/event-hub.js';
 import type { JobKind, WatchEvent, WatchOptions } from './watch/events.js';
 import { LogBook, type LogReadOptions, type LogWindow, type LogWindowOptions } from './logs/log-book.js';
 import { CredentialSealer } from './internal/credentials.js';
-import { jobKey, type BuilderContext } from './internal/context.js';
+import { jobKey, type BuilderContext, type SharedRuntime } from './internal/context.js';
 import { RunnerPool } from './internal/pool.js';
 import { Scheduler } from './internal/scheduler.js';
+import { ClaimLoop } from './internal/claim-loop.js';
+import { ChangeBridge } from './internal/change-bridge.js';
+import type { JobQueue } from './internal/job-queue.js';
+import { LogMirror } from './internal/log-mirror.js';
+import { readSharedLog, sharedLogWindow } from './internal/shared-logs.js';
+import { isSharedStore } from './store/shared-store.js';
 import { executeJob } from './internal/execute.js';
 import { Repositories } from './internal/repositories.js';
 import { Jobs, type NewVersionRequest, type WithExports } from './internal/jobs.js';
@@ -32,7 +38,7 @@ import { CancelDelete } from './internal/cancel-delete.js';
 import { recover, type RecoveryReport } from './internal/recovery.js';
 import { sweepLeftovers } from './internal/sweep.js';
 import { closeOnSignals, onExit } from './internal/signals.js';
-import { ownerTag } from './internal/job-owner.js';
+import { newJobId, ownerTag } from './internal/job-owner.js';
 import type { ListOptions } from '@imagebuild/core/operation';
 import type { DownloadOptions } from './download-options.js';
 import { downloadExport } from './internal/download.js';
@@ -58,7 +64,9 @@ type ListOf<K extends Kind> = K extends 'Repository'
 export class ImageBuilder {
   readonly #ctx: BuilderContext;
   readonly #pool: RunnerPool;
-  readonly #sched: Scheduler;
+  readonly #sched: JobQueue;
+  /** On a shared store: the change feed that every event of this process comes from. */
+  readonly #bridge: ChangeBridge | undefined;
   readonly #repos: Repositories;
   readonly #jobs: Jobs;
   readonly #cd: CancelDelete;
@@ -72,12 +80,27 @@ export class ImageBuilder {
   #closed = false;
 
   constructor(options: ImageBuilderOptions) {
-    if (!options.runners || options.runners.length === 0)
+    const store: Store = options.store ?? new MemoryStore();
+    const sharedStore = isSharedStore(store) ? store : undefined;
+    // a process on a shared store may serve the API only (its jobs run in other processes)
+    if (!options.runners || (options.runners.length === 0 && !sharedStore))
       throw new TypeError('ImageBuilder needs at least one runner (options.runners)');
+    if (sharedStore && options.credentialKey === undefined)
+      throw new TypeError(
+        'a shared store needs options.credentialKey, the same in every process (each reads the Repository passwords another sealed)',
+      );
     const concurrency = positive(options.concurrency, 2, 'concurrency');
     const staleAfterMs = positive(options.staleAfterMs, 180_000, 'staleAfterMs');
     const placementTimeoutMs = positive(options.placementTimeoutMs, 120_000, 'placementTimeoutMs');
-    const store: Store = options.store ?? new MemoryStore();
+    const jobsLogger = childLogger(options.logger, { component: 'jobs' });
+    const shared: SharedRuntime | undefined = sharedStore && {
+      store: sharedStore,
+      // names this process in leases (and the job ids it makes)
+      holder: newJobId(),
+      leases: new Map(),
+      leaseMs: positive(options.leaseMs, 15_000, 'leaseMs'),
+      logs: new LogMirror(sharedStore, jobsLogger),
+    };
     // The owner tag in the name lets a later builder's sweep remove it if this process is killed.
     this.#ownLogDir = options.logDir ? undefined : mkdtempSync(join(tmpdir(), `imagebuild-logs-${ownerTag()}-`));
     const logDir = options.logDir ?? this.#ownLogDir!;
@@ -89,16 +112,32 @@ export class ImageBuilder {
       logs: new LogBook(logDir, positive(options.logTailLines, 1000, 'logTailLines'), options.logDir === undefined),
       sealer: new CredentialSealer(options.credentialKey),
       reasons: new Map(),
+      reasonVersions: new Map(),
+      shared,
       settled: new Map(),
-      logger: childLogger(options.logger, { component: 'jobs' }),
+      logger: jobsLogger,
     };
+    if (shared) this.#ctx.logs.sink = (kind, name, line) => shared.logs.line(kind as JobKind, name, line);
     this.#pool = new RunnerPool(
       options.runners,
       positive(options.perRunnerConcurrency, concurrency, 'perRunnerConcurrency'),
       options.pingRetryMs ?? 5000,
       childLogger(options.logger, { component: 'pool' }),
     );
-    this.#sched = new Scheduler(this.#ctx, this.#pool, { concurrency, placementTimeoutMs });
+    if (shared) {
+      const claims = new ClaimLoop(this.#ctx, this.#pool, {
+        concurrency,
+        globalConcurrency:
+          options.globalConcurrency === undefined
+            ? undefined
+            : positive(options.globalConcurrency, 1, 'globalConcurrency'),
+      });
+      claims.onCancelRequested = (kind, name) => void this.#cd.cancel(kind, name).catch(() => undefined); // it may have ended meanwhile
+      this.#sched = claims;
+      this.#bridge = new ChangeBridge(this.#ctx, shared, () => claims.pump());
+    } else {
+      this.#sched = new Scheduler(this.#ctx, this.#pool, { concurrency, placementTimeoutMs });
+    }
     const settings = {
       staleAfterMs,
       maxDurationMs: options.maxDurationMs,
@@ -110,7 +149,10 @@ export class ImageBuilder {
     this.#jobs = new Jobs(this.#ctx, this.#sched, options.enrollmentConfig);
     this.#cd = new CancelDelete(this.#ctx, this.#sched, options.deleteCancelTimeoutMs ?? 30_000);
     const cleanup = options.cleanupOnStart ?? true;
-    this.#ready = recover(this.#ctx, this.#sched, this.#pool, cleanup);
+    // A shared store needs no restart recovery: jobs of a lost process are taken over when their lease expires.
+    this.#ready = this.#bridge
+      ? this.#bridge.start().then(() => ({ requeued: [], interrupted: [], finishedCancels: [], cleanup: [] }))
+      : recover(this.#ctx, this.#sched, this.#pool, cleanup);
     // ready() reports this rejection; this handler only keeps it from being unhandled
     this.#ready.catch(() => undefined);
     this.#swept = this.#ready.then(async (report) => {
@@ -139,7 +181,7 @@ export class ImageBuilder {
   async ready(options: { signal?: AbortSignal | undefined } = {}): Promise<RecoveryReport> {
     const { signal } = options;
     const report = await untilAborted(this.#swept, signal);
-    await this.#pool.probe(signal);
+    if (this.#pool.slots.length > 0) await this.#pool.probe(signal);
     return report;
   }
 
@@ -240,6 +282,10 @@ export class ImageBuilder {
     await this.#open();
     const rec = await this.#ctx.store.get(kind, name);
     if (!rec) throw new NotFoundError(`${kind} "${name}" not found`);
+    if (this.#ctx.shared) {
+      yield* readSharedLog(this.#ctx, kind, name, options);
+      return;
+    }
     const reason = this.#ctx.reasons.get(jobKey(kind, name));
     const log = await this.#ctx.logs.get(kind, name, isTerminal(reason));
     yield* this.#ctx.logs.read(log, options);
@@ -255,6 +301,7 @@ export class ImageBuilder {
     await this.#open();
     const rec = await this.#ctx.store.get(kind, name);
     if (!rec) throw new NotFoundError(`${kind} "${name}" not found`);
+    if (this.#ctx.shared) return sharedLogWindow(this.#ctx, kind, name, options);
     const reason = this.#ctx.reasons.get(jobKey(kind, name));
     const log = await this.#ctx.logs.get(kind, name, isTerminal(reason));
     return this.#ctx.logs.window(log, options);
@@ -310,8 +357,17 @@ export class ImageBuilder {
       job.stop ??= { cause: 'timeout', message: 'the builder was closed while the job was running' };
       job.op?.abort(new Error('builder closed'));
     }
-    const deadline = Date.now() + 30_000;
-    while (this.#sched.running.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    // aborted jobs end promptly (their runners clean up); a runner that ignores its abort is not awaited forever
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.#sched.idle(),
+      new Promise((r) => {
+        timer = setTimeout(r, CLOSE_WAIT_MS);
+      }),
+    ]);
+    clearTimeout(timer);
+    await this.#ctx.shared?.logs.flushAll();
+    await this.#bridge?.close();
     this.#ctx.hub.closeAll();
     await this.#ctx.logs.dispose(); // a temporary log directory goes with the builder
     await this.#ctx.store.close();
@@ -319,6 +375,9 @@ export class ImageBuilder {
     this.#unexit?.();
   }
 }
+
+/** How long `close()` waits for aborted jobs to end. */
+const CLOSE_WAIT_MS = 30_000;
 
 function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (!signal) return work;

@@ -3,6 +3,20 @@ export { ImageBuilder } from './image-builder.js';
 export type { ImageBuilderOptions, PoolEntry } from './options.js';
 export { MemoryStore } from './store/memory-store.js';
 export type { Store, StoredKind, StoredObject, StoredRecord, NewRecord, JobState } from './store/store.js';
+export {
+  isSharedStore,
+  LeaseLostError,
+  type SharedStore,
+  type Lease,
+  type Leases,
+  type Claim,
+  type ClaimOptions,
+  type JobLogs,
+  type Change,
+  type ChangeFeedOptions,
+  type ChangeListener,
+  type ChangeStream,
+} from './store/shared-store.js';
 export type { WatchEvent, CreatedEvent, PhaseEvent, DeletedEvent, WatchOptions, JobKind } from './watch/events.js';
 export type { LogReadOptions, LogWindow, LogWindowOptions } from './logs/log-book.js';
 export { DEFAULT_LOG_TAIL } from './logs/log-book.js';

@@ -13,7 +13,10 @@ export interface PoolEntry {
 
 /** What `new ImageBuilder()` takes. */
 export interface ImageBuilderOptions {
-  /** The runner pool (one per engine). Jobs go to an available runner with a free slot, least loaded first. */
+  /**
+   * The runner pool (one per engine). Jobs go to an available runner with a free slot, least loaded first.
+   * With a shared store it may be empty: the process then serves the API and runs no job.
+   */
   runners: ReadonlyArray<Runner | PoolEntry>;
   /**
    * Receives what the builder decides: runners going down and coming back, job placement, the
@@ -21,8 +24,21 @@ export interface ImageBuilderOptions {
    * own, give them `childLogger(logger, …)`). Default: silent. Records are redacted.
    */
   logger?: Logger | undefined;
-  /** Persistence. Default: a `MemoryStore`. Use `SqliteStore` to survive restarts. */
+  /**
+   * Persistence. Default: a `MemoryStore`. Use `SqliteStore` to survive restarts, or a shared store
+   * (`PostgresStore` of `@imagebuild/store-postgres`) to run several builder processes on one queue:
+   * each claims jobs when it has a free slot, and every process sees, logs and cancels every job.
+   */
   store?: Store | undefined;
+  /**
+   * With a shared store: how long a job's lease lasts without renewal (renewed every second). A
+   * process that stops renewing (killed, cut off) loses its jobs this long after its last renewal:
+   * another process ends them Failed ("builder process lost") or, if they had not started, runs them.
+   * Default 15,000.
+   */
+  leaseMs?: number | undefined;
+  /** With a shared store: jobs running at once across every process sharing it. Default: no such limit. */
+  globalConcurrency?: number | undefined;
   /** Jobs running at once across the pool. Default 2 (upstream's `maxConcurrentBuilds`). */
   concurrency?: number | undefined;
   /** Default per-runner limit. Default: `concurrency`. */
@@ -46,7 +62,8 @@ export interface ImageBuilderOptions {
   /**
    * Key sealing Repository passwords before they reach the store (AES-256-GCM; a passphrase or 32 bytes).
    * Default: a random per-process key — passwords then do not survive a restart of a durable store
-   * (re-apply the Repository) but never reach its file in clear.
+   * (re-apply the Repository) but never reach its file in clear. A shared store needs it, the same in
+   * every process (each must read what another sealed).
    */
   credentialKey?: string | Uint8Array | undefined;
   /** How long `delete` waits for each cancel to finish. Default 30,000 (upstream's `deleteCancelTimeout`). */

@@ -1,39 +1,8 @@
-import type { StoredKind } from '@imagebuild/builder';
-import type { PostgresStore } from './postgres-store.js';
+import type { Change, ChangeFeedOptions, ChangeListener, ChangeStream, StoredKind } from '@imagebuild/builder';
 import pg from 'pg';
 
 type Query = <R extends pg.QueryResultRow>(text: string, params?: unknown[]) => Promise<pg.QueryResult<R>>;
 
-/** One committed write, as every process sees it. */
-export interface Change {
-  /** Position in the feed (increasing; commit order per resource). */
-  readonly id: number;
-  /** The resource's kind. */
-  readonly kind: StoredKind;
-  /** The resource's name. */
-  readonly name: string;
-  /** The resource version the write produced (a delete: the last version + 1). */
-  readonly resourceVersion: number;
-  /** A write (insert or update) or a delete. */
-  readonly type: 'upsert' | 'delete';
-  /** The stored object at that version, as JSON (undefined for a delete). */
-  readonly object: string | undefined;
-}
-
-/** Options of {@link PostgresStore.changes}. */
-export interface ChangeFeedOptions {
-  /** Start after this position (default: the newest change when the feed starts). */
-  afterId?: number | undefined;
-  /** Read the table at least this often even without a notification (default 1000 ms). */
-  pollMs?: number | undefined;
-  /** A position missing this long is taken for a rolled-back write and skipped (default 10 s). */
-  gapTimeoutMs?: number | undefined;
-  /** Rows per read (default 1000). */
-  batch?: number | undefined;
-}
-
-/** A change feed's subscriber. */
-export type ChangeListener = (change: Change) => void;
 type Listener = ChangeListener;
 interface ChangeRow {
   id: string;
@@ -42,16 +11,6 @@ interface ChangeRow {
   rv: string;
   type: string;
   object: string | null;
-}
-
-/** A follower of every write of every process: what {@link PostgresStore.changes} returns. */
-export interface ChangeStream {
-  /** Resolves once it listens (changes committed after this are seen). */
-  ready(): Promise<void>;
-  /** Calls `listener` for every change; returns the function that stops it. */
-  on(listener: ChangeListener): () => void;
-  /** Stops following; no callback runs after it resolves. */
-  close(): Promise<void>;
 }
 
 /**

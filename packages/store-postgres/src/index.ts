@@ -4,7 +4,18 @@
  */
 // @imagebuild/store-postgres — public API.
 export { PostgresStore, type PostgresStoreOptions } from './postgres-store.js';
-export { LeaseLostError, type Leases, type Lease, type Claim, type ClaimOptions } from './lease-book.js';
-export type { ChangeStream, Change, ChangeFeedOptions, ChangeListener } from './change-feed.js';
-export { type JobLogs, LOG_CHUNK_LINES, LOG_CHUNK_BYTES } from './log-chunks.js';
+// The shared-store contract is the builder's (one name and one shape): re-exported for convenience.
+export {
+  LeaseLostError,
+  type Leases,
+  type Lease,
+  type Claim,
+  type ClaimOptions,
+  type ChangeStream,
+  type Change,
+  type ChangeFeedOptions,
+  type ChangeListener,
+  type JobLogs,
+} from '@imagebuild/builder';
+export { LOG_CHUNK_LINES, LOG_CHUNK_BYTES } from './log-chunks.js';
 export { MIGRATIONS } from './migrations.js';

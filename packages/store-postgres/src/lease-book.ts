@@ -1,68 +1,17 @@
 import { ConflictError, NotFoundError, SdkError } from '@imagebuild/core';
-import type { JobKind, StoredRecord } from '@imagebuild/builder';
+import {
+  LeaseLostError,
+  type Claim,
+  type ClaimOptions,
+  type JobKind,
+  type Lease,
+  type Leases,
+  type StoredRecord,
+} from '@imagebuild/builder';
 import type pg from 'pg';
-import type { PostgresStore } from './postgres-store.js';
 import { RECORD_CHANGE, RESOURCE_COLUMNS, type ResourceRow, toRecord, writeParams } from './internal/rows.js';
 
 type Query = <R extends pg.QueryResultRow>(text: string, params?: unknown[]) => Promise<pg.QueryResult<R>>;
-
-/** A process's right to write one job's transitions until `expiresAt`, fenced by `epoch`. */
-export interface Lease {
-  /** The job's kind. */
-  readonly kind: JobKind;
-  /** The job's name. */
-  readonly name: string;
-  /** Who holds it: a builder process's id. */
-  readonly holder: string;
-  /** Bumped by every claim: a write carrying an older epoch is refused. */
-  readonly epoch: number;
-  /** Expiry as seen by the database clock (ms since the epoch). */
-  readonly expiresAt: number;
-  /** The holder whose lease expired when this claim took the job over (undefined: a first claim). */
-  readonly previousHolder: string | undefined;
-}
-
-/** What a claim hands over: the lease and the job as it was when claimed. */
-export interface Claim<K extends JobKind = JobKind> {
-  /** The new lease. */
-  lease: Lease;
-  /** The job when it was claimed. */
-  record: StoredRecord<K>;
-}
-
-/** Options of {@link Leases.claim}. */
-export interface ClaimOptions {
-  /** The kinds to claim (default both). */
-  kinds?: readonly JobKind[] | undefined;
-  /** At most this many claims (default 1). */
-  limit?: number | undefined;
-  /** Lease time in ms. */
-  ttlMs: number;
-  /** Live leases allowed across every process (a global concurrency limit); unlimited when undefined. */
-  maxActive?: number | undefined;
-}
-
-/** The holder lost the lease (it expired and another process may have claimed the job): stop writing. */
-export class LeaseLostError extends ConflictError {
-  constructor(kind: string, name: string) {
-    super(`${kind} "${name}": this process no longer holds its lease`);
-  }
-}
-
-/** A job's leases: what {@link PostgresStore.leases} offers (see the class below for the rules). */
-export interface Leases {
-  /**
-   * Claims up to `limit` open jobs, oldest first, for `holder` (with a new epoch each). A job whose
-   * previous lease expired is taken over: its claim names the `previousHolder`.
-   */
-  claim(holder: string, options: ClaimOptions): Promise<Claim[]>;
-  /** Extends a live lease; undefined when it was lost. Also says whether a cancel was requested. */
-  renew(lease: Lease, ttlMs: number): Promise<{ lease: Lease; cancelRequested: boolean } | undefined>;
-  /** Gives a lease up; false when it was no longer held. */
-  release(lease: Lease): Promise<boolean>;
-  /** The fenced write (holder, epoch, expiry and version checked in one statement). */
-  update<K extends JobKind>(lease: Lease, record: StoredRecord<K>, expectedVersion: number): Promise<void>;
-}
 
 const ACTIVE_LOCK = 0x1b_5702;
 
@@ -92,9 +41,11 @@ export class LeaseBook implements Leases {
     const limit = options.limit ?? 1;
     if (!(options.ttlMs > 0)) throw new SdkError('VALIDATION', 'claim: ttlMs must be > 0');
     const sql = `WITH cand AS (
-        SELECT kind, name, lease_holder AS prev, lease_expires AS prev_expires FROM ib_resources
+        SELECT kind, name, lease_holder AS prev, lease_expires AS prev_expires FROM ib_resources j
         WHERE open AND kind = ANY($1) AND (lease_expires IS NULL OR lease_expires <= now())
-        ORDER BY seq LIMIT $2 FOR UPDATE SKIP LOCKED)
+          AND (after_build IS NULL OR NOT EXISTS (
+            SELECT 1 FROM ib_resources b WHERE b.kind = 'ImageBuild' AND b.name = j.after_build AND b.open))
+        ORDER BY seq LIMIT $2 FOR UPDATE OF j SKIP LOCKED)
       UPDATE ib_resources r SET lease_holder = $3, lease_epoch = r.lease_epoch + 1,
         lease_expires = now() + $4 * interval '1 millisecond', cancel_requested = false
       FROM cand WHERE r.kind = cand.kind AND r.name = cand.name

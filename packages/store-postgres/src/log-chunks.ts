@@ -1,7 +1,6 @@
 import { SdkError } from '@imagebuild/core';
-import type { JobKind } from '@imagebuild/builder';
+import type { JobKind, JobLogs } from '@imagebuild/builder';
 import type pg from 'pg';
-import type { PostgresStore } from './postgres-store.js';
 
 type Query = <R extends pg.QueryResultRow>(text: string, params?: unknown[]) => Promise<pg.QueryResult<R>>;
 
@@ -9,16 +8,6 @@ type Query = <R extends pg.QueryResultRow>(text: string, params?: unknown[]) => 
 export const LOG_CHUNK_LINES = 256;
 /** Bytes per stored chunk at most (a longer single line is a chunk of its own). */
 export const LOG_CHUNK_BYTES = 64 * 1024;
-
-/** Job logs in PostgreSQL: what {@link PostgresStore.logs} offers. */
-export interface JobLogs {
-  /** Appends lines (the job's owner is the only appender); resolves the number of lines now stored. */
-  append(kind: JobKind, name: string, uid: string, lines: readonly string[]): Promise<number>;
-  /** Lines `from` (0-based) onwards, at most `limit` (default 10,000), of one incarnation of a job. */
-  read(kind: JobKind, name: string, uid: string, from?: number, limit?: number): Promise<string[]>;
-  /** Removes every chunk of a job (all incarnations). */
-  remove(kind: JobKind, name: string): Promise<void>;
-}
 
 /**
  * Job logs in PostgreSQL, so any process can read (and follow) the log of a job running elsewhere:
@@ -64,6 +53,15 @@ export class LogChunks implements JobLogs {
       for (let i = Math.max(0, from - row.first_line); i < lines.length && out.length < limit; i++) out.push(lines[i]!);
     }
     return out;
+  }
+
+  /** Lines stored for one incarnation of a job. */
+  async count(kind: JobKind, name: string, uid: string): Promise<number> {
+    const { rows } = await this.#query<{ n: number | null }>(
+      'SELECT max(first_line + line_count) AS n FROM ib_log_chunks WHERE kind = $1 AND name = $2 AND uid = $3',
+      [kind, name, uid],
+    );
+    return rows[0]?.n ?? 0;
   }
 
   /** Removes every chunk of a job (all incarnations). */

@@ -46,6 +46,11 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (kind, name, uid, chunk)
   );
   `,
+  // 2: an export is claimable only once its build is terminal (the claim looks this column up).
+  `
+  ALTER TABLE ib_resources ADD COLUMN after_build text;
+  UPDATE ib_resources SET after_build = (object::jsonb #>> '{spec,source,imageBuildRef}') WHERE kind = 'ImageExport';
+  `,
 ];
 
 const LOCK_KEY = 0x1b_5701;

@@ -1,11 +1,27 @@
 import { ConflictError, NotFoundError, SdkError } from '@imagebuild/core';
-import type { NewRecord, Store, StoredKind, StoredRecord } from '@imagebuild/builder';
+import type {
+  ChangeFeedOptions,
+  ChangeStream,
+  JobLogs,
+  Leases,
+  NewRecord,
+  SharedStore,
+  StoredKind,
+  StoredRecord,
+} from '@imagebuild/builder';
 import pg from 'pg';
-import { ChangeFeed, type ChangeFeedOptions, type ChangeStream } from './change-feed.js';
-import { LeaseBook, type Leases } from './lease-book.js';
-import { type JobLogs, LogChunks } from './log-chunks.js';
+import { ChangeFeed } from './change-feed.js';
+import { LeaseBook } from './lease-book.js';
+import { LogChunks } from './log-chunks.js';
 import { migrate } from './migrations.js';
-import { RECORD_CHANGE, RESOURCE_COLUMNS, type ResourceRow, toRecord, writeParams } from './internal/rows.js';
+import {
+  afterBuild,
+  RECORD_CHANGE,
+  RESOURCE_COLUMNS,
+  type ResourceRow,
+  toRecord,
+  writeParams,
+} from './internal/rows.js';
 
 /** Options of a {@link PostgresStore}. */
 export interface PostgresStoreOptions {
@@ -26,7 +42,7 @@ export interface PostgresStoreOptions {
  * A plain `update` is refused while another holder's lease on the job is live: a job's transitions
  * are written by its lease holder only, through `leases.update`, which checks the holder and epoch.
  */
-export class PostgresStore implements Store {
+export class PostgresStore implements SharedStore {
   /** PostgreSQL keeps everything across restarts: recovery runs. */
   readonly durable = true;
   /** Claims, renewals, releases and fenced writes of jobs. */
@@ -102,10 +118,10 @@ export class PostgresStore implements Store {
   async insert<K extends StoredKind>(record: NewRecord<K>): Promise<StoredRecord<K>> {
     const [object, job, open] = writeParams(record);
     const { rows } = await this.#query<ResourceRow>(
-      `WITH w AS (INSERT INTO ib_resources (kind, name, seq, rv, object, job, open)
-         VALUES ($1, $2, nextval('ib_seq'), $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING ${RESOURCE_COLUMNS}),
+      `WITH w AS (INSERT INTO ib_resources (kind, name, seq, rv, object, job, open, after_build)
+         VALUES ($1, $2, nextval('ib_seq'), $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING ${RESOURCE_COLUMNS}),
        ${RECORD_CHANGE.replace('$TYPE', "'upsert'")}`,
-      [record.kind, record.name, record.resourceVersion, object, job, open],
+      [record.kind, record.name, record.resourceVersion, object, job, open, afterBuild(record)],
     );
     if (!rows[0]) throw new ConflictError(`${record.kind} "${record.name}" already exists`);
     return toRecord<K>(rows[0]);

@@ -1,8 +1,8 @@
 import { ConflictError, NotFoundError, type ImageBuild, type ImageExport } from '@imagebuild/core';
 import { canCancel, getReadyReason, isTerminal } from '@imagebuild/core/lifecycle';
 import type { JobKind } from '../watch/events.js';
-import { jobKey, notifySettled, waitSettled, type BuilderContext } from './context.js';
-import type { Scheduler } from './scheduler.js';
+import { forgetReason, jobKey, notifySettled, publish, waitSettled, type BuilderContext } from './context.js';
+import type { JobQueue } from './job-queue.js';
 import { setPhase } from './writes.js';
 
 const CANCEL_MSG = {
@@ -10,12 +10,15 @@ const CANCEL_MSG = {
   ImageExport: 'Export cancellation requested',
 } as const;
 const MAX_RETRIES = 10;
+/** How long a cancel of a job running in another process waits for that process to act. */
+const ASK_HOLDER_WAIT_MS = 5000;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** cancel and delete, with upstream's cascade rules (and without its Pending-forever exports). */
 export class CancelDelete {
   constructor(
     readonly ctx: BuilderContext,
-    readonly sched: Scheduler,
+    readonly sched: JobQueue,
     readonly deleteCancelTimeoutMs: number,
   ) {}
 
@@ -31,12 +34,27 @@ export class CancelDelete {
       if (!canCancel(kind, reason))
         throw new ConflictError(`${kind} "${name}" is not in a cancelable state (it is ${reason})`);
       let moved: Awaited<ReturnType<typeof setPhase>>;
+      const shared = this.ctx.shared;
+      if (shared && reason !== 'Pending' && !shared.leases.has(jobKey(kind, name))) {
+        // another process runs it: only that process may write it
+        const asked = await this.#askHolder(kind, name, reason);
+        if (kind === 'ImageBuild') await this.#cascade(name, message);
+        return asked;
+      }
       if (reason === 'Pending') {
         this.sched.dequeue(kind, name);
-        moved = await setPhase(this.ctx, kind, name, 'Canceled', message, {
-          from: ['Pending'],
-          job: { cancelCause: 'user' },
-        });
+        try {
+          moved = await setPhase(this.ctx, kind, name, 'Canceled', message, {
+            from: ['Pending'],
+            job: { cancelCause: 'user' },
+          });
+        } catch (err) {
+          // a shared store refuses the write: a process has just claimed the job
+          if (!(shared && err instanceof ConflictError)) throw err;
+          const asked = await this.#askHolder(kind, name, reason);
+          if (kind === 'ImageBuild') await this.#cascade(name, message);
+          return asked;
+        }
         if (moved) {
           const log = await this.ctx.logs.get(kind, name, false);
           this.ctx.logs.write(log, `[builder] canceled while pending: ${message}`);
@@ -63,6 +81,21 @@ export class CancelDelete {
       return structuredClone(moved.object);
     }
     throw new ConflictError(`${kind} "${name}" is changing state too fast to cancel; retry`);
+  }
+
+  /**
+   * Asks the process holding the job's lease to cancel it (it sees the request within a second) and
+   * waits up to 5 s for the job to move on from `from`; resolves the job as it then is.
+   */
+  async #askHolder(kind: JobKind, name: string, from: string): Promise<ImageBuild | ImageExport> {
+    const shared = this.ctx.shared!;
+    if (!(await shared.store.requestCancel(kind, name))) throw new NotFoundError(`${kind} "${name}" not found`);
+    const key = jobKey(kind, name);
+    const deadline = Date.now() + ASK_HOLDER_WAIT_MS;
+    while (this.ctx.reasons.get(key) === from && Date.now() < deadline) await sleep(25);
+    const rec = await this.ctx.store.get(kind, name);
+    if (!rec) throw new NotFoundError(`${kind} "${name}" not found`);
+    return structuredClone(rec.object);
   }
 
   async #cascade(buildName: string, message: string): Promise<void> {
@@ -116,9 +149,10 @@ export class CancelDelete {
     this.sched.dequeue(kind, name);
     const gone = await this.ctx.store.delete(kind, name);
     if (!gone) return false;
-    this.ctx.reasons.delete(jobKey(kind, name));
+    forgetReason(this.ctx, jobKey(kind, name));
     this.ctx.logs.remove(kind, name);
-    this.ctx.hub.publish({ type: 'deleted', kind, name, time: new Date().toISOString() });
+    await this.ctx.shared?.store.logs.remove(kind, name);
+    publish(this.ctx, { type: 'deleted', kind, name, time: new Date().toISOString() });
     notifySettled(this.ctx, kind, name);
     return true;
   }

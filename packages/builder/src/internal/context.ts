@@ -3,7 +3,22 @@ import type { EventHub } from '../watch/event-hub.js';
 import type { LogBook } from '../logs/log-book.js';
 import type { Store } from '../store/store.js';
 import type { CredentialSealer } from './credentials.js';
-import type { JobKind } from '../watch/events.js';
+import type { JobKind, WatchEvent } from '../watch/events.js';
+import type { Lease, SharedStore } from '../store/shared-store.js';
+import type { LogMirror } from './log-mirror.js';
+
+/** What a builder on a shared store (several processes) needs besides the local parts. */
+export interface SharedRuntime {
+  readonly store: SharedStore;
+  /** This process's name in leases. */
+  readonly holder: string;
+  /** The leases this process holds, by job key: a job's writes go through its lease. */
+  readonly leases: Map<string, Lease>;
+  /** Lease time: another process takes a job over this long after its holder's last renewal. */
+  readonly leaseMs: number;
+  /** Copies every log line to the store, where every process reads logs. */
+  readonly logs: LogMirror;
+}
 
 /** Shared state of one ImageBuilder, passed to its internal parts. */
 export interface BuilderContext {
@@ -11,8 +26,12 @@ export interface BuilderContext {
   readonly hub: EventHub;
   readonly logs: LogBook;
   readonly sealer: CredentialSealer;
-  /** Last known Ready reason of every job (this process is the store's only writer). */
+  /** Last known Ready reason of every job (see `noteReason`). */
   readonly reasons: Map<string, string>;
+  /** The resource version each entry of `reasons` was read at: an older one never overwrites it. */
+  readonly reasonVersions: Map<string, number>;
+  /** Set on a shared store: jobs are claimed from it, events come from its change feed. */
+  readonly shared: SharedRuntime | undefined;
   /** Called when a job reaches a terminal state or is deleted. */
   readonly settled: Map<string, Set<() => void>>;
   /** Receives job-pipeline failures no caller sees (component `jobs`). */
@@ -56,4 +75,26 @@ export function waitSettled(
 export function notifySettled(ctx: BuilderContext, kind: JobKind, name: string): void {
   const set = ctx.settled.get(jobKey(kind, name));
   if (set) for (const fn of [...set]) fn();
+}
+
+/** Records a job's Ready reason as of `version`, unless a newer one is known. */
+export function noteReason(ctx: BuilderContext, key: string, reason: string, version: number): void {
+  const known = ctx.reasonVersions.get(key);
+  if (known !== undefined && known > version) return;
+  ctx.reasons.set(key, reason);
+  ctx.reasonVersions.set(key, version);
+}
+
+/** Forgets a deleted job's reason. */
+export function forgetReason(ctx: BuilderContext, key: string): void {
+  ctx.reasons.delete(key);
+  ctx.reasonVersions.delete(key);
+}
+
+/**
+ * Publishes an event this process caused. On a shared store every process publishes from the change
+ * feed instead, so all of them see the same events in the same order.
+ */
+export function publish(ctx: BuilderContext, event: WatchEvent): void {
+  if (!ctx.shared) ctx.hub.publish(event);
 }

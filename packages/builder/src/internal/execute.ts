@@ -3,7 +3,7 @@ import { redactText } from '@imagebuild/core/errors';
 import type { ImageBuilderOptions } from '../options.js';
 import type { JobLog } from '../logs/job-log.js';
 import type { BuilderContext } from './context.js';
-import type { ActiveJob, Scheduler } from './scheduler.js';
+import type { ActiveJob, JobQueue } from './job-queue.js';
 import { patchStatus, setPhase } from './writes.js';
 import { newJobId, runningJobIds } from './job-owner.js';
 
@@ -55,7 +55,7 @@ async function repositories(ctx: BuilderContext, names: readonly string[]): Prom
 /** Runs one claimed job to a terminal state: runner operation, heartbeat, timeouts, cancel, results. */
 export async function executeJob(
   ctx: BuilderContext,
-  sched: Scheduler,
+  sched: JobQueue,
   settings: ExecuteSettings,
   job: ActiveJob,
 ): Promise<void> {
@@ -71,7 +71,7 @@ export async function executeJob(
 
 async function runJob(
   ctx: BuilderContext,
-  sched: Scheduler,
+  sched: JobQueue,
   settings: ExecuteSettings,
   job: ActiveJob,
   uid: string,
@@ -207,13 +207,15 @@ async function runJob(
     const result = await op.done();
     await chain;
     if (job.stop) throw new JobFailure(job.stop.message);
+    // the whole log is stored before the job is seen to end (readers in other processes stop there)
+    say(`${kind} ${name} completed`);
+    await ctx.shared?.logs.flush(kind, name);
     const done = await setPhase(ctx, kind, name, 'Completed', doneMessage(kind, result), {
       from: ACTIVE[kind],
       uid,
       patch: finish(result),
     });
     if (done) {
-      say(`${kind} ${name} completed`);
       if (kind === 'ImageBuild') sched.releaseDependents(name);
     } else await endStopped(ctx, sched, job, log, uid, 'the job finished after it was canceled');
   } catch (err) {
@@ -229,7 +231,7 @@ async function runJob(
 /** Writes the terminal state of a job that failed or was stopped, and fails a build's waiting exports. */
 async function endStopped(
   ctx: BuilderContext,
-  sched: Scheduler,
+  sched: JobQueue,
   job: ActiveJob,
   log: JobLog,
   uid: string | undefined,
@@ -247,6 +249,7 @@ async function endStopped(
     message = job.stop?.cause === 'timeout' ? job.stop.message : errorText;
   }
   ctx.logs.write(log, `[builder] ${kind} ${name} ${final === 'Canceled' ? 'canceled' : 'failed'}: ${message}`);
+  await ctx.shared?.logs.flush(kind, name);
   const rec = await setPhase(ctx, kind, name, final, message, { from, uid });
   if (rec && kind === 'ImageBuild') await sched.failDependents(name, final);
 }

@@ -18,10 +18,11 @@ import {
 } from '@imagebuild/core/resources';
 import type { StoredRecord } from '../store/store.js';
 import type { JobKind } from '../watch/events.js';
-import { jobKey, type BuilderContext } from './context.js';
+import { jobKey, noteReason, publish, type BuilderContext } from './context.js';
 import { listRecords, type ListOptions } from './list.js';
 import { canonical, managedMetadata } from './metadata.js';
-import type { Scheduler } from './scheduler.js';
+import type { JobQueue } from './job-queue.js';
+import { failExport } from './dependencies.js';
 import { newJobId } from './job-owner.js';
 
 export const CREATED_MSG = {
@@ -51,7 +52,7 @@ export interface NewVersionRequest {
 export class Jobs {
   constructor(
     readonly ctx: BuilderContext,
-    readonly sched: Scheduler,
+    readonly sched: JobQueue,
     readonly enrollmentConfig: EnrollmentConfig | undefined,
   ) {}
 
@@ -100,7 +101,7 @@ export class Jobs {
     };
     const rec = await this.#insert('ImageExport', object);
     const buildReason = this.ctx.reasons.get(jobKey('ImageBuild', ref)) ?? getReadyReason(build.object);
-    if (buildReason === 'Failed' || buildReason === 'Canceled') await this.sched.failExport(rec.name, ref, buildReason);
+    if (buildReason === 'Failed' || buildReason === 'Canceled') await failExport(this.ctx, rec.name, ref, buildReason);
     else this.sched.enqueue({ kind: 'ImageExport', name: rec.name, seq: rec.seq, buildRef: ref });
     return (await this.ctx.store.get('ImageExport', rec.name))?.object ?? rec.object;
   }
@@ -114,9 +115,9 @@ export class Jobs {
       if (err instanceof ConflictError) throw new ConflictError(`${kind} "${name}" already exists`);
       throw err;
     }
-    this.ctx.reasons.set(jobKey(kind, name), 'Pending');
+    noteReason(this.ctx, jobKey(kind, name), 'Pending', rec.resourceVersion);
     this.ctx.logs.create(kind, name);
-    this.ctx.hub.publish({
+    publish(this.ctx, {
       type: 'created',
       kind,
       name,

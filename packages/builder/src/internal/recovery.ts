@@ -1,9 +1,9 @@
 import { getReadyReason, isActive } from '@imagebuild/core/lifecycle';
 import type { CleanupReport } from '@imagebuild/core/runner';
 import type { JobKind } from '../watch/events.js';
-import { jobKey, type BuilderContext } from './context.js';
+import { jobKey, noteReason, type BuilderContext } from './context.js';
 import type { RunnerPool } from './pool.js';
-import type { Scheduler } from './scheduler.js';
+import type { JobQueue } from './job-queue.js';
 import { setPhase } from './writes.js';
 import type { SweepReport } from './sweep.js';
 
@@ -34,7 +34,7 @@ export const INTERRUPTED_MESSAGE = 'interrupted by restart: the job was running 
  */
 export async function recover(
   ctx: BuilderContext,
-  sched: Scheduler,
+  sched: JobQueue,
   pool: RunnerPool,
   cleanup: boolean,
 ): Promise<RecoveryReport> {
@@ -46,7 +46,7 @@ export async function recover(
     for (const rec of records) {
       const reason = getReadyReason(rec.object) ?? 'Pending';
       const id = `${kind}/${rec.name}`;
-      ctx.reasons.set(jobKey(kind, rec.name), reason);
+      noteReason(ctx, jobKey(kind, rec.name), reason, rec.resourceVersion);
       if (reason === 'Pending') {
         const buildRef =
           kind === 'ImageExport'

@@ -1,6 +1,6 @@
 import { CORE_API_VERSION, ConflictError, NotFoundError, parseRepository, type Repository } from '@imagebuild/core';
 import { KINDS, type RepositoryList } from '@imagebuild/core/resources';
-import type { BuilderContext } from './context.js';
+import { publish, type BuilderContext } from './context.js';
 import { maskRepository } from './credentials.js';
 import { listRecords, type ListOptions } from './list.js';
 import { canonical, managedMetadata } from './metadata.js';
@@ -20,7 +20,7 @@ export class Repositories {
       throw err;
     }
     const masked = maskRepository(stored);
-    this.ctx.hub.publish({
+    publish(this.ctx, {
       type: 'created',
       kind: 'Repository',
       name: repo.metadata.name,
@@ -89,7 +89,7 @@ export class Repositories {
 
   async delete(name: string): Promise<boolean> {
     const gone = await this.ctx.store.delete('Repository', name);
-    if (gone) this.ctx.hub.publish({ type: 'deleted', kind: 'Repository', name, time: new Date().toISOString() });
+    if (gone) publish(this.ctx, { type: 'deleted', kind: 'Repository', name, time: new Date().toISOString() });
     return gone;
   }
 

@@ -1,32 +1,10 @@
-import { getReadyReason } from '@imagebuild/core/lifecycle';
-import type { Operation } from '@imagebuild/core';
 import type { JobKind } from '../watch/events.js';
 import { jobKey, type BuilderContext } from './context.js';
-import type { PoolSlot, RunnerPool } from './pool.js';
+import { buildState, failExport, type BuildBlocker } from './dependencies.js';
+import { allEnded, type ActiveJob, type JobExecutor, type JobQueue, type QueueItem } from './job-queue.js';
+import type { RunnerPool } from './pool.js';
 import { setMessage, setPhase } from './writes.js';
 import { CREATED_MSG } from './jobs.js';
-
-/** A queued (Pending) job. */
-export interface QueueItem {
-  kind: JobKind;
-  name: string;
-  seq: number;
-  /** For exports: the build they wait for. */
-  buildRef?: string | undefined;
-  /** Since when (ms) no runner could take it because none reaches its engine. */
-  unplacedSince?: number | undefined;
-}
-
-/** A job running in this process. */
-export interface ActiveJob {
-  readonly kind: JobKind;
-  readonly name: string;
-  readonly slot: PoolSlot;
-  op: Operation<unknown, object> | undefined;
-  /** Set when the job is being stopped: by a user cancel, or by the heartbeat (timeout). */
-  stop: { cause: 'user' | 'timeout'; message: string } | undefined;
-  lastProgress: number;
-}
 
 export interface SchedulerLimits {
   concurrency: number;
@@ -34,10 +12,8 @@ export interface SchedulerLimits {
   placementTimeoutMs: number;
 }
 
-export type JobExecutor = (job: ActiveJob) => Promise<void>;
-
 /** FIFO queue of Pending jobs with a global limit; exports wait for their build; failed builds fail their exports. */
-export class Scheduler {
+export class Scheduler implements JobQueue {
   readonly #queue: QueueItem[] = [];
   readonly #waiting = new Map<string, QueueItem[]>();
   readonly running = new Map<string, ActiveJob>();
@@ -198,11 +174,13 @@ export class Scheduler {
         lastProgress: Date.now(),
       };
       this.running.set(jobKey(item.kind, item.name), job);
-      void this.executor!(job).finally(() => {
-        this.running.delete(jobKey(item.kind, item.name));
-        this.pool.release(slot);
-        this.pump();
-      });
+      job.done = this.executor!(job)
+        .catch((err: unknown) => this.ctx.logger.warn('job ended with an error', { ...item, error: err }))
+        .finally(() => {
+          this.running.delete(jobKey(item.kind, item.name));
+          this.pool.release(slot);
+          this.pump();
+        });
     }
     if (!this.pool.allDown()) await this.#clearUnplaced();
     if (unplaced) this.#armRetry();
@@ -310,31 +288,13 @@ export class Scheduler {
     return 'wait';
   }
 
-  /** 'ready' when the build is Completed, 'wait' while it may still complete, else its terminal reason. */
-  async #buildState(buildRef: string): Promise<'ready' | 'wait' | 'Failed' | 'Canceled' | 'missing'> {
-    let reason = this.ctx.reasons.get(jobKey('ImageBuild', buildRef));
-    if (reason === undefined) {
-      const rec = await this.ctx.store.get('ImageBuild', buildRef);
-      if (!rec) return 'missing';
-      reason = getReadyReason(rec.object) ?? 'Pending';
-    }
-    if (reason === 'Completed') return 'ready';
-    if (reason === 'Failed' || reason === 'Canceled') return reason;
-    return 'wait';
+  #buildState(buildRef: string): Promise<'ready' | 'wait' | BuildBlocker> {
+    return buildState(this.ctx, buildRef);
   }
 
   /** Fails a Pending export promptly because its build will never complete. */
-  async failExport(name: string, buildRef: string, why: 'Failed' | 'Canceled' | 'missing'): Promise<void> {
-    const message =
-      why === 'missing'
-        ? `source ImageBuild "${buildRef}" no longer exists; this export cannot run`
-        : `source ImageBuild "${buildRef}" ${why === 'Failed' ? 'failed' : 'was canceled'}; this export cannot run (create a new build, or use newVersion)`;
-    const rec = await setPhase(this.ctx, 'ImageExport', name, 'Failed', message, { from: ['Pending'] });
-    if (rec) {
-      const log = await this.ctx.logs.get('ImageExport', name, false);
-      this.ctx.logs.write(log, `[builder] ${message}`);
-      log.end();
-    }
+  failExport(name: string, buildRef: string, why: BuildBlocker): Promise<void> {
+    return failExport(this.ctx, name, buildRef, why);
   }
 
   /** Fails the queued exports of a build that ended Failed or Canceled (called when the build ends). */
@@ -348,6 +308,10 @@ export class Scheduler {
       this.dequeue('ImageExport', item.name);
       await this.failExport(item.name, buildRef, why);
     }
+  }
+
+  idle(): Promise<void> {
+    return allEnded(this.running);
   }
 
   close(): void {

@@ -1,10 +1,20 @@
 import { ConflictError } from '@imagebuild/core';
 import { getReadyReason, isTerminal, setReadyCondition, transition, type ReasonOf } from '@imagebuild/core/lifecycle';
+import { LeaseLostError } from '../store/shared-store.js';
 import type { JobState, StoredRecord } from '../store/store.js';
 import type { JobKind } from '../watch/events.js';
-import { jobKey, notifySettled, type BuilderContext } from './context.js';
+import { jobKey, noteReason, notifySettled, publish, type BuilderContext } from './context.js';
 
 const MAX_RETRIES = 20;
+
+/** A stale version is retried after a re-read; a lost lease never is (another process owns the job now). */
+const retryable = (err: unknown): boolean => err instanceof ConflictError && !(err instanceof LeaseLostError);
+
+/** Writes a job: through this process's lease when it holds one (shared store), else compare-and-swap. */
+function writeJob(ctx: BuilderContext, rec: StoredRecord<JobKind>, expectedVersion: number): Promise<void> {
+  const lease = ctx.shared?.leases.get(jobKey(rec.kind, rec.name));
+  return lease ? ctx.shared!.store.leases.update(lease, rec, expectedVersion) : ctx.store.update(rec, expectedVersion);
+}
 
 export interface PhaseChange {
   /** Only move if the current reason is one of these (otherwise resolve undefined, no write). */
@@ -49,14 +59,18 @@ export async function setPhase<K extends JobKind>(
     object.metadata.resourceVersion = String(rec.resourceVersion);
     if (change.job) rec.job = { ...(rec.job ?? { uid: '' }), ...change.job };
     try {
-      await ctx.store.update(rec, prevVersion);
+      await writeJob(ctx, rec, prevVersion);
     } catch (err) {
-      if (err instanceof ConflictError && attempt < MAX_RETRIES) continue;
+      if (retryable(err) && attempt < MAX_RETRIES) continue;
       throw err;
     }
-    ctx.reasons.set(jobKey(kind, name), to);
-    ctx.hub.publish({ type: 'phase', kind, name, from, phase: to, message, object, time: now });
-    if (isTerminal(to)) notifySettled(ctx, kind, name);
+    noteReason(ctx, jobKey(kind, name), to, rec.resourceVersion);
+    publish(ctx, { type: 'phase', kind, name, from, phase: to, message, object, time: now });
+    if (isTerminal(to)) {
+      // the store freed the lease with this write
+      ctx.shared?.leases.delete(jobKey(kind, name));
+      notifySettled(ctx, kind, name);
+    }
     return rec;
   }
 }
@@ -76,10 +90,10 @@ export async function patchStatus(
     rec.resourceVersion = prev + 1;
     rec.object.metadata.resourceVersion = String(rec.resourceVersion);
     try {
-      await ctx.store.update(rec, prev);
+      await writeJob(ctx, rec, prev);
       return;
     } catch (err) {
-      if (!(err instanceof ConflictError)) throw err;
+      if (!retryable(err)) throw err;
     }
   }
 }
@@ -109,12 +123,12 @@ export async function setMessage(
     rec.resourceVersion = prev + 1;
     object.metadata.resourceVersion = String(rec.resourceVersion);
     try {
-      await ctx.store.update(rec, prev);
+      await writeJob(ctx, rec, prev);
     } catch (err) {
-      if (err instanceof ConflictError) continue;
+      if (retryable(err)) continue;
       throw err;
     }
-    ctx.hub.publish({ type: 'phase', kind, name, from: reason, phase: reason, message, object, time: now });
+    publish(ctx, { type: 'phase', kind, name, from: reason, phase: reason, message, object, time: now });
     return true;
   }
   return false;

@@ -57,6 +57,11 @@ export class LogBook {
   /** One file operation at a time for all logs (see IoLane). */
   readonly #lane = new IoLane();
 
+  /** Receives every line written, with its job (a shared store copies them for other processes). */
+  sink: ((kind: string, name: string, line: string) => void) | undefined;
+  /** The job of each open log, for the sink. */
+  readonly #jobOf = new WeakMap<JobLog, [string, string]>();
+
   constructor(
     readonly dir: string,
     readonly ringSize: number,
@@ -88,6 +93,7 @@ export class LogBook {
     const file = this.#file(kind, name);
     const log = new JobLog(file, this.ringSize, { fresh: true, after: this.#tails.get(file), lane: this.#lane });
     this.#logs.set(`${kind}/${name}`, log);
+    this.#jobOf.set(log, [kind, name]);
     return log;
   }
 
@@ -108,6 +114,7 @@ export class LogBook {
         });
         if (ended) log.end();
         this.#logs.set(key, log);
+        this.#jobOf.set(log, [kind, name]);
       }
     }
     return log;
@@ -115,7 +122,10 @@ export class LogBook {
 
   /** Appends a line to a job's log, with credentials redacted. */
   write(log: JobLog, line: string): void {
-    log.line(redactText(line));
+    const text = redactText(line);
+    log.line(text);
+    const job = this.sink && this.#jobOf.get(log);
+    if (job) this.sink!(job[0], job[1], text);
   }
 
   /** Forgets a job's log and deletes its file (once its pending writes are done). */

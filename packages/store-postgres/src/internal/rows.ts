@@ -42,3 +42,9 @@ export function writeParams(record: Pick<StoredRecord, 'kind' | 'object' | 'job'
 export const RECORD_CHANGE = `
   c AS (INSERT INTO ib_changes (kind, name, rv, type, object) SELECT kind, name, rv, $TYPE, object FROM w RETURNING id)
   SELECT w.*, pg_notify('ib_changes', c.id::text) FROM w, c`;
+
+/** The build an export runs after (claims skip it while that build is open), or null. */
+export function afterBuild(record: Pick<StoredRecord, 'kind' | 'object'>): string | null {
+  if (record.kind !== 'ImageExport') return null;
+  return (record.object as { spec?: { source?: { imageBuildRef?: string } } }).spec?.source?.imageBuildRef ?? null;
+}

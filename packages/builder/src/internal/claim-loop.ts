@@ -1,0 +1,264 @@
+import { getReadyReason } from '@imagebuild/core/lifecycle';
+import type { ImageExport } from '@imagebuild/core';
+import type { Claim } from '../store/shared-store.js';
+import type { JobKind } from '../watch/events.js';
+import { jobKey, type BuilderContext, type SharedRuntime } from './context.js';
+import { buildState, failExport, type BuildBlocker } from './dependencies.js';
+import { allEnded, type ActiveJob, type JobExecutor, type JobQueue, type QueueItem } from './job-queue.js';
+import type { RunnerPool } from './pool.js';
+import { setPhase } from './writes.js';
+
+/** Ready message of a running job whose process stopped renewing its lease (it was killed or cut off). */
+export const LOST_MESSAGE = 'builder process lost';
+
+export interface ClaimLimits {
+  /** Jobs this process runs at once. */
+  concurrency: number;
+  /** Jobs running at once across every process sharing the store (undefined: no such limit). */
+  globalConcurrency: number | undefined;
+}
+
+/**
+ * The queue of a shared store: the database. Whenever this process has a free slot and a reachable
+ * runner, it claims the oldest open jobs nobody holds (a lease each, renewed every second, which is
+ * also when it hears of cancel requests). A claimed job that was already running elsewhere is a
+ * takeover: its holder is gone, so it ends Failed ("builder process lost") and its engine leftovers
+ * are removed through this process's runners. An export is only claimable once its build has ended.
+ */
+export class ClaimLoop implements JobQueue {
+  readonly running = new Map<string, ActiveJob>();
+  readonly queued = 0;
+  executor: JobExecutor | undefined;
+  /** Called when a job running here was asked to cancel by another process. */
+  onCancelRequested: ((kind: JobKind, name: string) => void) | undefined;
+  readonly #shared: SharedRuntime;
+  readonly #takeovers = new Set<Promise<void>>();
+  readonly #cancelAsked = new Set<string>();
+  /** When each held lease was last claimed or renewed (this process's clock). */
+  readonly #renewedAt = new Map<string, number>();
+  readonly #poll: NodeJS.Timeout;
+  readonly #renew: NodeJS.Timeout;
+  #hold: Promise<unknown> | undefined;
+  #pumping = false;
+  #again = false;
+  #renewing = false;
+  #closed = false;
+
+  constructor(
+    readonly ctx: BuilderContext,
+    readonly pool: RunnerPool,
+    readonly limits: ClaimLimits,
+  ) {
+    this.#shared = ctx.shared!;
+    // expired leases produce no change event: look for them (and anything missed) every second
+    this.#poll = setInterval(() => this.pump(), 1000);
+    this.#poll.unref();
+    this.#renew = setInterval(() => void this.#renewAll(), Math.min(1000, this.#shared.leaseMs / 3));
+    this.#renew.unref();
+  }
+
+  enqueue(_item: QueueItem): void {
+    this.pump();
+  }
+
+  dequeue(): void {
+    // nothing is queued in memory: a canceled or deleted job is no longer open in the store
+  }
+
+  releaseDependents(): void {
+    this.pump();
+  }
+
+  /** Fails the Pending exports of a build that ended Failed or Canceled (claimed ones fail where they are claimed). */
+  async failDependents(buildRef: string, why: 'Failed' | 'Canceled'): Promise<void> {
+    for (const e of await this.ctx.store.list('ImageExport')) {
+      if (e.object.spec.source.imageBuildRef !== buildRef) continue;
+      if ((getReadyReason(e.object) ?? 'Pending') !== 'Pending') continue;
+      try {
+        await failExport(this.ctx, e.name, buildRef, why);
+      } catch (err) {
+        // claimed meanwhile: its claimer fails it
+        this.ctx.logger.debug('a dependent export was claimed before it could be failed', { name: e.name, error: err });
+      }
+    }
+  }
+
+  holdUntil(work: Promise<unknown>): void {
+    const hold = work.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#hold = hold;
+    void hold.then(() => {
+      if (this.#hold === hold) this.#hold = undefined;
+      this.pump();
+    });
+  }
+
+  pump(): void {
+    if (this.#closed || this.#hold) return;
+    if (this.#pumping) {
+      this.#again = true;
+      return;
+    }
+    this.#pumping = true;
+    void this.#loop()
+      .catch((err: unknown) => this.ctx.logger.warn('claiming jobs failed (retried within a second)', { error: err }))
+      .finally(() => {
+        this.#pumping = false;
+        if (this.#again) {
+          this.#again = false;
+          this.pump();
+        }
+      });
+  }
+
+  async #loop(): Promise<void> {
+    while (!this.#closed && this.running.size < this.limits.concurrency && this.pool.hasCandidate()) {
+      const claims = await this.#shared.store.leases.claim(this.#shared.holder, {
+        limit: this.limits.concurrency - this.running.size,
+        ttlMs: this.#shared.leaseMs,
+        maxActive: this.limits.globalConcurrency,
+      });
+      if (claims.length === 0) return;
+      for (const claim of claims) await this.#take(claim);
+    }
+  }
+
+  async #take({ lease, record }: Claim): Promise<void> {
+    const { kind, name } = lease;
+    const key = jobKey(kind, name);
+    this.#shared.leases.set(key, lease);
+    this.#renewedAt.set(key, Date.now());
+    if (this.#closed) return this.#giveBack(key);
+    const reason = getReadyReason(record.object) ?? 'Pending';
+    if (reason !== 'Pending') {
+      const work = this.#endLost({ lease, record }, reason).catch((err: unknown) =>
+        this.ctx.logger.warn('could not end a job taken over from a lost process', { kind, name, error: err }),
+      );
+      this.#takeovers.add(work);
+      void work.finally(() => this.#takeovers.delete(work));
+      return;
+    }
+    if (kind === 'ImageExport') {
+      const buildRef = (record.object as ImageExport).spec.source.imageBuildRef;
+      const state = await buildState(this.ctx, buildRef);
+      if (state !== 'ready') {
+        if (state === 'wait') return this.#giveBack(key); // not claimable in the store: cannot happen
+        return failExport(this.ctx, name, buildRef, state as BuildBlocker);
+      }
+    }
+    const slot = await this.pool.acquire();
+    if (!slot) return this.#giveBack(key);
+    const job: ActiveJob = { kind, name, slot, op: undefined, stop: undefined, lastProgress: Date.now() };
+    this.running.set(key, job);
+    job.done = this.executor!(job)
+      .catch((err: unknown) => this.ctx.logger.warn('job ended with an error', { kind, name, error: err }))
+      .finally(() => {
+        this.running.delete(key);
+        this.#cancelAsked.delete(key);
+        this.pool.release(slot);
+        // ended without a terminal write (canceled before it started): let the lease go
+        void this.#giveBack(key);
+        this.pump();
+      });
+  }
+
+  async #giveBack(key: string): Promise<void> {
+    const lease = this.#shared.leases.get(key);
+    if (!lease) return;
+    this.#shared.leases.delete(key);
+    this.#renewedAt.delete(key);
+    await this.#shared.store.leases.release(lease).catch(() => false);
+  }
+
+  /** A job whose holder stopped renewing while it ran: it ends here, as a restart ends it (no second run). */
+  async #endLost({ lease, record }: Claim, reason: string): Promise<void> {
+    const { kind, name } = lease;
+    const canceling = reason === 'Canceling';
+    const to = canceling && record.job?.cancelCause !== 'timeout' ? 'Canceled' : 'Failed';
+    const ready = record.object.status?.conditions?.find((c) => c.type === 'Ready')?.message;
+    const message = canceling
+      ? (ready ?? 'canceled')
+      : `${LOST_MESSAGE}: ${lease.previousHolder ?? 'its holder'} stopped renewing the lease of this job while it was ${reason}`;
+    const log = await this.ctx.logs.get(kind, name, false);
+    this.ctx.logs.write(log, `[builder] ${kind} ${name} ${to === 'Canceled' ? 'canceled' : 'failed'}: ${message}`);
+    log.end();
+    await this.#shared.logs.flush(kind, name);
+    const rec = await setPhase(this.ctx, kind, name, to, message, { from: [reason] });
+    if (!rec) await this.#giveBack(jobKey(kind, name));
+    if (rec && kind === 'ImageBuild') await this.failDependents(name, to);
+    // what the lost process left on engines this process reaches
+    const jobId = record.job?.uid;
+    if (!jobId) return;
+    for (const slot of this.pool.slots) {
+      await slot.runner
+        .cleanup({ jobId })
+        .catch((err: unknown) =>
+          this.ctx.logger.warn('cleanup of a lost job failed', { runner: slot.runner.name, jobId, error: err }),
+        );
+    }
+  }
+
+  /** Renews every lease held; a lost one stops its job, a cancel request is passed on. */
+  async #renewAll(): Promise<void> {
+    if (this.#renewing) return;
+    this.#renewing = true;
+    try {
+      await Promise.all(
+        [...this.#shared.leases].map(async ([key, lease]) => {
+          let renewed: Awaited<ReturnType<SharedRuntime['store']['leases']['renew']>>;
+          const asked = Date.now();
+          try {
+            renewed = await this.#shared.store.leases.renew(lease, this.#shared.leaseMs);
+          } catch (err) {
+            // the database is out of reach: past the lease time another process may own the job
+            const stale = asked - (this.#renewedAt.get(key) ?? asked) >= this.#shared.leaseMs;
+            this.ctx.logger.warn(
+              stale ? 'lease lost: renewals failed for the lease time' : 'lease renewal failed (retried)',
+              {
+                key,
+                error: err,
+              },
+            );
+            if (!stale) return;
+            renewed = undefined;
+          }
+          if (this.#shared.leases.get(key) !== lease) return; // released or ended meanwhile
+          const job = this.running.get(key);
+          if (!renewed) {
+            this.#shared.leases.delete(key);
+            this.#renewedAt.delete(key);
+            if (job) {
+              const message =
+                'this builder process lost the lease of the job (it could not renew it in time); another process ends it';
+              job.stop ??= { cause: 'timeout', message };
+              job.op?.abort(new Error(message));
+            }
+            return;
+          }
+          this.#shared.leases.set(key, renewed.lease);
+          this.#renewedAt.set(key, asked);
+          if (renewed.cancelRequested && job && !job.stop && !this.#cancelAsked.has(key)) {
+            this.#cancelAsked.add(key);
+            this.onCancelRequested?.(job.kind, job.name);
+          }
+        }),
+      );
+    } finally {
+      this.#renewing = false;
+    }
+  }
+
+  async idle(): Promise<void> {
+    await allEnded(this.running);
+    await Promise.all([...this.#takeovers]);
+  }
+
+  close(): void {
+    this.#closed = true;
+    clearInterval(this.#poll);
+    // leases of running jobs are renewed until they end (close() awaits them)
+    void this.idle().finally(() => clearInterval(this.#renew));
+  }
+}
