@@ -1,4 +1,3 @@
-import type { ImageBuild, ImageExport, Operation, Repository } from '@imagebuild/core';
 import { redactText } from '@imagebuild/core/errors';
 import type { ImageBuilderOptions } from '../options.js';
 import type { JobLog } from '../logs/job-log.js';
@@ -6,6 +5,7 @@ import type { BuilderContext } from './context.js';
 import type { ActiveJob, JobQueue } from './job-queue.js';
 import { patchStatus, setPhase } from './writes.js';
 import { newJobId, runningJobIds } from './job-owner.js';
+import { JobFailure, startJob } from './start-job.js';
 
 /** Timing knobs of job execution. */
 export interface ExecuteSettings {
@@ -20,37 +20,6 @@ const ACTIVE = {
   ImageExport: ['Converting', 'Pushing'],
 } as const;
 const RUNNING_MSG = { ImageBuild: 'Build is in progress', ImageExport: 'Export conversion in progress' } as const;
-const PUSHING_MSG = {
-  ImageBuild: 'Pushing image to destination registry',
-  ImageExport: 'Pushing artifact to destination registry',
-} as const;
-const DONE_MSG = { ImageBuild: 'Build completed successfully', ImageExport: 'Export completed successfully' } as const;
-const SBOM_MSG = 'Generating SBOM';
-
-/** The Completed message: a failed SBOM step is said there, the build still completes (upstream's rule). */
-function doneMessage(kind: 'ImageBuild' | 'ImageExport', result: unknown): string {
-  const sbomError = (result as { sbomError?: unknown } | undefined)?.sbomError;
-  return typeof sbomError === 'string' ? `${DONE_MSG[kind]}; SBOM not generated: ${sbomError}` : DONE_MSG[kind];
-}
-
-class JobFailure extends Error {}
-
-/** Looks up repositories by name with their passwords unsealed; a missing or unusable one fails the job. */
-async function repositories(ctx: BuilderContext, names: readonly string[]): Promise<Repository[]> {
-  const out: Repository[] = [];
-  for (const name of new Set(names)) {
-    const rec = await ctx.store.get('Repository', name);
-    if (!rec) throw new JobFailure(`Repository "${name}" not found`);
-    const { repo, ok } = ctx.sealer.unseal(rec.object);
-    if (!ok) {
-      throw new JobFailure(
-        `the credentials of Repository "${name}" were sealed by an earlier process without a persistent credentialKey; re-apply the Repository`,
-      );
-    }
-    out.push(repo);
-  }
-  return out;
-}
 
 /** Runs one claimed job to a terminal state: runner operation, heartbeat, timeouts, cancel, results. */
 export async function executeJob(
@@ -141,79 +110,26 @@ async function runJob(
 
   try {
     const object = structuredClone(claimed.object); // the runner's own copy (the event holds the original)
-    let op: Operation<unknown, object>;
-    let finish: (result: unknown) => (o: ImageBuild | ImageExport) => void;
-    if (kind === 'ImageBuild') {
-      const ib = object as ImageBuild;
-      const repos = await repositories(ctx, [ib.spec.source.repository, ib.spec.destination.repository]);
-      const b = runner.build(ib, repos, {
-        ...settings.options.buildOptions,
-        jobId: uid,
-        enrollmentConfig: settings.options.enrollmentConfig,
-      });
-      b.on('phase', (p) => {
-        touch();
-        if (p === 'Pushing')
-          enqueueWrite(() =>
-            setPhase(ctx, 'ImageBuild', name, 'Pushing', PUSHING_MSG.ImageBuild, { from: ['Building'], uid }),
-          );
-        if (p === 'GeneratingSBOM')
-          enqueueWrite(() =>
-            setPhase(ctx, 'ImageBuild', name, 'GeneratingSBOM', SBOM_MSG, { from: ['Building', 'Pushing'], uid }),
-          );
-      });
-      b.on('log', (line) => {
+    const run = await startJob(ctx, settings.options, runner, object, uid, {
+      log: (line) => {
         ctx.logs.write(log, line);
         touch();
-      });
-      b.on('progress', touch);
-      op = b as unknown as Operation<unknown, object>;
-      finish = (r) => (o) => {
-        const res = r as { reference: string; manifestDigest: string; platform?: string };
-        const arch = res.platform?.split('/')[1];
-        o.status = {
-          ...o.status,
-          imageReference: res.reference,
-          manifestDigest: res.manifestDigest,
-          ...(arch ? { architecture: arch } : {}),
-        };
-      };
-    } else {
-      const ie = object as ImageExport;
-      const buildRec = await ctx.store.get('ImageBuild', ie.spec.source.imageBuildRef);
-      if (!buildRec) throw new JobFailure(`source ImageBuild "${ie.spec.source.imageBuildRef}" not found`);
-      const ib = buildRec.object;
-      const repos = await repositories(ctx, [ib.spec.destination.repository, ib.spec.source.repository]);
-      const e = runner.export(ie, ib, repos, { ...settings.options.exportOptions, jobId: uid });
-      e.on('phase', (p) => {
-        touch();
-        if (p === 'Pushing')
-          enqueueWrite(() =>
-            setPhase(ctx, 'ImageExport', name, 'Pushing', PUSHING_MSG.ImageExport, { from: ['Converting'], uid }),
-          );
-      });
-      e.on('log', (line) => {
-        ctx.logs.write(log, line);
-        touch();
-      });
-      e.on('progress', touch);
-      op = e as unknown as Operation<unknown, object>;
-      finish = (r) => (o) => {
-        o.status = { ...o.status, manifestDigest: (r as { manifestDigest: string }).manifestDigest };
-      };
-    }
-    job.op = op;
-    if (job.stop) op.abort(new Error(job.stop.message)); // canceled while starting
-    const result = await op.done();
+      },
+      touch,
+      write: enqueueWrite,
+    });
+    job.op = run;
+    if (job.stop) run.abort(new Error(job.stop.message)); // canceled while starting
+    const result = await run.completed();
     await chain;
     if (job.stop) throw new JobFailure(job.stop.message);
     // the whole log is stored before the job is seen to end (readers in other processes stop there)
     say(`${kind} ${name} completed`);
     await ctx.shared?.logs.flush(kind, name);
-    const done = await setPhase(ctx, kind, name, 'Completed', doneMessage(kind, result), {
+    const done = await setPhase(ctx, kind, name, 'Completed', result.message, {
       from: ACTIVE[kind],
       uid,
-      patch: finish(result),
+      patch: result.patch,
     });
     if (done) {
       if (kind === 'ImageBuild') sched.releaseDependents(name);

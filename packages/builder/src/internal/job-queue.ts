@@ -1,4 +1,3 @@
-import type { Operation } from '@imagebuild/core';
 import type { JobKind } from '../watch/events.js';
 import type { PoolSlot } from './pool.js';
 
@@ -18,7 +17,8 @@ export interface ActiveJob {
   readonly kind: JobKind;
   readonly name: string;
   readonly slot: PoolSlot;
-  op: Operation<unknown, object> | undefined;
+  /** The runner's operation, once started (aborting it stops the job). */
+  op: { abort(reason: Error): void } | undefined;
   /** Set when the job is being stopped: by a user cancel, or by the heartbeat (timeout). */
   stop: { cause: 'user' | 'timeout'; message: string } | undefined;
   lastProgress: number;
