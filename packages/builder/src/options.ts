@@ -9,6 +9,12 @@ export interface PoolEntry {
   runner: Runner;
   /** Jobs this runner may run at once. Default: `perRunnerConcurrency`. */
   concurrency?: number | undefined;
+  /**
+   * With a shared store: jobs on this runner's engine at once across every builder process that reaches
+   * it. Engines are told apart by the endpoint the runner reached (a unix socket together with its host).
+   * Default: no such limit (each process keeps only its own `concurrency`).
+   */
+  sharedConcurrency?: number | undefined;
 }
 
 /** What `new ImageBuilder()` takes. */

@@ -47,7 +47,7 @@ export class LeaseBook implements Leases {
             SELECT 1 FROM ib_resources b WHERE b.kind = 'ImageBuild' AND b.name = j.after_build AND b.open))
         ORDER BY seq LIMIT $2 FOR UPDATE OF j SKIP LOCKED)
       UPDATE ib_resources r SET lease_holder = $3, lease_epoch = r.lease_epoch + 1,
-        lease_expires = now() + $4 * interval '1 millisecond', cancel_requested = false
+        lease_expires = now() + $4 * interval '1 millisecond', cancel_requested = false, lease_engine = NULL
       FROM cand WHERE r.kind = cand.kind AND r.name = cand.name
       RETURNING r.kind, r.name, r.seq, r.rv, r.object, r.job, r.lease_epoch AS epoch,
         (extract(epoch FROM r.lease_expires) * 1000)::float8 AS expires,
@@ -115,6 +115,41 @@ export class LeaseBook implements Leases {
       [lease.kind, lease.name, lease.holder, lease.epoch],
     );
     return (rowCount ?? 0) > 0;
+  }
+
+  /**
+   * Places a held lease's job on `engine` if fewer than `limit` live leases are placed there. Counting
+   * and placing hold a transaction-scoped advisory lock per engine, so processes never both take the
+   * last place; a lapsed or ended lease no longer counts.
+   */
+  async placeOn(lease: Lease, engine: string, limit: number): Promise<boolean> {
+    await this.#ready();
+    const client = await this.#pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query("SELECT pg_advisory_xact_lock(hashtext('ib_engine:' || $1))", [engine]);
+      const { rows } = await client.query<{ n: string }>(
+        `SELECT count(*) AS n FROM ib_resources
+         WHERE open AND lease_engine = $1 AND lease_expires > now() AND NOT (kind = $2 AND name = $3)`,
+        [engine, lease.kind, lease.name],
+      );
+      let placed = false;
+      if (Number(rows[0]!.n) < limit) {
+        const r = await client.query(
+          `UPDATE ib_resources SET lease_engine = $1
+           WHERE kind = $2 AND name = $3 AND lease_holder = $4 AND lease_epoch = $5 AND lease_expires > now()`,
+          [engine, lease.kind, lease.name, lease.holder, lease.epoch],
+        );
+        placed = (r.rowCount ?? 0) > 0;
+      }
+      await client.query('COMMIT');
+      return placed;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
   }
 
   /**

@@ -51,6 +51,11 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE ib_resources ADD COLUMN after_build text;
   UPDATE ib_resources SET after_build = (object::jsonb #>> '{spec,source,imageBuildRef}') WHERE kind = 'ImageExport';
   `,
+  // 3: the engine a leased job runs on, for limits per engine across processes.
+  `
+  ALTER TABLE ib_resources ADD COLUMN lease_engine text;
+  CREATE INDEX ib_resources_engine ON ib_resources (lease_engine) WHERE open AND lease_engine IS NOT NULL;
+  `,
 ];
 
 const LOCK_KEY = 0x1b_5701;

@@ -54,7 +54,7 @@ describe('PostgresStore', () => {
     await Promise.all(stores.map((s) => s.ready()));
     await Promise.all(stores.map((s) => s.close()));
     const s = await fresh();
-    expect(MIGRATIONS.length).toBe(2);
+    expect(MIGRATIONS.length).toBe(3);
     await s.insert(job('m1'));
     expect((await s.get('ImageBuild', 'm1'))?.seq).toBeGreaterThan(0);
   });

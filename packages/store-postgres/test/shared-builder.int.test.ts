@@ -23,9 +23,14 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function builder(runner: InstantRunner | undefined, name: string, store?: PostgresStore): ImageBuilder {
+function builder(
+  runner: InstantRunner | undefined,
+  name: string,
+  store?: PostgresStore,
+  sharedConcurrency?: number,
+): ImageBuilder {
   const b = new ImageBuilder({
-    runners: runner ? [runner] : [],
+    runners: runner ? [{ runner, sharedConcurrency }] : [],
     store: store ?? new PostgresStore({ connectionString: db.url, maxConnections: 4 }),
     credentialKey: 'shared-test-key',
     leaseMs: 3000,
@@ -136,6 +141,7 @@ describe('ImageBuilder on a shared PostgresStore', () => {
     expect(await api.delete('ImageBuild', 'hang2')).toBe(true);
     await until(async () => (runner.running === 0 ? true : undefined));
     await expect(worker.get('ImageBuild', 'hang2')).rejects.toThrow(/not found/);
+    await Promise.all([worker.close(), api.close()]);
   }, 60_000);
 
   it('takes over the jobs of a process cut off from the database: running ones fail, waiting ones run', async () => {
@@ -170,5 +176,29 @@ describe('ImageBuilder on a shared PostgresStore', () => {
     expect(lines.at(-1)).toMatch(/\[builder\] ImageBuild lost1 failed: builder process lost/);
     // the cut-off process stops the job itself once its renewals have failed for the lease time
     await until(async () => (hanging.running === 0 ? true : undefined), 3000);
+    await Promise.all([cut.close(), heir.close()]);
+  }, 60_000);
+
+  it('holds a per-engine limit across processes (sharedConcurrency)', async () => {
+    const slow = () => 'slow' as const;
+    const r1 = new InstantRunner({ name: 'one', behaviour: slow });
+    const r2 = new InstantRunner({ name: 'two', behaviour: slow });
+    const [b1, b2] = [builder(r1, 'limit1', undefined, 1), builder(r2, 'limit2', undefined, 1)];
+    await Promise.all([b1.ready(), b2.ready()]);
+    for (const r of ['src', 'dst']) await b1.apply(repo(r));
+    let most = 0;
+    const sampler = setInterval(() => {
+      most = Math.max(most, r1.running + r2.running);
+    }, 2);
+    for (let i = 0; i < 6; i++) await (i % 2 ? b1 : b2).create(build(`lim${i}`));
+    await until(async () => {
+      const items = (await b1.list('ImageBuild')).items.filter((o) => o.metadata.name.startsWith('lim'));
+      return items.length === 6 && items.every((o) => reasonOf(o) === 'Completed') ? true : undefined;
+    }, 20_000);
+    clearInterval(sampler);
+    // both runners reach the same engine ('memory://'): one job on it at a time, across the two processes
+    expect(most).toBe(1);
+    expect(r1.calls.length + r2.calls.length).toBe(6);
+    await Promise.all([b1.close(), b2.close()]);
   }, 60_000);
 });

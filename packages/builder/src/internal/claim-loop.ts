@@ -1,11 +1,11 @@
 import { getReadyReason } from '@imagebuild/core/lifecycle';
 import type { ImageExport } from '@imagebuild/core';
-import type { Claim } from '../store/shared-store.js';
+import type { Claim, Lease } from '../store/shared-store.js';
 import type { JobKind } from '../watch/events.js';
 import { jobKey, type BuilderContext, type SharedRuntime } from './context.js';
-import { buildState, failExport, type BuildBlocker } from './dependencies.js';
+import { buildState, failExport } from './dependencies.js';
 import { allEnded, type ActiveJob, type JobExecutor, type JobQueue, type QueueItem } from './job-queue.js';
-import type { RunnerPool } from './pool.js';
+import type { PoolSlot, RunnerPool } from './pool.js';
 import { setPhase } from './writes.js';
 
 /** Ready message of a running job whose process stopped renewing its lease (it was killed or cut off). */
@@ -121,16 +121,36 @@ export class ClaimLoop implements JobQueue {
         maxActive: this.limits.globalConcurrency,
       });
       if (claims.length === 0) return;
-      for (const claim of claims) await this.#take(claim);
+      let placed = true;
+      for (const claim of claims) placed = (await this.#take(claim)) && placed;
+      // engines full across processes: the jobs went back; the next poll tries again
+      if (!placed) return;
     }
   }
 
-  async #take({ lease, record }: Claim): Promise<void> {
+  /** A slot for the job: a runner of this process with room, whose engine has room across processes. */
+  async #place(lease: Lease): Promise<PoolSlot | undefined> {
+    const tried = new Set<PoolSlot>();
+    for (;;) {
+      const slot = await this.pool.acquire(tried);
+      if (!slot) return undefined;
+      if (slot.sharedLimit === undefined || slot.engineKey === undefined) return slot;
+      if (await this.#shared.store.leases.placeOn(lease, slot.engineKey, slot.sharedLimit)) return slot;
+      this.pool.release(slot);
+      tried.add(slot);
+    }
+  }
+
+  /** Starts (or ends) a claimed job; false when no engine had room for it (its lease was given back). */
+  async #take({ lease, record }: Claim): Promise<boolean> {
     const { kind, name } = lease;
     const key = jobKey(kind, name);
     this.#shared.leases.set(key, lease);
     this.#renewedAt.set(key, Date.now());
-    if (this.#closed) return this.#giveBack(key);
+    if (this.#closed) {
+      await this.#giveBack(key);
+      return true;
+    }
     const reason = getReadyReason(record.object) ?? 'Pending';
     if (reason !== 'Pending') {
       const work = this.#endLost({ lease, record }, reason).catch((err: unknown) =>
@@ -138,18 +158,25 @@ export class ClaimLoop implements JobQueue {
       );
       this.#takeovers.add(work);
       void work.finally(() => this.#takeovers.delete(work));
-      return;
+      return true;
     }
     if (kind === 'ImageExport') {
       const buildRef = (record.object as ImageExport).spec.source.imageBuildRef;
       const state = await buildState(this.ctx, buildRef);
+      if (state === 'wait') {
+        await this.#giveBack(key); // not claimable in the store: cannot happen
+        return true;
+      }
       if (state !== 'ready') {
-        if (state === 'wait') return this.#giveBack(key); // not claimable in the store: cannot happen
-        return failExport(this.ctx, name, buildRef, state as BuildBlocker);
+        await failExport(this.ctx, name, buildRef, state);
+        return true;
       }
     }
-    const slot = await this.pool.acquire();
-    if (!slot) return this.#giveBack(key);
+    const slot = await this.#place(lease);
+    if (!slot) {
+      await this.#giveBack(key);
+      return false;
+    }
     const job: ActiveJob = { kind, name, slot, op: undefined, stop: undefined, lastProgress: Date.now() };
     this.running.set(key, job);
     job.done = this.executor!(job)
@@ -162,6 +189,7 @@ export class ClaimLoop implements JobQueue {
         void this.#giveBack(key);
         this.pump();
       });
+    return true;
   }
 
   async #giveBack(key: string): Promise<void> {

@@ -1,6 +1,7 @@
 import { AbortError, silentLogger, type Logger, type Runner } from '@imagebuild/core';
 import { RuntimeNotFoundError, type DiscoveryAttempt } from '@imagebuild/core/errors';
 import type { PoolEntry } from '../options.js';
+import { hostKey } from './job-owner.js';
 
 const PING_OK_TTL_MS = 30_000;
 
@@ -8,6 +9,10 @@ const PING_OK_TTL_MS = 30_000;
 export interface PoolSlot {
   readonly runner: Runner;
   readonly limit: number;
+  /** Jobs on this runner's engine across every process of a shared store (undefined: no such limit). */
+  readonly sharedLimit: number | undefined;
+  /** The engine as every process names it (its endpoint; a unix socket with its host), once pinged. */
+  engineKey: string | undefined;
   running: number;
   /** Availability known until this time (ms since epoch). */
   okUntil: number;
@@ -34,6 +39,8 @@ export class RunnerPool {
       return {
         runner: entry.runner,
         limit: entry.concurrency ?? perRunner,
+        sharedLimit: entry.sharedConcurrency,
+        engineKey: undefined,
         running: 0,
         okUntil: 0,
         downUntil: 0,
@@ -69,10 +76,10 @@ export class RunnerPool {
   }
 
   /** Takes a slot on the least-loaded available runner (pinging it if its availability is stale). */
-  async acquire(): Promise<PoolSlot | undefined> {
+  async acquire(skip?: ReadonlySet<PoolSlot>): Promise<PoolSlot | undefined> {
     const now = Date.now();
     const candidates = this.slots
-      .filter((s) => s.running < s.limit && s.downUntil <= now)
+      .filter((s) => s.running < s.limit && s.downUntil <= now && !skip?.has(s))
       .sort((a, b) => a.running / a.limit - b.running / b.limit);
     for (const slot of candidates) {
       if (slot.okUntil < Date.now() && !(await this.#ping(slot))) continue;
@@ -87,7 +94,8 @@ export class RunnerPool {
 
   async #ping(slot: PoolSlot, signal?: AbortSignal): Promise<boolean> {
     try {
-      await slot.runner.ping(signal ? { signal } : {});
+      const info = await slot.runner.ping(signal ? { signal } : {});
+      slot.engineKey = info.endpoint.startsWith('unix:') ? `${hostKey()}:${info.endpoint}` : info.endpoint;
       slot.okUntil = Date.now() + PING_OK_TTL_MS;
       if (slot.lastFailure !== undefined) this.logger.info('runner up', { runner: slot.runner.name });
       slot.downUntil = 0;

@@ -57,6 +57,11 @@ export interface Leases {
   renew(lease: Lease, ttlMs: number): Promise<{ lease: Lease; cancelRequested: boolean } | undefined>;
   /** Gives a lease up; false when it was no longer held. */
   release(lease: Lease): Promise<boolean>;
+  /**
+   * Places a held lease's job on an engine if fewer than `limit` live leases are placed there (counted
+   * and placed atomically across processes); false when the engine is full or the lease is lost.
+   */
+  placeOn(lease: Lease, engine: string, limit: number): Promise<boolean>;
   /** The fenced write (holder, epoch, expiry and version checked in one statement); `LeaseLostError` if not held. */
   update<K extends JobKind>(lease: Lease, record: StoredRecord<K>, expectedVersion: number): Promise<void>;
 }
