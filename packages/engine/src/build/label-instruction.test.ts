@@ -31,15 +31,18 @@ describe('contextWithLabels', () => {
     ],
   } as unknown as BuildContext;
 
-  it('appends one LABEL instruction whose values arrive as build arguments, never as text', async () => {
+  const after = (text: string): string => {
+    expect(text.startsWith('FROM scratch\n')).toBe(true);
+    expect(text.endsWith('COPY a /a\n')).toBe(true);
+    return text.slice('FROM scratch\n'.length, -'COPY a /a\n'.length);
+  };
+
+  it('puts one LABEL instruction right after FROM, its values as build arguments, never as text', async () => {
     const hostile = 'a"b\\c$d`e\nLABEL evil=1 ${X} é';
     const r = contextWithLabels(ctx, { 'b.key': hostile, 'a.key': 'x y' }, { SOURCE_IMAGE: 's' });
     expect(r).toBeDefined();
     const text = await containerfileOf(r!.tar);
-    expect(text.startsWith(ctx.containerfile)).toBe(true);
-    expect(text.slice(ctx.containerfile.length)).toBe(
-      '\nARG IB_LABEL_0 IB_LABEL_1\nLABEL "a.key"="${IB_LABEL_0}" "b.key"="${IB_LABEL_1}"\n',
-    );
+    expect(after(text)).toBe('ARG IB_LABEL_0 IB_LABEL_1\nLABEL "a.key"="${IB_LABEL_0}" "b.key"="${IB_LABEL_1}"\n');
     expect(text).not.toContain('evil');
     expect(r!.buildArgs).toEqual({ SOURCE_IMAGE: 's', IB_LABEL_0: 'x y', IB_LABEL_1: hostile });
   });
@@ -52,13 +55,13 @@ describe('contextWithLabels', () => {
       {},
     );
     const text = await containerfileOf(r!.tar);
-    expect(text.slice(ctx.containerfile.length)).toBe(
-      `\nARG IB_LABEL_0\nLABEL "a.job"="\${IB_LABEL_0}" "b.name"="127.0.0.1:5000/base:latest" "c.digest"="${digest}"\n`,
+    expect(after(text)).toBe(
+      `ARG IB_LABEL_0\nLABEL "a.job"="\${IB_LABEL_0}" "b.name"="127.0.0.1:5000/base:latest" "c.digest"="${digest}"\n`,
     );
     expect(r!.buildArgs).toEqual({ IB_LABEL_0: 'job $1' });
     // all literal: no ARG instruction, no build argument added
     const plain = contextWithLabels(ctx, { 'a.key': digest }, { X: '1' });
-    expect((await containerfileOf(plain!.tar)).slice(ctx.containerfile.length)).toBe(`\nLABEL "a.key"="${digest}"\n`);
+    expect(after(await containerfileOf(plain!.tar))).toBe(`LABEL "a.key"="${digest}"\n`);
     expect(plain!.buildArgs).toEqual({ X: '1' });
   });
 
@@ -67,5 +70,20 @@ describe('contextWithLabels', () => {
     expect(contextWithLabels(ctx, { 'a b': 'v' }, {})).toBeUndefined();
     expect(contextWithLabels(ctx, { k: 'v' }, { IB_LABEL_0: 'x' })).toBeUndefined();
     expect(contextWithLabels(ctx, {}, {})).toBeUndefined();
+  });
+
+  it('labels the final stage, and keeps the parameter when no FROM line can take the instruction', async () => {
+    const withFiles = (text: string): BuildContext =>
+      ({
+        ...ctx,
+        containerfile: text,
+        files: [{ path: 'Containerfile', mode: 0o644, content: Buffer.from(text) }],
+      }) as unknown as BuildContext;
+    const staged = contextWithLabels(withFiles('FROM a AS one\nRUN x\nfrom b\nRUN y'), { k: 'v' }, {});
+    expect(await containerfileOf(staged!.tar)).toBe('FROM a AS one\nRUN x\nfrom b\nLABEL "k"="v"\nRUN y');
+    const last = contextWithLabels(withFiles('FROM a'), { k: 'v' }, {});
+    expect(await containerfileOf(last!.tar)).toBe('FROM a\nLABEL "k"="v"\n');
+    expect(contextWithLabels(withFiles('RUN x\n  FROM y\n'), { k: 'v' }, {})).toBeUndefined();
+    expect(contextWithLabels(withFiles('FROM \\\n  a\n'), { k: 'v' }, {})).toBeUndefined();
   });
 });
