@@ -59,6 +59,7 @@ export class CancelDelete {
           const log = await this.ctx.logs.get(kind, name, false);
           this.ctx.logs.write(log, `[builder] canceled while pending: ${message}`);
           log.end();
+          await this.ctx.shared?.logs.flush(kind, name);
         }
       } else {
         moved = await setPhase(this.ctx, kind, name, 'Canceling', message, {

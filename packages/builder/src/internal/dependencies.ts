@@ -36,5 +36,7 @@ export async function failExport(
     const log = await ctx.logs.get('ImageExport', name, false);
     ctx.logs.write(log, `[builder] ${message}`);
     log.end();
+    // other processes' followers read on for a second after they see the end, not longer
+    await ctx.shared?.logs.flush('ImageExport', name);
   }
 }

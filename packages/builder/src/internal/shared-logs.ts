@@ -10,8 +10,10 @@ const PAGE = 1000;
 /** How often a follower looks for new lines of a running job. */
 const POLL_MS = 200;
 /**
- * A job's last lines may be stored just after its terminal write (a cancel while pending, a process
- * that flushed late): a follower reads on until this long after the job ended.
+ * A job's last lines may be stored just after its terminal write (a cancel while pending, an export
+ * failed with its build: the line follows the transition, flushed at once): a follower reads on
+ * until this long after it first saw the job ended. Not the transition's time: a job that fails or
+ * is canceled keeps its Ready condition's time (the status stays False).
  */
 const SETTLE_MS = 1000;
 
@@ -26,17 +28,26 @@ const sleep = (ms: number, signal: AbortSignal | undefined): Promise<void> =>
     signal?.addEventListener('abort', done, { once: true });
   });
 
-/** The job's log key in the store (its creation `seq`), and whether and when it ended. */
+/**
+ * The job's log key in the store (its creation `seq`), and since when its last line is surely
+ * stored: undefined while it runs; a Completed job's transition time (its runner flushed before
+ * writing it); now for a job that Failed or was Canceled (its last line may follow the write).
+ */
 async function jobState(
   ctx: BuilderContext,
   kind: JobKind,
   name: string,
-): Promise<{ uid: string; endedAt: number | undefined }> {
+): Promise<{ uid: string; endSeen: number | undefined }> {
   const rec = await ctx.store.get(kind, name);
   if (!rec) throw new NotFoundError(`${kind} "${name}" not found`);
   const ready = getReadyCondition(rec.object.status?.conditions);
-  const ended = isTerminal(ready?.reason ?? 'Pending');
-  return { uid: String(rec.seq), endedAt: ended ? Date.parse(ready?.lastTransitionTime ?? '') || 0 : undefined };
+  const reason = ready?.reason ?? 'Pending';
+  const now = Date.now();
+  if (!isTerminal(reason)) return { uid: String(rec.seq), endSeen: undefined };
+  return {
+    uid: String(rec.seq),
+    endSeen: reason === 'Completed' ? Math.min(now, Date.parse(ready?.lastTransitionTime ?? '') || now) : now,
+  };
 }
 
 /** A job's log from the shared store, wherever it runs; with `follow`, until it has ended. */
@@ -49,6 +60,7 @@ export async function* readSharedLog(
   const logs = ctx.shared!.store.logs;
   const { signal } = options;
   let state = await jobState(ctx, kind, name);
+  let endSeen = state.endSeen;
   let next = Math.max(0, options.from ?? 0);
   for (;;) {
     throwIfAborted(signal);
@@ -59,9 +71,12 @@ export async function* readSharedLog(
     }
     if (lines.length === PAGE) continue;
     if (!options.follow) return;
-    if (state.endedAt !== undefined && Date.now() - state.endedAt >= SETTLE_MS) return;
-    await sleep(state.endedAt === undefined ? POLL_MS : SETTLE_MS - (Date.now() - state.endedAt), signal);
-    state = await jobState(ctx, kind, name);
+    if (endSeen !== undefined && Date.now() - endSeen >= SETTLE_MS) return;
+    await sleep(endSeen === undefined ? POLL_MS : SETTLE_MS - (Date.now() - endSeen), signal);
+    if (endSeen === undefined) {
+      state = await jobState(ctx, kind, name);
+      endSeen = state.endSeen;
+    }
   }
 }
 
