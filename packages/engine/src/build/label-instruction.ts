@@ -47,7 +47,7 @@ export function contextWithLabels(
   const instruction = `${viaArgs.length > 0 ? `ARG ${viaArgs.join(' ')}\n` : ''}LABEL ${pairs.join(' ')}\n`;
   const original = context.files.find((f) => f.path === context.containerfilePath);
   if (!original) return undefined;
-  const text = original.content.toString('utf8');
+  const text = Buffer.from(original.content).toString('utf8');
   // the last line that starts a stage (one pass; FROM is the only instruction that can)
   let at = -1;
   for (let i = 0; i < text.length; i = text.indexOf('\n', i) + 1 || text.length) {
