@@ -17,7 +17,7 @@ import { isTerminal } from '@imagebuild/core/lifecycle';
 import type { ImageBuildList, ImageExportList, RepositoryList } from '@imagebuild/core/resources';
 import type { ImageBuilderOptions } from './options.js';
 import { MemoryStore } from './store/memory-store.js';
-import type { Store } from './store/store.js';
+import type { Store, StoredRecord } from './store/store.js';
 import { EventHub } from './watch/event-hub.js';
 import type { JobKind, WatchEvent, WatchOptions } from './watch/events.js';
 import { LogBook, type LogReadOptions, type LogWindow, type LogWindowOptions } from './logs/log-book.js';
@@ -93,13 +93,15 @@ export class ImageBuilder {
     const staleAfterMs = positive(options.staleAfterMs, 180_000, 'staleAfterMs');
     const placementTimeoutMs = positive(options.placementTimeoutMs, 120_000, 'placementTimeoutMs');
     const jobsLogger = childLogger(options.logger, { component: 'jobs' });
+    const records = new Map<string, StoredRecord<JobKind>>();
     const shared: SharedRuntime | undefined = sharedStore && {
       store: sharedStore,
       // names this process in leases (and the job ids it makes)
       holder: newJobId(),
       leases: new Map(),
+      records,
       leaseMs: positive(options.leaseMs, 15_000, 'leaseMs'),
-      logs: new LogMirror(sharedStore, jobsLogger),
+      logs: new LogMirror(sharedStore, jobsLogger, (kind, name) => records.get(jobKey(kind, name))?.seq),
     };
     // The owner tag in the name lets a later builder's sweep remove it if this process is killed.
     this.#ownLogDir = options.logDir ? undefined : mkdtempSync(join(tmpdir(), `imagebuild-logs-${ownerTag()}-`));

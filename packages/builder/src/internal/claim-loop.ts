@@ -2,7 +2,7 @@ import { getReadyReason } from '@imagebuild/core/lifecycle';
 import type { ImageExport } from '@imagebuild/core';
 import type { Claim, Lease } from '../store/shared-store.js';
 import type { JobKind } from '../watch/events.js';
-import { jobKey, type BuilderContext, type SharedRuntime } from './context.js';
+import { dropLease, jobKey, type BuilderContext, type SharedRuntime } from './context.js';
 import { buildState, failExport } from './dependencies.js';
 import { allEnded, type ActiveJob, type JobExecutor, type JobQueue, type QueueItem } from './job-queue.js';
 import type { PoolSlot, RunnerPool } from './pool.js';
@@ -146,6 +146,7 @@ export class ClaimLoop implements JobQueue {
     const { kind, name } = lease;
     const key = jobKey(kind, name);
     this.#shared.leases.set(key, lease);
+    this.#shared.records.set(key, record);
     this.#renewedAt.set(key, Date.now());
     if (this.#closed) {
       await this.#giveBack(key);
@@ -195,7 +196,7 @@ export class ClaimLoop implements JobQueue {
   async #giveBack(key: string): Promise<void> {
     const lease = this.#shared.leases.get(key);
     if (!lease) return;
-    this.#shared.leases.delete(key);
+    dropLease(this.#shared, key);
     this.#renewedAt.delete(key);
     await this.#shared.store.leases.release(lease).catch(() => false);
   }
@@ -255,7 +256,7 @@ export class ClaimLoop implements JobQueue {
           if (this.#shared.leases.get(key) !== lease) return; // released or ended meanwhile
           const job = this.running.get(key);
           if (!renewed) {
-            this.#shared.leases.delete(key);
+            dropLease(this.#shared, key);
             this.#renewedAt.delete(key);
             if (job) {
               const message =

@@ -1,7 +1,7 @@
 import type { Logger } from '@imagebuild/core';
 import type { EventHub } from '../watch/event-hub.js';
 import type { LogBook } from '../logs/log-book.js';
-import type { Store } from '../store/store.js';
+import type { Store, StoredRecord } from '../store/store.js';
 import type { CredentialSealer } from './credentials.js';
 import type { JobKind, WatchEvent } from '../watch/events.js';
 import type { Lease, SharedStore } from '../store/shared-store.js';
@@ -14,6 +14,11 @@ export interface SharedRuntime {
   readonly holder: string;
   /** The leases this process holds, by job key: a job's writes go through its lease. */
   readonly leases: Map<string, Lease>;
+  /**
+   * Each leased job as this process claimed or last wrote it: while the lease lives no other process
+   * can write the job, so its writes start from here instead of a read from the database.
+   */
+  readonly records: Map<string, StoredRecord<JobKind>>;
   /** Lease time: another process takes a job over this long after its holder's last renewal. */
   readonly leaseMs: number;
   /** Copies every log line to the store, where every process reads logs. */
@@ -39,6 +44,12 @@ export interface BuilderContext {
 }
 
 export const jobKey = (kind: JobKind, name: string): string => `${kind}/${name}`;
+
+/** This process no longer holds the job's lease (ended, given back or lost). */
+export function dropLease(shared: SharedRuntime, key: string): void {
+  shared.leases.delete(key);
+  shared.records.delete(key);
+}
 
 /** Resolves when the job is terminal or gone, or after `timeoutMs` (resolves false then). */
 export function waitSettled(

@@ -28,6 +28,8 @@ export class LogMirror {
   constructor(
     readonly store: SharedStore,
     readonly logger: Logger,
+    /** The `seq` of a job this process holds, when known without a read. */
+    readonly seqOf: (kind: JobKind, name: string) => number | undefined = () => undefined,
   ) {}
 
   /** Queues a line (already redacted) of a job's log. */
@@ -65,8 +67,8 @@ export class LogMirror {
     const key = `${kind}/${name}`;
     p.sent = p.sent.then(async () => {
       try {
-        const rec = await this.store.get(kind, name);
-        if (rec) await this.store.logs.append(kind, name, String(rec.seq), lines);
+        const seq = this.seqOf(kind, name) ?? (await this.store.get(kind, name))?.seq;
+        if (seq !== undefined) await this.store.logs.append(kind, name, String(seq), lines);
         this.#failing.delete(key);
       } catch (err) {
         if (!this.#failing.has(key)) {

@@ -1,19 +1,42 @@
-import { ConflictError } from '@imagebuild/core';
+import { ConflictError, NotFoundError } from '@imagebuild/core';
 import { getReadyReason, isTerminal, setReadyCondition, transition, type ReasonOf } from '@imagebuild/core/lifecycle';
 import { LeaseLostError } from '../store/shared-store.js';
 import type { JobState, StoredRecord } from '../store/store.js';
 import type { JobKind } from '../watch/events.js';
-import { jobKey, noteReason, notifySettled, publish, type BuilderContext } from './context.js';
+import { dropLease, jobKey, noteReason, notifySettled, publish, type BuilderContext } from './context.js';
 
 const MAX_RETRIES = 20;
 
-/** A stale version is retried after a re-read; a lost lease never is (another process owns the job now). */
-const retryable = (err: unknown): boolean => err instanceof ConflictError && !(err instanceof LeaseLostError);
+/**
+ * A stale version is retried after a re-read, and so is a job found gone (the re-read says so); a
+ * lost lease never is (another process owns the job now).
+ */
+const retryable = (err: unknown): boolean =>
+  (err instanceof ConflictError && !(err instanceof LeaseLostError)) || err instanceof NotFoundError;
+
+/** The job as stored: while this process holds its lease, as this process last claimed or wrote it. */
+async function readJob<K extends JobKind>(
+  ctx: BuilderContext,
+  kind: K,
+  name: string,
+): Promise<StoredRecord<K> | undefined> {
+  const held = ctx.shared?.records.get(jobKey(kind, name));
+  // a copy: the caller changes it before writing, and a failed write must leave the held one as it was
+  return held ? (structuredClone(held) as StoredRecord<K>) : ctx.store.get(kind, name);
+}
 
 /** Writes a job: through this process's lease when it holds one (shared store), else compare-and-swap. */
-function writeJob(ctx: BuilderContext, rec: StoredRecord<JobKind>, expectedVersion: number): Promise<void> {
-  const lease = ctx.shared?.leases.get(jobKey(rec.kind, rec.name));
-  return lease ? ctx.shared!.store.leases.update(lease, rec, expectedVersion) : ctx.store.update(rec, expectedVersion);
+async function writeJob(ctx: BuilderContext, rec: StoredRecord<JobKind>, expectedVersion: number): Promise<void> {
+  const key = jobKey(rec.kind, rec.name);
+  const lease = ctx.shared?.leases.get(key);
+  if (!lease) return ctx.store.update(rec, expectedVersion);
+  try {
+    await ctx.shared!.store.leases.update(lease, rec, expectedVersion);
+  } catch (err) {
+    ctx.shared!.records.delete(key); // the next attempt reads the database
+    throw err;
+  }
+  if (ctx.shared!.leases.get(key) === lease) ctx.shared!.records.set(key, rec);
 }
 
 export interface PhaseChange {
@@ -44,7 +67,7 @@ export async function setPhase<K extends JobKind>(
   change: PhaseChange = {},
 ): Promise<StoredRecord<K> | undefined> {
   for (let attempt = 0; ; attempt++) {
-    const rec = await ctx.store.get(kind, name);
+    const rec = await readJob(ctx, kind, name);
     if (!rec) return undefined;
     const from = getReadyReason(rec.object) ?? 'Pending';
     if (change.from && !change.from.includes(from)) return undefined;
@@ -68,7 +91,7 @@ export async function setPhase<K extends JobKind>(
     publish(ctx, { type: 'phase', kind, name, from, phase: to, message, object, time: now });
     if (isTerminal(to)) {
       // the store freed the lease with this write
-      ctx.shared?.leases.delete(jobKey(kind, name));
+      if (ctx.shared) dropLease(ctx.shared, jobKey(kind, name));
       notifySettled(ctx, kind, name);
     }
     return rec;
@@ -83,7 +106,7 @@ export async function patchStatus(
   patch: (object: StoredRecord<JobKind>['object']) => void,
 ): Promise<void> {
   for (let attempt = 0; attempt < MAX_RETRIES; attempt++) {
-    const rec = await ctx.store.get(kind, name);
+    const rec = await readJob(ctx, kind, name);
     if (!rec) return;
     const prev = rec.resourceVersion;
     patch(rec.object);
@@ -111,7 +134,7 @@ export async function setMessage(
   message: string,
 ): Promise<boolean> {
   for (let attempt = 0; attempt < MAX_RETRIES; attempt++) {
-    const rec = await ctx.store.get(kind, name);
+    const rec = await readJob(ctx, kind, name);
     if (!rec || (getReadyReason(rec.object) ?? 'Pending') !== reason) return false;
     const prev = rec.resourceVersion;
     const now = new Date().toISOString();
