@@ -1,5 +1,12 @@
 import { ConflictError, NotFoundError } from '@imagebuild/core';
-import { getReadyReason, isTerminal, setReadyCondition, transition, type ReasonOf } from '@imagebuild/core/lifecycle';
+import {
+  canTransition,
+  getReadyReason,
+  isTerminal,
+  setReadyCondition,
+  transition,
+  type ReasonOf,
+} from '@imagebuild/core/lifecycle';
 import { LeaseLostError } from '../store/shared-store.js';
 import type { JobState, StoredRecord } from '../store/store.js';
 import type { JobKind } from '../watch/events.js';
@@ -14,15 +21,21 @@ const MAX_RETRIES = 20;
 const retryable = (err: unknown): boolean =>
   (err instanceof ConflictError && !(err instanceof LeaseLostError)) || err instanceof NotFoundError;
 
-/** The job as stored: while this process holds its lease, as this process last claimed or wrote it. */
+/**
+ * The job as stored: while this process holds its lease, as this process last claimed or wrote it
+ * (`held`), unless `fresh`. A caller that finds a held record not in the state it expects reads
+ * again with `fresh` before it gives up: a write whose answer came late may have left it behind.
+ */
 async function readJob<K extends JobKind>(
   ctx: BuilderContext,
   kind: K,
   name: string,
-): Promise<StoredRecord<K> | undefined> {
-  const held = ctx.shared?.records.get(jobKey(kind, name));
+  fresh: boolean,
+): Promise<{ rec: StoredRecord<K> | undefined; held: boolean }> {
+  const held = fresh ? undefined : ctx.shared?.records.get(jobKey(kind, name));
   // a copy: the caller changes it before writing, and a failed write must leave the held one as it was
-  return held ? (structuredClone(held) as StoredRecord<K>) : ctx.store.get(kind, name);
+  if (held) return { rec: structuredClone(held) as StoredRecord<K>, held: true };
+  return { rec: await ctx.store.get(kind, name), held: false };
 }
 
 /** Writes a job: through this process's lease when it holds one (shared store), else compare-and-swap. */
@@ -36,7 +49,8 @@ async function writeJob(ctx: BuilderContext, rec: StoredRecord<JobKind>, expecte
     ctx.shared!.records.delete(key); // the next attempt reads the database
     throw err;
   }
-  if (ctx.shared!.leases.get(key) === lease) ctx.shared!.records.set(key, rec);
+  // still held (a renewal replaces the lease object, not its epoch)
+  if (ctx.shared!.leases.get(key)?.epoch === lease.epoch) ctx.shared!.records.set(key, rec);
 }
 
 export interface PhaseChange {
@@ -66,12 +80,20 @@ export async function setPhase<K extends JobKind>(
   message: string,
   change: PhaseChange = {},
 ): Promise<StoredRecord<K> | undefined> {
+  let fresh = false;
   for (let attempt = 0; ; attempt++) {
-    const rec = await readJob(ctx, kind, name);
+    const { rec, held } = await readJob(ctx, kind, name, fresh);
     if (!rec) return undefined;
     const from = getReadyReason(rec.object) ?? 'Pending';
-    if (change.from && !change.from.includes(from)) return undefined;
-    if (change.uid !== undefined && rec.job?.uid !== change.uid) return undefined;
+    if ((change.from && !change.from.includes(from)) || (change.uid !== undefined && rec.job?.uid !== change.uid)) {
+      if (!held) return undefined;
+      fresh = true;
+      continue;
+    }
+    if (held && !canTransition(kind, from, to)) {
+      fresh = true;
+      continue;
+    }
     transition(kind, from as ReasonOf<K>, to);
     const prevVersion = rec.resourceVersion;
     const now = new Date().toISOString();
@@ -106,7 +128,7 @@ export async function patchStatus(
   patch: (object: StoredRecord<JobKind>['object']) => void,
 ): Promise<void> {
   for (let attempt = 0; attempt < MAX_RETRIES; attempt++) {
-    const rec = await readJob(ctx, kind, name);
+    const { rec } = await readJob(ctx, kind, name, false);
     if (!rec) return;
     const prev = rec.resourceVersion;
     patch(rec.object);
@@ -133,9 +155,15 @@ export async function setMessage(
   reason: string,
   message: string,
 ): Promise<boolean> {
+  let fresh = false;
   for (let attempt = 0; attempt < MAX_RETRIES; attempt++) {
-    const rec = await readJob(ctx, kind, name);
-    if (!rec || (getReadyReason(rec.object) ?? 'Pending') !== reason) return false;
+    const { rec, held } = await readJob(ctx, kind, name, fresh);
+    if (!rec) return false;
+    if ((getReadyReason(rec.object) ?? 'Pending') !== reason) {
+      if (!held) return false;
+      fresh = true;
+      continue;
+    }
     const prev = rec.resourceVersion;
     const now = new Date().toISOString();
     const object = rec.object;
