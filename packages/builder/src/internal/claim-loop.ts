@@ -3,6 +3,7 @@ import type { ImageExport } from '@imagebuild/core';
 import type { Claim, Lease } from '../store/shared-store.js';
 import type { JobKind } from '../watch/events.js';
 import { dropLease, jobKey, type BuilderContext, type SharedRuntime } from './context.js';
+import { SerialPump } from './serial-pump.js';
 import { buildState, failExport } from './dependencies.js';
 import { allEnded, type ActiveJob, type JobExecutor, type JobQueue, type QueueItem } from './job-queue.js';
 import type { PoolSlot, RunnerPool } from './pool.js';
@@ -38,9 +39,13 @@ export class ClaimLoop implements JobQueue {
   readonly #renewedAt = new Map<string, number>();
   readonly #poll: NodeJS.Timeout;
   readonly #renew: NodeJS.Timeout;
-  #hold: Promise<unknown> | undefined;
-  #pumping = false;
-  #again = false;
+  readonly #pump = new SerialPump(
+    () =>
+      this.#loop().catch((err: unknown) =>
+        this.ctx.logger.warn('claiming jobs failed (retried within a second)', { error: err }),
+      ),
+    () => this.#closed,
+  );
   #renewing = false;
   #closed = false;
 
@@ -84,33 +89,11 @@ export class ClaimLoop implements JobQueue {
   }
 
   holdUntil(work: Promise<unknown>): void {
-    const hold = work.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.#hold = hold;
-    void hold.then(() => {
-      if (this.#hold === hold) this.#hold = undefined;
-      this.pump();
-    });
+    this.#pump.holdUntil(work);
   }
 
   pump(): void {
-    if (this.#closed || this.#hold) return;
-    if (this.#pumping) {
-      this.#again = true;
-      return;
-    }
-    this.#pumping = true;
-    void this.#loop()
-      .catch((err: unknown) => this.ctx.logger.warn('claiming jobs failed (retried within a second)', { error: err }))
-      .finally(() => {
-        this.#pumping = false;
-        if (this.#again) {
-          this.#again = false;
-          this.pump();
-        }
-      });
+    this.#pump.pump();
   }
 
   async #loop(): Promise<void> {

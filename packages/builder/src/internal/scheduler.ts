@@ -1,5 +1,6 @@
 import type { JobKind } from '../watch/events.js';
 import { jobKey, type BuilderContext } from './context.js';
+import { SerialPump } from './serial-pump.js';
 import { buildState, failExport, type BuildBlocker } from './dependencies.js';
 import { allEnded, type ActiveJob, type JobExecutor, type JobQueue, type QueueItem } from './job-queue.js';
 import type { RunnerPool } from './pool.js';
@@ -17,15 +18,15 @@ export class Scheduler implements JobQueue {
   readonly #queue: QueueItem[] = [];
   readonly #waiting = new Map<string, QueueItem[]>();
   readonly running = new Map<string, ActiveJob>();
-  #pumping = false;
-  #again = false;
+  readonly #pump = new SerialPump(
+    () => this.#loop(),
+    () => this.#closed,
+  );
   #retryTimer: NodeJS.Timeout | undefined;
   #placementTimer: NodeJS.Timeout | undefined;
   /** Queued jobs marked as waiting for a reachable runner (the scans below are skipped at 0). */
   #unplaced = 0;
   #closed = false;
-  /** While set, nothing starts (the start-up sweep must not race the jobs it would share layers with). */
-  #hold: Promise<unknown> | undefined;
   executor: JobExecutor | undefined;
 
   constructor(
@@ -99,32 +100,13 @@ export class Scheduler implements JobQueue {
 
   /** Starts no job until `work` settles (then schedules as usual). */
   holdUntil(work: Promise<unknown>): void {
-    const hold = work.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.#hold = hold;
-    void hold.then(() => {
-      if (this.#hold === hold) this.#hold = undefined;
-      this.pump();
-    });
+    // the start-up sweep must not race the jobs it would share layers with
+    this.#pump.holdUntil(work);
   }
 
   /** Runs the scheduling loop (serialised; a call during a run schedules another pass). */
   pump(): void {
-    if (this.#closed || this.#hold) return;
-    if (this.#pumping) {
-      this.#again = true;
-      return;
-    }
-    this.#pumping = true;
-    void this.#loop().finally(() => {
-      this.#pumping = false;
-      if (this.#again) {
-        this.#again = false;
-        this.pump();
-      }
-    });
+    this.#pump.pump();
   }
 
   async #loop(): Promise<void> {
