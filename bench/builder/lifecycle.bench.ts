@@ -9,7 +9,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ImageBuilder, MemoryStore, SqliteStore, type Store } from '@imagebuild/builder';
 import { InstantRunner } from '../../packages/builder/test/instant-runner.js';
-import { markdownTable, median } from '../lib/index.js';
+import { markdownTable, median, watchMachineLoad } from '../lib/index.js';
 
 const BUILDS = Number(process.env['BENCH_BUILDER_BUILDS'] ?? 500);
 const ROUNDS = Number(process.env['BENCH_BUILDER_ROUNDS'] ?? 5);
@@ -29,14 +29,6 @@ const pct = (xs: readonly number[], p: number): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
 };
-
-/** Microseconds this machine's tasks have spent waiting for a CPU (Linux PSI), or undefined. */
-function cpuWaitUs(): number | undefined {
-  if (!existsSync('/proc/pressure/cpu')) return undefined;
-  const m = /some .*total=(\d+)/.exec(readFileSync('/proc/pressure/cpu', 'utf8'));
-  return m ? Number(m[1]) : undefined;
-}
-const loadavg = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
 async function run(store: Store): Promise<Round> {
   const dir = mkdtempSync(join(tmpdir(), 'ib-bench-'));
@@ -135,9 +127,7 @@ const stores = {
 };
 type Label = keyof typeof stores;
 
-const loadBefore = loadavg();
-const wait0 = cpuWaitUs();
-const wall0 = performance.now();
+const load = watchMachineLoad();
 const rounds = new Map<Label, Round[]>([...Object.keys(stores)].map((k) => [k as Label, []]));
 for (let r = 0; r < ROUNDS; r++) {
   for (const label of Object.keys(stores) as Label[]) {
@@ -150,10 +140,7 @@ for (let r = 0; r < ROUNDS; r++) {
     );
   }
 }
-const wait1 = cpuWaitUs();
-const cpuWaitShare =
-  wait0 !== undefined && wait1 !== undefined ? (wait1 - wait0) / 1000 / (performance.now() - wall0) : undefined;
-const loadAfter = loadavg();
+const loadLines = load.lines();
 
 const f = (x: number): string => x.toFixed(2);
 const rows = [...rounds].map(([label, rs]) => {
@@ -189,14 +176,9 @@ const table = markdownTable(
 console.log(table);
 
 const env = [
-  `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, Node ${process.version}, ${cpus().length} cores shared with other engineers' jobs.`,
-  `Load average (1/5/15 min) before: ${loadBefore}; after: ${loadAfter}.`,
-  cpuWaitShare === undefined
-    ? ''
-    : `CPU pressure while it ran (Linux PSI "some"): tasks were waiting for a CPU ${(cpuWaitShare * 100).toFixed(0)}% of the time.`,
-]
-  .filter(Boolean)
-  .join('\n');
+  `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, Node ${process.version}, ${cpus().length} cores; other jobs may run on the machine (load below).`,
+  loadLines,
+].join('\n');
 const generated = `<!-- bench:start (written by bench/builder/lifecycle.bench.ts) -->
 Command: \`BENCH_BUILDER_ROUNDS=${ROUNDS} npx tsx --conditions=@imagebuild/source bench/builder/lifecycle.bench.ts\`
 

@@ -3,7 +3,7 @@
 // worker processes; aggregate transitions/s, the latency of the change feed in another process (p50,
 // p99: commit-side timestamp to receipt), and lease takeover time after a holder stops renewing.
 // Targets (issue 16): ≥ 1,000 transitions/s with 4 processes, p99 ≤ 50 ms, takeover ≤ lease + 2 s.
-//   PG_URL=postgres://postgres@127.0.0.1:5433/postgres npx tsx --conditions=@imagebuild/source bench/builder/postgres-leases.bench.ts
+//   [PG_URL=postgres://…] npx tsx --conditions=@imagebuild/source bench/builder/postgres-leases.bench.ts
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { setReadyCondition } from '@imagebuild/core/lifecycle';
 import type { StoredRecord } from '@imagebuild/builder';
 import { PostgresStore } from '@imagebuild/store-postgres';
+import { harnessPgUrl, loadHarnessEnv } from '@imagebuild/testkit';
 import pg from 'pg';
 import { build } from '../../packages/builder/test/fixtures.js';
 import { markdownTable } from '../lib/index.js';
@@ -135,8 +136,8 @@ async function takeover(admin: string): Promise<number> {
 
 async function main(): Promise<void> {
   if (process.argv[2] === 'worker') return worker(process.argv[3]!, process.argv[4]!);
-  const admin = process.env['PG_URL'];
-  if (!admin) throw new Error('PG_URL is not set (the harness env has it: npm run engines:env)');
+  // the harness cluster unless PG_URL names another (`npm run bench` has started the harness)
+  const admin = process.env['PG_URL'] || harnessPgUrl(loadHarnessEnv());
   const rows: string[][] = [];
   for (const n of [1, 2, 4]) {
     const r = await run(admin, n);
@@ -150,7 +151,7 @@ async function main(): Promise<void> {
     rows,
   );
   const text = `<!-- bench-pg:start (written by bench/builder/postgres-leases.bench.ts) -->
-Command: \`PG_URL=… npx tsx --conditions=@imagebuild/source bench/builder/postgres-leases.bench.ts\`
+Command: \`npx tsx --conditions=@imagebuild/source bench/builder/postgres-leases.bench.ts\`
 
 ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, Node ${process.version}, PostgreSQL 15 (harness cluster, fsync off), 2 cores shared; load average at the end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}.
 Store level: each worker process claims (SKIP LOCKED, 8 at a time) and writes 3 fenced transitions per job;
