@@ -136,7 +136,7 @@ function installProfiler(stats: Map<string, QueryStat>): void {
   };
 }
 
-async function child(url: string): Promise<void> {
+async function child(url: string, logDir: string): Promise<void> {
   const send = (m: FromChild): void => void process.send?.(m);
   const stats = new Map<string, QueryStat>();
   if (PROFILE) installProfiler(stats);
@@ -150,7 +150,6 @@ async function child(url: string): Promise<void> {
     emitted.push([name, phase, performance.timeOrigin + at]);
     if (phase === 'Building' && name.startsWith('victim')) send({ type: 'running', name });
   };
-  const logDir = mkdtempSync(join(tmpdir(), 'ib-bench-mp-'));
   const b = new ImageBuilder({
     runners: [runner],
     store,
@@ -201,12 +200,19 @@ interface Child {
 }
 
 const live = new Set<ChildProcess>();
+/** Every process's log folder is made in here, and it all goes at exit: a SIGKILLed child removes nothing. */
+let runDir: string | undefined;
+const folder = (name: string): string => {
+  runDir ??= mkdtempSync(join(tmpdir(), 'ib-bench-mp-'));
+  return mkdtempSync(join(runDir, name));
+};
 process.on('exit', () => {
   for (const p of live) p.kill('SIGKILL');
+  if (runDir) rmSync(runDir, { recursive: true, force: true });
 });
 
 async function startChild(url: string): Promise<Child> {
-  const proc = fork(process.argv[1]!, ['child', url], {
+  const proc = fork(process.argv[1]!, ['child', url, folder('builder-')], {
     execArgv: [
       '--import',
       'tsx',
@@ -362,7 +368,7 @@ async function databaseClock(url: string): Promise<{ offset: number; error: numb
 
 /** The API process's builder: no runner, so it claims nothing; it creates and watches. */
 async function apiBuilder(url: string): Promise<{ b: ImageBuilder; dispose: () => Promise<void> }> {
-  const dir = mkdtempSync(join(tmpdir(), 'ib-bench-mp-api-'));
+  const dir = folder('api-');
   const b = new ImageBuilder({
     runners: [],
     store: new PostgresStore({ connectionString: url }),
@@ -631,6 +637,8 @@ async function takeover(admin: string): Promise<Takeover> {
 // ---------------------------------------------------------------- main
 
 async function main(): Promise<void> {
+  // ended by a signal: the exit handler still stops the children and removes the folders
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
   const admin = process.env['PG_URL'] || harnessPgUrl(loadHarnessEnv());
   if (PROFILE) installProfiler(apiStats);
   const load = watchMachineLoad();
@@ -860,5 +868,5 @@ function printProfile(r: Round): void {
   }
 }
 
-if (process.argv[2] === 'child') await child(process.argv[3]!);
+if (process.argv[2] === 'child') await child(process.argv[3]!, process.argv[4]!);
 else await main();
