@@ -13,6 +13,7 @@ import {
   type SbomResult,
 } from '@imagebuild/core/runner';
 import { NativeSbomGenerator } from '@imagebuild/supply-chain';
+import { jobTag } from '../export/job-tag.js';
 import { openImageFiles, type ImageFiles } from '../image-files/archive-files.js';
 import type { BuildDeps } from './run-build.js';
 
@@ -55,7 +56,7 @@ export function startSbomStep(
   }
   return {
     abandon: () => files.close().catch(() => undefined),
-    finish: (job) => finishSbom(deps, generator, files, job),
+    finish: (job) => finishSbom(deps, generator, files, start.jobId, job),
   };
 }
 
@@ -63,6 +64,7 @@ async function finishSbom(
   deps: BuildDeps,
   generator: SbomGenerator,
   files: ImageFiles,
+  jobId: string,
   job: Parameters<SbomStep['finish']>[0],
 ): Promise<{ sbom: SbomResult } | { sbomError: string }> {
   const registry = deps.registries(job.repository);
@@ -84,7 +86,8 @@ async function finishSbom(
     const repo = parseImageRef(job.pushed.reference).repository;
     const subject = await registry.head(repo, job.pushed.platformManifestDigest, job.signal);
     if (!subject) throw new Error(`platform manifest ${job.pushed.platformManifestDigest} not found in ${repo}`);
-    dir = await mkdtemp(join(tmpdir(), 'imagebuild-sbom-'));
+    // named after the job: a later sweep or a takeover removes what a killed process left
+    dir = await mkdtemp(join(tmpdir(), `imagebuild-sbom-${jobTag(jobId)}`));
     const file = join(dir, doc.fileName.replace(/[^\w.-]/g, '_'));
     await writeFile(file, doc.content, { mode: 0o600 });
     const pushed = await registry.pushArtifact(

@@ -5,14 +5,14 @@ import { join } from 'node:path';
 import { jobTag } from '../export/job-tag.js';
 
 /**
- * Removes the temporary folders a job's export made (`imagebuild-export-<job>-XXXXXX` in the temp
- * dir, `imagebuild-secret-<job>-XXXXXX` in /dev/shm or the temp dir): what a killed process left.
+ * Removes the temporary folders a job made (`imagebuild-export-<job>-XXXXXX` and `imagebuild-sbom-<job>-XXXXXX`
+ * in the temp dir, `imagebuild-secret-<job>-XXXXXX` in /dev/shm or the temp dir): what a killed process left.
  * Resolves the paths removed.
  */
 export async function removeJobFolders(jobId: string): Promise<string[]> {
   const tag = jobTag(jobId);
   if (tag === '') return [];
-  const prefixes = [`imagebuild-export-${tag}`, `imagebuild-secret-${tag}`];
+  const prefixes = [`imagebuild-export-${tag}`, `imagebuild-secret-${tag}`, `imagebuild-sbom-${tag}`];
   const removed: string[] = [];
   const bases = [tmpdir(), ...(existsSync('/dev/shm') ? ['/dev/shm'] : [])];
   for (const base of new Set(bases)) {
