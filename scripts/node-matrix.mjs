@@ -7,7 +7,7 @@
 // then `vitest run --project unit` and the quick start, both run by that Node. The copy is removed afterwards.
 // NODE_MATRIX_STEPS=unit,quickstart selects steps (default: both).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { installNative, nodeBin, nodeVersion } from './lib/node-versions.mjs';
@@ -16,6 +16,9 @@ const root = new URL('..', import.meta.url).pathname;
 const majors = process.argv.slice(2).length ? process.argv.slice(2) : ['22', '24'];
 const steps = new Set((process.env.NODE_MATRIX_STEPS ?? 'unit,quickstart').split(','));
 const work = mkdtempSync(join(process.env.TMPDIR ?? tmpdir(), 'imagebuild-node-'));
+// The copies sit in `work`, so `../shared` (upstream's API documents, for the conformance tests) is a
+// link there: without it those tests skip on Node 22 and 24. rmSync removes the link, not its target.
+if (existsSync(join(root, '../shared'))) symlinkSync(join(root, '../shared'), join(work, 'shared'));
 const removeWork = () => rmSync(work, { recursive: true, force: true });
 for (const sig of ['SIGINT', 'SIGTERM'])
   process.on(sig, () => {
