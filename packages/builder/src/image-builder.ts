@@ -17,18 +17,17 @@ import { isTerminal } from '@imagebuild/core/lifecycle';
 import type { ImageBuildList, ImageExportList, RepositoryList } from '@imagebuild/core/resources';
 import type { ImageBuilderOptions } from './options.js';
 import { MemoryStore } from './store/memory-store.js';
-import type { Store, StoredRecord } from './store/store.js';
+import type { Store } from './store/store.js';
 import { EventHub } from './watch/event-hub.js';
 import type { JobKind, WatchEvent, WatchOptions } from './watch/events.js';
 import { LogBook, type LogReadOptions, type LogWindow, type LogWindowOptions } from './logs/log-book.js';
 import { CredentialSealer } from './internal/credentials.js';
-import { jobKey, type BuilderContext, type SharedRuntime } from './internal/context.js';
+import { jobKey, newSharedRuntime, type BuilderContext } from './internal/context.js';
 import { RunnerPool } from './internal/pool.js';
 import { Scheduler } from './internal/scheduler.js';
 import { ClaimLoop } from './internal/claim-loop.js';
 import { ChangeBridge } from './internal/change-bridge.js';
 import type { JobQueue } from './internal/job-queue.js';
-import { LogMirror } from './internal/log-mirror.js';
 import { readSharedLog, sharedLogWindow } from './internal/shared-logs.js';
 import { isSharedStore } from './store/shared-store.js';
 import { executeJob } from './internal/execute.js';
@@ -38,7 +37,7 @@ import { CancelDelete } from './internal/cancel-delete.js';
 import { recover, type RecoveryReport } from './internal/recovery.js';
 import { sweepLeftovers } from './internal/sweep.js';
 import { closeOnSignals, onExit } from './internal/signals.js';
-import { newJobId, ownerTag } from './internal/job-owner.js';
+import { ownerTag } from './internal/job-owner.js';
 import type { ListOptions } from '@imagebuild/core/operation';
 import type { DownloadOptions } from './download-options.js';
 import { downloadExport } from './internal/download.js';
@@ -93,16 +92,8 @@ export class ImageBuilder {
     const staleAfterMs = positive(options.staleAfterMs, 180_000, 'staleAfterMs');
     const placementTimeoutMs = positive(options.placementTimeoutMs, 120_000, 'placementTimeoutMs');
     const jobsLogger = childLogger(options.logger, { component: 'jobs' });
-    const records = new Map<string, StoredRecord<JobKind>>();
-    const shared: SharedRuntime | undefined = sharedStore && {
-      store: sharedStore,
-      // names this process in leases (and the job ids it makes)
-      holder: newJobId(),
-      leases: new Map(),
-      records,
-      leaseMs: positive(options.leaseMs, 15_000, 'leaseMs'),
-      logs: new LogMirror(sharedStore, jobsLogger, (kind, name) => records.get(jobKey(kind, name))?.seq),
-    };
+    const shared =
+      sharedStore && newSharedRuntime(sharedStore, positive(options.leaseMs, 15_000, 'leaseMs'), jobsLogger);
     // The owner tag in the name lets a later builder's sweep remove it if this process is killed.
     this.#ownLogDir = options.logDir ? undefined : mkdtempSync(join(tmpdir(), `imagebuild-logs-${ownerTag()}-`));
     const logDir = options.logDir ?? this.#ownLogDir!;

@@ -5,7 +5,8 @@ import type { Store, StoredRecord } from '../store/store.js';
 import type { CredentialSealer } from './credentials.js';
 import type { JobKind, WatchEvent } from '../watch/events.js';
 import type { Lease, SharedStore } from '../store/shared-store.js';
-import type { LogMirror } from './log-mirror.js';
+import { newJobId } from './job-owner.js';
+import { LogMirror } from './log-mirror.js';
 
 /** What a builder on a shared store (several processes) needs besides the local parts. */
 export interface SharedRuntime {
@@ -23,6 +24,20 @@ export interface SharedRuntime {
   readonly leaseMs: number;
   /** Copies every log line to the store, where every process reads logs. */
   readonly logs: LogMirror;
+}
+
+/** The shared-store side of a builder process: a fresh holder name, no lease yet. */
+export function newSharedRuntime(store: SharedStore, leaseMs: number, logger: Logger): SharedRuntime {
+  const records = new Map<string, StoredRecord<JobKind>>();
+  return {
+    store,
+    // names this process in leases (and the job ids it makes)
+    holder: newJobId(),
+    leases: new Map(),
+    records,
+    leaseMs,
+    logs: new LogMirror(store, logger, (kind, name) => records.get(jobKey(kind, name))?.seq),
+  };
 }
 
 /** Shared state of one ImageBuilder, passed to its internal parts. */

@@ -45,19 +45,21 @@ async function pendingBuild(store: MemoryStore, name: string): Promise<StoredRec
   return store.insert({ kind: 'ImageBuild', name, resourceVersion: 1, object, job: { uid: 'u1' } });
 }
 
+const leaseOf = (name: string): Lease => ({
+  kind: 'ImageBuild',
+  name,
+  holder: 'h',
+  epoch: 1,
+  expiresAt: 0,
+  previousHolder: undefined,
+});
+
 describe('setPhase on a shared store', () => {
   it('writes from the record this process holds, with no read', async () => {
     const store = new MemoryStore();
     const { ctx, shared, updates } = sharedContext(store);
     const claimed = await pendingBuild(store, 'a');
-    shared.leases.set('ImageBuild/a', {
-      kind: 'ImageBuild',
-      name: 'a',
-      holder: 'h',
-      epoch: 1,
-      expiresAt: 0,
-      previousHolder: undefined,
-    });
+    shared.leases.set('ImageBuild/a', leaseOf('a'));
     shared.records.set('ImageBuild/a', claimed);
     let reads = 0;
     const get = store.get.bind(store);
@@ -76,14 +78,7 @@ describe('setPhase on a shared store', () => {
     const store = new MemoryStore();
     const { ctx, shared } = sharedContext(store);
     const claimed = await pendingBuild(store, 'b');
-    shared.leases.set('ImageBuild/b', {
-      kind: 'ImageBuild',
-      name: 'b',
-      holder: 'h',
-      epoch: 1,
-      expiresAt: 0,
-      previousHolder: undefined,
-    });
+    shared.leases.set('ImageBuild/b', leaseOf('b'));
     // the Building write landed, but its answer came after a renewal: the held record is the claimed one
     await setPhase(ctx, 'ImageBuild', 'b', 'Building', 'building', { from: ['Pending'] });
     shared.records.set('ImageBuild/b', claimed);
