@@ -37,7 +37,7 @@ export class CancelDelete {
       const shared = this.ctx.shared;
       if (shared && reason !== 'Pending' && !shared.leases.has(jobKey(kind, name))) {
         // another process runs it: only that process may write it
-        const asked = await this.#askHolder(kind, name, reason);
+        const asked = await this.#askHolder(kind, name);
         if (kind === 'ImageBuild') await this.#cascade(name, message);
         return asked;
       }
@@ -51,7 +51,7 @@ export class CancelDelete {
         } catch (err) {
           // a shared store refuses the write: a process has just claimed the job
           if (!(shared && err instanceof ConflictError)) throw err;
-          const asked = await this.#askHolder(kind, name, reason);
+          const asked = await this.#askHolder(kind, name);
           if (kind === 'ImageBuild') await this.#cascade(name, message);
           return asked;
         }
@@ -86,14 +86,16 @@ export class CancelDelete {
 
   /**
    * Asks the process holding the job's lease to cancel it (it sees the request within a second) and
-   * waits up to 5 s for the job to move on from `from`; resolves the job as it then is.
+   * waits up to 5 s for the job to reach Canceling or end; resolves the job as it then is. Not "until it
+   * leaves the state it was read in": this process's feed may still be behind that read.
    */
-  async #askHolder(kind: JobKind, name: string, from: string): Promise<ImageBuild | ImageExport> {
+  async #askHolder(kind: JobKind, name: string): Promise<ImageBuild | ImageExport> {
     const shared = this.ctx.shared!;
     if (!(await shared.store.requestCancel(kind, name))) throw new NotFoundError(`${kind} "${name}" not found`);
     const key = jobKey(kind, name);
     const deadline = Date.now() + ASK_HOLDER_WAIT_MS;
-    while (this.ctx.reasons.get(key) === from && Date.now() < deadline) await sleep(25);
+    const answered = (r: string | undefined): boolean => r === undefined || r === 'Canceling' || isTerminal(r);
+    while (!answered(this.ctx.reasons.get(key)) && Date.now() < deadline) await sleep(25);
     const rec = await this.ctx.store.get(kind, name);
     if (!rec) throw new NotFoundError(`${kind} "${name}" not found`);
     return structuredClone(rec.object);
