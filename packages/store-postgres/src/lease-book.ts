@@ -9,11 +9,31 @@ import {
   type StoredRecord,
 } from '@imagebuild/builder';
 import type pg from 'pg';
-import { RECORD_CHANGE, RESOURCE_COLUMNS, type ResourceRow, toRecord, writeParams } from './internal/rows.js';
+import { Batcher, type Outcome } from './internal/batcher.js';
+import { recordChange, type ResourceRow, toRecord, writeParams } from './internal/rows.js';
 
 type Query = <R extends pg.QueryResultRow>(text: string, params?: unknown[]) => Promise<pg.QueryResult<R>>;
 
 const ACTIVE_LOCK = 0x1b_5702;
+
+interface Write {
+  lease: Lease;
+  record: StoredRecord<JobKind>;
+  expectedVersion: number;
+}
+interface Renewal {
+  lease: Lease;
+  ttlMs: number;
+}
+type Renewed = { lease: Lease; cancelRequested: boolean } | undefined;
+const keyOf = (lease: Lease): string => `${lease.kind}/${lease.name}`;
+/**
+ * Locks the rows of a statement's items (`i`) in one order before it writes them: two statements that
+ * write several rows each (this process's renewals and writes, or two processes') never wait for
+ * each other in a cycle.
+ */
+const LOCK_IN_ORDER = `l AS (SELECT r.kind, r.name FROM ib_resources r JOIN i ON r.kind = i.kind AND r.name = i.name
+    ORDER BY r.kind, r.name FOR UPDATE OF r)`;
 
 /**
  * Leases on jobs: `claim` takes open jobs nobody holds (or whose holder's lease expired) with
@@ -25,6 +45,9 @@ export class LeaseBook implements Leases {
   readonly #query: Query;
   readonly #pool: pg.Pool;
   readonly #ready: () => Promise<void>;
+  /** The fenced writes and renewals of one moment, of any jobs, share a statement (see {@link Batcher}). */
+  readonly #writes = new Batcher<Write, void>((ws) => this.#writeMany(ws), { maxItems: 200, maxInFlight: 1 });
+  readonly #renewals = new Batcher<Renewal, Renewed>((rs) => this.#renewMany(rs), { maxItems: 500, maxInFlight: 1 });
 
   constructor(query: Query, pool: pg.Pool, ready: () => Promise<void>) {
     this.#query = query;
@@ -96,15 +119,36 @@ export class LeaseBook implements Leases {
    * Extends a live lease by `ttlMs` from now. Resolves the renewed lease and whether a cancel was
    * requested, or undefined when the lease was lost (expired, or the job is gone or taken over).
    */
-  async renew(lease: Lease, ttlMs: number): Promise<{ lease: Lease; cancelRequested: boolean } | undefined> {
-    const { rows } = await this.#query<{ expires: number; cancel: boolean }>(
-      `UPDATE ib_resources SET lease_expires = now() + $5 * interval '1 millisecond'
-       WHERE kind = $1 AND name = $2 AND lease_holder = $3 AND lease_epoch = $4 AND lease_expires > now()
-       RETURNING (extract(epoch FROM lease_expires) * 1000)::float8 AS expires, cancel_requested AS cancel`,
-      [lease.kind, lease.name, lease.holder, lease.epoch, ttlMs],
+  renew(lease: Lease, ttlMs: number): Promise<Renewed> {
+    return this.#renewals.submit({ lease, ttlMs }, keyOf(lease));
+  }
+
+  async #renewMany(renewals: readonly Renewal[]): Promise<Outcome<Renewed>[]> {
+    const { rows } = await this.#query<{ ord: string; expires: number; cancel: boolean }>(
+      `WITH i AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::float8[]) WITH ORDINALITY
+           AS i(kind, name, holder, epoch, ttl, ord)),
+       ${LOCK_IN_ORDER}
+       UPDATE ib_resources r SET lease_expires = now() + i.ttl * interval '1 millisecond'
+       FROM i, l WHERE l.kind = r.kind AND l.name = r.name AND r.kind = i.kind AND r.name = i.name
+         AND r.lease_holder = i.holder AND r.lease_epoch = i.epoch AND r.lease_expires > now()
+       RETURNING i.ord, (extract(epoch FROM r.lease_expires) * 1000)::float8 AS expires, r.cancel_requested AS cancel`,
+      [
+        renewals.map((r) => r.lease.kind),
+        renewals.map((r) => r.lease.name),
+        renewals.map((r) => r.lease.holder),
+        renewals.map((r) => r.lease.epoch),
+        renewals.map((r) => r.ttlMs),
+      ],
     );
-    if (!rows[0]) return undefined;
-    return { lease: { ...lease, expiresAt: rows[0].expires }, cancelRequested: rows[0].cancel };
+    const out: Outcome<Renewed>[] = renewals.map(() => ({ ok: true, value: undefined }));
+    for (const row of rows) {
+      const { lease } = renewals[Number(row.ord) - 1]!;
+      out[Number(row.ord) - 1] = {
+        ok: true,
+        value: { lease: { ...lease, expiresAt: row.expires }, cancelRequested: row.cancel },
+      };
+    }
+    return out;
   }
 
   /** Gives a lease up (the job can be claimed again at once). Resolves false when it was no longer held. */
@@ -158,25 +202,54 @@ export class LeaseBook implements Leases {
    * Rejects with {@link LeaseLostError} when the lease is not this one any more, `NotFoundError` when
    * the job is gone, `ConflictError` on a stale version.
    */
-  async update<K extends JobKind>(lease: Lease, record: StoredRecord<K>, expectedVersion: number): Promise<void> {
-    const [object, job, open] = writeParams(record);
-    const { rows } = await this.#query<ResourceRow>(
-      `WITH w AS (UPDATE ib_resources SET rv = $3, object = $4, job = $5, open = $6,
-         lease_holder = CASE WHEN $6 THEN lease_holder END, lease_expires = CASE WHEN $6 THEN lease_expires END
-         WHERE kind = $1 AND name = $2 AND rv = $7 AND lease_holder = $8 AND lease_epoch = $9 AND lease_expires > now()
-         RETURNING ${RESOURCE_COLUMNS}),
-       ${RECORD_CHANGE.replace('$TYPE', "'upsert'")}`,
-      [record.kind, record.name, record.resourceVersion, object, job, open, expectedVersion, lease.holder, lease.epoch],
+  update<K extends JobKind>(lease: Lease, record: StoredRecord<K>, expectedVersion: number): Promise<void> {
+    return this.#writes.submit({ lease, record, expectedVersion }, keyOf(lease));
+  }
+
+  async #writeMany(writes: readonly Write[]): Promise<Outcome<void>[]> {
+    const params = writes.map((w) => writeParams(w.record));
+    const { rows } = await this.#query<{ ord: string }>(
+      `WITH i AS (SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::boolean[],
+           $7::bigint[], $8::text[], $9::bigint[]) WITH ORDINALITY AS i(kind, name, rv, object, job, open, expected, holder, epoch, ord)),
+       ${LOCK_IN_ORDER},
+       w AS (UPDATE ib_resources r SET rv = i.rv, object = i.object, job = i.job, open = i.open,
+           lease_holder = CASE WHEN i.open THEN r.lease_holder END,
+           lease_expires = CASE WHEN i.open THEN r.lease_expires END
+         FROM i, l WHERE l.kind = r.kind AND l.name = r.name AND r.kind = i.kind AND r.name = i.name AND r.rv = i.expected AND r.lease_holder = i.holder
+           AND r.lease_epoch = i.epoch AND r.lease_expires > now()
+         RETURNING r.kind, r.name, r.rv, r.object, i.ord),
+       ${recordChange('upsert', 'w.ord')}`,
+      [
+        writes.map((w) => w.record.kind),
+        writes.map((w) => w.record.name),
+        writes.map((w) => w.record.resourceVersion),
+        params.map((p) => p[0]),
+        params.map((p) => p[1]),
+        params.map((p) => p[2]),
+        writes.map((w) => w.expectedVersion),
+        writes.map((w) => w.lease.holder),
+        writes.map((w) => w.lease.epoch),
+      ],
     );
-    if (rows[0]) return;
+    const written = new Set(rows.map((r) => Number(r.ord) - 1));
+    return Promise.all(
+      writes.map(async (w, i): Promise<Outcome<void>> => {
+        if (written.has(i)) return { ok: true, value: undefined };
+        return { ok: false, error: await this.#whyNotWritten(w).catch((error: unknown) => error) };
+      }),
+    );
+  }
+
+  /** Why a fenced write was refused: the job is gone, the lease is not this one, or a stale version. */
+  async #whyNotWritten({ lease, record, expectedVersion }: Write): Promise<Error> {
     const { rows: now } = await this.#query<{ rv: string; mine: boolean }>(
       `SELECT rv, (lease_holder = $3 AND lease_epoch = $4 AND lease_expires > now()) IS TRUE AS mine
        FROM ib_resources WHERE kind = $1 AND name = $2`,
       [record.kind, record.name, lease.holder, lease.epoch],
     );
-    if (!now[0]) throw new NotFoundError(`${record.kind} "${record.name}" not found`);
-    if (!now[0].mine) throw new LeaseLostError(record.kind, record.name);
-    throw new ConflictError(
+    if (!now[0]) return new NotFoundError(`${record.kind} "${record.name}" not found`);
+    if (!now[0].mine) return new LeaseLostError(record.kind, record.name);
+    return new ConflictError(
       `${record.kind} "${record.name}" was modified concurrently (resourceVersion ${now[0].rv}, expected ${expectedVersion})`,
     );
   }

@@ -1,6 +1,7 @@
 import { SdkError } from '@imagebuild/core';
 import type { JobKind, JobLogs } from '@imagebuild/builder';
 import type pg from 'pg';
+import { Batcher, type Outcome } from './internal/batcher.js';
 
 type Query = <R extends pg.QueryResultRow>(text: string, params?: unknown[]) => Promise<pg.QueryResult<R>>;
 
@@ -9,6 +10,13 @@ export const LOG_CHUNK_LINES = 256;
 /** Bytes per stored chunk at most (a longer single line is a chunk of its own). */
 export const LOG_CHUNK_BYTES = 64 * 1024;
 
+interface Chunk {
+  kind: JobKind;
+  name: string;
+  uid: string;
+  lines: string[];
+}
+
 /**
  * Job logs in PostgreSQL, so any process can read (and follow) the log of a job running elsewhere:
  * appended in chunks of at most {@link LOG_CHUNK_LINES} lines and {@link LOG_CHUNK_BYTES} bytes, one row
@@ -16,6 +24,11 @@ export const LOG_CHUNK_BYTES = 64 * 1024;
  */
 export class LogChunks implements JobLogs {
   readonly #query: Query;
+  /** Chunks of several jobs appended at one moment share a statement (see {@link Batcher}). */
+  readonly #appends = new Batcher<Chunk, number>((chunks) => this.#appendMany(chunks), {
+    maxItems: 100,
+    maxInFlight: 1,
+  });
 
   constructor(query: Query) {
     this.#query = query;
@@ -25,17 +38,36 @@ export class LogChunks implements JobLogs {
   async append(kind: JobKind, name: string, uid: string, lines: readonly string[]): Promise<number> {
     let total = 0;
     for (const chunk of split(lines)) {
-      const { rows } = await this.#query<{ total: number }>(
-        `WITH last AS (SELECT coalesce(max(chunk) + 1, 0) AS chunk, coalesce(max(first_line + line_count), 0) AS first
-           FROM ib_log_chunks WHERE kind = $1 AND name = $2 AND uid = $3),
-         w AS (INSERT INTO ib_log_chunks (kind, name, uid, chunk, first_line, line_count, lines)
-           SELECT $1, $2, $3, last.chunk, last.first, $4, $5 FROM last RETURNING first_line + line_count AS total)
-         SELECT w.total, pg_notify('ib_logs', $1 || '/' || $2) FROM w`,
-        [kind, name, uid, chunk.length, JSON.stringify(chunk)],
-      );
-      total = rows[0]!.total;
+      total = await this.#appends.submit({ kind, name, uid, lines: chunk }, `${kind}/${name}/${uid}`);
     }
     return total;
+  }
+
+  async #appendMany(chunks: readonly Chunk[]): Promise<Outcome<number>[]> {
+    const { rows } = await this.#query<{ ord: string; total: number }>(
+      `WITH i AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[]) WITH ORDINALITY
+           AS i(kind, name, uid, line_count, lines, ord)),
+       w AS (INSERT INTO ib_log_chunks (kind, name, uid, chunk, first_line, line_count, lines)
+         SELECT i.kind, i.name, i.uid, last.chunk, last.first, i.line_count, i.lines FROM i CROSS JOIN LATERAL (
+           SELECT coalesce(max(chunk) + 1, 0) AS chunk, coalesce(max(first_line + line_count), 0) AS first
+           FROM ib_log_chunks c WHERE c.kind = i.kind AND c.name = i.name AND c.uid = i.uid) last
+         RETURNING kind, name, uid, first_line + line_count AS total),
+       n AS (SELECT pg_notify('ib_logs', kind || '/' || name) FROM w)
+       SELECT i.ord, w.total, (SELECT count(*) FROM n) AS notified FROM w JOIN i USING (kind, name, uid)`,
+      [
+        chunks.map((c) => c.kind),
+        chunks.map((c) => c.name),
+        chunks.map((c) => c.uid),
+        chunks.map((c) => c.lines.length),
+        chunks.map((c) => JSON.stringify(c.lines)),
+      ],
+    );
+    const out: Outcome<number>[] = chunks.map(() => ({
+      ok: false,
+      error: new SdkError('INTERNAL', 'a log chunk was not stored'),
+    }));
+    for (const row of rows) out[Number(row.ord) - 1] = { ok: true, value: row.total };
+    return out;
   }
 
   /** Lines `from` (0-based) onwards, at most `limit` (default 10,000), of one incarnation of a job. */

@@ -9,19 +9,38 @@ import type {
   StoredKind,
   StoredRecord,
 } from '@imagebuild/builder';
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { ChangeFeed } from './change-feed.js';
 import { LeaseBook } from './lease-book.js';
 import { LogChunks } from './log-chunks.js';
 import { migrate } from './migrations.js';
+import { Batcher, type Outcome } from './internal/batcher.js';
 import {
   afterBuild,
-  RECORD_CHANGE,
+  recordChange,
   RESOURCE_COLUMNS,
+  RESOURCE_COLUMNS_R,
   type ResourceRow,
   toRecord,
   writeParams,
 } from './internal/rows.js';
+
+const names = new Map<string, string>();
+/** A prepared statement's name, from its text (every statement's text is a constant). */
+function statementName(text: string): string {
+  let name = names.get(text);
+  if (name === undefined) {
+    name = `ib_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+    names.set(text, name);
+  }
+  return name;
+}
+
+interface Key {
+  kind: StoredKind;
+  name: string;
+}
 
 /** Options of a {@link PostgresStore}. */
 export interface PostgresStoreOptions {
@@ -54,6 +73,15 @@ export class PostgresStore implements SharedStore {
   readonly #ready: Promise<void>;
   readonly #feeds = new Set<ChangeFeed>();
   readonly #connectionString: string | undefined;
+  /** Reads and creates of one moment share a statement (see {@link Batcher}). */
+  readonly #gets = new Batcher<Key, StoredRecord | undefined>((keys) => this.#getMany(keys), {
+    maxItems: 500,
+    maxInFlight: 2,
+  });
+  readonly #inserts = new Batcher<NewRecord<StoredKind>, StoredRecord | undefined>((recs) => this.#insertMany(recs), {
+    maxItems: 200,
+    maxInFlight: 1,
+  });
   #closed = false;
 
   constructor(options: PostgresStoreOptions) {
@@ -93,16 +121,24 @@ export class PostgresStore implements SharedStore {
   async #query<R extends pg.QueryResultRow>(text: string, params: unknown[] = []): Promise<pg.QueryResult<R>> {
     if (this.#closed) throw new SdkError('INTERNAL', 'the PostgresStore is closed');
     await this.#ready;
-    return this.#pool.query<R>(text, params);
+    // named: each connection parses and plans a statement once, not at every call
+    return this.#pool.query<R>({ name: statementName(text), text, values: params });
   }
 
   /** One resource, or undefined. */
-  async get<K extends StoredKind>(kind: K, name: string): Promise<StoredRecord<K> | undefined> {
-    const { rows } = await this.#query<ResourceRow>(
-      `SELECT ${RESOURCE_COLUMNS} FROM ib_resources WHERE kind = $1 AND name = $2`,
-      [kind, name],
+  get<K extends StoredKind>(kind: K, name: string): Promise<StoredRecord<K> | undefined> {
+    return this.#gets.submit({ kind, name }, `${kind}/${name}`) as Promise<StoredRecord<K> | undefined>;
+  }
+
+  async #getMany(keys: readonly Key[]): Promise<Outcome<StoredRecord | undefined>[]> {
+    const { rows } = await this.#query<ResourceRow & { ord: string }>(
+      `SELECT i.ord, ${RESOURCE_COLUMNS_R} FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS i(kind, name, ord)
+       JOIN ib_resources r ON r.kind = i.kind AND r.name = i.name`,
+      [keys.map((k) => k.kind), keys.map((k) => k.name)],
     );
-    return rows[0] ? toRecord<K>(rows[0]) : undefined;
+    const out: Outcome<StoredRecord | undefined>[] = keys.map(() => ({ ok: true, value: undefined }));
+    for (const row of rows) out[Number(row.ord) - 1] = { ok: true, value: toRecord(row) };
+    return out;
   }
 
   /** Every resource of a kind, newest first. */
@@ -116,15 +152,42 @@ export class PostgresStore implements SharedStore {
 
   /** Adds a resource (`ConflictError` when the name is taken), with the next `seq`. */
   async insert<K extends StoredKind>(record: NewRecord<K>): Promise<StoredRecord<K>> {
-    const [object, job, open] = writeParams(record);
-    const { rows } = await this.#query<ResourceRow>(
-      `WITH w AS (INSERT INTO ib_resources (kind, name, seq, rv, object, job, open, after_build)
-         VALUES ($1, $2, nextval('ib_seq'), $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING ${RESOURCE_COLUMNS}),
-       ${RECORD_CHANGE.replace('$TYPE', "'upsert'")}`,
-      [record.kind, record.name, record.resourceVersion, object, job, open, afterBuild(record)],
+    const rec = await this.#inserts.submit(record, `${record.kind}/${record.name}`);
+    if (!rec) throw new ConflictError(`${record.kind} "${record.name}" already exists`);
+    return rec as StoredRecord<K>;
+  }
+
+  async #insertMany(records: readonly NewRecord<StoredKind>[]): Promise<Outcome<StoredRecord | undefined>[]> {
+    const params = records.map((r) => writeParams(r));
+    const { rows } = await this.#query<{ ord: string; seq: string }>(
+      `WITH i AS (SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::boolean[],
+           $7::text[]) WITH ORDINALITY AS i(kind, name, rv, object, job, open, after_build, ord)),
+       -- in one order, as every statement that writes several rows: no two wait for each other in a cycle
+       w AS (INSERT INTO ib_resources (kind, name, seq, rv, object, job, open, after_build)
+         SELECT kind, name, nextval('ib_seq'), rv, object, job, open, after_build FROM (SELECT * FROM i ORDER BY kind, name) s
+         ON CONFLICT DO NOTHING RETURNING kind, name, rv, object, seq),
+       ${recordChange('upsert', 'i.ord, w.seq', 'w JOIN i USING (kind, name)')}`,
+      [
+        records.map((r) => r.kind),
+        records.map((r) => r.name),
+        records.map((r) => r.resourceVersion),
+        params.map((p) => p[0]),
+        params.map((p) => p[1]),
+        params.map((p) => p[2]),
+        records.map((r) => afterBuild(r)),
+      ],
     );
-    if (!rows[0]) throw new ConflictError(`${record.kind} "${record.name}" already exists`);
-    return toRecord<K>(rows[0]);
+    const out: Outcome<StoredRecord | undefined>[] = records.map(() => ({ ok: true, value: undefined }));
+    for (const row of rows) {
+      const i = Number(row.ord) - 1;
+      const [object, job] = params[i]!;
+      // the caller's record, as stored: parsed back from what was written (the caller keeps its own)
+      out[i] = {
+        ok: true,
+        value: toRecord({ ...records[i]!, seq: row.seq, rv: String(records[i]!.resourceVersion), object, job }),
+      };
+    }
+    return out;
   }
 
   /** Compare-and-swap on `resourceVersion`; refused while another holder's lease on the job is live. */
@@ -134,7 +197,7 @@ export class PostgresStore implements SharedStore {
       `WITH w AS (UPDATE ib_resources SET rv = $3, object = $4, job = $5, open = $6
          WHERE kind = $1 AND name = $2 AND rv = $7 AND (lease_expires IS NULL OR lease_expires <= now())
          RETURNING ${RESOURCE_COLUMNS}),
-       ${RECORD_CHANGE.replace('$TYPE', "'upsert'")}`,
+       ${recordChange('upsert')}`,
       [record.kind, record.name, record.resourceVersion, object, job, open, expectedVersion],
     );
     if (rows[0]) return;
@@ -155,7 +218,7 @@ export class PostgresStore implements SharedStore {
   async delete(kind: StoredKind, name: string): Promise<boolean> {
     const { rows } = await this.#query<ResourceRow>(
       `WITH w AS (DELETE FROM ib_resources WHERE kind = $1 AND name = $2 RETURNING kind, name, rv + 1 AS rv, NULL::text AS object),
-       ${RECORD_CHANGE.replace('$TYPE', "'delete'")}`,
+       ${recordChange('delete')}`,
       [kind, name],
     );
     return rows.length > 0;

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConflictError } from '@imagebuild/core';
 import { setReadyCondition } from '@imagebuild/core/lifecycle';
 import type { StoredRecord } from '@imagebuild/builder';
 import { storeContract } from '../../builder/test/store-contract.js';
@@ -138,5 +139,53 @@ describe('PostgresStore', () => {
     expect(await other.logs.read('ImageBuild', 'l1', 'u1')).toEqual(lines);
     expect(await other.logs.read('ImageBuild', 'l1', 'u1', 995, 3)).toEqual(lines.slice(995, 998));
     expect(await other.logs.read('ImageBuild', 'l1', 'u2')).toEqual([]);
+  });
+
+  it('answers each call of a shared statement on its own: writes, renewals, reads, creates, log appends', async () => {
+    const s = await fresh();
+    const names = Array.from({ length: 8 }, (_, i) => `b${i}`);
+    // made at one moment: one statement carries them all, a name taken twice fails alone
+    const made = await Promise.allSettled([...names, 'b0'].map((n) => s.insert(job(n))));
+    expect(made.filter((m) => m.status === 'fulfilled').length).toBe(8);
+    const refused = made.flatMap((m) => (m.status === 'rejected' ? [m.reason as Error] : []));
+    expect(refused.length).toBe(1);
+    expect(refused[0]).toBeInstanceOf(ConflictError);
+    expect(refused[0]!.message).toMatch(/"b0" already exists/);
+    const seqs = made.flatMap((m) => (m.status === 'fulfilled' ? [m.value.seq] : []));
+    expect(new Set(seqs).size).toBe(8);
+    const claims = await s.leases.claim('h', { limit: 8, ttlMs: 60_000 });
+    expect(claims.length).toBe(8);
+    const by = new Map(claims.map((c) => [c.lease.name, c]));
+    // b1: another holder takes it over; b2: deleted; b3: written with a stale version
+    await s.leases.renew(by.get('b1')!.lease, 1);
+    await new Promise((r) => setTimeout(r, 20));
+    const [taken] = await s.leases.claim('other', { limit: 1, ttlMs: 60_000 });
+    expect(taken?.lease.name).toBe('b1');
+    await s.delete('ImageBuild', 'b2');
+    const writes = names.map((n) => {
+      const c = by.get(n)!;
+      const rec = c.record as StoredRecord<'ImageBuild'>;
+      const expected = n === 'b3' ? 7 : 1;
+      return s.leases.update(c.lease, { ...rec, resourceVersion: 2 }, expected);
+    });
+    const renewals = names.map((n) => s.leases.renew(by.get(n)!.lease, 60_000));
+    const reads = names.map((n) => s.get('ImageBuild', n));
+    const outcome = await Promise.allSettled(writes);
+    const why = outcome.map((o) => (o.status === 'fulfilled' ? 'ok' : (o.reason as Error).constructor.name));
+    expect(why).toEqual(['ok', 'LeaseLostError', 'NotFoundError', 'ConflictError', 'ok', 'ok', 'ok', 'ok']);
+    const renewed = await Promise.all(renewals);
+    expect(renewed.map((r) => r !== undefined)).toEqual([true, false, false, true, true, true, true, true]);
+    const got = await Promise.all(reads);
+    expect(got.map((r) => r?.name)).toEqual(['b0', 'b1', undefined, 'b3', 'b4', 'b5', 'b6', 'b7']);
+    expect((await s.get('ImageBuild', 'b0'))?.resourceVersion).toBe(2);
+    expect((await s.get('ImageBuild', 'b3'))?.resourceVersion).toBe(1);
+    // log appends of several jobs at one moment, and of one job in order
+    const appended = await Promise.all([
+      s.logs.append('ImageBuild', 'b4', 'u', ['a', 'b']),
+      s.logs.append('ImageBuild', 'b5', 'u', ['c']),
+      s.logs.append('ImageBuild', 'b4', 'u', ['d']),
+    ]);
+    expect(appended).toEqual([2, 1, 3]);
+    expect(await s.logs.read('ImageBuild', 'b4', 'u')).toEqual(['a', 'b', 'd']);
   });
 });

@@ -36,12 +36,19 @@ export function writeParams(record: Pick<StoredRecord, 'kind' | 'object' | 'job'
 }
 
 /**
- * The tail of every write statement: records the change (with the object at that version, so a watcher
- * in any process can replay it) and wakes the listeners; the notification is delivered at commit.
+ * The tail of every write statement (`w` the written rows, any number; `select` the answer's columns from `from`): records each change (with
+ * the object at that version, so a watcher in any process can replay it) and wakes the listeners
+ * with one notification, delivered at commit.
  */
-export const RECORD_CHANGE = `
-  c AS (INSERT INTO ib_changes (kind, name, rv, type, object) SELECT kind, name, rv, $TYPE, object FROM w RETURNING id)
-  SELECT w.*, pg_notify('ib_changes', c.id::text) FROM w, c`;
+export function recordChange(type: 'upsert' | 'delete', select = 'w.*', from = 'w'): string {
+  return `
+  c AS (INSERT INTO ib_changes (kind, name, rv, type, object) SELECT kind, name, rv, '${type}', object FROM w RETURNING id),
+  n AS (SELECT pg_notify('ib_changes', max(id)::text) FROM c HAVING count(*) > 0)
+  SELECT ${select}, (SELECT count(*) FROM n) AS notified FROM ${from}`;
+}
+
+/** The columns of `ib_resources` a record is made of, of the table aliased `r`. */
+export const RESOURCE_COLUMNS_R = 'r.kind, r.name, r.seq, r.rv, r.object, r.job';
 
 /** The build an export runs after (claims skip it while that build is open), or null. */
 export function afterBuild(record: Pick<StoredRecord, 'kind' | 'object'>): string | null {
