@@ -127,7 +127,7 @@ export class ImageBuilder {
       });
       claims.onCancelRequested = (kind, name) => void this.#cd.cancel(kind, name).catch(() => undefined); // it may have ended meanwhile
       this.#sched = claims;
-      this.#bridge = new ChangeBridge(this.#ctx, shared, () => claims.pump());
+      this.#bridge = new ChangeBridge(this.#ctx, shared, claims);
     } else {
       this.#sched = new Scheduler(this.#ctx, this.#pool, { concurrency, placementTimeoutMs });
     }

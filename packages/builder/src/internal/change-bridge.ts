@@ -2,6 +2,7 @@ import type { ImageBuild, ImageExport, Repository } from '@imagebuild/core';
 import { getReadyCondition, isTerminal } from '@imagebuild/core/lifecycle';
 import type { Change, ChangeStream } from '../store/shared-store.js';
 import type { StoredKind } from '../store/store.js';
+import type { JobKind } from '../watch/events.js';
 import { forgetReason, jobKey, noteReason, notifySettled, type BuilderContext, type SharedRuntime } from './context.js';
 import { maskRepository } from './credentials.js';
 
@@ -11,11 +12,16 @@ interface Seen {
   message: string | undefined;
 }
 
+/** Told of every job's Ready reason as the feed shows it (undefined: deleted); the claim loop. */
+export interface JobStateListener {
+  noteJob(kind: JobKind, name: string, reason: string | undefined, buildRef: string | undefined): void;
+}
+
 /**
  * Turns the shared store's change feed into this process's watch events and job states: every
  * process publishes the same events in the same order, whichever process wrote them. A write that
  * changes neither the Ready reason nor its message (a heartbeat, a label) publishes nothing, as in a
- * single process. Pending jobs and ended ones wake the claim loop (new work, freed slots).
+ * single process. Every job's state goes to the claim loop, which decides what wakes it.
  */
 export class ChangeBridge {
   readonly #seen = new Map<string, Seen>();
@@ -26,7 +32,7 @@ export class ChangeBridge {
   constructor(
     readonly ctx: BuilderContext,
     shared: SharedRuntime,
-    readonly onRunnable: () => void,
+    readonly claims: JobStateListener,
   ) {
     this.#stream = shared.store.changes();
     this.#stream.on((change) => {
@@ -40,11 +46,16 @@ export class ChangeBridge {
     await this.#stream.ready();
     for (const kind of ['Repository', 'ImageBuild', 'ImageExport'] as const) {
       for (const rec of await this.ctx.store.list(kind)) {
-        const ready =
-          kind === 'Repository' ? undefined : getReadyCondition((rec.object as ImageBuild).status?.conditions);
-        const reason = kind === 'Repository' ? undefined : (ready?.reason ?? 'Pending');
-        this.#seen.set(`${kind}/${rec.name}`, { version: rec.resourceVersion, reason, message: ready?.message });
-        if (reason !== undefined) noteReason(this.ctx, `${kind}/${rec.name}`, reason, rec.resourceVersion);
+        const key = `${kind}/${rec.name}`;
+        if (kind === 'Repository') {
+          this.#seen.set(key, { version: rec.resourceVersion, reason: undefined, message: undefined });
+          continue;
+        }
+        const ready = getReadyCondition((rec.object as ImageBuild | ImageExport).status?.conditions);
+        const reason = ready?.reason ?? 'Pending';
+        this.#seen.set(key, { version: rec.resourceVersion, reason, message: ready?.message });
+        noteReason(this.ctx, key, reason, rec.resourceVersion);
+        this.claims.noteJob(kind, rec.name, reason, buildRefOf(rec.object));
       }
     }
     const buffered = this.#buffer ?? [];
@@ -67,6 +78,7 @@ export class ChangeBridge {
       this.ctx.hub.publish({ type: 'deleted', kind, name, time });
       if (kind !== 'Repository') {
         forgetReason(this.ctx, key);
+        this.claims.noteJob(kind, name, undefined, undefined);
         this.ctx.logs.remove(kind, name);
         notifySettled(this.ctx, kind, name);
       }
@@ -113,6 +125,11 @@ export class ChangeBridge {
       });
     }
     if (isTerminal(reason)) notifySettled(this.ctx, kind, name);
-    if (reason === 'Pending' || isTerminal(reason)) this.onRunnable();
+    this.claims.noteJob(kind, name, reason, buildRefOf(object));
   }
+}
+
+/** The build an export runs after. */
+function buildRefOf(object: ImageBuild | ImageExport | Repository): string | undefined {
+  return object.kind === 'ImageExport' ? object.spec.source.imageBuildRef : undefined;
 }

@@ -1,4 +1,4 @@
-import { getReadyReason } from '@imagebuild/core/lifecycle';
+import { getReadyReason, isTerminal } from '@imagebuild/core/lifecycle';
 import type { ImageExport } from '@imagebuild/core';
 import type { Claim, Lease } from '../store/shared-store.js';
 import type { JobKind } from '../watch/events.js';
@@ -35,6 +35,12 @@ export class ClaimLoop implements JobQueue {
   readonly #shared: SharedRuntime;
   readonly #takeovers = new Set<Promise<void>>();
   readonly #cancelAsked = new Set<string>();
+  /** Pending exports as the change feed shows them: the build each waits for. */
+  readonly #waitingFor = new Map<string, string>();
+  /** How many Pending exports wait for each build. */
+  readonly #waiters = new Map<string, number>();
+  /** Another process's job ending can free room here: a limit is shared across processes. */
+  readonly #sharedLimits: boolean;
   /** When each held lease was last claimed or renewed (this process's clock). */
   readonly #renewedAt = new Map<string, number>();
   readonly #poll: NodeJS.Timeout;
@@ -55,6 +61,8 @@ export class ClaimLoop implements JobQueue {
     readonly limits: ClaimLimits,
   ) {
     this.#shared = ctx.shared!;
+    this.#sharedLimits =
+      limits.globalConcurrency !== undefined || pool.slots.some((slot) => slot.sharedLimit !== undefined);
     // expired leases produce no change event: look for them (and anything missed) every second
     this.#poll = setInterval(() => this.pump(), 1000);
     this.#poll.unref();
@@ -85,6 +93,36 @@ export class ClaimLoop implements JobQueue {
         // claimed meanwhile: its claimer fails it
         this.ctx.logger.debug('a dependent export was claimed before it could be failed', { name: e.name, error: err });
       }
+    }
+  }
+
+  /**
+   * A job's state as the change feed shows it (reason undefined: deleted). New work wakes the claim,
+   * in every process. An ended job only does when it frees something here: a build that Pending
+   * exports wait for, or room under a limit shared across processes. (A job ending in this process
+   * wakes it anyway, when it gives its slot back.) Without this, every end woke every process to a
+   * claim that found nothing.
+   */
+  noteJob(kind: JobKind, name: string, reason: string | undefined, buildRef: string | undefined): void {
+    if (kind === 'ImageExport') this.#noteWaiting(name, reason === 'Pending' ? buildRef : undefined);
+    if (reason === 'Pending') this.pump();
+    else if (reason !== undefined && isTerminal(reason)) {
+      if (this.#sharedLimits || (kind === 'ImageBuild' && this.#waiters.has(name))) this.pump();
+    }
+  }
+
+  #noteWaiting(exportName: string, buildRef: string | undefined): void {
+    const before = this.#waitingFor.get(exportName);
+    if (before === buildRef) return;
+    if (before !== undefined) {
+      const n = (this.#waiters.get(before) ?? 1) - 1;
+      if (n > 0) this.#waiters.set(before, n);
+      else this.#waiters.delete(before);
+      this.#waitingFor.delete(exportName);
+    }
+    if (buildRef !== undefined) {
+      this.#waitingFor.set(exportName, buildRef);
+      this.#waiters.set(buildRef, (this.#waiters.get(buildRef) ?? 0) + 1);
     }
   }
 

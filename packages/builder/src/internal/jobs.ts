@@ -59,10 +59,13 @@ export class Jobs {
   async createBuild(input: unknown, annotations?: Record<string, string>): Promise<ImageBuild> {
     const parsed = parseImageBuild(input);
     const repos = new Map<string, Repository>();
-    for (const n of [parsed.spec.source.repository, parsed.spec.destination.repository]) {
-      const r = await this.ctx.store.get('Repository', n);
+    const names = [parsed.spec.source.repository, parsed.spec.destination.repository];
+    // read together: a shared store sends them in one statement
+    const recs = await Promise.all(names.map((n) => this.ctx.store.get('Repository', n)));
+    names.forEach((n, i) => {
+      const r = recs[i];
       if (r) repos.set(n, r.object);
-    }
+    });
     const issues = validateImageBuildAgainstRepositories(parsed, repos);
     if (parsed.spec.binding.type === 'early' && !this.enrollmentConfig) {
       issues.push({

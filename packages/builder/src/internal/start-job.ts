@@ -29,8 +29,11 @@ const DONE_MSG = { ImageBuild: 'Build completed successfully', ImageExport: 'Exp
 /** Looks up repositories by name with their passwords unsealed; a missing or unusable one fails the job. */
 async function repositories(ctx: BuilderContext, names: readonly string[]): Promise<Repository[]> {
   const out: Repository[] = [];
-  for (const name of new Set(names)) {
-    const rec = await ctx.store.get('Repository', name);
+  const unique = [...new Set(names)];
+  // read together: a shared store sends them in one statement
+  const recs = await Promise.all(unique.map((name) => ctx.store.get('Repository', name)));
+  for (const [i, name] of unique.entries()) {
+    const rec = recs[i];
     if (!rec) throw new JobFailure(`Repository "${name}" not found`);
     const { repo, ok } = ctx.sealer.unseal(rec.object);
     if (!ok) {
