@@ -20,7 +20,8 @@ interface Chunk {
 /**
  * Job logs in PostgreSQL, so any process can read (and follow) the log of a job running elsewhere:
  * appended in chunks of at most {@link LOG_CHUNK_LINES} lines and {@link LOG_CHUNK_BYTES} bytes, one row
- * each, keyed by the job's incarnation (`uid`), with a notification (`ib_logs`) at every append.
+ * each, keyed by the job's incarnation (`uid`). No notification: a follower polls, and PostgreSQL
+ * wakes every listening connection of the database at any notification, whatever its channel.
  */
 export class LogChunks implements JobLogs {
   readonly #query: Query;
@@ -51,9 +52,8 @@ export class LogChunks implements JobLogs {
          SELECT i.kind, i.name, i.uid, last.chunk, last.first, i.line_count, i.lines FROM i CROSS JOIN LATERAL (
            SELECT coalesce(max(chunk) + 1, 0) AS chunk, coalesce(max(first_line + line_count), 0) AS first
            FROM ib_log_chunks c WHERE c.kind = i.kind AND c.name = i.name AND c.uid = i.uid) last
-         RETURNING kind, name, uid, first_line + line_count AS total),
-       n AS (SELECT pg_notify('ib_logs', kind || '/' || name) FROM w)
-       SELECT i.ord, w.total, (SELECT count(*) FROM n) AS notified FROM w JOIN i USING (kind, name, uid)`,
+         RETURNING kind, name, uid, first_line + line_count AS total)
+       SELECT i.ord, w.total FROM w JOIN i USING (kind, name, uid)`,
       [
         chunks.map((c) => c.kind),
         chunks.map((c) => c.name),

@@ -225,13 +225,12 @@ export class PostgresStore implements SharedStore {
   }
 
   /**
-   * Asks the holder of a job's lease to cancel it: sets a flag its heartbeat returns and notifies every
-   * process at once (`ib_cancel`). Resolves false when the job does not exist.
+   * Asks the holder of a job's lease to cancel it: sets a flag its next renewal returns (within a
+   * second). Resolves false when the job does not exist.
    */
   async requestCancel(kind: StoredKind, name: string): Promise<boolean> {
     const { rowCount } = await this.#query(
-      `WITH w AS (UPDATE ib_resources SET cancel_requested = true WHERE kind = $1 AND name = $2 RETURNING kind, name)
-       SELECT pg_notify('ib_cancel', w.kind || '/' || w.name) FROM w`,
+      'UPDATE ib_resources SET cancel_requested = true WHERE kind = $1 AND name = $2',
       [kind, name],
     );
     return (rowCount ?? 0) > 0;
