@@ -188,4 +188,18 @@ describe('PostgresStore', () => {
     expect(appended).toEqual([2, 1, 3]);
     expect(await s.logs.read('ImageBuild', 'b4', 'u')).toEqual(['a', 'b', 'd']);
   });
+
+  it('fails only the call whose input the server refuses, not the others that shared its statement', async () => {
+    const s = await fresh();
+    await s.insert(job('ok1'));
+    // PostgreSQL refuses a NUL in text: that read fails, the two sent with it are answered
+    const reads = await Promise.allSettled([
+      s.get('ImageBuild', 'ok1'),
+      s.get('ImageBuild', 'bad\u0000name'),
+      s.get('ImageBuild', 'missing'),
+    ]);
+    expect(reads[0]).toMatchObject({ status: 'fulfilled', value: { name: 'ok1' } });
+    expect(reads[1]).toMatchObject({ status: 'rejected' });
+    expect(reads[2]).toEqual({ status: 'fulfilled', value: undefined });
+  });
 });

@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { Batcher, type Outcome } from './batcher.js';
 
@@ -82,5 +83,24 @@ describe('Batcher', () => {
     await s.release();
     expect(await Promise.all([first, second, third])).toEqual([10, 20, 30]);
     expect(s.batches).toEqual([[1], [2], [3]]);
+  });
+
+  it('runs the calls of a statement the server refused again alone; a lost connection fails them all', async () => {
+    const sent: number[][] = [];
+    const b = new Batcher<number, number>(
+      async (items) => {
+        sent.push([...items]);
+        if (items.includes(13)) throw new pg.DatabaseError('invalid input', 0, 'error');
+        if (items.includes(99)) throw new Error('Connection terminated unexpectedly');
+        return items.map((n) => ({ ok: true, value: n }));
+      },
+      { maxItems: 10, maxInFlight: 1 },
+    );
+    const refused = await Promise.allSettled([b.submit(1, 'a'), b.submit(13, 'b'), b.submit(2, 'c')]);
+    expect(refused.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(sent).toEqual([[1, 13, 2], [1], [13], [2]]);
+    const lost = await Promise.allSettled([b.submit(3, 'a'), b.submit(99, 'b')]);
+    expect(lost.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect(sent.length).toBe(5); // not run again: it may have committed
   });
 });

@@ -1,3 +1,5 @@
+import pg from 'pg';
+
 /** What a batch statement says about one item: its answer, or the error that item alone gets. */
 export type Outcome<O> = { ok: true; value: O } | { ok: false; error: unknown };
 
@@ -67,24 +69,37 @@ export class Batcher<I, O> {
     }
     this.#queue = rest;
     this.#inFlight++;
-    this.#run(batch.map((w) => w.item))
-      .then(
-        (outcomes) => {
-          batch.forEach((w, i) => {
-            const o = outcomes[i];
-            if (!o) w.reject(new Error('a batch statement gave no answer for an item'));
-            else if (o.ok) w.resolve(o.value);
-            else w.reject(o.error);
-          });
-        },
-        (error: unknown) => {
-          for (const w of batch) w.reject(error);
-        },
-      )
-      .finally(() => {
-        this.#inFlight--;
-        this.#schedule();
-      });
+    void this.#deliver(batch).finally(() => {
+      this.#inFlight--;
+      this.#schedule();
+    });
     this.#schedule();
+  }
+
+  /**
+   * Runs one statement for the batch and settles each call with its own outcome. When the server
+   * refuses the statement as a whole (it did nothing) and it carried several calls, each is run
+   * again alone: one call's bad input fails that call only, not the other jobs that shared its
+   * statement.
+   */
+  async #deliver(batch: readonly Waiting<I, O>[]): Promise<void> {
+    let outcomes: readonly Outcome<O>[];
+    try {
+      outcomes = await this.#run(batch.map((w) => w.item));
+    } catch (error) {
+      // only a statement the server refused surely did nothing: a lost connection may have committed
+      if (batch.length === 1 || !(error instanceof pg.DatabaseError)) {
+        for (const w of batch) w.reject(error);
+        return;
+      }
+      for (const w of batch) await this.#deliver([w]);
+      return;
+    }
+    batch.forEach((w, i) => {
+      const o = outcomes[i];
+      if (!o) w.reject(new Error('a batch statement gave no answer for an item'));
+      else if (o.ok) w.resolve(o.value);
+      else w.reject(o.error);
+    });
   }
 }
