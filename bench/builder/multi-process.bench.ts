@@ -10,6 +10,7 @@
 // PG_URL (an admin URL of a cluster that lets it CREATE DATABASE) wins over the harness's env file.
 // BENCH_PG_JOBS (2000), BENCH_PG_PROCESSES ("1,2,4"), BENCH_PG_TAKEOVERS (3), BENCH_PG_LEASE_MS (3000),
 // BENCH_PG_PACE (50 builds/s; 0: no paced pass) and BENCH_PG_PACED_JOBS (600) for the pass below saturation;
+// BENCH_PG_CONCURRENCY (8): jobs each builder process runs at once;
 // BENCH_PG_PROFILE=1 also counts and times every SQL statement of every process (printed, not
 // written to the results: the counting costs time of its own); BENCH_PG_CPU_PROFILE=<dir> has them
 // write V8 CPU profiles there (for the API process: node --cpu-prof --import tsx --conditions=… <this file>).
@@ -39,7 +40,7 @@ const PROFILE = process.env['BENCH_PG_PROFILE'] === '1';
 /** A directory: the builder processes write V8 CPU profiles there (`--cpu-prof`). */
 const CPU_PROFILE = process.env['BENCH_PG_CPU_PROFILE'];
 /** Jobs each builder process runs at once. */
-const CONCURRENCY = 8;
+const CONCURRENCY = Number(process.env['BENCH_PG_CONCURRENCY'] ?? 8);
 /** Creates the API process has in flight (several API clients at once). */
 const CREATE_PARALLEL = 16;
 /** A run with no watch event for this long has stalled: it fails rather than hang the bench. */
