@@ -9,7 +9,7 @@ import {
   type StoredRecord,
 } from '@imagebuild/builder';
 import type pg from 'pg';
-import { Batcher, type Outcome } from './internal/batcher.js';
+import { Batcher, type Outcome, rowsByItem } from './internal/batcher.js';
 import { recordChange, type ResourceRow, toRecord, writeParams } from './internal/rows.js';
 
 type Query = <R extends pg.QueryResultRow>(text: string, params?: unknown[]) => Promise<pg.QueryResult<R>>;
@@ -140,15 +140,10 @@ export class LeaseBook implements Leases {
         renewals.map((r) => r.ttlMs),
       ],
     );
-    const out: Outcome<Renewed>[] = renewals.map(() => ({ ok: true, value: undefined }));
-    for (const row of rows) {
-      const { lease } = renewals[Number(row.ord) - 1]!;
-      out[Number(row.ord) - 1] = {
-        ok: true,
-        value: { lease: { ...lease, expiresAt: row.expires }, cancelRequested: row.cancel },
-      };
-    }
-    return out;
+    return rowsByItem(renewals.length, rows).map((row, i) => ({
+      ok: true,
+      value: row && { lease: { ...renewals[i]!.lease, expiresAt: row.expires }, cancelRequested: row.cancel },
+    }));
   }
 
   /** Gives a lease up (the job can be claimed again at once). Resolves false when it was no longer held. */
@@ -231,11 +226,10 @@ export class LeaseBook implements Leases {
         writes.map((w) => w.lease.epoch),
       ],
     );
-    const written = new Set(rows.map((r) => Number(r.ord) - 1));
     return Promise.all(
-      writes.map(async (w, i): Promise<Outcome<void>> => {
-        if (written.has(i)) return { ok: true, value: undefined };
-        return { ok: false, error: await this.#whyNotWritten(w).catch((error: unknown) => error) };
+      rowsByItem(writes.length, rows).map(async (row, i): Promise<Outcome<void>> => {
+        if (row) return { ok: true, value: undefined };
+        return { ok: false, error: await this.#whyNotWritten(writes[i]!).catch((error: unknown) => error) };
       }),
     );
   }

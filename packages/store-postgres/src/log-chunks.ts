@@ -1,7 +1,7 @@
 import { SdkError } from '@imagebuild/core';
 import type { JobKind, JobLogs } from '@imagebuild/builder';
 import type pg from 'pg';
-import { Batcher, type Outcome } from './internal/batcher.js';
+import { Batcher, type Outcome, rowsByItem } from './internal/batcher.js';
 
 type Query = <R extends pg.QueryResultRow>(text: string, params?: unknown[]) => Promise<pg.QueryResult<R>>;
 
@@ -62,12 +62,11 @@ export class LogChunks implements JobLogs {
         chunks.map((c) => JSON.stringify(c.lines)),
       ],
     );
-    const out: Outcome<number>[] = chunks.map(() => ({
-      ok: false,
-      error: new SdkError('INTERNAL', 'a log chunk was not stored'),
-    }));
-    for (const row of rows) out[Number(row.ord) - 1] = { ok: true, value: row.total };
-    return out;
+    return rowsByItem(chunks.length, rows).map((row) =>
+      row
+        ? { ok: true, value: row.total }
+        : { ok: false, error: new SdkError('INTERNAL', 'a log chunk was not stored') },
+    );
   }
 
   /** Lines `from` (0-based) onwards, at most `limit` (default 10,000), of one incarnation of a job. */

@@ -15,7 +15,7 @@ import { ChangeFeed } from './change-feed.js';
 import { LeaseBook } from './lease-book.js';
 import { LogChunks } from './log-chunks.js';
 import { migrate } from './migrations.js';
-import { Batcher, type Outcome } from './internal/batcher.js';
+import { Batcher, type Outcome, rowsByItem } from './internal/batcher.js';
 import {
   afterBuild,
   recordChange,
@@ -136,9 +136,7 @@ export class PostgresStore implements SharedStore {
        JOIN ib_resources r ON r.kind = i.kind AND r.name = i.name`,
       [keys.map((k) => k.kind), keys.map((k) => k.name)],
     );
-    const out: Outcome<StoredRecord | undefined>[] = keys.map(() => ({ ok: true, value: undefined }));
-    for (const row of rows) out[Number(row.ord) - 1] = { ok: true, value: toRecord(row) };
-    return out;
+    return rowsByItem(keys.length, rows).map((row) => ({ ok: true, value: row && toRecord(row) }));
   }
 
   /** Every resource of a kind, newest first. */
@@ -177,17 +175,15 @@ export class PostgresStore implements SharedStore {
         records.map((r) => afterBuild(r)),
       ],
     );
-    const out: Outcome<StoredRecord | undefined>[] = records.map(() => ({ ok: true, value: undefined }));
-    for (const row of rows) {
-      const i = Number(row.ord) - 1;
+    // the caller's record as stored, parsed back from what was written (the caller keeps its own)
+    return rowsByItem(records.length, rows).map((row, i) => {
       const [object, job] = params[i]!;
-      // the caller's record, as stored: parsed back from what was written (the caller keeps its own)
-      out[i] = {
+      const rec = records[i]!;
+      return {
         ok: true,
-        value: toRecord({ ...records[i]!, seq: row.seq, rv: String(records[i]!.resourceVersion), object, job }),
+        value: row && toRecord({ ...rec, seq: row.seq, rv: String(rec.resourceVersion), object, job }),
       };
-    }
-    return out;
+    });
   }
 
   /** Compare-and-swap on `resourceVersion`; refused while another holder's lease on the job is live. */

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { Batcher, type Outcome } from './batcher.js';
+import { Batcher, type Outcome, rowsByItem } from './batcher.js';
 
 /** A statement that answers when `release` is called, recording the batches it was sent. */
 function controlled() {
@@ -102,5 +102,13 @@ describe('Batcher', () => {
     const lost = await Promise.allSettled([b.submit(3, 'a'), b.submit(99, 'b')]);
     expect(lost.map((r) => r.status)).toEqual(['rejected', 'rejected']);
     expect(sent.length).toBe(5); // not run again: it may have committed
+  });
+
+  it("puts a statement's rows in the order of its items, by ordinality", () => {
+    const rows = [
+      { ord: '3', v: 'c' },
+      { ord: '1', v: 'a' },
+    ];
+    expect(rowsByItem(4, rows)).toEqual([rows[1], undefined, rows[0], undefined]);
   });
 });

@@ -3,6 +3,16 @@ import pg from 'pg';
 /** What a batch statement says about one item: its answer, or the error that item alone gets. */
 export type Outcome<O> = { ok: true; value: O } | { ok: false; error: unknown };
 
+/**
+ * A batch statement's rows in the order of its items: the row whose `ord` (1-based, from `unnest …
+ * WITH ORDINALITY`) is each item's, or undefined for an item the statement returned no row for.
+ */
+export function rowsByItem<R extends { ord: string }>(items: number, rows: readonly R[]): (R | undefined)[] {
+  const out = new Array<R | undefined>(items).fill(undefined);
+  for (const row of rows) out[Number(row.ord) - 1] = row;
+  return out;
+}
+
 interface Waiting<I, O> {
   item: I;
   key: string;

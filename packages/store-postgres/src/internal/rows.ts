@@ -36,9 +36,9 @@ export function writeParams(record: Pick<StoredRecord, 'kind' | 'object' | 'job'
 }
 
 /**
- * The tail of every write statement (`w` the written rows, any number; `select` the answer's columns from `from`): records each change (with
- * the object at that version, so a watcher in any process can replay it) and wakes the listeners
- * with one notification, delivered at commit.
+ * The tail of every write statement, `w` being the written rows (any number): records each change
+ * (with the object at that version, so a watcher in any process can replay it) and wakes the
+ * listeners with one notification, delivered at commit. The answer is `select` from `from`.
  */
 export function recordChange(type: 'upsert' | 'delete', select = 'w.*', from = 'w'): string {
   return `
