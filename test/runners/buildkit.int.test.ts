@@ -17,7 +17,7 @@ describe('docker runner with BuildKit (real dockerd)', () => {
 
   it('early-binding build: trace decoded to readable lines, steps reported, filesystem as specified', async () => {
     const repos = harnessRepositories(env);
-    // dockerd runs with --bridge=none here, so BuildKit needs network mode none (also the dialect's default).
+    // dockerd runs with --bridge=none here, so BuildKit needs network mode none (the dialect's default on such a daemon).
     const runner = new DockerRunner({ engine: `unix://${env.dockerSocket}` });
     const build = imageBuild({
       name: 'bk',
@@ -82,6 +82,39 @@ describe('docker runner with BuildKit (real dockerd)', () => {
       const report = await runner.cleanup({ jobId });
       expect(report.failed).toEqual([]);
       expect(await leftovers(conn, jobId, result.reference)).toEqual([]);
+      await runner.close();
+    }
+  });
+
+  it('the default: BuildKit from a plain registry; classic where the source needs credentials (registry B)', async () => {
+    const repos = harnessRepositories(env);
+    const runner = new DockerRunner({ engine: `unix://${env.dockerSocket}` });
+    try {
+      for (const [source, builder] of [
+        ['plain', /^\[imagebuild\] builder: buildkit \(/],
+        ['tls', /^\[imagebuild\] builder: classic \(the source registry needs credentials/],
+      ] as const) {
+        const build = imageBuild({
+          name: `bk-${source}`,
+          binding: 'late',
+          source,
+          destination: 'plain',
+          imageName: `runners/docker-default-${source}`,
+          tag: run,
+        });
+        const jobId = `bk-default-${source}-${run}`;
+        const lines: string[] = [];
+        const op = runner.build(build, [repos.plain, repos.tls], { jobId, sbom: false });
+        op.on('log', (l) => lines.push(l));
+        const result = await op.done();
+        expect(lines.filter((l) => l.startsWith('[imagebuild] builder: '))).toEqual([expect.stringMatching(builder)]);
+        // BuildKit's trace or the classic builder's steps, as chosen
+        expect(
+          lines.some((l) => (source === 'plain' ? /^#\d+ \[\d+\/\d+\] RUN / : /^Step \d+\/\d+ : RUN /).test(l)),
+        ).toBe(true);
+        expect(await leftovers(conn, jobId, result.reference)).toEqual([]);
+      }
+    } finally {
       await runner.close();
     }
   });

@@ -24,7 +24,7 @@ export interface DialectBuildRequest {
   networkMode: string | undefined;
   /** podman only: RUN isolation; default `chroot`. */
   isolation: 'chroot' | 'oci' | 'rootless' | undefined;
-  /** Docker only: the classic builder (default) or BuildKit. */
+  /** Docker only: the builder `chooseBuilder` picked (undefined for podman). */
   builder: 'classic' | 'buildkit' | undefined;
   /** `X-Registry-Config` (URL-safe base64) for pulling the FROM image, when credentials exist. */
   registryConfig: string | undefined;
@@ -51,6 +51,20 @@ export interface DialectPushRequest {
   signal: AbortSignal;
 }
 
+/** What a dialect weighs to pick its builder (see `EngineDialect.chooseBuilder`). */
+export interface BuilderChoice {
+  /** The caller's `builder` option, when given. */
+  requested: 'classic' | 'buildkit' | undefined;
+  /** The FROM image's registry needs credentials. */
+  sourceCredentials: boolean;
+  /** The FROM image's Repository carries its own CA. */
+  sourceCa: boolean;
+  /** The FROM image's Repository says `scheme: http`. */
+  sourcePlainHttp: boolean;
+  /** How the engine treats TLS towards the FROM image's registry. */
+  sourceTlsMode: RegistryTlsMode;
+}
+
 /** How an engine treats TLS towards one registry (see `EngineDialect.registryTlsMode`). */
 export type RegistryTlsMode = 'per-request' | 'verify' | 'insecure';
 
@@ -73,6 +87,8 @@ export interface EngineDialect {
    * `verify` (it always verifies) or `insecure` (its own configuration turns verification off).
    */
   registryTlsMode(conn: EngineConnection, registry: string, signal: AbortSignal): Promise<RegistryTlsMode>;
+  /** Docker only: the builder for one build, from the engine's facts and the caller's choice. */
+  chooseBuilder?(conn: EngineConnection, choice: BuilderChoice): { builder: 'classic' | 'buildkit'; why: string };
   /** Starts a build; resolves to the engine's JSON progress stream. */
   startBuild(conn: EngineConnection, req: DialectBuildRequest): Promise<Readable>;
   /** Starts a push; resolves to the engine's JSON progress stream. */

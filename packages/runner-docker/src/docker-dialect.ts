@@ -7,19 +7,22 @@ import {
   dockerSocketStrategy,
   buildContextHeaders,
 } from '@imagebuild/engine/dialect';
+import { buildkitNetworkMode, chooseDockerBuilder } from './docker-builder.js';
 import { dockerRegistryTlsMode } from './docker-registry-tls.js';
 
 /**
- * Docker Engine's dialect: `/build` with the classic builder (default) or BuildKit (through
- * dockerode's session; network mode `none` by default, as a daemon without a bridge needs), and
- * `/images/{name}/push` with the mandatory `X-Registry-Auth`. TLS trust is the daemon's own policy
- * (insecure-registries; per-registry CAs in `/etc/docker/certs.d`), read from `/info`.
+ * Docker Engine's dialect: `/build` with BuildKit where it can pull the source (see
+ * `chooseDockerBuilder`; a dockerode client session only when asked for with source credentials)
+ * or the classic builder, and `/images/{name}/push` with the mandatory `X-Registry-Auth`. TLS
+ * trust is the daemon's own policy (insecure-registries; per-registry CAs in
+ * `/etc/docker/certs.d`), read from `/info`.
  */
 export const dockerDialect: EngineDialect = {
   kind: 'docker',
   strategies: [dockerHostStrategy, dockerContextStrategy, dockerSocketStrategy],
   certsDir: '/etc/docker/certs.d',
   registryTlsMode: dockerRegistryTlsMode,
+  chooseBuilder: chooseDockerBuilder,
 
   async startBuild(conn: EngineConnection, req: DialectBuildRequest): Promise<Readable> {
     const query = {
@@ -33,12 +36,23 @@ export const dockerDialect: EngineDialect = {
       forcerm: true,
     };
     if (req.builder === 'buildkit') {
+      const networkmode = req.networkMode ?? (await buildkitNetworkMode(conn, req.signal));
+      // The uploaded context needs no client session; only credentials for the FROM image do.
+      if (!req.registryConfig)
+        return conn.stream({
+          method: 'POST',
+          path: conn.compat('/build'),
+          query: { ...query, networkmode, version: '2' },
+          body: req.context,
+          headers: buildContextHeaders(undefined),
+          signal: req.signal,
+        });
       const defined = Object.fromEntries(Object.entries(query).filter(([, v]) => v !== undefined));
       const stream = await conn.docker.buildImage(
         req.context as unknown as NodeJS.ReadableStream,
         {
           ...defined,
-          networkmode: req.networkMode ?? 'none',
+          networkmode,
           version: '2',
           abortSignal: req.signal,
           ...(req.registryConfig ? { registryconfig: { base64: req.registryConfig } } : {}),

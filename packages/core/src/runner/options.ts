@@ -52,7 +52,10 @@ export interface RunnerBuildOptions extends RunnerJobOptions {
   networkMode?: string | undefined;
   /** podman only: RUN isolation (`chroot`, `oci`, `rootless`); default `chroot`. */
   isolation?: 'chroot' | 'oci' | 'rootless' | undefined;
-  /** Docker only: `classic` (default) or `buildkit`. */
+  /**
+   * Docker only: `buildkit` or `classic`. Default: BuildKit where the engine offers it and can pull
+   * the source with it (no source credentials or CA; no HTTPS registry dockerd treats as insecure), else classic.
+   */
   builder?: DockerBuilder | undefined;
   /**
    * Keep the locally built image after a successful push. Default false (it is removed). Implies

@@ -12,7 +12,7 @@ import {
   type BuildResult,
   type RunnerBuildOptions,
 } from '@imagebuild/core/runner';
-import { registryConfigHeader } from '../auth/registry-auth.js';
+import { registryConfigHeader, repositoryCaPem, repositoryCredentials } from '../auth/registry-auth.js';
 import { activeBuilds } from '../cleanup/active-builds.js';
 import { BuildJournal } from '../cleanup/build-journal.js';
 import { containerIds, sweepBuildLeftovers, type BuildTrace } from '../cleanup/build-leftovers.js';
@@ -112,8 +112,17 @@ export async function runBuild(
     // podman also puts `labels` on every layer it commits: the job label stays there, so that the
     // layers of a killed build are found by label (its cache ignores labels).
     const jobLabelOnLayers = dialect.kind === 'podman';
+    const chosen = dialect.chooseBuilder?.(conn, {
+      requested: options.builder,
+      sourceCredentials: repositoryCredentials(sourceRepo) !== undefined,
+      sourceCa: repositoryCaPem(sourceRepo) !== undefined,
+      sourcePlainHttp: sourceRepo.spec.scheme === 'http',
+      sourceTlsMode: prepared.trust.get(sourceRepo.spec.registry)?.mode ?? 'verify',
+    });
+    if (chosen) log(`[imagebuild] builder: ${chosen.builder} (${chosen.why})`);
+    const builder = chosen?.builder;
     const labelled =
-      options.builder !== 'buildkit'
+      builder !== 'buildkit'
         ? contextWithLabels(
             context,
             jobLabelOnLayers ? imageLabels : { ...imageLabels, ...jobLabel },
@@ -131,7 +140,7 @@ export async function runBuild(
       noCache: options.noCache ?? false,
       networkMode: options.networkMode,
       isolation: options.isolation,
-      builder: options.builder,
+      builder,
       registryConfig: registryConfigHeader([sourceRepo]),
       pullTlsVerify: verify(sourceRepo),
       signal: ctx.signal,

@@ -54,7 +54,7 @@ describe('prepareEngineTrust', () => {
     const { conn, dialect, calls } = fakes('per-request', { Status: 'Login Succeeded' });
     const lines: string[] = [];
     const trust = await prepareEngineTrust(conn, dialect, [withCa], opts(dir, lines));
-    expect(trust.get('reg.example:5000')).toEqual({ tlsVerify: true });
+    expect(trust.get('reg.example:5000')).toEqual({ tlsVerify: true, mode: 'per-request' });
     const files = readdirSync(join(dir, 'reg.example:5000'));
     expect(files).toEqual([expect.stringMatching(/^imagebuild-[0-9a-f]{16}\.crt$/)]);
     const file = join(dir, 'reg.example:5000', files[0]!);
@@ -83,8 +83,8 @@ describe('prepareEngineTrust', () => {
       [repo('skip', { skipServerVerification: true }), repo('http', { registry: 'plain:5000', scheme: 'http' })],
       opts(false),
     );
-    expect(trust.get('reg.example:5000')).toEqual({ tlsVerify: false });
-    expect(trust.get('plain:5000')).toEqual({ tlsVerify: false });
+    expect(trust.get('reg.example:5000')).toEqual({ tlsVerify: false, mode: 'per-request' });
+    expect(trust.get('plain:5000')).toEqual({ tlsVerify: false, mode: 'per-request' });
     expect(calls).toEqual([]);
   });
 

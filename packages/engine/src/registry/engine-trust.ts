@@ -5,13 +5,15 @@ import type { Repository } from '@imagebuild/core';
 import { EngineError, RegistryError, redactText } from '@imagebuild/core/errors';
 import { repositoryCaPem, repositoryCredentials } from '../auth/registry-auth.js';
 import type { EngineConnection } from '../connection/engine-connection.js';
-import type { EngineDialect } from '../dialect.js';
+import type { EngineDialect, RegistryTlsMode } from '../dialect.js';
 import { repositoryLabel } from './repository-errors.js';
 
 /** What `prepareEngineTrust` decided for one registry. */
 export interface EngineTrust {
   /** The `tlsVerify` to send with requests that reach this registry. */
   tlsVerify: boolean;
+  /** How the engine itself treats TLS towards this registry. */
+  mode: RegistryTlsMode;
 }
 
 export interface EngineTrustOptions {
@@ -45,8 +47,8 @@ export async function prepareEngineTrust(
     const registry = repo.spec.registry;
     if (out.has(registry)) continue;
     const verify = repositoryVerifiesTls(repo);
-    out.set(registry, { tlsVerify: verify });
     const mode = await dialect.registryTlsMode(conn, registry, options.signal);
+    out.set(registry, { tlsVerify: verify, mode });
     if (mode === 'verify' && !verify) {
       throw new EngineError(
         conn.name,
