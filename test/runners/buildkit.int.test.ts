@@ -11,6 +11,13 @@ const run = `${process.pid.toString(36)}${Date.now().toString(36)}`;
 
 describe('docker runner with BuildKit (real dockerd)', () => {
   let conn: EngineConnection;
+  const cacheIds = async (): Promise<Set<string>> => {
+    const df = await conn.json<{ BuildCache: { ID: string }[] | null }>({
+      method: 'GET',
+      path: conn.compat('/system/df'),
+    });
+    return new Set((df.BuildCache ?? []).map((r) => r.ID));
+  };
   beforeAll(async () => {
     conn = await EngineConnection.open({ url: `unix://${env.dockerSocket}` });
   });
@@ -27,6 +34,7 @@ describe('docker runner with BuildKit (real dockerd)', () => {
       tag: run,
     });
     const jobId = `bk-${run}`;
+    const cacheBefore = await cacheIds();
     const op = runner.build(build, [repos.plain, repos.tls], {
       enrollmentConfig: enrollmentConfig(),
       builder: 'buildkit',
@@ -42,7 +50,10 @@ describe('docker runner with BuildKit (real dockerd)', () => {
       if (p.unit === 'steps') steps.push([p.done, p.total]);
     });
     const result = await op.done();
+    // the build's BuildKit cache records are pruned, even with the image kept (it runs below)
+    const newRecords = [...(await cacheIds())].filter((id) => !cacheBefore.has(id));
     try {
+      expect(newRecords).toEqual([]);
       // Vertex names and their output, as `docker build --progress=plain` shows them.
       expect(lines).toContainEqual(
         expect.stringMatching(

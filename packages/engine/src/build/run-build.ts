@@ -14,6 +14,7 @@ import {
 } from '@imagebuild/core/runner';
 import { registryConfigHeader, repositoryCaPem, repositoryCredentials } from '../auth/registry-auth.js';
 import { activeBuilds } from '../cleanup/active-builds.js';
+import { buildCacheIds, pruneNewBuildCache } from '../cleanup/build-cache.js';
 import { BuildJournal } from '../cleanup/build-journal.js';
 import { containerIds, sweepBuildLeftovers, type BuildTrace } from '../cleanup/build-leftovers.js';
 import { imageIds, removeImage } from '../cleanup/job-resources.js';
@@ -101,6 +102,7 @@ export async function runBuild(
   // what this build printed, on disk: a killed process's layers are found by the next sweep
   const journal = BuildJournal.open(jobId, conn.info.endpoint, prepared.source.pinned, startedAt);
   let succeeded = false;
+  let cacheBefore: Set<string> | undefined;
   const active = activeBuilds;
   const sourceKey = `${conn.info.endpoint}|${prepared.source.pinned}`;
   active.set(sourceKey, (active.get(sourceKey) ?? 0) + 1);
@@ -121,6 +123,8 @@ export async function runBuild(
     });
     if (chosen) log(`[imagebuild] builder: ${chosen.builder} (${chosen.why})`);
     const builder = chosen?.builder;
+    // unlisted (engine hiccup): nothing is pruned rather than someone else's records
+    if (builder === 'buildkit') cacheBefore = await buildCacheIds(conn, ctx.signal).catch(() => undefined);
     const labelled =
       builder !== 'buildkit'
         ? contextWithLabels(
@@ -229,6 +233,7 @@ export async function runBuild(
         succeeded,
         keepImage: options.keepImage === true,
         tag: context.destinationImage,
+        buildCache: cacheBefore && { before: cacheBefore, sinceSec: startedAt },
         trace: {
           jobId,
           printedIds: [...output.createdIds, ...(output.imageId ? [output.imageId] : [])],
@@ -259,11 +264,23 @@ function registryHint(error: string, source: string, repository: string): string
 
 async function cleanupBuild(
   conn: EngineConnection,
-  job: { succeeded: boolean; keepImage: boolean; tag: string; trace: BuildTrace },
+  job: {
+    succeeded: boolean;
+    keepImage: boolean;
+    tag: string;
+    buildCache: { before: Set<string>; sinceSec: number } | undefined;
+    trace: BuildTrace;
+  },
 ): Promise<void> {
-  if (job.succeeded && job.keepImage) return;
   const signal = AbortSignal.timeout(CLEANUP_TIMEOUT_MS);
+  // BuildKit's records of this build's steps (the image, when kept, does not need them)
+  const pruneCache = async (): Promise<void> => {
+    if (job.buildCache)
+      await pruneNewBuildCache(conn, job.buildCache.before, job.buildCache.sinceSec, signal).catch(() => undefined);
+  };
+  if (job.succeeded && job.keepImage) return pruneCache();
   await removeImage(conn, job.tag, false, signal).catch(() => undefined);
+  await pruneCache();
   if (job.succeeded) {
     // The pushed image: its layers are ours (printed or labelled), nothing is still running. The
     // one guess (a fresh unlabelled layer on the base) is for an unprinted step after an abort; after
