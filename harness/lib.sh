@@ -70,4 +70,6 @@ api() {
   curl -sS --fail-with-body --unix-socket "$sock" -X "$method" "http://d$path" "$@"
 }
 
-http_code() { curl -s -o /dev/null -w '%{http_code}' --max-time 3 "$@" 2>/dev/null; }
+# HTTP status, or 000 when nothing answers: never fails, so `x=$(http_code …)` under `set -e` does not
+# end the script when a server is not listening yet (curl's exit status 7).
+http_code() { curl -s -o /dev/null -w '%{http_code}' --max-time 3 "$@" 2>/dev/null || true; }
