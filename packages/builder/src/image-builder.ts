@@ -139,7 +139,7 @@ export class ImageBuilder {
     };
     this.#sched.executor = (job) => executeJob(this.#ctx, this.#sched, settings, job);
     this.#repos = new Repositories(this.#ctx);
-    this.#jobs = new Jobs(this.#ctx, this.#sched, options.enrollmentConfig);
+    this.#jobs = new Jobs(this.#ctx, this.#sched, options);
     this.#cd = new CancelDelete(this.#ctx, this.#sched, options.deleteCancelTimeoutMs ?? 30_000);
     const cleanup = options.cleanupOnStart ?? true;
     // A shared store needs no restart recovery: jobs of a lost process are taken over when their lease expires.

@@ -63,6 +63,9 @@ export class InstantRunner implements Runner {
   readonly resources = new Map<string, RunnerResource>();
   running = 0;
   maxRunning = 0;
+  /** Each prepareExport call: its converter image and the builds running then. */
+  readonly prepared: Array<{ converterImage: string | undefined; running: string[] }> = [];
+  readonly #runningBuilds = new Set<string>();
   /** Called on each phase with performance.now() (event-latency measurement). */
   onPhase: ((name: string, phase: string, at: number) => void) | undefined;
 
@@ -97,6 +100,7 @@ export class InstantRunner implements Runner {
     const b = this.#behaviour(kind, name);
     const id = `${jobId}`;
     this.resources.set(id, { kind: 'container', id: `c-${id}`, jobId: id });
+    if (kind === 'build') this.#runningBuilds.add(name);
     this.running++;
     this.maxRunning = Math.max(this.maxRunning, this.running);
     try {
@@ -115,9 +119,14 @@ export class InstantRunner implements Runner {
       if (b === 'fail') throw new BuildError(`${kind} of ${name} failed: exit status 1`);
       this.onPhase?.(name, 'Completed', performance.now());
     } finally {
+      this.#runningBuilds.delete(name);
       this.running--;
       this.resources.delete(id);
     }
+  }
+
+  async prepareExport(options: Pick<RunnerExportOptions, 'converterImage'> = {}): Promise<void> {
+    this.prepared.push({ converterImage: options.converterImage, running: [...this.#runningBuilds] });
   }
 
   build(ib: ImageBuild, repositories: readonly Repository[], options: RunnerBuildOptions = {}): BuildOperation {

@@ -75,6 +75,24 @@ describe('queue and pool', () => {
     expect((await b.get('ImageExport', 'e1')).status?.manifestDigest).toMatch(/^sha256:/);
   });
 
+  it("the build's runner pulls the converter image while the build runs, only for a waiting export", async () => {
+    const r = new InstantRunner({ behaviour: by({ b0: 'slow', b1: 'slow', b2: 'slow' }) });
+    await setup([r], { concurrency: 1, exportOptions: { converterImage: 'reg.example/bib:1' } });
+    // e1 is created while b1 waits behind b0: b1's start prepares it; e2 while b2 runs
+    await b.create(build('b0'));
+    await b.create(build('b1'));
+    await b.create(exp('e1', 'b1'));
+    await waitForReason(b, 'ImageExport', 'e1', ['Completed']);
+    await b.create(build('b2'));
+    await waitForReason(b, 'ImageBuild', 'b2', ['Building']);
+    await b.create(exp('e2', 'b2'));
+    await waitForReason(b, 'ImageExport', 'e2', ['Completed']);
+    expect(r.prepared).toEqual([
+      { converterImage: 'reg.example/bib:1', running: ['b1'] },
+      { converterImage: 'reg.example/bib:1', running: ['b2'] },
+    ]);
+  });
+
   it('an export fails promptly with a clear message when its build fails (upstream leaves it Pending)', async () => {
     await setup([new InstantRunner({ behaviour: by({ bad: 'fail' }) })]);
     await b.create(build('bad'));

@@ -9,6 +9,7 @@ import {
 } from '@imagebuild/core';
 import { EngineError } from '@imagebuild/core/errors';
 import type { RepositoryLookup } from '@imagebuild/core/resources';
+import { DEFAULT_CONVERTER_IMAGE } from '@imagebuild/core/runner';
 import type {
   BuildEvents,
   BuildOperation,
@@ -34,6 +35,7 @@ import { discoverEngine, type ReportedAttempt } from './discovery/discover.js';
 import { explicitStrategy } from './discovery/explicit-strategy.js';
 import type { DiscoveryEnvironment, DiscoveryStrategy } from './discovery/types.js';
 import { clearConverterCacheVolumes } from './export/export-volumes.js';
+import { ensureConverterImage } from './export/ensure-image.js';
 import { runExport } from './export/run-export.js';
 import { ociRegistryAccess } from './registry/oci-registry-access.js';
 import type { RegistryAccessFactory } from './registry/registry-access.js';
@@ -80,6 +82,8 @@ export class EngineRunner implements Runner {
   readonly #options: EngineRunnerOptions;
   readonly #registries: RegistryAccessFactory;
   #connection: Promise<EngineConnection> | undefined;
+  /** Converter images being pulled ahead of an export, by reference. */
+  readonly #preparing = new Map<string, Promise<void>>();
   #name: string | undefined;
 
   constructor(dialect: EngineDialect, options: EngineRunnerOptions = {}) {
@@ -159,10 +163,33 @@ export class EngineRunner implements Runner {
     options: RunnerExportOptions = {},
   ): ExportOperation {
     return new Operation<ExportResult, ExportEvents>(
-      async (ctx) => runExport(await this.#exportDeps(ctx.signal), imageExport, imageBuild, repositories, options, ctx),
+      async (ctx) => {
+        // a pull started by prepareExport is awaited, not repeated
+        await this.#preparing.get(options.converterImage ?? DEFAULT_CONVERTER_IMAGE)?.catch(() => undefined);
+        return runExport(await this.#exportDeps(ctx.signal), imageExport, imageBuild, repositories, options, ctx);
+      },
       { signal: options.signal },
       (err) => wrap(this.name, err),
     );
+  }
+
+  /** Pulls or refreshes the converter image while a build runs (see `Runner.prepareExport`). */
+  prepareExport(options: Pick<RunnerExportOptions, 'converterImage' | 'signal'> = {}): Promise<void> {
+    const image = options.converterImage ?? DEFAULT_CONVERTER_IMAGE;
+    let pending = this.#preparing.get(image);
+    if (!pending) {
+      const signal = options.signal ?? new AbortController().signal;
+      pending = (async () => {
+        const conn = await this.connection(signal);
+        await ensureConverterImage(conn, image, () => undefined, signal);
+      })()
+        .catch((err: unknown) => {
+          throw wrap(this.name, err);
+        })
+        .finally(() => this.#preparing.delete(image));
+      this.#preparing.set(image, pending);
+    }
+    return pending;
   }
 
   async #exportDeps(signal: AbortSignal): Promise<Parameters<typeof runExport>[0]> {

@@ -78,6 +78,10 @@ export class ClaimLoop implements JobQueue {
     // nothing is queued in memory: a canceled or deleted job is no longer open in the store
   }
 
+  waitsFor(buildRef: string): boolean {
+    return this.#waiters.has(buildRef);
+  }
+
   releaseDependents(): void {
     this.pump();
   }

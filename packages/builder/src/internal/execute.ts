@@ -5,6 +5,7 @@ import type { BuilderContext } from './context.js';
 import type { ActiveJob, JobQueue } from './job-queue.js';
 import { patchStatus, setPhase } from './writes.js';
 import { newJobId, runningJobIds } from './job-owner.js';
+import { prepareWaitingExport } from './export-prep.js';
 import { JobFailure, startJob } from './start-job.js';
 
 /** Timing knobs of job execution. */
@@ -119,7 +120,10 @@ async function runJob(
       write: enqueueWrite,
     });
     job.op = run;
-    if (job.stop) run.abort(new Error(job.stop.message)); // canceled while starting
+    if (job.stop)
+      run.abort(new Error(job.stop.message)); // canceled while starting
+    else if (kind === 'ImageBuild' && sched.waitsFor(name))
+      prepareWaitingExport(sched, name, settings.options, ctx.logger);
     const result = await run.completed();
     await chain;
     if (job.stop) throw new JobFailure(job.stop.message);

@@ -43,6 +43,8 @@ export interface JobQueue {
   enqueue(item: QueueItem): void;
   /** The job was canceled or deleted while waiting. */
   dequeue(kind: JobKind, name: string): void;
+  /** Some Pending export here waits for this build. */
+  waitsFor(buildRef: string): boolean;
   /** The build completed: its exports may run. */
   releaseDependents(buildRef: string): void;
   /** The build ended Failed or Canceled: its waiting exports fail. */

@@ -8,7 +8,7 @@ import {
   type ImageExport,
   type Repository,
 } from '@imagebuild/core';
-import type { EnrollmentConfig } from '@imagebuild/core/containerfile';
+import type { ImageBuilderOptions } from '../options.js';
 import { getReadyReason, setReadyCondition } from '@imagebuild/core/lifecycle';
 import {
   parseImageBuildNewVersionRequest,
@@ -23,6 +23,7 @@ import { listRecords, type ListOptions } from './list.js';
 import { canonical, managedMetadata } from './metadata.js';
 import type { JobQueue } from './job-queue.js';
 import { failExport } from './dependencies.js';
+import { prepareWaitingExport } from './export-prep.js';
 import { newJobId } from './job-owner.js';
 
 export const CREATED_MSG = {
@@ -53,7 +54,7 @@ export class Jobs {
   constructor(
     readonly ctx: BuilderContext,
     readonly sched: JobQueue,
-    readonly enrollmentConfig: EnrollmentConfig | undefined,
+    readonly options: ImageBuilderOptions,
   ) {}
 
   async createBuild(input: unknown, annotations?: Record<string, string>): Promise<ImageBuild> {
@@ -67,7 +68,7 @@ export class Jobs {
       if (r) repos.set(n, r.object);
     });
     const issues = validateImageBuildAgainstRepositories(parsed, repos);
-    if (parsed.spec.binding.type === 'early' && !this.enrollmentConfig) {
+    if (parsed.spec.binding.type === 'early' && !this.options.enrollmentConfig) {
       issues.push({
         path: 'spec.binding.type',
         message: 'early binding needs an enrollment configuration: pass `enrollmentConfig` to the ImageBuilder',
@@ -105,7 +106,10 @@ export class Jobs {
     const rec = await this.#insert('ImageExport', object);
     const buildReason = this.ctx.reasons.get(jobKey('ImageBuild', ref)) ?? getReadyReason(build.object);
     if (buildReason === 'Failed' || buildReason === 'Canceled') await failExport(this.ctx, rec.name, ref, buildReason);
-    else this.sched.enqueue({ kind: 'ImageExport', name: rec.name, seq: rec.seq, buildRef: ref });
+    else {
+      this.sched.enqueue({ kind: 'ImageExport', name: rec.name, seq: rec.seq, buildRef: ref });
+      prepareWaitingExport(this.sched, ref, this.options, this.ctx.logger);
+    }
     return (await this.ctx.store.get('ImageExport', rec.name))?.object ?? rec.object;
   }
 

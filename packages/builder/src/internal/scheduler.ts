@@ -68,6 +68,10 @@ export class Scheduler implements JobQueue {
     this.#queue.splice(i, 0, item);
   }
 
+  waitsFor(buildRef: string): boolean {
+    return this.#waiting.has(buildRef) || this.#queue.some((i) => i.kind === 'ImageExport' && i.buildRef === buildRef);
+  }
+
   /** The build completed: its parked exports become runnable. */
   releaseDependents(buildRef: string): void {
     const list = this.#waiting.get(buildRef);

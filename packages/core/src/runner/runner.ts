@@ -55,6 +55,13 @@ export interface Runner {
     options?: RunnerExportOptions,
   ): ExportOperation;
 
+  /**
+   * Optional: gets the engine ready for an export while its build still runs, so the export starts
+   * converting at once: the converter image is pulled when missing, or refreshed (pull policy
+   * `newer`). Best effort; the export itself reports what fails here.
+   */
+  prepareExport?(options?: Pick<RunnerExportOptions, 'converterImage' | 'signal'>): Promise<void>;
+
   /** Lists containers and images carrying the job label (all jobs, or one `jobId`). */
   listResources(options?: RunnerCallOptions & { jobId?: string | undefined }): Promise<RunnerResource[]>;
 
