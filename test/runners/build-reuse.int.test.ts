@@ -5,6 +5,7 @@ import { DockerRunner } from '@imagebuild/runner-docker';
 import { PodmanRunner } from '@imagebuild/runner-podman';
 import { loadHarnessEnv } from '@imagebuild/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPlainRepositories } from './export-helpers.js';
 
 const env = loadHarnessEnv();
 const run = `${process.pid.toString(36)}${Date.now().toString(36)}`;
@@ -44,17 +45,7 @@ describe.each(engines)('ImageBuilder reuses an unchanged build on %s', (engine, 
   beforeAll(async () => {
     runner = makeRunner();
     b = new ImageBuilder({ runners: [runner], store: new MemoryStore(), concurrency: 1 });
-    const plain = { type: 'oci' as const, registry: env.registryPlain, scheme: 'http' as const };
-    for (const [name, accessMode] of [
-      ['src', 'Read'],
-      ['dst', 'ReadWrite'],
-    ] as const)
-      await b.create({
-        apiVersion: 'flightctl.io/v1beta1',
-        kind: 'Repository',
-        metadata: { name },
-        spec: { ...plain, accessMode },
-      });
+    await createPlainRepositories(b, env.registryPlain);
   });
   afterAll(async () => {
     await b.close();

@@ -1,9 +1,95 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { getReadyCondition } from '@imagebuild/core/lifecycle';
+import { expect } from 'vitest';
+import { join } from 'node:path';
 import type { Repository } from '@imagebuild/core';
 import { RUNNER_JOB_LABEL } from '@imagebuild/core/runner';
 import type { EngineConnection } from '@imagebuild/engine';
 import { RegistryClient, downloadArtifact } from '@imagebuild/oci';
+import { ImageBuilder, MemoryStore, type ImageBuilderOptions } from '@imagebuild/builder';
+import { DockerRunner } from '@imagebuild/runner-docker';
+import { PodmanRunner } from '@imagebuild/runner-podman';
+import type { HarnessEnv } from '@imagebuild/testkit';
+
+/** Repositories `src` (Read) and `dst` (ReadWrite) on registry A (plain HTTP), as the builder tests use them. */
+export async function createPlainRepositories(b: ImageBuilder, registry: string): Promise<void> {
+  for (const [name, accessMode] of [
+    ['src', 'Read'],
+    ['dst', 'ReadWrite'],
+  ] as const)
+    await b.create({
+      apiVersion: 'flightctl.io/v1beta1',
+      kind: 'Repository',
+      metadata: { name },
+      spec: { type: 'oci', registry, scheme: 'http', accessMode },
+    });
+}
+
+/**
+ * A memory-store ImageBuilder on one harness engine (converter caches under `work`), with
+ * `createPlainRepositories`. `close()` closes both and removes the caches (engine volumes) and `work`.
+ */
+export async function harnessBuilder(
+  kind: 'podman' | 'docker',
+  env: HarnessEnv,
+  work: string,
+  exportOptions: ImageBuilderOptions['exportOptions'],
+): Promise<{ runner: PodmanRunner | DockerRunner; b: ImageBuilder; close(): Promise<void> }> {
+  const engine = `unix://${kind === 'podman' ? env.podmanSocket : env.dockerSocket}`;
+  const cache = join(work, 'cache');
+  const runner =
+    kind === 'podman'
+      ? new PodmanRunner({ engine, converterCache: cache })
+      : new DockerRunner({ engine, converterCache: cache });
+  const b = new ImageBuilder({
+    runners: [runner],
+    store: new MemoryStore(),
+    logDir: join(work, 'logs'),
+    exportOptions,
+  });
+  await createPlainRepositories(b, env.registryPlain);
+  const close = async (): Promise<void> => {
+    await b.close();
+    await runner.clearConverterCache();
+    await runner.close();
+    rmSync(work, { recursive: true, force: true });
+  };
+  return { runner, b, close };
+}
+
+/** A late-binding ImageBuild of the fixture base from `src` to `dst/<imageName>:<name>`. */
+export function plainBuild(name: string, imageName: string) {
+  return {
+    apiVersion: 'flightctl.io/v1alpha1' as const,
+    kind: 'ImageBuild' as const,
+    metadata: { name },
+    spec: {
+      source: { repository: 'src', imageName: 'fixtures/bootc-base', imageTag: 'latest' },
+      destination: { repository: 'dst', imageName, imageTag: name },
+      binding: { type: 'late' as const },
+    },
+  };
+}
+
+/** A qcow2 ImageExport of `build`. */
+export function qcow2Export(name: string, build: string) {
+  return {
+    apiVersion: 'flightctl.io/v1alpha1' as const,
+    kind: 'ImageExport' as const,
+    metadata: { name },
+    spec: { source: { type: 'imageBuild' as const, imageBuildRef: build }, format: 'qcow2' as const },
+  };
+}
+
+/** Follows a job's log to its end and checks it Completed; returns the lines. */
+export async function settleJob(b: ImageBuilder, kind: 'ImageBuild' | 'ImageExport', name: string): Promise<string[]> {
+  const lines: string[] = [];
+  for await (const l of b.logs(kind, name, { follow: true, signal: AbortSignal.timeout(300_000) })) lines.push(l);
+  const ready = getReadyCondition((await b.get(kind, name)).status?.conditions);
+  expect(ready?.reason, ready?.message).toBe('Completed');
+  return lines;
+}
 
 /** Downloads an export artifact's file (verified against its digest). */
 export async function downloadExport(repo: Repository, repository: string, digest: string, file: string) {
