@@ -12,8 +12,7 @@ import { dockerRegistryTlsMode } from './docker-registry-tls.js';
 
 /**
  * Docker Engine's dialect: `/build` with BuildKit where it can pull the source (see
- * `chooseDockerBuilder`; a dockerode client session only when asked for with source credentials)
- * or the classic builder, and `/images/{name}/push` with the mandatory `X-Registry-Auth`. TLS
+ * `chooseDockerBuilder`) or the classic builder, and `/images/{name}/push` with the mandatory `X-Registry-Auth`. TLS
  * trust is the daemon's own policy (insecure-registries; per-registry CAs in
  * `/etc/docker/certs.d`), read from `/info`.
  */
@@ -35,35 +34,17 @@ export const dockerDialect: EngineDialect = {
       rm: true,
       forcerm: true,
     };
-    if (req.builder === 'buildkit') {
-      const networkmode = req.networkMode ?? (await buildkitNetworkMode(conn, req.signal));
-      // The uploaded context needs no client session; only credentials for the FROM image do.
-      if (!req.registryConfig)
-        return conn.stream({
-          method: 'POST',
-          path: conn.compat('/build'),
-          query: { ...query, networkmode, version: '2' },
-          body: req.context,
-          headers: buildContextHeaders(undefined),
-          signal: req.signal,
-        });
-      const defined = Object.fromEntries(Object.entries(query).filter(([, v]) => v !== undefined));
-      const stream = await conn.docker.buildImage(
-        req.context as unknown as NodeJS.ReadableStream,
-        {
-          ...defined,
-          networkmode,
-          version: '2',
-          abortSignal: req.signal,
-          ...(req.registryConfig ? { registryconfig: { base64: req.registryConfig } } : {}),
-        } as unknown as Parameters<typeof conn.docker.buildImage>[1],
-      );
-      return stream as unknown as Readable;
-    }
+    // One request for both builders. BuildKit gets no client session: the uploaded context needs
+    // none, and source credentials (which it takes only from one) make chooseDockerBuilder pick classic.
+    const buildkit = req.builder === 'buildkit';
     return conn.stream({
       method: 'POST',
       path: conn.compat('/build'),
-      query: { ...query, networkmode: req.networkMode },
+      query: {
+        ...query,
+        networkmode: buildkit ? (req.networkMode ?? (await buildkitNetworkMode(conn, req.signal))) : req.networkMode,
+        ...(buildkit ? { version: '2' } : {}),
+      },
       body: req.context,
       headers: buildContextHeaders(req.registryConfig),
       signal: req.signal,

@@ -10,10 +10,11 @@ interface CacheRecord {
 const RECORD_ID = /^[a-z0-9]{1,64}$/;
 
 async function records(conn: EngineConnection, signal: AbortSignal): Promise<CacheRecord[]> {
-  // API 1.41 has no `type` filter on `/system/df`: the whole answer is read, its BuildCache kept.
+  // `type` (API 1.42) spares the engine sizing every image and volume; 1.41 ignores it and answers all.
   const df = await conn.json<{ BuildCache?: CacheRecord[] | null }>({
     method: 'GET',
     path: conn.compat('/system/df'),
+    query: { type: 'build-cache' },
     signal,
   });
   return df?.BuildCache ?? [];

@@ -20,7 +20,7 @@ export interface OpenOptions {
 
 /**
  * A negotiated connection to one engine. `compat(path)` and `libpod(path)` give versioned paths;
- * `docker` is a dockerode client pinned to the negotiated API version (used for BuildKit sessions).
+ * `docker` is a dockerode client pinned to the negotiated API version, for callers' own requests.
  */
 export class EngineConnection {
   /** What the engine reported: kind, version, negotiated API versions, platform. */
