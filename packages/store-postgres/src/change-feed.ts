@@ -13,12 +13,22 @@ interface ChangeRow {
   object: string | null;
 }
 
+/** Changes held behind a read in flight before they are dropped for one more read. */
+const MAX_STEPS = 10_000;
+
+/** What the feed does next, in arrival order: emit a change a notification carried, or read the table. */
+type Step = Change | 'read';
+
 /**
- * Follows `ib_changes`: `LISTEN ib_changes` on a connection of its own wakes it at every commit, and it
- * reads the table from its position, so nothing is lost over a dropped connection (it reconnects and
- * catches up) or a missed notification (it also polls). Ids are taken in write order and a resource's
- * writes are serialised by its row lock, so emitting in id order keeps every resource's order; an id
- * that is missing (a write still committing) holds the position back until it appears or times out.
+ * Follows `ib_changes`. Every write notifies `ib_changes` at commit with the change itself (its header as
+ * JSON, a newline, the object), or with its id alone when that would not fit in a notification; a
+ * `LISTEN` connection of its own receives them in commit order. A carried change is emitted as it
+ * arrives, with no read; an id alone, a reconnect (catch-up) and a poll (a missed notification) read
+ * the table from the feed's position instead. Steps run one at a time in arrival order, so a change
+ * that arrives while a read is in flight waits for it: a resource's writes are serialised by its row
+ * lock, so its changes commit, and are emitted, in id order. Ids seen are remembered above the
+ * position; an id that is missing (a write still committing) holds the position back until it
+ * appears or times out.
  */
 export class ChangeFeed implements ChangeStream {
   readonly #connectionString: string;
@@ -34,8 +44,8 @@ export class ChangeFeed implements ChangeStream {
   #gapSince: number | undefined;
   #client: pg.Client | undefined;
   #timer: NodeJS.Timeout | undefined;
-  #pumping: Promise<void> | undefined;
-  #again = false;
+  readonly #steps: Step[] = [];
+  #running: Promise<void> | undefined;
   #closed = false;
   readonly #started: Promise<void>;
 
@@ -71,14 +81,14 @@ export class ChangeFeed implements ChangeStream {
       this.#low = afterId;
     }
     await this.#connect();
-    this.#timer = setInterval(() => this.#wake(), this.#options.pollMs);
+    this.#timer = setInterval(() => this.#step('read'), this.#options.pollMs);
     this.#timer.unref();
   }
 
   async #connect(): Promise<void> {
     if (this.#closed) return;
     const client = new pg.Client({ connectionString: this.#connectionString });
-    client.on('notification', () => this.#wake());
+    client.on('notification', (msg) => this.#step(parseNotification(msg.payload)));
     client.on('error', () => this.#reconnect(client));
     client.on('end', () => this.#reconnect(client));
     try {
@@ -89,7 +99,7 @@ export class ChangeFeed implements ChangeStream {
       return;
     }
     this.#client = client;
-    this.#wake(); // catch up on what was committed while we were away
+    this.#step('read'); // catch up on what was committed while we were away
   }
 
   #reconnect(client: pg.Client): void {
@@ -99,22 +109,37 @@ export class ChangeFeed implements ChangeStream {
     setTimeout(() => void this.#connect(), 200).unref();
   }
 
-  #wake(): void {
+  #step(step: Step): void {
     if (this.#closed) return;
-    if (this.#pumping) {
-      this.#again = true;
-      return;
+    // A read already waiting covers this one: it starts later, so it sees at least as much.
+    if (step === 'read' && this.#steps.includes('read')) return;
+    if (this.#steps.length >= MAX_STEPS) {
+      // Bounded memory behind a slow read: one read later sees every change these carried.
+      this.#steps.length = 0;
+      step = 'read';
     }
-    this.#pumping = this.#pump().finally(() => {
-      this.#pumping = undefined;
-      if (this.#again) {
-        this.#again = false;
-        this.#wake();
-      }
+    this.#steps.push(step);
+    this.#running ??= this.#run().finally(() => {
+      this.#running = undefined;
     });
   }
 
-  async #pump(): Promise<void> {
+  async #run(): Promise<void> {
+    while (this.#steps.length > 0 && !this.#closed) {
+      const step = this.#steps.shift()!;
+      if (step === 'read') await this.#read();
+      else this.#emit(step);
+      this.#advance();
+    }
+  }
+
+  #emit(change: Change): void {
+    if (change.id <= this.#low || this.#seen.has(change.id)) return;
+    this.#seen.add(change.id);
+    for (const fn of [...this.#listeners]) fn(change);
+  }
+
+  async #read(): Promise<void> {
     for (;;) {
       let rows: ChangeRow[];
       try {
@@ -126,18 +151,14 @@ export class ChangeFeed implements ChangeStream {
         return; // the next notification, poll or reconnect retries
       }
       for (const row of rows) {
-        const id = Number(row.id);
-        if (this.#seen.has(id)) continue;
-        this.#seen.add(id);
-        const change: Change = {
-          id,
+        this.#emit({
+          id: Number(row.id),
           kind: row.kind,
           name: row.name,
           resourceVersion: Number(row.rv),
           type: row.type === 'delete' ? 'delete' : 'upsert',
           object: row.object ?? undefined,
-        };
-        for (const fn of [...this.#listeners]) fn(change);
+        });
       }
       this.#advance();
       if (rows.length < this.#options.batch || this.#closed) return;
@@ -166,10 +187,36 @@ export class ChangeFeed implements ChangeStream {
     this.#listeners.clear();
     if (this.#timer) clearInterval(this.#timer);
     await this.#started.catch(() => {});
-    await this.#pumping;
+    await this.#running;
     const client = this.#client;
     this.#client = undefined;
     await client?.end().catch(() => {});
     this.#onClose();
+  }
+}
+
+/**
+ * A notification's step: the change it carries (`[id, kind, name, rv, type]` as JSON, a newline, then
+ * the object, empty when there is none), or a table read for an id alone or anything else.
+ */
+function parseNotification(payload: string | undefined): Step {
+  const cut = payload?.indexOf('\n') ?? -1;
+  if (payload === undefined || cut < 0) return 'read';
+  try {
+    const [id, kind, name, rv, type] = JSON.parse(payload.slice(0, cut)) as unknown[];
+    if (typeof id !== 'number' || typeof kind !== 'string' || typeof name !== 'string' || typeof rv !== 'number') {
+      return 'read';
+    }
+    const object = payload.slice(cut + 1);
+    return {
+      id,
+      kind: kind as StoredKind,
+      name,
+      resourceVersion: rv,
+      type: type === 'delete' ? 'delete' : 'upsert',
+      object: object === '' ? undefined : object,
+    };
+  } catch {
+    return 'read';
   }
 }

@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError } from '@imagebuild/core';
 import { setReadyCondition } from '@imagebuild/core/lifecycle';
@@ -5,6 +6,8 @@ import type { StoredRecord } from '@imagebuild/builder';
 import { storeContract } from '../../builder/test/store-contract.js';
 import { build } from '../../builder/test/fixtures.js';
 import { type Change, LeaseLostError, MIGRATIONS, PostgresStore } from '../src/index.js';
+import { ChangeFeed } from '../src/change-feed.js';
+import { recordChange } from '../src/internal/rows.js';
 import { createTestDatabase } from './test-database.js';
 
 let db: { url: string; drop: () => Promise<void> };
@@ -111,22 +114,80 @@ describe('PostgresStore', () => {
       await s.update({ ...rec, resourceVersion: v }, v - 1);
       rec = (await s.get('ImageBuild', 'f1'))!;
     }
+    // Too big for a notification's payload: it goes by id and a table read, still in order.
+    const big = structuredClone(rec.object);
+    big.metadata.annotations = { note: 'x'.repeat(9000) };
+    await s.update({ ...rec, resourceVersion: 6, object: big }, 5);
+    rec = (await s.get('ImageBuild', 'f1'))!;
+    await s.update({ ...rec, resourceVersion: 7 }, 6);
     await s.delete('ImageBuild', 'f1');
     const until = Date.now() + 5000;
-    while (seen.length < 6 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    while (seen.length < 8 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
     expect(seen.map((c) => `${c.type}:${c.resourceVersion}`)).toEqual([
       'upsert:1',
       'upsert:2',
       'upsert:3',
       'upsert:4',
       'upsert:5',
-      'delete:6',
+      'upsert:6',
+      'upsert:7',
+      'delete:8',
     ]);
+    expect(JSON.parse(seen[5]!.object!).metadata.annotations.note).toHaveLength(9000);
+    expect(JSON.parse(seen[2]!.object!).metadata.name).toBe('f1');
+    // A change the table does not hold still arrives: the feed takes it from the notification, unread.
+    const raw = new pg.Client({ connectionString: db.url });
+    await raw.connect();
+    await raw.query("SELECT pg_notify('ib_changes', $1)", [`[1000000000000,"ImageBuild","ghost",3,"upsert"]\n{}`]);
+    await raw.end();
+    while (seen.length < 9 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    expect(seen[8]).toEqual({
+      id: 1e12,
+      kind: 'ImageBuild',
+      name: 'ghost',
+      resourceVersion: 3,
+      type: 'upsert',
+      object: '{}',
+    });
     await s.insert(job('f2'));
     const [claim] = await s.leases.claim('h', { limit: 1, ttlMs: 60_000 });
     expect(await other.requestCancel('ImageBuild', 'f2')).toBe(true);
     expect((await s.leases.renew(claim!.lease, 60_000))?.cancelRequested).toBe(true);
     await feed.close();
+  });
+
+  it('holds a bounded number of changes behind a stalled read, then reads the rest back in order', async () => {
+    await fresh(); // migrated
+    const pool = new pg.Pool({ connectionString: db.url, max: 2 });
+    let reads = 0;
+    let release: () => void = () => {};
+    const stalled = new Promise<void>((r) => {
+      release = r;
+    });
+    const query = (async (text: string, params?: unknown[]) => {
+      const answer = await pool.query(text, params);
+      if (text.includes('WHERE id >') && ++reads === 1) await stalled; // the catch-up read answers late
+      return answer;
+    }) as ConstructorParameters<typeof ChangeFeed>[1];
+    const feed = new ChangeFeed(db.url, query, { pollMs: 60_000 }, () => {});
+    await feed.ready();
+    const seen: Change[] = [];
+    feed.on((c) => seen.push(c));
+    // More notified changes than the feed holds while its read is stalled (one statement, one commit).
+    const count = 10_050;
+    await pool.query(
+      `WITH w AS (SELECT 'ImageBuild' AS kind, 'bulk-' || g AS name, g::bigint AS rv, '{}' AS object
+        FROM generate_series(1, ${count}) g), ${recordChange('upsert')}`,
+    );
+    await new Promise((r) => setTimeout(r, 500)); // the notifications arrive behind the read
+    expect(seen).toHaveLength(0);
+    release();
+    const until = Date.now() + 10_000;
+    while (seen.length < count && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    expect(reads).toBeGreaterThanOrEqual(2); // the held changes were dropped for a read
+    expect(seen.map((c) => c.resourceVersion)).toEqual(Array.from({ length: count }, (_, i) => i + 1));
+    await feed.close();
+    await pool.end();
   });
 
   it('stores logs in bounded chunks that any process reads whole', async () => {

@@ -35,15 +35,20 @@ export function writeParams(record: Pick<StoredRecord, 'kind' | 'object' | 'job'
   return [JSON.stringify(record.object), record.job ? JSON.stringify(record.job) : null, isOpen(record)];
 }
 
+/** The largest payload a notification carries: PostgreSQL refuses 8,000 bytes and above. */
+const NOTIFY_PAYLOAD_MAX = 7_999;
+
 /**
  * The tail of every write statement, `w` being the written rows (any number): records each change
- * (with the object at that version, so a watcher in any process can replay it) and wakes the
- * listeners with one notification, delivered at commit. The answer is `select` from `from`.
+ * (with the object at that version, so a watcher in any process can replay it) and notifies it at
+ * commit, carrying the change itself so that followers need not read it back (see `ChangeFeed`), or
+ * its id alone above PostgreSQL's 8,000-byte payload limit. The answer is `select` from `from`.
  */
 export function recordChange(type: 'upsert' | 'delete', select = 'w.*', from = 'w'): string {
   return `
-  c AS (INSERT INTO ib_changes (kind, name, rv, type, object) SELECT kind, name, rv, '${type}', object FROM w RETURNING id),
-  n AS (SELECT pg_notify('ib_changes', max(id)::text) FROM c HAVING count(*) > 0)
+  c AS (INSERT INTO ib_changes (kind, name, rv, type, object) SELECT kind, name, rv, '${type}', object FROM w
+    RETURNING id, json_build_array(id, kind, name, rv, type)::text || E'\\n' || coalesce(object, '') AS payload),
+  n AS (SELECT pg_notify('ib_changes', CASE WHEN octet_length(payload) <= ${NOTIFY_PAYLOAD_MAX} THEN payload ELSE id::text END) FROM c)
   SELECT ${select}, (SELECT count(*) FROM n) AS notified FROM ${from}`;
 }
 
