@@ -62,10 +62,13 @@ export class LeaseBook implements Leases {
   async claim(holder: string, options: ClaimOptions): Promise<Claim[]> {
     const kinds = options.kinds ?? ['ImageBuild', 'ImageExport'];
     const limit = options.limit ?? 1;
+    const abandoned = options.abandoned === true;
     if (!(options.ttlMs > 0)) throw new SdkError('VALIDATION', 'claim: ttlMs must be > 0');
     const sql = `WITH cand AS (
         SELECT kind, name, lease_holder AS prev, lease_expires AS prev_expires FROM ib_resources j
         WHERE open AND kind = ANY($1) AND (lease_expires IS NULL OR lease_expires <= now())
+          AND ($5::boolean IS NOT TRUE OR (lease_expires IS NOT NULL AND coalesce(jsonb_path_query_first(object::jsonb,
+            '$.status.conditions[*] ? (@.type == "Ready").reason') #>> '{}', 'Pending') <> 'Pending'))
           AND (after_build IS NULL OR NOT EXISTS (
             SELECT 1 FROM ib_resources b WHERE b.kind = 'ImageBuild' AND b.name = j.after_build AND b.open))
         ORDER BY seq LIMIT $2 FOR UPDATE OF j SKIP LOCKED)
@@ -79,7 +82,7 @@ export class LeaseBook implements Leases {
     let rows: Row[];
     if (options.maxActive === undefined) {
       if (limit <= 0) return [];
-      rows = (await this.#query<Row>(sql, [kinds, limit, holder, options.ttlMs])).rows;
+      rows = (await this.#query<Row>(sql, [kinds, limit, holder, options.ttlMs, abandoned])).rows;
     } else {
       // Counting live leases and claiming must not interleave between processes: one claimer at a time.
       await this.#ready();
@@ -91,7 +94,7 @@ export class LeaseBook implements Leases {
           'SELECT count(*) AS n FROM ib_resources WHERE open AND lease_expires > now()',
         );
         const room = Math.min(limit, options.maxActive - Number(n[0]!.n));
-        rows = room > 0 ? (await client.query<Row>(sql, [kinds, room, holder, options.ttlMs])).rows : [];
+        rows = room > 0 ? (await client.query<Row>(sql, [kinds, room, holder, options.ttlMs, abandoned])).rows : [];
         await client.query('COMMIT');
       } catch (err) {
         await client.query('ROLLBACK').catch(() => {});

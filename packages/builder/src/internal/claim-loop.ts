@@ -9,6 +9,9 @@ import { allEnded, type ActiveJob, type JobExecutor, type JobQueue, type QueueIt
 import type { PoolSlot, RunnerPool } from './pool.js';
 import { setPhase } from './writes.js';
 
+/** Abandoned jobs one poll takes over at most (the next poll takes more). */
+const ABANDONED_PER_POLL = 16;
+
 /** Ready message of a running job whose process stopped renewing its lease (it was killed or cut off). */
 export const LOST_MESSAGE = 'builder process lost';
 
@@ -24,7 +27,8 @@ export interface ClaimLimits {
  * runner, it claims the oldest open jobs nobody holds (a lease each, renewed every second, which is
  * also when it hears of cancel requests). A claimed job that was already running elsewhere is a
  * takeover: its holder is gone, so it ends Failed ("builder process lost") and its engine leftovers
- * are removed through this process's runners. An export is only claimable once its build has ended.
+ * are removed through this process's runners; such jobs are looked for every second even when no slot
+ * here is free. An export is only claimable once its build has ended.
  */
 export class ClaimLoop implements JobQueue {
   readonly running = new Map<string, ActiveJob>();
@@ -53,6 +57,7 @@ export class ClaimLoop implements JobQueue {
     () => this.#closed,
   );
   #renewing = false;
+  #reaping = false;
   #closed = false;
 
   constructor(
@@ -64,7 +69,10 @@ export class ClaimLoop implements JobQueue {
     this.#sharedLimits =
       limits.globalConcurrency !== undefined || pool.slots.some((slot) => slot.sharedLimit !== undefined);
     // expired leases produce no change event: look for them (and anything missed) every second
-    this.#poll = setInterval(() => this.pump(), 1000);
+    this.#poll = setInterval(() => {
+      this.pump();
+      void this.#endAbandoned();
+    }, 1000);
     this.#poll.unref();
     this.#renew = setInterval(() => void this.#renewAll(), Math.min(1000, this.#shared.leaseMs / 3));
     this.#renew.unref();
@@ -150,6 +158,27 @@ export class ClaimLoop implements JobQueue {
       for (const claim of claims) placed = (await this.#take(claim)) && placed;
       // engines full across processes: the jobs went back; the next poll tries again
       if (!placed) return;
+    }
+  }
+
+  /**
+   * Takes over the jobs that were running under an expired lease, whether or not this process has a
+   * free slot: ending one is a write, not a run, and must not wait for a slot here to free up.
+   */
+  async #endAbandoned(): Promise<void> {
+    if (this.#closed || this.#reaping) return;
+    this.#reaping = true;
+    try {
+      const claims = await this.#shared.store.leases.claim(this.#shared.holder, {
+        limit: ABANDONED_PER_POLL,
+        ttlMs: this.#shared.leaseMs,
+        abandoned: true,
+      });
+      for (const claim of claims) await this.#take(claim);
+    } catch (err) {
+      this.ctx.logger.warn('taking over abandoned jobs failed (retried within a second)', { error: err });
+    } finally {
+      this.#reaping = false;
     }
   }
 

@@ -36,6 +36,11 @@ export interface ClaimOptions {
   ttlMs: number;
   /** Live leases allowed across every process (a global concurrency limit); unlimited when undefined. */
   maxActive?: number | undefined;
+  /**
+   * Only jobs whose holder's lease expired after they had started (their Ready reason is past Pending):
+   * ending them ("builder process lost") needs no free slot, so a busy process still takes them over.
+   */
+  abandoned?: boolean | undefined;
 }
 
 /** The holder lost the lease (it expired and another process may have claimed the job): stop writing. */
