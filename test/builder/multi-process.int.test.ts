@@ -255,6 +255,7 @@ describe('three builder processes on one PostgreSQL, one SIGKILLed mid-run (real
     console.info(
       `multi-process: killed ${victim.label} ${killAt - t0} ms after the first create (${threshold} jobs started) ` +
         `while it ran ${lost.map((r) => `${r.kind}/${r.name} (${r.reason} on ${r.runner})`).join(', ')}; ` +
+        `lost ones ended ${lost.map((r) => endedAt.get(`${r.kind}/${r.name}`)! - killAt).join(', ')} ms after the kill; ` +
         `all ended ${ended} ms after the first create; ${engines.size} job ids created ${creates.length} containers; ` +
         `the sweep removed ${sweepReport.runners.map((r) => `${r.report?.removed.length ?? 0} on ${r.runner}`).join(', ')}`,
     );
