@@ -181,30 +181,35 @@ describe('ImageBuilder on a shared PostgresStore', () => {
   }, 60_000);
 
   it('ends a lost running job within the lease time + 2 s even when every slot of the heir is busy', async () => {
-    const cutStore = new PostgresStore({ connectionString: db.url, maxConnections: 4 });
-    const cut = builder(new InstantRunner({ name: 'cut2', behaviour: () => 'hang' }), 'cut2', cutStore);
+    // the heir first, so that it (not the other process) claims the build that fills its only slot
     const heirRunner = new InstantRunner({ name: 'busy-heir', behaviour: () => 'hang' });
     const heir = builder(heirRunner, 'busy-heir', undefined, undefined, 1);
-    await Promise.all([cut.ready(), heir.ready()]);
+    await heir.ready();
     for (const r of ['src', 'dst']) await heir.apply(repo(r));
-    // the heir's only slot: a build that hangs until it is canceled
     await heir.create(build('occupies'));
-    await until(async () => (heirRunner.running === 1 ? true : undefined));
-    await cut.create(build('lost2'));
-    await until(async () => (reasonOf(await cut.get('ImageBuild', 'lost2')) === 'Pushing' ? true : undefined));
-    const cutAt = Date.now();
-    await cutStore.close();
-    const ended = await until(async () => {
-      const o = await heir.get('ImageBuild', 'lost2');
-      return reasonOf(o) === 'Failed' ? o : undefined;
-    }, 3000 + 5000);
-    expect(Date.now() - cutAt).toBeLessThan(3000 + 2000);
-    expect(ended.status?.conditions?.find((c) => c.type === 'Ready')?.message).toMatch(/builder process lost/);
-    expect(heirRunner.running).toBe(1); // the slot stayed busy all along
-    expect(heirRunner.calls.map((c) => c.name)).toEqual(['occupies']);
-    await heir.cancel('ImageBuild', 'occupies');
-    await until(async () => (reasonOf(await heir.get('ImageBuild', 'occupies')) === 'Canceled' ? true : undefined));
-    await Promise.all([cut.close(), heir.close()]);
+    let cut: ImageBuilder | undefined;
+    try {
+      await until(async () => (heirRunner.running === 1 ? true : undefined));
+      const cutStore = new PostgresStore({ connectionString: db.url, maxConnections: 4 });
+      cut = builder(new InstantRunner({ name: 'cut2', behaviour: () => 'hang' }), 'cut2', cutStore);
+      await cut.ready();
+      await cut.create(build('lost2'));
+      await until(async () => (reasonOf(await cut.get('ImageBuild', 'lost2')) === 'Pushing' ? true : undefined));
+      const cutAt = Date.now();
+      await cutStore.close();
+      const ended = await until(async () => {
+        const o = await heir.get('ImageBuild', 'lost2');
+        return reasonOf(o) === 'Failed' ? o : undefined;
+      }, 3000 + 5000);
+      expect(Date.now() - cutAt).toBeLessThan(3000 + 2000);
+      expect(ended.status?.conditions?.find((c) => c.type === 'Ready')?.message).toMatch(/builder process lost/);
+      expect(heirRunner.running).toBe(1); // the slot stayed busy all along
+      expect(heirRunner.calls.map((c) => c.name)).toEqual(['occupies']);
+    } finally {
+      await heir.cancel('ImageBuild', 'occupies').catch(() => undefined);
+      await until(async () => (heirRunner.running === 0 ? true : undefined)).catch(() => undefined);
+      await Promise.all([cut?.close(), heir.close()]);
+    }
   }, 60_000);
 
   it('holds a per-engine limit across processes (sharedConcurrency)', async () => {
