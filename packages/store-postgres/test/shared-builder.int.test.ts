@@ -191,10 +191,11 @@ describe('ImageBuilder on a shared PostgresStore', () => {
     try {
       await until(async () => (heirRunner.running === 1 ? true : undefined));
       const cutStore = new PostgresStore({ connectionString: db.url, maxConnections: 4 });
-      cut = builder(new InstantRunner({ name: 'cut2', behaviour: () => 'hang' }), 'cut2', cutStore);
-      await cut.ready();
-      await cut.create(build('lost2'));
-      await until(async () => (reasonOf(await cut.get('ImageBuild', 'lost2')) === 'Pushing' ? true : undefined));
+      const other = builder(new InstantRunner({ name: 'cut2', behaviour: () => 'hang' }), 'cut2', cutStore);
+      cut = other;
+      await other.ready();
+      await other.create(build('lost2'));
+      await until(async () => (reasonOf(await other.get('ImageBuild', 'lost2')) === 'Pushing' ? true : undefined));
       const cutAt = Date.now();
       await cutStore.close();
       const ended = await until(async () => {
