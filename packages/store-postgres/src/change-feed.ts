@@ -4,13 +4,25 @@ import pg from 'pg';
 type Query = <R extends pg.QueryResultRow>(text: string, params?: unknown[]) => Promise<pg.QueryResult<R>>;
 
 type Listener = ChangeListener;
+/** A change as a row of `ib_changes` (bigint columns as strings) or a notification's header has it. */
 interface ChangeRow {
-  id: string;
+  id: string | number;
   kind: StoredKind;
   name: string;
-  rv: string;
+  rv: string | number;
   type: string;
   object: string | null;
+}
+
+function toChange(row: ChangeRow): Change {
+  return {
+    id: Number(row.id),
+    kind: row.kind,
+    name: row.name,
+    resourceVersion: Number(row.rv),
+    type: row.type === 'delete' ? 'delete' : 'upsert',
+    object: row.object ?? undefined,
+  };
 }
 
 /** Changes held behind a read in flight before they are dropped for one more read. */
@@ -150,16 +162,7 @@ export class ChangeFeed implements ChangeStream {
       } catch {
         return; // the next notification, poll or reconnect retries
       }
-      for (const row of rows) {
-        this.#emit({
-          id: Number(row.id),
-          kind: row.kind,
-          name: row.name,
-          resourceVersion: Number(row.rv),
-          type: row.type === 'delete' ? 'delete' : 'upsert',
-          object: row.object ?? undefined,
-        });
-      }
+      for (const row of rows) this.#emit(toChange(row));
       this.#advance();
       if (rows.length < this.#options.batch || this.#closed) return;
     }
@@ -208,14 +211,14 @@ function parseNotification(payload: string | undefined): Step {
       return 'read';
     }
     const object = payload.slice(cut + 1);
-    return {
+    return toChange({
       id,
       kind: kind as StoredKind,
       name,
-      resourceVersion: rv,
-      type: type === 'delete' ? 'delete' : 'upsert',
-      object: object === '' ? undefined : object,
-    };
+      rv,
+      type: String(type),
+      object: object === '' ? null : object,
+    });
   } catch {
     return 'read';
   }
