@@ -45,9 +45,11 @@ export const podmanDialect: EngineDialect = {
         nocache: req.noCache,
         platform: req.platform,
         networkmode: req.networkMode,
-        // without the cache, intermediate layers would be committed only to be thrown away (a commit
-        // of each step's whole diff): the build commits its final image alone, as `--layers=false`
-        layers: !req.noCache,
+        // No step cache, as `--layers=false`: a job's layers go when it ends, so the cache could only
+        // hand one running job's layer to another; each step's diff is not committed; and buildah
+        // before 1.43 fails the lookup while another build removes a layer ("getting top layer
+        // info: layer not known", containers/buildah#5674). The final image alone is committed.
+        layers: false,
         rm: true,
         forcerm: true,
       },
