@@ -22,7 +22,7 @@ const CASES: Array<[string, Record<string, unknown>]> = [
   ['base-image-name-40', { invalid: 1, firstPath: 'spec.baseImages[0].imageName' }],
   ['ca-crt-100k-spaces', { invalid: 1, firstPath: 'spec.ca.crt' }],
   ['enrollment-data-100k-spaces', { code: 'VALIDATION' }],
-  ['bad-documents-1k-in-200k-lines', { documents: 1000, invalid: 1000 }],
+  ['bad-documents-1k-in-2mib', { documents: 1000, invalid: 1000 }],
   ['repository-20mib', { invalid: 1, firstPath: 'spec.source.repository' }],
   ['control-characters-in-names', { invalid: 1 }],
   [
